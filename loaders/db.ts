@@ -1,0 +1,115 @@
+/**
+ * Thin helpers over @duckdb/node-api: open a database file, run parameterised SQL, read rows as plain objects.
+ * BIGINT/HUGEINT come back as JavaScript numbers (checked to be safe integers), DATE as "YYYY-MM-DD" strings,
+ * TIMESTAMP as ISO strings, DECIMAL as numbers. Never paste user values into SQL: pass them as `params`.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { existsSync } from "node:fs";
+import { UserError } from "./errors.ts";
+
+export type SqlParam = string | number | boolean | null | bigint;
+export type SqlParams = Record<string, SqlParam> | SqlParam[];
+export type Row = Record<string, unknown>;
+
+export interface Database {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  path: string;
+  close(): void;
+}
+
+/** Open (or create) a DuckDB database. `readOnly` refuses to create a missing file. */
+export async function openDatabase(path: string, options: { readOnly?: boolean; threads?: number; memoryLimit?: string } = {}): Promise<Database> {
+  if (options.readOnly && path !== ":memory:" && !existsSync(path)) {
+    throw new UserError(`No warehouse at ${path}.`, { hint: "Run `npm run churn -- ingest --source DIR` first, or pass --db FILE." });
+  }
+  const config: Record<string, string> = {};
+  if (options.readOnly) config["access_mode"] = "READ_ONLY";
+  if (options.threads) config["threads"] = String(options.threads);
+  if (options.memoryLimit) config["memory_limit"] = options.memoryLimit;
+  const instance = await DuckDBInstance.create(path, config);
+  const connection = await instance.connect();
+  return {
+    instance,
+    connection,
+    path,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Run `fn` with an open database and always close it. */
+export async function withDatabase<T>(path: string, options: { readOnly?: boolean }, fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(path, options);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Convert one DuckDB value to plain JSON-friendly JavaScript. */
+export function toPlain(value: DuckDBValue | unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "bigint") {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new Error(`Integer ${value} is too large for a JavaScript number`);
+    return n;
+  }
+  if (typeof value === "object") {
+    // DuckDB value classes (dates, decimals, timestamps, lists) all print sensibly via toString().
+    const ctor = (value as object).constructor?.name ?? "";
+    if (ctor === "DuckDBDecimalValue") return Number(String(value));
+    if (ctor === "DuckDBListValue" || ctor === "DuckDBArrayValue") {
+      return ((value as { items: unknown[] }).items).map(toPlain);
+    }
+    if (ctor.startsWith("DuckDB")) return String(value);
+  }
+  return value;
+}
+
+/** Run a statement that returns nothing. */
+export async function run(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<void> {
+  await conn.run(sql, params as never);
+}
+
+/** Run a query and return its rows as plain objects (see `toPlain`). */
+export async function query<T extends Row = Row>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sql, params as never);
+  const rows = reader.getRowObjects();
+  return rows.map((row) => {
+    const out: Row = {};
+    for (const [key, value] of Object.entries(row)) out[key] = toPlain(value);
+    return out as T;
+  });
+}
+
+/** The first row of a query, or undefined. */
+export async function queryOne<T extends Row = Row>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T | undefined> {
+  const rows = await query<T>(conn, sql, params);
+  return rows[0];
+}
+
+/** Read one column of a query as a Float64Array (nulls become NaN): the fast path for numeric models. */
+export async function queryColumns(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<Record<string, unknown[]>> {
+  const reader = await conn.runAndReadAll(sql, params as never);
+  const names = reader.columnNames();
+  const columns = reader.getColumns();
+  const out: Record<string, unknown[]> = {};
+  names.forEach((name, i) => {
+    out[name] = (columns[i] ?? []).map(toPlain);
+  });
+  return out;
+}
+
+/** Does the table exist in the main schema? */
+export async function tableExists(conn: DuckDBConnection, table: string): Promise<boolean> {
+  const row = await queryOne<{ n: number }>(
+    conn,
+    "SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $name",
+    { name: table },
+  );
+  return (row?.n ?? 0) > 0;
+}
