@@ -1,0 +1,31 @@
+/**
+ * What every warehouse analysis receives and returns. `churn build` runs the analyses in order
+ * (cohorts → survival → value → forest → actions); each reads the warehouse tables of loaders/schema.ts,
+ * writes its own derived tables (CREATE OR REPLACE) and returns a short report for the build log.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+export interface AnalysisContext {
+  conn: DuckDBConnection;
+  /** Path of the warehouse file being built (a temporary file until the build succeeds). */
+  dbPath: string;
+  /** The analysis date, YYYY-MM-DD: nothing after it is used. Defaults to the last date in the data. */
+  asOf: string;
+  /** Seed for every random step (bootstrap, folds, forest). */
+  seed: number;
+  /** Progress lines for the build log (silenced by --quiet). */
+  log: (message: string) => void;
+}
+
+export interface AnalysisReport {
+  name: string;
+  /** false when the warehouse lacks what the analysis needs; `skipped` then says what was missing. */
+  ran: boolean;
+  skipped?: string;
+  /** Derived tables written. */
+  tables: string[];
+  /** A few headline figures for the build log. */
+  summary: Record<string, unknown>;
+}
+
+export type Analysis = (ctx: AnalysisContext) => Promise<AnalysisReport>;
