@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { createRandom, shuffle } from "../loaders/random.ts";
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const variance = (xs: number[]) => {
+  const m = mean(xs);
+  return xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
+};
+const draw = (n: number, f: () => number) => Array.from({ length: n }, f);
+
+describe("seeded random numbers", () => {
+  it("repeats the same sequence for the same seed and differs for another", () => {
+    const a = draw(5, createRandom(7).next);
+    expect(draw(5, createRandom(7).next)).toEqual(a);
+    expect(draw(5, createRandom(8).next)).not.toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+
+  // Expected moments are the distributions' textbook values; 200k draws keep the standard error well under the tolerance.
+  it("gamma(shape, rate) has mean shape/rate and variance shape/rate² (shape < 1 and > 1)", () => {
+    const rng = createRandom(1);
+    for (const [shape, rate] of [[0.243, 4.414], [6.25, 15.44], [2, 0.5]] as const) {
+      const xs = draw(200_000, () => rng.gamma(shape, rate));
+      expect(mean(xs)).toBeCloseTo(shape / rate, 1 + Math.max(0, Math.round(-Math.log10(shape / rate))));
+      expect(variance(xs) / (shape / rate ** 2)).toBeGreaterThan(0.95);
+      expect(variance(xs) / (shape / rate ** 2)).toBeLessThan(1.05);
+    }
+  });
+
+  it("beta(a, b) has mean a/(a+b)", () => {
+    const rng = createRandom(2);
+    const xs = draw(200_000, () => rng.beta(0.793, 2.426));
+    expect(Math.abs(mean(xs) - 0.793 / (0.793 + 2.426))).toBeLessThan(0.003);
+  });
+
+  it("poisson(mean) has mean and variance equal to its mean, below and above the PTRS switch", () => {
+    const rng = createRandom(3);
+    for (const m of [0.7, 12, 80]) {
+      const xs = draw(200_000, () => rng.poisson(m));
+      expect(Math.abs(mean(xs) - m) / m).toBeLessThan(0.01);
+      expect(Math.abs(variance(xs) - m) / m).toBeLessThan(0.03);
+    }
+  });
+
+  it("normal() is standard", () => {
+    const rng = createRandom(4);
+    const xs = draw(200_000, () => rng.normal());
+    expect(Math.abs(mean(xs))).toBeLessThan(0.01);
+    expect(Math.abs(variance(xs) - 1)).toBeLessThan(0.02);
+  });
+
+  it("shuffle is a permutation", () => {
+    const xs = shuffle(Array.from({ length: 100 }, (_, i) => i), createRandom(5));
+    expect([...xs].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(xs).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
