@@ -70,14 +70,22 @@ export function toPlain(value: DuckDBValue | unknown): unknown {
   return value;
 }
 
+/** Named parameters that the statement actually uses (DuckDB refuses unused ones). */
+function usedParams(sql: string, params?: SqlParams): SqlParams | undefined {
+  if (!params || Array.isArray(params)) return params;
+  const used: Record<string, SqlParam> = {};
+  for (const [name, value] of Object.entries(params)) if (new RegExp(`\\$${name}\\b`).test(sql)) used[name] = value;
+  return Object.keys(used).length ? used : undefined;
+}
+
 /** Run a statement that returns nothing. */
 export async function run(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<void> {
-  await conn.run(sql, params as never);
+  await conn.run(sql, usedParams(sql, params) as never);
 }
 
 /** Run a query and return its rows as plain objects (see `toPlain`). */
 export async function query<T extends Row = Row>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
-  const reader = await conn.runAndReadAll(sql, params as never);
+  const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   const rows = reader.getRowObjects();
   return rows.map((row) => {
     const out: Row = {};
@@ -94,7 +102,7 @@ export async function queryOne<T extends Row = Row>(conn: DuckDBConnection, sql:
 
 /** Read one column of a query as a Float64Array (nulls become NaN): the fast path for numeric models. */
 export async function queryColumns(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<Record<string, unknown[]>> {
-  const reader = await conn.runAndReadAll(sql, params as never);
+  const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   const names = reader.columnNames();
   const columns = reader.getColumns();
   const out: Record<string, unknown[]> = {};

@@ -57,9 +57,9 @@ describe("churn generate", () => {
     }
   });
 
-  it("keeps each subscriber's periods ordered and non-overlapping, with list-price MRR levels", () => {
+  it("keeps each subscriber's periods ordered and non-overlapping, with cancellations, plan changes and reactivations", () => {
     const subs = read(dir, "subscriptions.csv");
-    const byCustomer = new Map<string, typeof subs>();
+    const byCustomer = new Map<string, (typeof subs)[number][]>();
     for (const s of subs) byCustomer.set(s.customer_id!, [...(byCustomer.get(s.customer_id!) ?? []), s]);
     let reactivations = 0;
     let planChanges = 0;

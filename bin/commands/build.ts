@@ -1,0 +1,51 @@
+/** `churn build`: ingest, every analysis the warehouse supports, and the static site, all-or-nothing. */
+import { z } from "zod";
+import { buildWorkspace } from "../../src/build/workspace.ts";
+import { flag, parseFlags } from "../args.ts";
+
+export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-site] [--quiet] [--json]
+
+Ingests the raw exports in --source (default data/sample), runs every analysis the data support
+(cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
+Nothing is replaced until every stage has succeeded: a failed build leaves the previous warehouse and site as they were.
+
+  --source DIR    folder with customers/transactions/subscriptions/interactions/surveys exports (default data/sample)
+  --config FILE   JSON mapping for other export layouts (see README, "Your own exports")
+  --db FILE       warehouse file (default data/warehouse.duckdb)
+  --out DIR       site output folder (default dist)
+  --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
+  --seed S        seed for every random step (default 1)
+  --no-site       stop after the analyses (no Framework build)
+  --quiet         print nothing but errors
+  --json          print the stage report as JSON`;
+
+const Flags = z.object({
+  source: flag.string().default("data/sample"),
+  config: flag.string().optional(),
+  db: flag.string().default("data/warehouse.duckdb"),
+  out: flag.string().default("dist"),
+  asOf: flag.date().optional(),
+  seed: flag.integer().default(1),
+  noSite: flag.boolean(),
+  quiet: flag.boolean(),
+  json: flag.boolean(),
+});
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags("build", argv, Flags);
+  const log = flags.quiet || flags.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  log(`churn build: ${flags.source} → ${flags.db}${flags.noSite ? "" : ` → ${flags.out}/`}`);
+  const summary = await buildWorkspace({
+    source: flags.source,
+    ...(flags.config ? { config: flags.config } : {}),
+    db: flags.db,
+    out: flags.out,
+    ...(flags.asOf ? { asOf: flags.asOf } : {}),
+    seed: flags.seed,
+    site: !flags.noSite,
+    log,
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else log(`built in ${summary.seconds.toFixed(1)} s (as of ${summary.asOf})`);
+  return 0;
+}

@@ -1,0 +1,211 @@
+/**
+ * `churn ingest`: load whichever of the five raw exports exist (CSV, TSV or Parquet) into a fresh DuckDB warehouse.
+ * Every source is read as text, checked row by row in SQL (loaders/validate-rows.ts) and loaded; rows that cannot be
+ * used go to rejected_rows with their file, line, column and reason, so for every source read = loaded + rejected.
+ * The warehouse is always built as a new file and renamed over the old one at the end: a refusal or a crash part-way
+ * leaves the previous warehouse as it was, and re-ingesting the same exports never duplicates rows.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { loadConfig, nativeConfig, type IngestConfig, type SourceConfig } from "./config.ts";
+import { openDatabase, query, queryOne, run } from "./db.ts";
+import { UserError } from "./errors.ts";
+import { stageFile } from "./read-source.ts";
+import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
+import { loadStagedFile } from "./validate-rows.ts";
+
+export interface SourceLoadReport {
+  source: SourceName;
+  file: string;
+  read: number;
+  loaded: number;
+  rejected: number;
+  reasons: Record<string, number>;
+}
+
+export interface IngestResult {
+  dbPath: string;
+  asOf: string;
+  dataFrom: string | null;
+  dataTo: string | null;
+  sources: SourceLoadReport[];
+  missing: SourceName[];
+  derivedCustomers: boolean;
+}
+
+/** The single-file quick start: one transactions export and its column names. */
+export interface SingleFileTransactions {
+  file: string;
+  customer: string;
+  date: string;
+  amount?: string;
+  quantity?: string;
+  price?: string;
+  order?: string;
+  dateFormat?: string;
+  encoding?: "utf-8" | "latin-1" | "utf-16";
+}
+
+export interface IngestOptions {
+  /** Folder holding the exports (native names, or as mapped by the config). */
+  source?: string;
+  /** Path of a JSON config file mapping another layout. */
+  config?: string;
+  transactions?: SingleFileTransactions;
+  asOf?: string;
+  log?: (message: string) => void;
+}
+
+/** Glob with *, ? and {a,b} on file names in one folder. */
+function globFiles(folder: string, pattern: string): string[] {
+  const full = isAbsolute(pattern) ? pattern : join(folder, pattern);
+  const dir = dirname(full);
+  if (!existsSync(dir)) return [];
+  const regex = new RegExp(
+    `^${basename(full)
+      .replace(/[.+^$()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")
+      .replace(/\{([^}]*)\}/g, (_, alts: string) => `(${alts.split(",").join("|")})`)}$`,
+    "i",
+  );
+  return readdirSync(dir)
+    .filter((f) => regex.test(f) && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+interface SourcePlan {
+  source: SourceName;
+  files: string[];
+  config: SourceConfig;
+}
+
+function planSources(options: IngestOptions): { plans: SourcePlan[]; config: IngestConfig | null } {
+  if (options.transactions) {
+    const t = options.transactions;
+    if (!existsSync(t.file)) throw new UserError(`File not found: ${t.file}.`);
+    const columns: Record<string, string> = { customer_id: t.customer, date: t.date };
+    if (t.amount) columns["amount"] = t.amount;
+    if (t.order) columns["order_id"] = t.order;
+    const config: SourceConfig = { file: t.file, columns };
+    if (t.dateFormat) config.date_format = t.dateFormat;
+    if (t.encoding) config.encoding = t.encoding;
+    if (!t.amount && t.quantity && t.price) config.amount_from = { quantity: t.quantity, price: t.price };
+    return { plans: [{ source: "transactions", files: [resolve(t.file)], config }], config: null };
+  }
+  const folder = options.source;
+  if (!folder) throw new UserError("churn ingest needs --source DIR or --transactions FILE.", { hint: "See `churn ingest --help`." });
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserError(`--source ${folder}: no such folder.`);
+  const config = options.config ? loadConfig(options.config) : null;
+  const plans: SourcePlan[] = [];
+  for (const source of SOURCE_NAMES) {
+    const sourceConfig = config?.sources[source] ?? nativeConfig(source);
+    const files = globFiles(folder, sourceConfig.file);
+    if (config?.sources[source] && files.length === 0) {
+      throw new UserError(`${options.config}: sources.${source}.file "${sourceConfig.file}" matches no file in ${folder}.`, {
+        hint: `Files there: ${readdirSync(folder).slice(0, 20).join(", ")}.`,
+      });
+    }
+    if (files.length) plans.push({ source, files, config: sourceConfig });
+  }
+  if (plans.length === 0) {
+    throw new UserError(`${folder} holds none of the five exports.`, {
+      hint: `Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv or surveys.csv (or .parquet), or a config file (--config) naming your files.`,
+    });
+  }
+  return { plans, config };
+}
+
+const DATE_SOURCES_SQL = `
+  SELECT customer_id, signup_date AS d FROM customers
+  UNION ALL SELECT customer_id, date FROM transactions
+  UNION ALL SELECT customer_id, start_date FROM subscriptions
+  UNION ALL SELECT customer_id, date FROM interactions
+  UNION ALL SELECT customer_id, date FROM surveys`;
+
+const DERIVE_CUSTOMERS_SQL = `
+  INSERT INTO customers (customer_id, signup_date)
+  SELECT customer_id, min(d) FROM (${DATE_SOURCES_SQL}) GROUP BY customer_id ORDER BY customer_id`;
+
+const DATA_RANGE_SQL = `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${DATE_SOURCES_SQL})`;
+
+async function setMeta(conn: DuckDBConnection, key: string, value: unknown): Promise<void> {
+  await run(conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ($key, $value)", { key, value: typeof value === "string" ? value : JSON.stringify(value) });
+}
+
+/** Write a complete, fresh warehouse at targetPath (which must not exist). Throws UserError on refusal; never swaps. */
+export async function buildWarehouse(options: IngestOptions, targetPath: string): Promise<IngestResult> {
+  if (existsSync(targetPath)) throw new Error(`buildWarehouse: ${targetPath} already exists`);
+  const { plans, config } = planSources(options);
+  const log = options.log ?? (() => {});
+  // Bounded memory: DuckDB spills to disk beyond this (the 10M-row target is ≤ 4 GiB for the whole process).
+  const db = await openDatabase(targetPath, { memoryLimit: process.env["CHURN_MEMORY_LIMIT"] ?? "2GB" });
+  const conn = db.connection;
+  try {
+    for (const source of SOURCE_NAMES) await run(conn, createTableSql(source));
+    await run(conn, REJECTED_ROWS_SQL);
+    await run(conn, WAREHOUSE_META_SQL);
+    const reports: SourceLoadReport[] = [];
+    for (const plan of plans) {
+      for (const file of plan.files) {
+        const staged = await stageFile(conn, file, plan.config);
+        const counts = await loadStagedFile(conn, plan.source, staged, plan.config);
+        if (counts.read !== counts.loaded + counts.rejected) throw new Error(`ingest: ${staged.file}: read ${counts.read} ≠ loaded ${counts.loaded} + rejected ${counts.rejected}`);
+        reports.push({ source: plan.source, file: staged.file, ...counts });
+        log(`${plan.source.padEnd(14)} ${staged.file}: read ${counts.read}, loaded ${counts.loaded}, rejected ${counts.rejected}`);
+      }
+    }
+    const missing = SOURCE_NAMES.filter((s) => !plans.some((p) => p.source === s));
+    const derivedCustomers = missing.includes("customers");
+    if (derivedCustomers) await run(conn, DERIVE_CUSTOMERS_SQL);
+    const range = await queryOne<{ first: string | null; last: string | null }>(conn, DATA_RANGE_SQL);
+    const asOf = options.asOf ?? config?.as_of ?? range?.last;
+    if (!asOf) throw new UserError("No usable rows: every row of every export was rejected, so there is no date to analyse.", { hint: "See the reasons above; fix the export or the config." });
+    const orphans: Record<string, number> = {};
+    if (!derivedCustomers) {
+      for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {
+        const row = await queryOne<{ n: number }>(conn, `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source} WHERE customer_id NOT IN (SELECT customer_id FROM customers)`);
+        orphans[source] = row?.n ?? 0;
+      }
+    }
+    await setMeta(conn, "as_of", asOf);
+    await setMeta(conn, "data_from", range?.first ?? "");
+    await setMeta(conn, "data_to", range?.last ?? "");
+    await setMeta(conn, "ingested_sources", reports);
+    await setMeta(conn, "missing_sources", missing);
+    await setMeta(conn, "derived_customers", derivedCustomers);
+    await setMeta(conn, "orphan_ids", orphans);
+    await setMeta(conn, "config", config ?? { layout: options.transactions ? "single transactions file" : "native" });
+    await run(conn, "CHECKPOINT");
+    return { dbPath: targetPath, asOf, dataFrom: range?.first ?? null, dataTo: range?.last ?? null, sources: reports, missing, derivedCustomers };
+  } catch (error) {
+    db.close();
+    rmSync(targetPath, { force: true });
+    rmSync(`${targetPath}.wal`, { force: true });
+    throw error;
+  } finally {
+    try {
+      db.close();
+    } catch {
+      // already closed after a failure
+    }
+  }
+}
+
+/** buildWarehouse into a temporary file beside dbPath, then rename it over dbPath. */
+export async function ingest(options: IngestOptions, dbPath: string): Promise<IngestResult> {
+  const target = resolve(dbPath);
+  const tmp = `${target}.ingest-${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  const result = await buildWarehouse(options, tmp);
+  renameSync(tmp, target);
+  rmSync(`${target}.wal`, { force: true });
+  return { ...result, dbPath: target };
+}
+
+/** Rejected rows of a warehouse, for reports: reason → count per source. */
+export async function rejectedSummary(conn: DuckDBConnection): Promise<{ source: string; reason: string; n: number }[]> {
+  return query(conn, "SELECT source, reason, count(*)::BIGINT AS n FROM rejected_rows GROUP BY ALL ORDER BY source, n DESC");
+}

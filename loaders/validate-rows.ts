@@ -1,0 +1,188 @@
+/**
+ * Type and check the staged rows of one source, in SQL generated from the column spec of loaders/schema.ts
+ * (the zod-style description of every raw row's shape): each row gets the first problem found, in column order,
+ * or none. Good rows go to the warehouse table, the others to rejected_rows with reason, line and column.
+ * Rules: empty customer_id; missing / unparseable / impossible date; unparseable number; out of range (nps 0–10,
+ * csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DeriveRule, SourceConfig } from "./config.ts";
+import { queryOne, run, type SqlParams } from "./db.ts";
+import { UserError } from "./errors.ts";
+import { quoteIdent, type StagedFile } from "./read-source.ts";
+import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
+
+export interface LoadCounts {
+  read: number;
+  loaded: number;
+  rejected: number;
+  reasons: Record<string, number>;
+}
+
+const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
+
+/** An export column by exact name, else case-insensitively. */
+function findColumn(wanted: string, found: string[]): string | undefined {
+  if (found.includes(wanted)) return wanted;
+  return found.find((c) => c.toLowerCase() === wanted.toLowerCase());
+}
+
+/** Which export column feeds a native column: the config's mapping, else the native name. */
+function resolveColumn(spec: ColumnSpec, config: SourceConfig, found: string[]): string | undefined {
+  return findColumn(config.columns?.[spec.name] ?? spec.name, found);
+}
+
+export async function loadStagedFile(conn: DuckDBConnection, source: SourceName, staged: StagedFile, config: SourceConfig): Promise<LoadCounts> {
+  const params: SqlParams = { source, file: staged.file };
+  let p = 0;
+  const param = (value: string) => {
+    const name = `p${++p}`;
+    params[name] = value;
+    return `$${name}`;
+  };
+  const typed: string[] = [];
+  const checks: string[] = [];
+
+  for (const spec of SOURCES[source].columns) {
+    const derive: DeriveRule | undefined = config.derive?.[spec.name];
+    const fromQuantity = spec.name === "amount" && config.amount_from;
+    const column = derive || fromQuantity ? undefined : resolveColumn(spec, config, staged.columns);
+    if (!column && !derive && !fromQuantity) {
+      if (spec.required) {
+        const wanted = config.columns?.[spec.name] ?? spec.name;
+        throw new UserError(`${staged.file}: required column "${wanted}" is missing${wanted !== spec.name ? ` (mapped to ${spec.name})` : ""}.`, {
+          hint: `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
+        });
+      }
+      typed.push(`NULL AS ${quoteIdent(spec.name)}`);
+      continue;
+    }
+    let text: string;
+    if (derive && "constant" in derive) text = param(derive.constant);
+    else if (derive && "months_before" in derive) {
+      const months = findColumn(derive.months_column, staged.columns);
+      if (!months) throw new UserError(`${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      text = `CAST((${param(derive.months_before)}::DATE - to_months(TRY_CAST(trim(${quoteIdent(months)}) AS INTEGER)))::DATE AS VARCHAR)`;
+    } else if (derive && "date_if" in derive) {
+      const flagColumn = findColumn(derive.date_if.column, staged.columns);
+      if (!flagColumn) throw new UserError(`${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      text = `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} THEN ${param(derive.date_if.date)} END`;
+    } else if (fromQuantity) {
+      const q = findColumn(fromQuantity.quantity, staged.columns);
+      const pr = findColumn(fromQuantity.price, staged.columns);
+      if (!q || !pr) throw new UserError(`${staged.file}: amount_from needs columns "${fromQuantity.quantity}" and "${fromQuantity.price}".`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      const num = (c: string) => numberExpr(`trim(${quoteIdent(c)})`, config);
+      text = `CAST(${num(q)} * ${num(pr)} AS VARCHAR)`;
+      checks.push(`WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.quantity}'`);
+      checks.push(`WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.price}'`);
+    } else {
+      text = `nullif(trim(${quoteIdent(column!)}), '')`;
+    }
+    const label = column ?? spec.name;
+    const v = `(${text})`;
+    switch (spec.type) {
+      case "id":
+      case "text":
+        typed.push(`${v} AS ${quoteIdent(spec.name)}`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'empty ${spec.name}|${label}'`);
+        break;
+      case "date": {
+        const parsed = dateExpr(v, derive ? undefined : config.date_format, param);
+        typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing date|${label}'`);
+        checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN 'impossible date|${label}'`);
+        checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN 'unparseable date|${label}'`);
+        break;
+      }
+      case "number":
+      case "integer": {
+        const num = fromQuantity ? `TRY_CAST(${v} AS DOUBLE)` : numberExpr(v, config);
+        const value = spec.type === "integer" ? `CAST(round(${num}) AS INTEGER)` : num;
+        typed.push(`${value} AS ${quoteIdent(spec.name)}`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing number|${label}'`);
+        checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN 'unparseable number|${label}'`);
+        const range = RANGES[spec.name];
+        if (range) checks.push(`WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN 'out of range|${label}'`);
+        break;
+      }
+    }
+  }
+  if (source === "subscriptions") checks.push(`WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN 'end before start|end_date'`);
+
+  const table = staged.table;
+  const classified = `${table}_typed`;
+  // An exact duplicate is the whole row repeated (all of the file's columns, not only the mapped ones).
+  // Find the repeated rows with a hash aggregate first, so only those need a window over their lines.
+  const duplicates = `${table}_dups`;
+  if (!config.keep_duplicates) {
+    await run(
+      conn,
+      `CREATE TEMP TABLE ${duplicates} AS
+       SELECT __line FROM (
+         SELECT ${staged.lineExpr} AS __line, row_number() OVER (PARTITION BY __raw ORDER BY ${staged.lineExpr}) AS copy
+         FROM ${table} WHERE __raw IN (SELECT __raw FROM ${table} GROUP BY __raw HAVING count(*) > 1)
+       ) WHERE copy > 1`,
+    );
+  }
+  // Checks on typed values (end before start) refer to the typed names, so classify in two steps.
+  const rowChecks = checks.filter((c) => !c.includes("end before start"));
+  const typedChecks = checks.filter((c) => c.includes("end before start"));
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${classified} AS
+     SELECT *, CASE
+         WHEN __problem IS NOT NULL THEN __problem
+         ${typedChecks.join("\n")}
+         ${config.keep_duplicates ? "" : `WHEN __line IN (SELECT __line FROM ${duplicates}) THEN 'duplicate row|'`}
+       END AS __reason
+     FROM (
+       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __raw, CASE ${rowChecks.join("\n")} END AS __problem
+       FROM ${table}
+     )`,
+    params,
+  );
+  const names = SOURCES[source].columns.map((c) => quoteIdent(c.name)).join(", ");
+  await run(conn, `INSERT INTO ${source} (${names}) SELECT ${names} FROM ${classified} WHERE __reason IS NULL ORDER BY __line`);
+  await run(
+    conn,
+    `INSERT INTO rejected_rows SELECT $source, $file, __line, nullif(split_part(__reason, '|', 2), ''), split_part(__reason, '|', 1), left(__raw, 2000)
+     FROM ${classified} WHERE __reason IS NOT NULL`,
+    params,
+  );
+  for (const r of staged.structuralRejects) {
+    await run(conn, "INSERT INTO rejected_rows VALUES ($source, $file, $line, $column, $reason, left($raw, 2000))", {
+      source,
+      file: staged.file,
+      line: r.line,
+      column: r.column,
+      reason: r.reason,
+      raw: r.raw,
+    });
+  }
+  const counts = await queryOne<{ loaded: number; rejected: number }>(
+    conn,
+    `SELECT count(*) FILTER (WHERE __reason IS NULL)::BIGINT AS loaded, count(*) FILTER (WHERE __reason IS NOT NULL)::BIGINT AS rejected FROM ${classified}`,
+  );
+  const reasonRows = await conn.runAndReadAll(`SELECT split_part(__reason, '|', 1) AS reason, count(*)::INTEGER AS n FROM ${classified} WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 1`);
+  const reasons: Record<string, number> = {};
+  for (const [reason, n] of reasonRows.getRows()) reasons[String(reason)] = Number(n);
+  for (const r of staged.structuralRejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+  await run(conn, `DROP TABLE ${classified}`);
+  await run(conn, `DROP TABLE ${table}`);
+  if (!config.keep_duplicates) await run(conn, `DROP TABLE ${duplicates}`);
+  const structural = staged.structuralRejects.length;
+  return { read: staged.rows + structural, loaded: counts?.loaded ?? 0, rejected: (counts?.rejected ?? 0) + structural, reasons };
+}
+
+function numberExpr(v: string, config: SourceConfig): string {
+  const cleaned = config.decimal_comma
+    ? `replace(replace(regexp_replace(${v}, '[\\s$€£]', '', 'g'), '.', ''), ',', '.')`
+    : `regexp_replace(${v}, '[\\s$€£]', '', 'g')`;
+  const n = `TRY_CAST(${cleaned} AS DOUBLE)`;
+  return `(CASE WHEN isfinite(${n}) THEN ${n} END)`;
+}
+
+function dateExpr(v: string, format: string | undefined, param: (s: string) => string): string {
+  if (format) return `CAST(try_strptime(${v}, ${param(format)}) AS DATE)`;
+  return `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
+}

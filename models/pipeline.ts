@@ -1,0 +1,35 @@
+/**
+ * The analyses `churn build` runs on a freshly ingested warehouse, in dependency order:
+ * cohorts → survival → value → survival by quadrant (needs the value quadrants) → forest → actions (needs value and forest).
+ * Each analysis writes its own derived tables and returns a report; a skipped analysis says what the data lacked.
+ */
+import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
+
+export interface PipelineStage {
+  name: string;
+  analysis: Analysis;
+}
+
+export const PIPELINE: PipelineStage[] = [];
+
+export interface StageTiming {
+  report: AnalysisReport;
+  seconds: number;
+}
+
+/** Run every stage in order; `onStage` is called after each with its report and time. A thrown error stops the run. */
+export async function runPipeline(
+  ctx: AnalysisContext,
+  onStage: (stage: string, timing: StageTiming) => void = () => {},
+  stages: PipelineStage[] = PIPELINE,
+): Promise<StageTiming[]> {
+  const timings: StageTiming[] = [];
+  for (const stage of stages) {
+    const started = performance.now();
+    const report = await stage.analysis(ctx);
+    const timing = { report, seconds: (performance.now() - started) / 1000 };
+    timings.push(timing);
+    onStage(stage.name, timing);
+  }
+  return timings;
+}

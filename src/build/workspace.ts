@@ -1,0 +1,111 @@
+/**
+ * `churn build`: raw exports → fresh warehouse → every analysis → static site, all-or-nothing.
+ * The warehouse and the site are built under temporary names beside their targets and swapped in only when
+ * every stage succeeded, so a failed run leaves the previous warehouse and site exactly as they were.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { openDatabase } from "../../loaders/db.ts";
+import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
+import type { AnalysisReport } from "../../models/context.ts";
+import { runPipeline } from "../../models/pipeline.ts";
+import { buildSite } from "./framework.ts";
+
+export interface BuildOptions {
+  source: string;
+  config?: string;
+  db: string;
+  out: string;
+  asOf?: string;
+  seed: number;
+  /** false skips the Framework build (warehouse and analyses only). */
+  site: boolean;
+  log: (line: string) => void;
+}
+
+export interface StageResult {
+  stage: string;
+  seconds: number;
+  ran: boolean;
+  skipped?: string;
+  summary?: Record<string, unknown>;
+}
+
+export interface BuildSummary {
+  db: string;
+  out: string | null;
+  asOf: string;
+  ingest: IngestResult;
+  stages: StageResult[];
+  seconds: number;
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+function swapInto(tmp: string, target: string): void {
+  const old = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  try {
+    renameSync(tmp, target);
+  } catch (error) {
+    if (existsSync(old)) renameSync(old, target);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+export async function buildWorkspace(options: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const db = resolve(options.db);
+  const out = resolve(options.out);
+  const tmpDb = `${db}.build-${process.pid}.tmp`;
+  const tmpOut = `${out}.build-${process.pid}.tmp`;
+  const cleanup = () => {
+    rmSync(tmpDb, { force: true });
+    rmSync(`${tmpDb}.wal`, { force: true });
+    rmSync(tmpOut, { recursive: true, force: true });
+  };
+  mkdirSync(dirname(db), { recursive: true });
+  cleanup();
+  const stages: StageResult[] = [];
+  const record = (stage: string, secs: number, report?: AnalysisReport) => {
+    const result: StageResult = { stage, seconds: secs, ran: report?.ran ?? true };
+    if (report?.skipped) result.skipped = report.skipped;
+    if (report?.summary) result.summary = report.summary;
+    stages.push(result);
+    const status = report && !report.ran ? `skipped: ${report.skipped ?? "no data"}` : "done";
+    options.log(`${stage.padEnd(22)} ${secs.toFixed(1).padStart(6)} s  ${status}`);
+  };
+  try {
+    let t = performance.now();
+    const ingestOptions = { source: options.source, ...(options.config ? { config: options.config } : {}), ...(options.asOf ? { asOf: options.asOf } : {}) };
+    const ingest = await buildWarehouse(ingestOptions, tmpDb);
+    record("ingest", seconds(t));
+
+    const database = await openDatabase(tmpDb);
+    try {
+      await runPipeline(
+        { conn: database.connection, dbPath: tmpDb, asOf: ingest.asOf, seed: options.seed, log: (m) => options.log(`  ${m}`) },
+        (stage, timing) => record(stage, timing.seconds, timing.report),
+      );
+      await database.connection.run("CHECKPOINT");
+    } finally {
+      database.close();
+    }
+
+    if (options.site) {
+      t = performance.now();
+      await buildSite(tmpDb, tmpOut);
+      record("site", seconds(t));
+    }
+    swapInto(tmpDb, db);
+    if (options.site) {
+      mkdirSync(dirname(out), { recursive: true });
+      swapInto(tmpOut, out);
+    }
+    return { db, out: options.site ? out : null, asOf: ingest.asOf, ingest, stages, seconds: seconds(started) };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
