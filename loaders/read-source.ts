@@ -111,7 +111,13 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
     lineExpr = `(__rn + ${headerLines})`;
   } else {
     // Newlines inside quoted fields, and structural rejects, shift the physical lines of all later rows.
-    await run(conn, `CREATE TEMP TABLE ${rejectsTable}_base AS SELECT line - row_number() OVER (ORDER BY line) + 1 AS b, row_number() OVER (ORDER BY line) AS k FROM ${rejectsTable}`);
+    // Reject j (1-based, in line order) at line L_j sits where a good row's base would be b_j = L_j − j + 1; a good row
+    // with base B is pushed down by k = #{j : b_j ≤ B}. Consecutive rejects share a b_j, so keep the largest k per b_j.
+    await run(
+      conn,
+      `CREATE TEMP TABLE ${rejectsTable}_base AS
+       SELECT b, max(k) AS k FROM (SELECT line - row_number() OVER (ORDER BY line) + 1 AS b, row_number() OVER (ORDER BY line) AS k FROM ${rejectsTable}) GROUP BY b`,
+    );
     await run(
       conn,
       `CREATE TEMP TABLE ${table}_lines AS
