@@ -3,6 +3,7 @@
  * cohorts → survival → value → survival by quadrant (needs the value quadrants) → forest → actions (needs value and forest).
  * Each analysis writes its own derived tables and returns a report; a skipped analysis says what the data lacked.
  */
+import { analyzeCohorts } from "./cohorts/analyze.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
 
 export interface PipelineStage {
@@ -10,7 +11,7 @@ export interface PipelineStage {
   analysis: Analysis;
 }
 
-export const PIPELINE: PipelineStage[] = [];
+export const PIPELINE: PipelineStage[] = [{ name: "cohorts", analysis: analyzeCohorts }];
 
 export interface StageTiming {
   report: AnalysisReport;

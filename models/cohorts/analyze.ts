@@ -1,0 +1,49 @@
+/**
+ * The cohort analysis of `churn build`: monthly metrics and cohort matrices for the whole base and for every value
+ * of each filter dimension (plan at acquisition, segment, region, acquisition channel), written as small aggregate
+ * tables monthly_metrics and cohort_retention for the site.
+ */
+import { appendRows, type AppendType } from "../../loaders/append.ts";
+import { queryOne, run } from "../../loaders/db.ts";
+import type { Analysis } from "../context.ts";
+import { cohortMatrix, type CohortCell } from "./cohort-matrix.ts";
+import { monthlyMetrics, type MonthlyMetric } from "./monthly-metrics.ts";
+import { buildSubscriptionStates, DIMENSION_NAMES } from "./subscription-states.ts";
+
+const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
+  dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, reactivated INTEGER,
+  churn_rate DOUBLE, retention_rate DOUBLE, mrr_start DOUBLE, mrr_end DOUBLE, mrr_new DOUBLE, mrr_expansion DOUBLE,
+  mrr_contraction DOUBLE, mrr_churned DOUBLE, mrr_reactivation DOUBLE, grr DOUBLE, nrr DOUBLE)`;
+const CREATE_COHORTS = `CREATE OR REPLACE TABLE cohort_retention (
+  dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE)`;
+
+export const analyzeCohorts: Analysis = async (ctx) => {
+  const subs = await queryOne<{ n: number }>(ctx.conn, "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of", { as_of: ctx.asOf });
+  if (!subs?.n) {
+    return { name: "cohorts", ran: false, skipped: "no subscriptions: monthly churn and cohort retention need subscription start and end dates", tables: [], summary: {} };
+  }
+  await buildSubscriptionStates(ctx.conn, ctx.asOf);
+  const monthly: MonthlyMetric[] = [];
+  const cells: CohortCell[] = [];
+  for (const dimension of DIMENSION_NAMES) {
+    monthly.push(...(await monthlyMetrics(ctx.conn, ctx.asOf, dimension)));
+    cells.push(...(await cohortMatrix(ctx.conn, ctx.asOf, dimension)));
+  }
+  await run(ctx.conn, CREATE_MONTHLY);
+  await run(ctx.conn, CREATE_COHORTS);
+  const I: AppendType = "integer", D: AppendType = "double", V: AppendType = "varchar";
+  await appendRows(
+    ctx.conn,
+    "monthly_metrics",
+    [V, V, V, I, I, I, I, I, D, D, D, D, D, D, D, D, D, D, D],
+    monthly.map((m) => [m.dimension, m.value, m.month, m.start, m.end, m.lost, m.new, m.reactivated, m.churnRate, m.retentionRate, m.mrrStart, m.mrrEnd, m.mrrNew, m.mrrExpansion, m.mrrContraction, m.mrrChurned, m.mrrReactivation, m.grossRevenueRetention, m.netRevenueRetention]),
+  );
+  await appendRows(ctx.conn, "cohort_retention", [V, V, V, I, I, I, D, D], cells.map((c) => [c.dimension, c.value, c.cohort, c.monthsSince, c.size, c.active, c.retention, c.revenueRetention]));
+  const last = monthly.filter((m) => m.dimension === "all").at(-1);
+  return {
+    name: "cohorts",
+    ran: true,
+    tables: ["monthly_metrics", "cohort_retention"],
+    summary: { months: monthly.filter((m) => m.dimension === "all").length, lastMonth: last?.month, churnRate: last?.churnRate, mrrEnd: last?.mrrEnd },
+  };
+};
