@@ -1,0 +1,19 @@
+// Observable Framework configuration for the churn site. Offline and private: no Google Fonts (globalStylesheets
+// is empty), the Inputs stylesheet is bundled through src/style.css, pages import Plot/Inputs/d3 from node_modules.
+// `churn build` sets CHURN_SITE_OUT to build into a temporary folder that is swapped in only when the build succeeds.
+export default {
+  root: "src",
+  output: process.env.CHURN_SITE_OUT ?? "dist",
+  title: "Churn workspace",
+  pages: [
+    { name: "Monthly report", path: "/" },
+    { name: "Data quality", path: "/data-quality" },
+  ],
+  globalStylesheets: [],
+  style: "style.css",
+  // No favicon request (browsers ask for /favicon.ico otherwise, a 404 on a static intranet host).
+  head: '<link rel="icon" href="data:,">',
+  search: false,
+  pager: false,
+  footer: "Built by the churn workspace from your own exports. Everything on this site is static: no data leaves it.",
+};

@@ -1,0 +1,91 @@
+/**
+ * The published site, checked as a person would see it: the real `churn build` on the bundled sample, served on
+ * 127.0.0.1 and opened in headless Chromium. Every page loads with no console error, no failed request and nothing
+ * requested off-site; charts render; inputs work; pages fit a phone screen; a screenshot of each page is saved to
+ * test-output/screenshots/ for a person to look at.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, watchPage } from "./helpers/browser.ts";
+import { runChurn } from "./helpers/cli.ts";
+import { PROJECT_ROOT } from "./helpers/reference.ts";
+import { serveStatic } from "./helpers/static-server.ts";
+
+const PAGES = [
+  { path: "/", name: "index", charts: 3 },
+  { path: "/data-quality", name: "data-quality", charts: 2 },
+];
+const SCREENSHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
+
+let site: string;
+let server: { url: string; close: () => Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  site = process.env["CHURN_SITE_DIR"] ?? "";
+  if (!site) {
+    const dir = mkdtempSync(join(tmpdir(), "churn-site-"));
+    site = join(dir, "site");
+    const build = runChurn(["build", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", join(dir, "w.duckdb"), "--out", site, "--quiet"]);
+    if (build.code !== 0) throw new Error(`churn build failed:\n${build.stderr}`);
+  }
+  server = await serveStatic(site);
+  browser = await launchBrowser();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+}
+
+describe("the built site", () => {
+  it("names no CDN or web-font host anywhere in its files", () => {
+    for (const file of filesUnder(site).filter((f) => /\.(html|js|css|json)$/.test(f))) {
+      expect(readFileSync(file, "utf8"), file).not.toMatch(/cdn\.jsdelivr\.net|fonts\.googleapis\.com|fonts\.gstatic\.com|unpkg\.com|esm\.sh/);
+    }
+  });
+
+  for (const { path, name, charts } of PAGES) {
+    it(`${path} loads cleanly, renders its charts and fits a phone`, async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems = watchPage(page);
+      await page.goto(`${server.url}${path}`, { waitUntil: "networkidle" });
+      await page.waitForSelector("#observablehq-main h1");
+      await page.waitForFunction((n) => document.querySelectorAll("#observablehq-main figure svg, #observablehq-main svg[class^='plot']").length >= n, charts, { timeout: 15_000 });
+      const titles = await page.$$eval("#observablehq-main figure h2", (els) => els.map((e) => e.textContent ?? ""));
+      expect(titles.length).toBeGreaterThanOrEqual(charts);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      expect(problems.failedRequests).toEqual([]);
+      expect(problems.consoleErrors).toEqual([]);
+      expect(problems.offsiteRequests).toEqual([]);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(1);
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+      await page.close();
+    });
+  }
+
+  it("the month picker changes the KPI cards", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/`, { waitUntil: "networkidle" });
+    const select = page.locator("#observablehq-main form select").first();
+    await select.waitFor();
+    const before = await page.locator(".kpi .value").allTextContents();
+    const options = await select.locator("option").allTextContents();
+    await select.selectOption(options[3]!);
+    await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll(".kpi .value")].map((e) => e.textContent)) !== b, JSON.stringify(before));
+    const after = await page.locator(".kpi .value").allTextContents();
+    expect(after).not.toEqual(before);
+    await page.close();
+  });
+});
