@@ -5,13 +5,17 @@
  */
 import { analyzeCohorts } from "./cohorts/analyze.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
+import { analyzeSurvival } from "./survival/analyze.ts";
 
 export interface PipelineStage {
   name: string;
   analysis: Analysis;
 }
 
-export const PIPELINE: PipelineStage[] = [{ name: "cohorts", analysis: analyzeCohorts }];
+export const PIPELINE: PipelineStage[] = [
+  { name: "cohorts", analysis: analyzeCohorts },
+  { name: "survival", analysis: analyzeSurvival },
+];
 
 export interface StageTiming {
   report: AnalysisReport;

@@ -1,0 +1,49 @@
+/**
+ * Tenure to churn of subscription customers, from the warehouse: duration = days from the customer's first
+ * subscription start to the end of their last subscription when no subscription is active at the as-of date
+ * (event = 1, churned), or to the as-of date otherwise (censored, event = 0). Gaps between a churn and a later
+ * reactivation count as tenure (the customer-level view). Subscriptions starting after the as-of date are ignored,
+ * and ends after the as-of date are not yet known (censored).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryColumns } from "../../loaders/db.ts";
+
+export const GROUPINGS = ["plan", "segment", "region", "acquisition_channel"] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+const TENURE_SQL = `
+  WITH subs AS (
+    SELECT customer_id, start_date, CASE WHEN end_date <= $as_of THEN end_date END AS end_date, plan
+    FROM subscriptions WHERE start_date <= $as_of
+  ), per_customer AS (
+    SELECT customer_id, min(start_date) AS first_start, arg_min(plan, start_date) AS first_plan,
+           bool_or(end_date IS NULL) AS active, max(end_date) AS last_end
+    FROM subs GROUP BY customer_id
+  )
+  SELECT p.customer_id,
+         CAST(date_diff('day', p.first_start, CASE WHEN p.active THEN $as_of::DATE ELSE p.last_end END) AS DOUBLE) AS days,
+         CASE WHEN p.active THEN 0 ELSE 1 END AS event,
+         coalesce(p.first_plan, '(none)') AS plan,
+         coalesce(c.segment, '(none)') AS segment,
+         coalesce(c.region, '(none)') AS region,
+         coalesce(c.acquisition_channel, '(none)') AS acquisition_channel
+  FROM per_customer p LEFT JOIN customers c USING (customer_id)
+  ORDER BY p.customer_id`;
+
+export interface TenureData {
+  customerIds: string[];
+  days: Float64Array;
+  events: Uint8Array;
+  groups: Record<Grouping, string[]>;
+}
+
+export async function tenureToChurn(conn: DuckDBConnection, asOf: string): Promise<TenureData> {
+  const cols = await queryColumns(conn, TENURE_SQL, { as_of: asOf });
+  const ids = (cols["customer_id"] ?? []) as string[];
+  return {
+    customerIds: ids,
+    days: Float64Array.from((cols["days"] ?? []) as number[]),
+    events: Uint8Array.from((cols["event"] ?? []) as number[]),
+    groups: Object.fromEntries(GROUPINGS.map((g) => [g, (cols[g] ?? []) as string[]])) as Record<Grouping, string[]>,
+  };
+}
