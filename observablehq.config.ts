@@ -7,6 +7,8 @@ export default {
   title: "Churn workspace",
   pages: [
     { name: "Monthly report", path: "/" },
+    { name: "Cohorts", path: "/cohorts" },
+    { name: "Survival", path: "/survival" },
     { name: "Data quality", path: "/data-quality" },
   ],
   globalStylesheets: [],

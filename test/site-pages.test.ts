@@ -9,13 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, watchPage } from "./helpers/browser.ts";
+import { launchBrowser, marksOutsideCharts, watchPage } from "./helpers/browser.ts";
 import { runChurn } from "./helpers/cli.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 import { serveStatic } from "./helpers/static-server.ts";
 
 const PAGES = [
   { path: "/", name: "index", charts: 3 },
+  { path: "/cohorts", name: "cohorts", charts: 3 },
+  { path: "/survival", name: "survival", charts: 1 },
   { path: "/data-quality", name: "data-quality", charts: 2 },
 ];
 const SCREENSHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
@@ -63,6 +65,7 @@ describe("the built site", () => {
       const titles = await page.$$eval("#observablehq-main figure h2", (els) => els.map((e) => e.textContent ?? ""));
       expect(titles.length).toBeGreaterThanOrEqual(charts);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+      expect(await marksOutsideCharts(page)).toEqual([]);
       expect(problems.failedRequests).toEqual([]);
       expect(problems.consoleErrors).toEqual([]);
       expect(problems.offsiteRequests).toEqual([]);

@@ -39,3 +39,27 @@ export function watchPage(page: Page): PageProblems {
   });
   return problems;
 }
+
+/**
+ * Every line, area, bar and cell mark drawn in the page's charts lies (at least partly) inside its SVG: catches a
+ * chart whose data fell outside its scales (an empty-looking plot that still "renders").
+ */
+export async function marksOutsideCharts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    for (const svg of document.querySelectorAll<SVGSVGElement>("#observablehq-main figure svg")) {
+      const box = svg.getBoundingClientRect();
+      const marks = svg.querySelectorAll("g[aria-label='line'] path, g[aria-label='area'] path, g[aria-label='bar'] rect, g[aria-label='cell'] rect");
+      let inside = 0;
+      for (const m of marks) {
+        const r = m.getBoundingClientRect();
+        if (r.right >= box.left && r.left <= box.right && r.bottom >= box.top && r.top <= box.bottom && (r.width > 0 || r.height > 0)) inside++;
+      }
+      if (marks.length > 0 && inside < marks.length) {
+        const title = svg.closest("figure")?.querySelector("h2")?.textContent ?? "(untitled)";
+        problems.push(`${title}: ${marks.length - inside} of ${marks.length} marks outside the chart`);
+      }
+    }
+    return problems;
+  });
+}
