@@ -1,0 +1,129 @@
+/**
+ * BG/NBD model (Fader, Hardie & Lee 2005, "Counting Your Customers the Easy Way", Marketing Science 24(2)).
+ * While alive a customer buys at Poisson rate λ ~ Gamma(r, α); after each purchase they drop out with probability
+ * p ~ Beta(a, b). Data per customer: x repeat purchases, recency t_x, age T (same time unit as α).
+ *   LL_i (eq. 6) = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
+ *                  + ln[(α+T)^−(r+x) + δ_{x>0} a/(b+x−1) (α+t_x)^−(r+x)]
+ *   E[X(t)] (eq. 7), E[Y(t) | x, t_x, T] (eq. 10), P(alive) (eq. 11 of the note), P(X(t) = n) (eq. 8).
+ * Fitted by maximum likelihood on log-parameters (Nelder-Mead), standard errors from the inverse numerical Hessian
+ * (delta method back to the natural scale). Identical (x, t_x, T) rows are weighted, not repeated.
+ */
+import { UserError } from "../../loaders/errors.ts";
+import { logGamma } from "../math/distributions.ts";
+import { hyp2f1 } from "../math/hypergeometric.ts";
+import { inverseSpd } from "../math/linear-algebra.ts";
+import { nelderMead, numericalHessian } from "../math/optimize.ts";
+
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+export interface BgNbdFit extends BgNbdParams {
+  logLik: number;
+  se: BgNbdParams | null;
+  converged: boolean;
+  customers: number;
+}
+
+export interface RfmArrays {
+  frequency: ArrayLike<number>;
+  recency: ArrayLike<number>;
+  T: ArrayLike<number>;
+}
+
+const logBeta = (x: number, y: number) => logGamma(x) + logGamma(y) - logGamma(x + y);
+const logAddExp = (u: number, v: number) => (u > v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v)));
+
+/** Individual log-likelihood (eq. 6). */
+export function bgnbdLogLik(p: BgNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const common = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + logBeta(a, b + x) - logBeta(a, b);
+  const first = -(r + x) * Math.log(alpha + T);
+  if (x === 0) return common + first;
+  const second = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
+  return common + logAddExp(first, second);
+}
+
+/** Group identical (x, t_x, T) rows: the likelihood is a weighted sum over the distinct rows. */
+function compress(data: RfmArrays): { x: number[]; tx: number[]; T: number[]; w: number[] } {
+  const map = new Map<string, number>();
+  const out = { x: [] as number[], tx: [] as number[], T: [] as number[], w: [] as number[] };
+  for (let i = 0; i < data.frequency.length; i++) {
+    const key = `${data.frequency[i]}|${data.recency[i]}|${data.T[i]}`;
+    const k = map.get(key);
+    if (k !== undefined) out.w[k]! += 1;
+    else {
+      map.set(key, out.x.length);
+      out.x.push(data.frequency[i]!);
+      out.tx.push(data.recency[i]!);
+      out.T.push(data.T[i]!);
+      out.w.push(1);
+    }
+  }
+  return out;
+}
+
+export function fitBgNbd(data: RfmArrays): BgNbdFit {
+  const n = data.frequency.length;
+  if (n < 2) throw new UserError(`BG/NBD needs at least 2 customers (got ${n}).`);
+  let repeaters = 0;
+  for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
+  if (repeaters === 0) throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", { hint: "Lifetime value needs repeat buyers; use a longer calibration period." });
+  const d = compress(data);
+  const negLL = (logp: number[]) => {
+    const p = { r: Math.exp(logp[0]!), alpha: Math.exp(logp[1]!), a: Math.exp(logp[2]!), b: Math.exp(logp[3]!) };
+    let ll = 0;
+    for (let i = 0; i < d.x.length; i++) ll += d.w[i]! * bgnbdLogLik(p, d.x[i]!, d.tx[i]!, d.T[i]!);
+    return -ll;
+  };
+  let meanT = 0;
+  for (let i = 0; i < n; i++) meanT += data.T[i]! / n;
+  const result = nelderMead(negLL, [0, Math.log(Math.max(meanT, 1e-3) / 4), 0, 0]);
+  const [lr, lalpha, la, lb] = result.x as [number, number, number, number];
+  const params = { r: Math.exp(lr), alpha: Math.exp(lalpha), a: Math.exp(la), b: Math.exp(lb) };
+  if (![params.r, params.alpha, params.a, params.b, result.fx].every(Number.isFinite)) {
+    throw new UserError("BG/NBD did not converge to finite parameters.", { hint: "The data may be too small or degenerate; check the calibration period." });
+  }
+  const cov = inverseSpd(numericalHessian(negLL, result.x));
+  const se = cov
+    ? { r: params.r * Math.sqrt(cov[0]![0]!), alpha: params.alpha * Math.sqrt(cov[1]![1]!), a: params.a * Math.sqrt(cov[2]![2]!), b: params.b * Math.sqrt(cov[3]![3]!) }
+    : null;
+  return { ...params, logLik: -result.fx, se: se && Object.values(se).every(Number.isFinite) ? se : null, converged: result.converged, customers: n };
+}
+
+/** P(alive | x, t_x, T). */
+export function probabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  const logRatio = Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + tx));
+  return 1 / (1 + Math.exp(logRatio));
+}
+
+/** E[X(t)]: expected purchases in (0, t] for a new customer (eq. 7). */
+export function expectedPurchases(p: BgNbdParams, t: number): number {
+  const { r, alpha, a, b } = p;
+  const z = t / (alpha + t);
+  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, z));
+}
+
+/** E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] for a customer with history (x, t_x, T) (eq. 10). */
+export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const z = t / (alpha + T + t);
+  const head = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
+  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.pow((alpha + T) / (alpha + tx), r + x) : 1;
+  return head / denominator;
+}
+
+/** P(X(t) = n) for a new customer (eq. 8). */
+export function purchaseCountProbability(p: BgNbdParams, t: number, n: number): number {
+  const { r, alpha, a, b } = p;
+  const logFactorial = (k: number) => logGamma(k + 1);
+  const base = Math.exp(logBeta(a, b + n) - logBeta(a, b) + logGamma(r + n) - logGamma(r) - logFactorial(n) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)));
+  if (n === 0) return base;
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(logGamma(r + j) - logGamma(r) - logFactorial(j) + j * Math.log(t / (alpha + t)));
+  return base + Math.exp(logBeta(a + 1, b + n - 1) - logBeta(a, b)) * (1 - Math.pow(alpha / (alpha + t), r) * sum);
+}
