@@ -6,6 +6,7 @@
 import { analyzeCohorts } from "./cohorts/analyze.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
 import { analyzeSurvival } from "./survival/analyze.ts";
+import { analyzeValue } from "./value/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -15,6 +16,7 @@ export interface PipelineStage {
 export const PIPELINE: PipelineStage[] = [
   { name: "cohorts", analysis: analyzeCohorts },
   { name: "survival", analysis: analyzeSurvival },
+  { name: "value", analysis: analyzeValue },
 ];
 
 export interface StageTiming {

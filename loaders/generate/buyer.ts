@@ -1,7 +1,7 @@
 /**
  * A one-off buyer following BG/NBD exactly (Fader, Hardie & Lee 2005), time in weeks: λ ~ Gamma(r, α), p ~ Beta(a, b);
  * the first purchase is on the signup day; afterwards purchases arrive as a Poisson process with rate λ, and after
- * each purchase the buyer drops out with probability p. Spend per purchase follows Gamma-Gamma (Fader & Hardie 2013):
+ * each repeat purchase the buyer drops out with probability p. Spend per purchase follows Gamma-Gamma (Fader & Hardie 2013):
  * ν ~ Gamma(q, γ) per buyer, z ~ Gamma(p, ν) per purchase. Symptoms never change purchase timing (so the model stays
  * recoverable); they cluster around the dropout instead.
  */
@@ -53,7 +53,8 @@ export function simulateBuyer(rng: Random, events: CustomerEvents, signup: numbe
       if (rng.next() < 0.5) events.add(Math.min(to, day + 2 + rng.int(12)), "complaint");
     }
     if (rng.next() < 0.12) events.surveys.push({ day: Math.min(to, day + 1 + rng.int(7)), drop: 0 });
-    if (rng.next() < p) {
+    // BG/NBD: a customer may drop out after any repeat purchase (never right after the first: the δ_{x>0} term).
+    if (history.purchases.length > 1 && rng.next() < p) {
       history.dropoutDay = day;
       break;
     }

@@ -1,0 +1,62 @@
+/**
+ * The RFM summary of buyers from transactions, with lifetimes' conventions (summary_data_from_transaction_data):
+ * purchases on the same day are one purchase (amounts summed; a day counts as a purchase day when its net amount is
+ * positive, so a refund on a later day is not a purchase); frequency x = purchase days − 1; recency t_x = last − first
+ * purchase day; T = calibration end − first purchase day (in periods: day = 1, week = 7, month = 30.4375 days);
+ * monetary = mean net spend of the repeat purchase days (the first day excluded), 0 when x = 0.
+ * Only customers whose first purchase is on or before the calibration end are summarised.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryColumns } from "../../loaders/db.ts";
+
+export type Period = "day" | "week" | "month";
+export const PERIOD_DAYS: Record<Period, number> = { day: 1, week: 7, month: 30.4375 };
+
+export interface RfmSummary {
+  customerIds: string[];
+  frequency: Float64Array;
+  recency: Float64Array;
+  T: Float64Array;
+  monetary: Float64Array;
+  firstPurchase: string[];
+}
+
+/** `population` is a SQL predicate on customer_id chosen by the caller from a fixed list (never user text). */
+export function rfmSql(population: "all" | "buyers"): string {
+  const who = population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions)" : "";
+  return `
+  WITH days AS (
+    SELECT customer_id, date, sum(amount) AS spend FROM transactions
+    WHERE date <= $calibration_end ${who}
+    GROUP BY customer_id, date HAVING sum(amount) > 0
+  ), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS k FROM days
+  )
+  SELECT customer_id,
+         (count(*) - 1)::DOUBLE AS frequency,
+         date_diff('day', min(date), max(date)) / $period_days AS recency,
+         date_diff('day', min(date), $calibration_end::DATE) / $period_days AS "T",
+         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary,
+         CAST(min(date) AS VARCHAR) AS first_purchase
+  FROM ranked GROUP BY customer_id ORDER BY customer_id`;
+}
+
+export async function rfmSummary(conn: DuckDBConnection, calibrationEnd: string, period: Period, population: "all" | "buyers"): Promise<RfmSummary> {
+  const c = await queryColumns(conn, rfmSql(population), { calibration_end: calibrationEnd, period_days: PERIOD_DAYS[period] });
+  const f64 = (k: string) => Float64Array.from((c[k] ?? []) as number[]);
+  return {
+    customerIds: (c["customer_id"] ?? []) as string[],
+    frequency: f64("frequency"),
+    recency: f64("recency"),
+    T: f64("T"),
+    monetary: f64("monetary"),
+    firstPurchase: (c["first_purchase"] ?? []) as string[],
+  };
+}
+
+/** Distinct purchase days per customer in (from, to]: the holdout actuals. */
+export const HOLDOUT_PURCHASES_SQL = `
+  SELECT customer_id, count(*)::INTEGER AS purchases FROM (
+    SELECT customer_id, date FROM transactions WHERE date > $from AND date <= $to
+    GROUP BY customer_id, date HAVING sum(amount) > 0
+  ) GROUP BY customer_id`;
