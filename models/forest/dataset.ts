@@ -1,0 +1,96 @@
+/**
+ * A feature table for the forest: numeric columns (NaN = missing) and text columns (categories), and its binned form.
+ * Categories are ordered by their positive rate in the training rows (computed from the training rows only, so no
+ * fold ever sees its own labels) and then treated as ordinal; unseen or blank categories are missing.
+ * Each feature is cut into at most 255 quantile bins of the training values; bin 0 holds missing values.
+ */
+export interface FeatureTable {
+  names: string[];
+  /** Per feature: numbers (NaN = missing) or strings (null/"" = missing). */
+  columns: (Float64Array | (string | null)[])[];
+  rows: number;
+}
+
+export interface Encoder {
+  names: string[];
+  /** For categorical features, category → ordinal code; null for numeric ones. */
+  categories: (Map<string, number> | null)[];
+  /** Upper edges of the bins of each feature (value ≤ edges[b − 1] goes to bin b, b ≥ 1). */
+  edges: Float64Array[];
+}
+
+export const MAX_BINS = 255;
+
+/** Numeric value of row i of feature f under the encoder (NaN when missing or an unseen category). */
+export function encodedValue(table: FeatureTable, encoder: Encoder, f: number, i: number): number {
+  const column = table.columns[f]!;
+  const categories = encoder.categories[f];
+  if (categories) {
+    const v = (column as (string | null)[])[i];
+    return v == null || v === "" ? NaN : (categories.get(v) ?? NaN);
+  }
+  return (column as Float64Array)[i]!;
+}
+
+export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array): Encoder {
+  const categories: (Map<string, number> | null)[] = [];
+  const edges: Float64Array[] = [];
+  table.columns.forEach((column, f) => {
+    if (column instanceof Float64Array) categories.push(null);
+    else {
+      const stats = new Map<string, { n: number; pos: number }>();
+      for (const i of trainRows) {
+        const v = column[i];
+        if (v == null || v === "") continue;
+        const s = stats.get(v) ?? { n: 0, pos: 0 };
+        s.n++;
+        s.pos += labels[i]!;
+        stats.set(v, s);
+      }
+      const ordered = [...stats.entries()].sort((a, b) => (a[1].pos + 1) / (a[1].n + 2) - (b[1].pos + 1) / (b[1].n + 2) || (a[0] < b[0] ? -1 : 1));
+      categories.push(new Map(ordered.map(([k], rank) => [k, rank])));
+    }
+    const encoder = { names: table.names, categories, edges };
+    const values: number[] = [];
+    for (const i of trainRows) {
+      const v = encodedValue(table, encoder, f, i);
+      if (!Number.isNaN(v)) values.push(v);
+    }
+    values.sort((a, b) => a - b);
+    const distinct: number[] = [];
+    for (const v of values) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+    let cut: number[];
+    if (distinct.length <= MAX_BINS - 1) cut = distinct.slice(0, -1).map((v, k) => (v + distinct[k + 1]!) / 2);
+    else {
+      cut = [];
+      for (let b = 1; b < MAX_BINS - 1; b++) {
+        const q = values[Math.floor((b * values.length) / (MAX_BINS - 1))]!;
+        if (cut.length === 0 || q > cut[cut.length - 1]!) cut.push(q);
+      }
+    }
+    edges.push(Float64Array.from(cut));
+  });
+  return { names: table.names, categories, edges };
+}
+
+/** Bin of a value: 0 for missing, else 1 + the number of edges below it. */
+export function binOf(edges: Float64Array, v: number): number {
+  if (Number.isNaN(v)) return 0;
+  let lo = 0, hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v <= edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo + 1;
+}
+
+/** Column-major bins of all rows: bins[f * rows + i]. */
+export function binTable(table: FeatureTable, encoder: Encoder): Uint8Array {
+  const bins = new Uint8Array(table.names.length * table.rows);
+  for (let f = 0; f < table.names.length; f++) {
+    const e = encoder.edges[f]!;
+    for (let i = 0; i < table.rows; i++) bins[f * table.rows + i] = binOf(e, encodedValue(table, encoder, f, i));
+  }
+  return bins;
+}

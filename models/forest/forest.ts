@@ -1,0 +1,96 @@
+/**
+ * Random forest classifier (Breiman 2001): `trees` CART trees, each on a bootstrap sample (Poisson(1) row weights,
+ * the usual large-sample equivalent of drawing n rows with replacement) and `mtry` random features per split;
+ * the probability of the positive class is the mean of the trees' leaf shares. Seeded: tree t uses the stream
+ * createRandom(seed + 7919·t), so the same seed gives the same forest however the trees are scheduled.
+ * Optional class weights 'balanced' (w_c = n / (2 n_c)), as scikit-learn's class_weight="balanced".
+ */
+import { createRandom } from "../../loaders/random.ts";
+import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
+import { addContributions, growTree, predictTree, type Tree } from "./tree.ts";
+
+export interface ForestOptions {
+  trees: number;
+  maxDepth: number;
+  minLeaf: number;
+  /** Features tried per split; default √(features). */
+  mtry?: number;
+  seed: number;
+  classWeight?: "balanced" | "none";
+}
+
+export const DEFAULT_FOREST: ForestOptions = { trees: 200, maxDepth: 12, minLeaf: 5, seed: 1, classWeight: "none" };
+
+export interface ForestModel {
+  encoder: Encoder;
+  trees: Tree[];
+  options: ForestOptions;
+  /** Mean Gini decrease per feature, normalised to sum 1. */
+  impurityImportance: number[];
+  baseRate: number;
+}
+
+export function trainForest(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array, options: ForestOptions): ForestModel {
+  const encoder = fitEncoder(table, labels, trainRows);
+  const bins = binTable(table, encoder);
+  const features = table.names.length;
+  const mtry = options.mtry ?? Math.max(1, Math.round(Math.sqrt(features)));
+  const data = { bins, rows: table.rows, features, edges: encoder.edges, labels };
+  let positives = 0;
+  for (const i of trainRows) positives += labels[i]!;
+  const n = trainRows.length;
+  const classWeight = options.classWeight === "balanced" && positives > 0 && positives < n ? [n / (2 * (n - positives)), n / (2 * positives)] : [1, 1];
+  const trees: Tree[] = [];
+  const importance = new Float64Array(features);
+  for (let t = 0; t < options.trees; t++) {
+    const rng = createRandom(options.seed + 7919 * t);
+    const weights = new Float64Array(table.rows);
+    for (const i of trainRows) weights[i] = rng.poisson(1) * classWeight[labels[i]!]!;
+    const tree = growTree(data, weights, { maxDepth: options.maxDepth, minLeaf: options.minLeaf, mtry }, rng);
+    for (let node = 0; node < tree.feature.length; node++) {
+      const f = tree.feature[node]!;
+      if (f < 0) continue;
+      const l = tree.left[node]!, r = tree.right[node]!;
+      const gini = (k: number) => 2 * tree.value[k]! * (1 - tree.value[k]!) * tree.weight[k]!;
+      importance[f]! += gini(node) - gini(l) - gini(r);
+    }
+    trees.push(tree);
+  }
+  const total = importance.reduce((a, b) => a + b, 0) || 1;
+  return { encoder, trees, options: { ...options, mtry }, impurityImportance: Array.from(importance, (v) => v / total), baseRate: n ? positives / n : 0 };
+}
+
+/** Encoded row values of a table under the model's encoder: row-major Float64Array (NaN = missing). */
+export function encodeRows(model: ForestModel, table: FeatureTable): Float64Array {
+  const features = table.names.length;
+  const out = new Float64Array(table.rows * features);
+  for (let f = 0; f < features; f++) for (let i = 0; i < table.rows; i++) out[i * features + f] = encodedValue(table, model.encoder, f, i);
+  return out;
+}
+
+export function predictForest(model: ForestModel, table: FeatureTable, rows?: Uint32Array): Float64Array {
+  const encoded = encodeRows(model, table);
+  const features = table.names.length;
+  const which = rows ?? Uint32Array.from({ length: table.rows }, (_, i) => i);
+  const out = new Float64Array(which.length);
+  which.forEach((i, k) => {
+    const row = encoded.subarray(i * features, (i + 1) * features);
+    let s = 0;
+    for (const tree of model.trees) s += predictTree(tree, row);
+    out[k] = s / model.trees.length;
+  });
+  return out;
+}
+
+/** Per-row feature contributions to the predicted probability (mean Saabas attribution over the trees). */
+export function contributions(model: ForestModel, table: FeatureTable, rows: Uint32Array): Float64Array[] {
+  const encoded = encodeRows(model, table);
+  const features = table.names.length;
+  return Array.from(rows, (i) => {
+    const out = new Float64Array(features);
+    const row = encoded.subarray(i * features, (i + 1) * features);
+    for (const tree of model.trees) addContributions(tree, row, out);
+    for (let f = 0; f < features; f++) out[f]! /= model.trees.length;
+    return out;
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * One classification tree (CART with Gini impurity; Breiman et al. 1984) grown on pre-binned features with
+ * row weights (bootstrap counts × class weights). At each node `mtry` features are drawn at random; for each,
+ * a weighted class histogram over its bins gives every threshold's impurity in one scan, with missing values
+ * (bin 0) tried on both sides. Nodes store the weighted share of positives, so leaves give probabilities and
+ * inner nodes allow per-feature contributions (Saabas' path attribution).
+ */
+import type { Random } from "../../loaders/random.ts";
+
+export interface Tree {
+  feature: Int32Array; // −1 for leaves
+  threshold: Float64Array; // go left when value ≤ threshold
+  missingLeft: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array; // weighted share of positives in the node
+  weight: Float64Array;
+}
+
+export interface TreeOptions {
+  maxDepth: number;
+  minLeaf: number;
+  mtry: number;
+}
+
+export interface BinnedData {
+  bins: Uint8Array; // column-major: bins[f * rows + i]
+  rows: number;
+  features: number;
+  edges: Float64Array[];
+  labels: Uint8Array;
+}
+
+const impurity = (w: number, p: number) => (w > 0 ? (2 * p * (w - p)) / w : 0);
+
+export function growTree(data: BinnedData, weights: Float64Array, options: TreeOptions, rng: Random): Tree {
+  const { bins, rows, features, labels } = data;
+  const idx: number[] = [];
+  for (let i = 0; i < rows; i++) if (weights[i]! > 0) idx.push(i);
+  const order = Uint32Array.from(idx);
+  const scratch = new Uint32Array(order.length);
+  const feature: number[] = [], threshold: number[] = [], missingLeft: number[] = [], left: number[] = [], right: number[] = [], value: number[] = [], weight: number[] = [];
+  const histW = new Float64Array(256);
+  const histP = new Float64Array(256);
+  const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
+
+  const newNode = (w: number, p: number) => {
+    feature.push(-1);
+    threshold.push(0);
+    missingLeft.push(0);
+    left.push(-1);
+    right.push(-1);
+    value.push(w > 0 ? p / w : 0);
+    weight.push(w);
+    return feature.length - 1;
+  };
+
+  let W = 0, P = 0;
+  for (const i of order) {
+    W += weights[i]!;
+    P += weights[i]! * labels[i]!;
+  }
+  const stack: { node: number; start: number; end: number; depth: number; w: number; p: number }[] = [{ node: newNode(W, P), start: 0, end: order.length, depth: 0, w: W, p: P }];
+
+  while (stack.length) {
+    const { node, start, end, depth, w, p } = stack.pop()!;
+    if (depth >= options.maxDepth || w < 2 * options.minLeaf || p <= 0 || p >= w) continue;
+    const parentImpurity = impurity(w, p);
+    let bestGain = 1e-12, bestF = -1, bestBin = 0, bestMissingLeft = false, bestLW = 0, bestLP = 0;
+    // Partial Fisher-Yates: the first mtry entries are a random subset of features.
+    for (let k = 0; k < options.mtry && k < features; k++) {
+      const j = k + rng.int(features - k);
+      const t = featureOrder[k]!;
+      featureOrder[k] = featureOrder[j]!;
+      featureOrder[j] = t;
+      const f = featureOrder[k]!;
+      const base = f * rows;
+      const nb = data.edges[f]!.length + 2;
+      histW.fill(0, 0, nb);
+      histP.fill(0, 0, nb);
+      for (let q = start; q < end; q++) {
+        const i = order[q]!;
+        const b = bins[base + i]!;
+        const wi = weights[i]!;
+        histW[b]! += wi;
+        histP[b]! += wi * labels[i]!;
+      }
+      const mW = histW[0]!, mP = histP[0]!;
+      let lW = 0, lP = 0;
+      for (let b = 1; b < nb - 1; b++) {
+        lW += histW[b]!;
+        lP += histP[b]!;
+        const rW = w - mW - lW, rP = p - mP - lP;
+        // missing to the right
+        if (lW >= options.minLeaf && rW + mW >= options.minLeaf) {
+          const gain = parentImpurity - impurity(lW, lP) - impurity(rW + mW, rP + mP);
+          if (gain > bestGain) [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, false, lW, lP];
+        }
+        // missing to the left
+        if (mW > 0 && lW + mW >= options.minLeaf && rW >= options.minLeaf) {
+          const gain = parentImpurity - impurity(lW + mW, lP + mP) - impurity(rW, rP);
+          if (gain > bestGain) [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
+        }
+      }
+    }
+    if (bestF < 0) continue;
+    // Partition rows [start, end) into left then right.
+    const base = bestF * rows;
+    let a = start, z = 0;
+    for (let q = start; q < end; q++) {
+      const i = order[q]!;
+      const b = bins[base + i]!;
+      const goLeft = b === 0 ? bestMissingLeft : b <= bestBin;
+      if (goLeft) order[a++] = i;
+      else scratch[z++] = i;
+    }
+    order.set(scratch.subarray(0, z), a);
+    feature[node] = bestF;
+    threshold[node] = data.edges[bestF]![bestBin - 1]!;
+    missingLeft[node] = bestMissingLeft ? 1 : 0;
+    const l = newNode(bestLW, bestLP);
+    const r = newNode(w - bestLW, p - bestLP);
+    left[node] = l;
+    right[node] = r;
+    stack.push({ node: l, start, end: a, depth: depth + 1, w: bestLW, p: bestLP });
+    stack.push({ node: r, start: a, end, depth: depth + 1, w: w - bestLW, p: p - bestLP });
+  }
+  return {
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    missingLeft: Uint8Array.from(missingLeft),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float64Array.from(value),
+    weight: Float64Array.from(weight),
+  };
+}
+
+/** Leaf probability for one row of encoded values (NaN = missing). */
+export function predictTree(tree: Tree, row: ArrayLike<number>): number {
+  let n = 0;
+  while (tree.feature[n]! >= 0) {
+    const v = row[tree.feature[n]!]!;
+    const goLeft = Number.isNaN(v) ? tree.missingLeft[n] === 1 : v <= tree.threshold[n]!;
+    n = goLeft ? tree.left[n]! : tree.right[n]!;
+  }
+  return tree.value[n]!;
+}
+
+/** Saabas contributions: along the row's path, each split's change in node value is credited to its feature. */
+export function addContributions(tree: Tree, row: ArrayLike<number>, out: Float64Array): void {
+  let n = 0;
+  while (tree.feature[n]! >= 0) {
+    const f = tree.feature[n]!;
+    const v = row[f]!;
+    const goLeft = Number.isNaN(v) ? tree.missingLeft[n] === 1 : v <= tree.threshold[n]!;
+    const next = goLeft ? tree.left[n]! : tree.right[n]!;
+    out[f]! += tree.value[next]! - tree.value[n]!;
+    n = next;
+  }
+}
