@@ -7,6 +7,7 @@ import { analyzeCohorts } from "./cohorts/analyze.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
 import { analyzeSurvival } from "./survival/analyze.ts";
 import { analyzeValue } from "./value/analyze.ts";
+import { analyzeForest } from "./forest/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -17,6 +18,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "cohorts", analysis: analyzeCohorts },
   { name: "survival", analysis: analyzeSurvival },
   { name: "value", analysis: analyzeValue },
+  { name: "forest", analysis: analyzeForest },
 ];
 
 export interface StageTiming {

@@ -1,0 +1,153 @@
+/**
+ * The churn model of `churn build` (and `churn train --db`): features at monthly snapshots before the as-of date
+ * whose labels are known by then (d + horizon ≤ as-of), a forest trained on them, cross-validated with folds by
+ * customer (a customer never sits in both training and test folds), a backtest (train on snapshots known by
+ * as-of − horizon, predict the snapshot at as-of − horizon, compare with what happened), and scores with
+ * plain-language drivers for the customers active at the as-of date.
+ * Writes churn_predictions, model_card and churn_model.
+ */
+import { appendRows } from "../../loaders/append.ts";
+import { openDatabase, queryOne, run } from "../../loaders/db.ts";
+import type { Analysis, AnalysisContext } from "../context.ts";
+import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
+import { driverWords } from "./drivers.ts";
+import { crossValidate } from "./evaluate.ts";
+import { snapshotFeatures, stackSnapshots, type Snapshot } from "./features.ts";
+import { contributions, DEFAULT_FOREST, predictForest, trainForest, type ForestOptions } from "./forest.ts";
+import { serializeForest } from "./serialize.ts";
+
+export const CHURN_HORIZON_DAYS = 90;
+const SNAPSHOTS = 12;
+const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
+
+function customerFolds(ids: string[], k: number): Uint8Array {
+  return Uint8Array.from(ids, (id) => {
+    let h = 2166136261;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+    return (h >>> 0) % k;
+  });
+}
+
+export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
+  const H = CHURN_HORIZON_DAYS;
+  const range = await queryOne<{ first: string }>(ctx.conn, "SELECT CAST(min(signup_date) AS VARCHAR) AS first FROM customers");
+  const earliest = addDays(range?.first ?? ctx.asOf, 180);
+  const dates: string[] = [];
+  for (let k = 0; k < SNAPSHOTS; k++) {
+    const d = addDays(ctx.asOf, -H - 30 * k);
+    if (d >= earliest) dates.push(d);
+  }
+  const snapshots: Snapshot[] = [];
+  for (const d of dates) {
+    const s = await snapshotFeatures(ctx.conn, d, H);
+    if (s.table.rows > 0) snapshots.push(s);
+  }
+  const training = snapshots.length ? stackSnapshots(snapshots) : null;
+  const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
+  if (!training || positives < 20 || training.labels.length - positives < 20) {
+    return { name: "forest", ran: false, skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`, tables: [], summary: {} };
+  }
+  const options: ForestOptions = { ...DEFAULT_FOREST, trees: 100, seed: ctx.seed };
+  ctx.log(`forest: ${training.labels.length} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
+
+  const evaluation = crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
+
+  // Backtest: what the model would have said at as-of − H, trained only on what was known then.
+  let backtest: Record<string, unknown> | null = null;
+  const testSnapshot = snapshots.find((s) => s.date === addDays(ctx.asOf, -H));
+  const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
+  if (testSnapshot && pastSnapshots.length) {
+    const past = stackSnapshots(pastSnapshots);
+    const model = trainForest(past.table, past.labels, all(past.labels.length), options);
+    const p = predictForest(model, testSnapshot.table);
+    const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
+    backtest = {
+      trainedOn: pastSnapshots.map((s) => s.date),
+      predictedAt: testSnapshot.date,
+      outcomeBy: ctx.asOf,
+      customers: testSnapshot.labels.length,
+      churned: testSnapshot.labels.reduce((a, b) => a + b, 0),
+      predictedChurners: Array.from(p).reduce((a, b) => a + b, 0),
+      auc: rocAuc(p, testSnapshot.labels),
+      prAuc: averagePrecision(p, testSnapshot.labels),
+      brier: brierScore(p, testSnapshot.labels),
+      precision: c.precision,
+      recall: c.recall,
+    };
+  }
+
+  // Final model on every snapshot with a known outcome; score the customers active at the as-of date.
+  const started = performance.now();
+  const model = trainForest(training.table, training.labels, all(training.labels.length), options);
+  const trainSeconds = (performance.now() - started) / 1000;
+  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H);
+  const probabilities = current.table.rows ? predictForest(model, current.table) : new Float64Array(0);
+  const contribs = current.table.rows ? contributions(model, current.table, all(current.table.rows)) : [];
+  await run(ctx.conn, "CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE, top_drivers VARCHAR, drivers_json VARCHAR)");
+  const kindColumn = current.table.columns[current.table.names.indexOf("kind")] as (string | null)[];
+  await appendRows(
+    ctx.conn,
+    "churn_predictions",
+    ["varchar", "varchar", "double", "varchar", "varchar"],
+    current.ids.map((id, i) => {
+      const words = driverWords(current.table, i, contribs[i]!);
+      return [id, kindColumn[i], probabilities[i], words.map((w) => w.text).join("; "), JSON.stringify(words)];
+    }),
+  );
+  const card: Record<string, unknown> = {
+    label: `churned within ${H} days after the snapshot date: subscribers with no active subscription on that day; one-off buyers with no purchase in the window`,
+    population: "subscribers with an active subscription on the snapshot date; one-off buyers with a purchase in the 365 days before it",
+    horizonDays: H,
+    snapshots: snapshots.map((s) => ({ date: s.date, customers: s.labels.length, churned: s.labels.reduce((a, b) => a + b, 0) })),
+    trainingWindow: { first: snapshots.at(-1)!.date, last: snapshots[0]!.date },
+    rows: evaluation.rows,
+    features: training.table.names,
+    options: model.options,
+    auc: evaluation.auc,
+    foldAucs: evaluation.foldAucs,
+    prAuc: evaluation.prAuc,
+    brier: evaluation.brier,
+    threshold: evaluation.threshold,
+    thresholdRule: "maximises F1 on the out-of-fold predictions",
+    precision: evaluation.precision,
+    recall: evaluation.recall,
+    f1: evaluation.f1,
+    roc: evaluation.roc,
+    pr: evaluation.pr,
+    reliability: evaluation.reliability,
+    lift: evaluation.lift,
+    importances: evaluation.importances,
+    permutationImportances: evaluation.permutationImportances,
+    backtest,
+    backtestAuc: backtest?.["auc"] ?? null,
+    trainSeconds,
+    scored: current.ids.length,
+    asOf: ctx.asOf,
+  };
+  await run(ctx.conn, "CREATE OR REPLACE TABLE model_card (key VARCHAR, value VARCHAR)");
+  await appendRows(ctx.conn, "model_card", ["varchar", "varchar"], Object.entries(card).map(([k, v]) => [k, JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))]));
+  await run(ctx.conn, "CREATE OR REPLACE TABLE churn_model (trained_at_as_of VARCHAR, model VARCHAR)");
+  await appendRows(ctx.conn, "churn_model", ["varchar", "varchar"], [[ctx.asOf, serializeForest(model)]]);
+  return {
+    name: "forest",
+    ran: true,
+    tables: ["churn_predictions", "model_card", "churn_model"],
+    summary: { rows: evaluation.rows, auc: evaluation.auc, backtestAuc: backtest?.["auc"] ?? null, scored: current.ids.length, trainSeconds },
+  };
+};
+
+/** `churn train --db FILE`: train and store the warehouse's model, return the model card. */
+export async function trainWarehouseModel(dbPath: string, options: { seed: number }): Promise<Record<string, unknown>> {
+  const db = await openDatabase(dbPath);
+  try {
+    const asOf = (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    if (!asOf) throw new Error("warehouse has no as_of");
+    const report = await analyzeForest({ conn: db.connection, dbPath, asOf, seed: options.seed, log: (m) => process.stderr.write(`${m}\n`) });
+    if (!report.ran) return { skipped: report.skipped };
+    const rows = await db.connection.runAndReadAll("SELECT key, value FROM model_card");
+    return Object.fromEntries(rows.getRows().map(([k, v]) => [String(k), JSON.parse(String(v))]));
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Churn features from the warehouse at a snapshot date d, using only rows dated ≤ d (leak-free), for the customers
+ * active at d: subscribers with a subscription active on d, and one-off buyers (never subscribed by d) with a purchase
+ * in the 365 days up to d. Label: churned within the horizon H after d — subscribers: no active subscription on d + H;
+ * buyers: no purchase in (d, d + H].
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryColumns } from "../../loaders/db.ts";
+import type { FeatureTable } from "./dataset.ts";
+
+export const NUMERIC_FEATURES = [
+  "tenure_days", "mrr", "mrr_change_90d", "days_since_last_purchase", "purchases_90d", "purchases_prev_90d", "spend_90d", "spend_prev_90d",
+  "spend_trend", "mean_gap_days", "complaints_30d", "complaints_90d", "support_calls_90d", "delivery_delays_90d", "cancellation_requests_90d",
+  "failed_payments_90d", "downgrade_requests_90d", "contacts_left_90d", "renewals_postponed_90d", "unhappy_90d", "days_since_last_contact",
+  "last_nps", "nps_change", "last_csat",
+] as const;
+export const CATEGORICAL_FEATURES = ["kind", "plan", "segment", "region", "industry", "company_size", "acquisition_channel"] as const;
+
+const FEATURES_SQL = `
+  WITH subscribed AS (
+    SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan FROM subscriptions
+    WHERE start_date <= $d AND (end_date IS NULL OR end_date > $d) GROUP BY customer_id
+  ), ever AS (SELECT DISTINCT customer_id FROM subscriptions WHERE start_date <= $d),
+  pop AS (
+    SELECT customer_id, 'subscriber' AS kind FROM subscribed
+    UNION ALL
+    SELECT DISTINCT customer_id, 'buyer' FROM transactions
+    WHERE date <= $d AND date > $d::DATE - 365 AND amount > 0 AND customer_id NOT IN (SELECT customer_id FROM ever)
+  ), tx AS (
+    SELECT customer_id,
+      count(DISTINCT date) FILTER (WHERE date > $d::DATE - 90) AS purchases_90d,
+      count(DISTINCT date) FILTER (WHERE date > $d::DATE - 180 AND date <= $d::DATE - 90) AS purchases_prev_90d,
+      coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 90), 0) AS spend_90d,
+      coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 180 AND date <= $d::DATE - 90), 0) AS spend_prev_90d,
+      date_diff('day', max(date), $d::DATE) AS days_since_last_purchase,
+      CASE WHEN count(DISTINCT date) > 1 THEN date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) END AS mean_gap_days
+    FROM transactions WHERE date <= $d AND amount > 0 GROUP BY customer_id
+  ), before AS (
+    SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions
+    WHERE start_date <= $d::DATE - 90 AND (end_date IS NULL OR end_date > $d::DATE - 90) GROUP BY customer_id
+  ), firsts AS (SELECT customer_id, min(start_date) AS first_start FROM subscriptions WHERE start_date <= $d GROUP BY customer_id),
+  inter AS (
+    SELECT customer_id,
+      count(*) FILTER (WHERE type = 'complaint' AND date > $d::DATE - 30) AS complaints_30d,
+      count(*) FILTER (WHERE type = 'complaint' AND date > $d::DATE - 90) AS complaints_90d,
+      count(*) FILTER (WHERE type = 'support_call' AND date > $d::DATE - 90) AS support_calls_90d,
+      count(*) FILTER (WHERE type = 'delivery_delay' AND date > $d::DATE - 90) AS delivery_delays_90d,
+      count(*) FILTER (WHERE type = 'cancellation_request' AND date > $d::DATE - 90) AS cancellation_requests_90d,
+      count(*) FILTER (WHERE type = 'failed_payment' AND date > $d::DATE - 90) AS failed_payments_90d,
+      count(*) FILTER (WHERE type = 'downgrade_request' AND date > $d::DATE - 90) AS downgrade_requests_90d,
+      count(*) FILTER (WHERE type = 'contact_left' AND date > $d::DATE - 90) AS contacts_left_90d,
+      count(*) FILTER (WHERE type = 'renewal_postponed' AND date > $d::DATE - 90) AS renewals_postponed_90d,
+      count(*) FILTER (WHERE mood = 'unhappy' AND date > $d::DATE - 90) AS unhappy_90d,
+      date_diff('day', max(date), $d::DATE) AS days_since_last_contact
+    FROM interactions WHERE date <= $d GROUP BY customer_id
+  ), surv AS (
+    SELECT customer_id, list(nps ORDER BY date DESC) FILTER (WHERE nps IS NOT NULL) AS nps_list, arg_max(csat, date) FILTER (WHERE csat IS NOT NULL) AS last_csat
+    FROM surveys WHERE date <= $d GROUP BY customer_id
+  )
+  SELECT pop.customer_id, pop.kind,
+    CAST(date_diff('day', coalesce(f.first_start, c.signup_date), $d::DATE) AS DOUBLE) AS tenure_days,
+    s.plan, s.mrr, s.mrr - coalesce(b.mrr_before, 0) AS mrr_change_90d,
+    CAST(tx.days_since_last_purchase AS DOUBLE) AS days_since_last_purchase,
+    CAST(coalesce(tx.purchases_90d, 0) AS DOUBLE) AS purchases_90d, CAST(coalesce(tx.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
+    coalesce(tx.spend_90d, 0) AS spend_90d, coalesce(tx.spend_prev_90d, 0) AS spend_prev_90d,
+    CASE WHEN tx.spend_prev_90d > 0 THEN tx.spend_90d / tx.spend_prev_90d END AS spend_trend,
+    CAST(tx.mean_gap_days AS DOUBLE) AS mean_gap_days,
+    ${["complaints_30d", "complaints_90d", "support_calls_90d", "delivery_delays_90d", "cancellation_requests_90d", "failed_payments_90d", "downgrade_requests_90d", "contacts_left_90d", "renewals_postponed_90d", "unhappy_90d"].map((k) => `CAST(coalesce(i.${k}, 0) AS DOUBLE) AS ${k}`).join(", ")},
+    CAST(i.days_since_last_contact AS DOUBLE) AS days_since_last_contact,
+    CAST(v.nps_list[1] AS DOUBLE) AS last_nps, CAST(v.nps_list[1] - v.nps_list[2] AS DOUBLE) AS nps_change, CAST(v.last_csat AS DOUBLE) AS last_csat,
+    c.segment, c.region, c.industry, c.company_size, c.acquisition_channel,
+    CASE WHEN pop.kind = 'subscriber'
+         THEN NOT EXISTS (SELECT 1 FROM subscriptions z WHERE z.customer_id = pop.customer_id AND z.start_date <= $d::DATE + $h AND (z.end_date IS NULL OR z.end_date > $d::DATE + $h))
+         ELSE NOT EXISTS (SELECT 1 FROM transactions z WHERE z.customer_id = pop.customer_id AND z.date > $d AND z.date <= $d::DATE + $h AND z.amount > 0)
+    END AS churned
+  FROM pop LEFT JOIN customers c USING (customer_id) LEFT JOIN subscribed s USING (customer_id) LEFT JOIN before b USING (customer_id)
+  LEFT JOIN firsts f USING (customer_id) LEFT JOIN tx USING (customer_id) LEFT JOIN inter i USING (customer_id) LEFT JOIN surv v USING (customer_id)
+  ORDER BY pop.customer_id`;
+
+export interface Snapshot {
+  date: string;
+  ids: string[];
+  table: FeatureTable;
+  labels: Uint8Array;
+}
+
+export async function snapshotFeatures(conn: DuckDBConnection, date: string, horizonDays: number): Promise<Snapshot> {
+  const c = await queryColumns(conn, FEATURES_SQL, { d: date, h: horizonDays });
+  const ids = (c["customer_id"] ?? []) as string[];
+  const rows = ids.length;
+  const names = [...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES] as string[];
+  const columns = [
+    ...NUMERIC_FEATURES.map((k) => Float64Array.from((c[k] ?? []) as (number | null)[], (v) => (v === null || v === undefined ? NaN : Number(v)))),
+    ...CATEGORICAL_FEATURES.map((k) => ((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v)))),
+  ];
+  const labels = Uint8Array.from((c["churned"] ?? []) as boolean[], (v) => (v ? 1 : 0));
+  return { date, ids, table: { names, columns, rows }, labels };
+}
+
+/** Stack snapshots into one table (same feature names). */
+export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
+  const names = snapshots[0]!.table.names;
+  const rows = snapshots.reduce((s, x) => s + x.table.rows, 0);
+  const columns = names.map((_, f) => {
+    if (snapshots[0]!.table.columns[f] instanceof Float64Array) {
+      const out = new Float64Array(rows);
+      let o = 0;
+      for (const s of snapshots) {
+        out.set(s.table.columns[f] as Float64Array, o);
+        o += s.table.rows;
+      }
+      return out;
+    }
+    return snapshots.flatMap((s) => s.table.columns[f] as (string | null)[]);
+  });
+  const labels = new Uint8Array(rows);
+  let o = 0;
+  for (const s of snapshots) {
+    labels.set(s.labels, o);
+    o += s.labels.length;
+  }
+  return { table: { names, columns, rows }, labels, ids: snapshots.flatMap((s) => s.ids) };
+}
