@@ -8,6 +8,7 @@ import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
 import { analyzeSurvival } from "./survival/analyze.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeForest } from "./forest/analyze.ts";
+import { analyzeActions } from "./actions/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -19,6 +20,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "survival", analysis: analyzeSurvival },
   { name: "value", analysis: analyzeValue },
   { name: "forest", analysis: analyzeForest },
+  { name: "actions", analysis: analyzeActions },
 ];
 
 export interface StageTiming {

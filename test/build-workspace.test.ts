@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { csvParse } from "d3-dsv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, query } from "../loaders/db.ts";
 import { runChurn } from "./helpers/cli.ts";
@@ -30,7 +31,9 @@ describe("churn build (warehouse and analyses, no site)", () => {
       const tables = (await query<{ name: string }>(database.connection, "SELECT table_name AS name FROM information_schema.tables")).map((r) => r.name);
       for (const table of [
         "customers", "transactions", "subscriptions", "interactions", "surveys", "rejected_rows", "warehouse_meta",
-        "monthly_metrics", "cohort_retention",
+        "monthly_metrics", "cohort_retention", "survival_curves", "survival_summary", "survival_logrank",
+        "customer_value", "value_model", "value_holdout", "value_tracking", "value_quadrants",
+        "churn_predictions", "model_card", "churn_model", "symptom_events", "scored_customers", "action_summary", "forecast",
       ]) {
         expect(tables, `table ${table}`).toContain(table);
       }
@@ -40,9 +43,30 @@ describe("churn build (warehouse and analyses, no site)", () => {
         "SELECT count(*)::INTEGER AS n FROM monthly_metrics WHERE abs(mrr_end - (mrr_start + mrr_new + mrr_reactivation + mrr_expansion - mrr_contraction - mrr_churned)) > 0.01",
       );
       expect(bad!.n).toBe(0);
+      // Every listed customer has a probability in [0, 1] and a finite value at risk.
+      const [scored] = await query<{ n: number; bad: number }>(
+        database.connection,
+        "SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE NOT (churn_probability BETWEEN 0 AND 1) OR NOT isfinite(value_at_risk))::INTEGER AS bad FROM scored_customers",
+      );
+      expect(scored!.n).toBeGreaterThan(1000);
+      expect(scored!.bad).toBe(0);
     } finally {
       database.close();
     }
+  });
+
+  it("churn score writes the list sorted by value at risk, formula names neutralised, reusing the stored model", () => {
+    const out = join(dir, "at-risk.csv");
+    const r = runChurn(["score", "--db", db, "--out", out, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("training the churn forest");
+    const text = readFileSync(out, "utf8");
+    const rows = csvParse(text.replace(/^\ufeff/, "").replace(/\r\n/g, "\n"));
+    expect(rows.columns.slice(0, 3)).toEqual(["customer_id", "name", "segment"]);
+    for (const c of ["churn_probability", "clv", "value_at_risk", "health_score", "symptoms", "top_drivers", "recommended_action"]) expect(rows.columns).toContain(c);
+    const risk = rows.map((x) => Number(x.value_at_risk));
+    expect(risk).toEqual([...risk].sort((a, b) => b - a));
+    for (const row of rows) expect(row.name ?? "", row.customer_id).not.toMatch(/^[=+\-@]/);
   });
 
   it("refuses a broken export without touching the previous warehouse or leaving temporary files", () => {

@@ -33,7 +33,7 @@ describe("churn forest on the sample warehouse", () => {
     await run(db.connection, "INSERT INTO surveys VALUES ($id, DATE '2026-04-04', 0, 1)", { id });
     const after = await snapshotFeatures(db.connection, "2026-03-31", 90);
     expect(after.ids).toEqual(before.ids);
-    before.table.columns.forEach((column, f) => expect(Array.from(after.table.columns[f]!), before.table.names[f]).toEqual(Array.from(column)));
+    before.table.columns.forEach((column, f) => expect(Array.from(after.table.columns[f]! as ArrayLike<unknown>), before.table.names[f]).toEqual(Array.from(column as ArrayLike<unknown>)));
   });
 
   it("ranks the generator's true drivers among the top features and validates well, in and out of time", () => {

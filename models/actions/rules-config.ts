@@ -1,0 +1,71 @@
+/** The symptom rules and offers files (data/rules/*.json), validated with zod: a bad key or value is named. */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { UserError } from "../../loaders/errors.ts";
+
+const base = { id: z.string().regex(/^[a-z0-9_]+$/), label: z.string() };
+const window = { withinDays: z.number().int().positive() };
+const weight = { weight: z.number().min(0).max(1).optional() };
+const RuleSchema = z.discriminatedUnion("type", [
+  z.strictObject({ ...base, ...weight, type: z.literal("event"), interaction: z.string(), atLeast: z.number().int().positive(), ...window }),
+  z.strictObject({ ...base, ...weight, type: z.literal("mood"), mood: z.string(), atLeast: z.number().int().positive(), ...window }),
+  z.strictObject({ ...base, ...weight, type: z.literal("survey_threshold"), field: z.enum(["nps", "csat"]), atMost: z.number(), ...window }),
+  z.strictObject({ ...base, ...weight, type: z.literal("survey_change"), field: z.enum(["nps", "csat"]), dropAtLeast: z.number().positive(), ...window }),
+  z.strictObject({ ...base, ...weight, type: z.literal("mrr_drop"), ...window }),
+  z.strictObject({ ...base, ...weight, type: z.literal("purchase_decline"), minDropShare: z.number().gt(0).max(1) }),
+  z.strictObject({ ...base, ...weight, type: z.literal("inactivity"), gapMultiple: z.number().positive() }),
+]);
+export type SymptomRule = z.infer<typeof RuleSchema>;
+
+export const RulesSchema = z.strictObject({
+  description: z.string().optional(),
+  critical: z.array(RuleSchema),
+  recapitulative: z.array(RuleSchema.and(z.object({ weight: z.number().min(0).max(1) }))),
+  health: z.strictObject({ criticalCap: z.number().min(0).max(100), green: z.number().min(0).max(100), yellow: z.number().min(0).max(100) }),
+  playbook: z.strictObject({
+    saveOfferShareOfClv: z.number().min(0).max(1),
+    winBackMinClv: z.number().min(0),
+    letGoMaxClv: z.number().min(0),
+    highRisk: z.number().min(0).max(1),
+    mediumRisk: z.number().min(0).max(1),
+    winBackWithinDays: z.number().int().positive(),
+  }),
+});
+export type Rules = z.infer<typeof RulesSchema>;
+
+export const OffersSchema = z.strictObject({
+  description: z.string().optional(),
+  offers: z.array(z.union([
+    z.strictObject({ id: z.string(), label: z.string(), monthsOfValue: z.number().positive() }),
+    z.strictObject({ id: z.string(), label: z.string(), fixed: z.number().positive() }),
+  ])),
+});
+export type Offers = z.infer<typeof OffersSchema>;
+
+const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "data", "rules");
+
+function load<T>(path: string, schema: z.ZodType<T>): T {
+  if (!existsSync(path)) throw new UserError(`Rules file not found: ${path}.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, { hint: "See README, 'Symptoms, health and actions', for the rule types and keys." });
+  }
+  return result.data;
+}
+
+export function loadRules(path = join(RULES_DIR, "symptoms.json")): Rules {
+  return load(path, RulesSchema);
+}
+
+export function loadOffers(path = join(RULES_DIR, "offers.json")): Offers {
+  return load(path, OffersSchema);
+}
