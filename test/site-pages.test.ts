@@ -18,6 +18,10 @@ const PAGES = [
   { path: "/", name: "index", charts: 3 },
   { path: "/cohorts", name: "cohorts", charts: 3 },
   { path: "/survival", name: "survival", charts: 1 },
+  { path: "/value", name: "value", charts: 4 },
+  { path: "/segments", name: "segments", charts: 2 },
+  { path: "/at-risk", name: "at-risk", charts: 0 },
+  { path: "/model", name: "model", charts: 5 },
   { path: "/data-quality", name: "data-quality", charts: 2 },
 ];
 const SCREENSHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
@@ -77,6 +81,31 @@ describe("the built site", () => {
       await page.close();
     });
   }
+
+  it("at-risk filters change the table, and both downloads return the scored CSV", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await page.goto(`${server.url}/at-risk`, { waitUntil: "networkidle" });
+    const results = page.locator("#observablehq-main form output").first();
+    await results.waitFor();
+    const before = await results.textContent();
+    const quadrant = page.locator("#observablehq-main form select").first();
+    const options = await quadrant.locator("option").allTextContents();
+    await quadrant.selectOption(options.find((o) => o === "butterflies") ?? options[1]!);
+    await page.waitForFunction((b) => document.querySelector("#observablehq-main form output")?.textContent !== b, before);
+    const after = await results.textContent();
+    expect(Number(after!.replace(/\D/g, ""))).toBeLessThan(Number(before!.replace(/\D/g, "")));
+    for (const id of ["#download-full", "#download-filtered"]) {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click(id)]);
+      const text = readFileSync((await download.path())!, "utf8");
+      expect(text.charCodeAt(0)).toBe(0xfeff);
+      const header = text.slice(1).split("\r\n")[0]!.split(",");
+      for (const c of ["customer_id", "churn_probability", "clv", "value_at_risk", "recommended_action"]) expect(header, id).toContain(c);
+      const lines = text.trim().split("\r\n").length - 1;
+      if (id === "#download-filtered") expect(lines).toBe(Number(after!.replace(/\D/g, "")));
+      else expect(lines).toBeGreaterThan(Number(before!.replace(/\D/g, "")) - 1);
+    }
+    await page.close();
+  });
 
   it("the month picker changes the KPI cards", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -18,6 +18,9 @@ const MONTHLY_SQL = `
 await withWarehouse(async (db, meta) => {
   const [counts] = await query(db.connection, COUNTS_SQL);
   const hasMonthly = await tableExists(db.connection, "monthly_metrics");
+  const has = (t: string) => tableExists(db.connection, t);
+  const value = (await has("customer_value")) ? await query(db.connection, "SELECT sum(clv) FILTER (WHERE active) AS total_clv, count(*) FILTER (WHERE active)::INTEGER AS active FROM customer_value") : [];
+  const risk = (await has("scored_customers")) ? await query(db.connection, "SELECT sum(value_at_risk) AS value_at_risk, count(*) FILTER (WHERE health_band = 'red' AND status = 'active')::INTEGER AS red FROM scored_customers") : [];
   return {
     available: true,
     asOf: meta["as_of"],
@@ -26,6 +29,10 @@ await withWarehouse(async (db, meta) => {
     missingSources: meta["missing_sources"] ?? [],
     counts,
     monthly: hasMonthly ? await query(db.connection, MONTHLY_SQL) : [],
+    value: value[0] ?? null,
+    risk: risk[0] ?? null,
+    symptoms: (await has("symptom_summary")) ? await query(db.connection, "SELECT * FROM symptom_summary ORDER BY customers DESC LIMIT 10") : [],
+    forecast: (await has("forecast")) ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month") : [],
     monthlyReason: hasMonthly ? null : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",
   };
 });
