@@ -4,7 +4,7 @@
  * pipeline, the site build — with its peak memory (GNU time's maximum resident set size when /usr/bin/time exists,
  * else the stage's own process.resourceUsage().maxRSS), prints a table and writes bench/results.json
  * (results for each N are kept side by side, so the README can show how costs grow).
- * --peers also runs the per-area benchmarks that compare with a peer (the forest against scikit-learn).
+ * --peers also runs the benchmark that compares with a peer in the same run (the forest against scikit-learn).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -85,8 +85,11 @@ process.stdout.write(target ? `   target ≤ ${target.totalSeconds} s, ≤ ${tar
 
 const peerRows: unknown[] = [];
 if (peers) {
-  const { benchIngest } = await import("./ingest.ts");
-  peerRows.push(...(await benchIngest({})));
+  const { benchForest } = await import("./forest.ts");
+  for (const row of await benchForest({})) {
+    peerRows.push(row);
+    process.stdout.write(`${row.stage}: ${row.seconds.toFixed(2)} s — ${row.note}\n`);
+  }
 }
 
 const resultsFile = join(ROOT, "bench", "results.json");

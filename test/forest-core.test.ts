@@ -51,30 +51,46 @@ function synthetic(n: number, seed: number): { table: FeatureTable; labels: Uint
 }
 
 describe("random forest", () => {
-  it("separates a perfectly separable set", () => {
+  it("separates a perfectly separable set", async () => {
     const x = Float64Array.from({ length: 200 }, (_, i) => i);
     const labels = Uint8Array.from({ length: 200 }, (_, i) => (i >= 120 ? 1 : 0));
-    const model = trainForest({ names: ["x"], columns: [x], rows: 200 }, labels, all(200), { trees: 5, maxDepth: 4, minLeaf: 1, seed: 3 });
+    const model = await trainForest({ names: ["x"], columns: [x], rows: 200 }, labels, all(200), { trees: 5, maxDepth: 4, minLeaf: 1, seed: 3 });
     const p = predictForest(model, { names: ["x"], columns: [x], rows: 200 });
     expect(rocAuc(p, labels)).toBe(1);
     expect(p[0]).toBeLessThan(0.2);
     expect(p[199]).toBeGreaterThan(0.8);
   });
 
-  it("uses missing values and categories, ranks the noise last, and is deterministic for a seed", () => {
+  it("uses missing values and categories, ranks the noise last, and is deterministic for a seed", async () => {
     const { table, labels } = synthetic(3000, 11);
     const options = { trees: 60, maxDepth: 8, minLeaf: 5, seed: 5 };
-    const e1 = crossValidate(table, labels, 3, options);
-    const e2 = crossValidate(table, labels, 3, options);
+    const e1 = await crossValidate(table, labels, 3, options);
+    const e2 = await crossValidate(table, labels, 3, options);
     expect(Array.from(e1.outOfFold)).toEqual(Array.from(e2.outOfFold));
     expect(e1.auc).toBeGreaterThan(0.75);
     expect(e1.permutationImportances.at(-1)!.feature).toBe("noise");
     expect(e1.permutationImportances.find((i) => i.feature === "plan")!.importance).toBeGreaterThan(0);
-    const e3 = crossValidate(table, labels, 3, { ...options, seed: 6 });
+    const e3 = await crossValidate(table, labels, 3, { ...options, seed: 6 });
     expect(Array.from(e3.outOfFold)).not.toEqual(Array.from(e1.outOfFold));
   });
 
-  it("agrees with ml-random-forest on the same folds (ROC-AUC within 0.01, issue 5's cross-check)", () => {
+  it("gives the same forest on one thread and on two worker threads", async () => {
+    const { table, labels } = synthetic(3000, 31);
+    const options = { trees: 80, maxDepth: 8, minLeaf: 5, seed: 4 };
+    const saved = process.env["CHURN_FOREST_WORKERS"];
+    try {
+      process.env["CHURN_FOREST_WORKERS"] = "1";
+      const one = predictForest(await trainForest(table, labels, all(3000), options), table);
+      process.env["CHURN_FOREST_WORKERS"] = "2";
+      const two = predictForest(await trainForest(table, labels, all(3000), options), table);
+      expect(Array.from(two)).toEqual(Array.from(one));
+    } finally {
+      if (saved === undefined) delete process.env["CHURN_FOREST_WORKERS"];
+      else process.env["CHURN_FOREST_WORKERS"] = saved;
+    }
+  });
+
+  it("agrees with ml-random-forest on the same folds (ROC-AUC within 0.01, issue 5's cross-check)", async () => {
     const n = 1500;
     const { table, labels } = synthetic(n, 21);
     // ml-random-forest has no missing values or text: give both the same numeric matrix. It draws features per tree,
@@ -90,7 +106,7 @@ describe("random forest", () => {
     for (let f = 0; f < 5; f++) {
       const train = all(n).filter((i) => folds[i] !== f);
       const test = all(n).filter((i) => folds[i] === f);
-      const model = trainForest(numeric, labels, train, { trees: 60, maxDepth: 8, minLeaf: 3, mtry: 5, seed: 2 });
+      const model = await trainForest(numeric, labels, train, { trees: 60, maxDepth: 8, minLeaf: 3, mtry: 5, seed: 2 });
       predictForest(model, numeric, test).forEach((p, q) => (ours[test[q]!] = p));
       const row = (i: number) => numeric.columns.map((c) => (c as Float64Array)[i]!);
       const ml = new RandomForestClassifier({ nEstimators: 60, maxFeatures: 1.0, seed: 2, treeOptions: { maxDepth: 8, minNumSamples: 6 }, useSampleBagging: true });

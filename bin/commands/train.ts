@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   if (dropped.length) process.stderr.write(`note: left out ${dropped.length} column(s) with no values: ${dropped.join(", ")}\n`);
   const positives = labels.reduce((a, b) => a + b, 0);
   if (Math.min(positives, labels.length - positives) < flags.folds) throw new UserError(`Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`, { hint: "Use fewer --folds or more data." });
-  const evaluation = crossValidate(table, labels, flags.folds, { trees: flags.trees, maxDepth: flags.maxDepth, minLeaf: flags.minLeaf, seed: flags.seed, classWeight: flags.classWeight });
+  const evaluation = await crossValidate(table, labels, flags.folds, { trees: flags.trees, maxDepth: flags.maxDepth, minLeaf: flags.minLeaf, seed: flags.seed, classWeight: flags.classWeight });
   const output = {
     rows: evaluation.rows,
     features: evaluation.features,

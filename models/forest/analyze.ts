@@ -51,7 +51,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const options: ForestOptions = { ...DEFAULT_FOREST, trees: 100, seed: ctx.seed };
   ctx.log(`forest: ${training.labels.length} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
 
-  const evaluation = crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
+  const evaluation = await crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
   let backtest: Record<string, unknown> | null = null;
@@ -59,7 +59,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
   if (testSnapshot && pastSnapshots.length) {
     const past = stackSnapshots(pastSnapshots);
-    const model = trainForest(past.table, past.labels, all(past.labels.length), options);
+    const model = await trainForest(past.table, past.labels, all(past.labels.length), options);
     const p = predictForest(model, testSnapshot.table);
     const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
     backtest = {
@@ -79,7 +79,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 
   // Final model on every snapshot with a known outcome; score the customers active at the as-of date.
   const started = performance.now();
-  const model = trainForest(training.table, training.labels, all(training.labels.length), options);
+  const model = await trainForest(training.table, training.labels, all(training.labels.length), options);
   const trainSeconds = (performance.now() - started) / 1000;
   const current = await snapshotFeatures(ctx.conn, ctx.asOf, H);
   const probabilities = current.table.rows ? predictForest(model, current.table) : new Float64Array(0);

@@ -57,7 +57,7 @@ function permuted(table: FeatureTable, f: number, rows: Uint32Array, seed: numbe
 }
 
 /** `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several snapshots). */
-export function crossValidate(table: FeatureTable, labels: Uint8Array, k: number, options: ForestOptions, permutation = true, folds?: Uint8Array): Evaluation {
+export async function crossValidate(table: FeatureTable, labels: Uint8Array, k: number, options: ForestOptions, permutation = true, folds?: Uint8Array): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
   const foldAucs: number[] = [];
@@ -68,7 +68,7 @@ export function crossValidate(table: FeatureTable, labels: Uint8Array, k: number
     const train = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] !== f);
     const test = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] === f);
     const started = performance.now();
-    const model: ForestModel = trainForest(table, labels, train, options);
+    const model: ForestModel = await trainForest(table, labels, train, options);
     seconds += (performance.now() - started) / 1000;
     const p = predictForest(model, table, test);
     test.forEach((i, q) => (oof[i] = p[q]!));

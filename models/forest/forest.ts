@@ -7,6 +7,7 @@
  */
 import { createRandom } from "../../loaders/random.ts";
 import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
+import { growTreesInWorkers, workerCount } from "./parallel.ts";
 import { addContributions, growTree, predictTree, type Tree } from "./tree.ts";
 
 export interface ForestOptions {
@@ -30,7 +31,10 @@ export interface ForestModel {
   baseRate: number;
 }
 
-export function trainForest(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array, options: ForestOptions): ForestModel {
+/** Below this many row-trees the threads cost more than they save, so small forests grow on the main thread. */
+const PARALLEL_MIN_WORK = 200_000;
+
+export async function trainForest(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array, options: ForestOptions): Promise<ForestModel> {
   const encoder = fitEncoder(table, labels, trainRows);
   const bins = binTable(table, encoder);
   const features = table.names.length;
@@ -39,22 +43,29 @@ export function trainForest(table: FeatureTable, labels: Uint8Array, trainRows: 
   let positives = 0;
   for (const i of trainRows) positives += labels[i]!;
   const n = trainRows.length;
-  const classWeight = options.classWeight === "balanced" && positives > 0 && positives < n ? [n / (2 * (n - positives)), n / (2 * positives)] : [1, 1];
-  const trees: Tree[] = [];
+  const classWeight: [number, number] = options.classWeight === "balanced" && positives > 0 && positives < n ? [n / (2 * (n - positives)), n / (2 * positives)] : [1, 1];
+  const treeOptions = { maxDepth: options.maxDepth, minLeaf: options.minLeaf, mtry };
+  const workers = workerCount(options.trees);
+  let trees: Tree[];
+  if (workers > 1 && n * options.trees >= PARALLEL_MIN_WORK) {
+    trees = await growTreesInWorkers({ bins, labels, rows: table.rows, features, edges: encoder.edges, trainRows, classWeight, options: treeOptions, seed: options.seed, trees: options.trees }, workers);
+  } else {
+    trees = [];
+    for (let t = 0; t < options.trees; t++) {
+      const rng = createRandom(options.seed + 7919 * t);
+      const weights = new Float64Array(table.rows);
+      for (const i of trainRows) weights[i] = rng.poisson(1) * classWeight[labels[i]!]!;
+      trees.push(growTree(data, weights, treeOptions, rng));
+    }
+  }
   const importance = new Float64Array(features);
-  for (let t = 0; t < options.trees; t++) {
-    const rng = createRandom(options.seed + 7919 * t);
-    const weights = new Float64Array(table.rows);
-    for (const i of trainRows) weights[i] = rng.poisson(1) * classWeight[labels[i]!]!;
-    const tree = growTree(data, weights, { maxDepth: options.maxDepth, minLeaf: options.minLeaf, mtry }, rng);
+  for (const tree of trees) {
     for (let node = 0; node < tree.feature.length; node++) {
       const f = tree.feature[node]!;
       if (f < 0) continue;
-      const l = tree.left[node]!, r = tree.right[node]!;
       const gini = (k: number) => 2 * tree.value[k]! * (1 - tree.value[k]!) * tree.weight[k]!;
-      importance[f]! += gini(node) - gini(l) - gini(r);
+      importance[f]! += gini(node) - gini(tree.left[node]!) - gini(tree.right[node]!);
     }
-    trees.push(tree);
   }
   const total = importance.reduce((a, b) => a + b, 0) || 1;
   return { encoder, trees, options: { ...options, mtry }, impurityImportance: Array.from(importance, (v) => v / total), baseRate: n ? positives / n : 0 };
