@@ -121,3 +121,20 @@ describe("forecast", () => {
     expect(scenario[2]!.customers).toBeCloseTo(72.9, 9);
   });
 });
+
+describe("campaign readout", () => {
+  it("matches R's prop.test(correct = FALSE) on 45/200 control vs 30/200 treated churners (values computed by hand)", async () => {
+    const { twoProportionReadout } = await import("../models/actions/readout.ts");
+    const r = twoProportionReadout({ n: 200, churned: 45 }, { n: 200, churned: 30 });
+    // pooled p̄ = 75/400; z = 0.075 / √(0.1875 · 0.8125 · 2/200) = 1.921538; X² = z² = 3.692308; p = 0.054664
+    expect(r.effect).toBeCloseTo(0.075, 12);
+    expect(r.z).toBeCloseTo(1.921537845661046, 9);
+    expect(r.chisq).toBeCloseTo(3.6923076923076934, 9);
+    expect(r.p).toBeCloseTo(0.054663935891675106, 9);
+    // Wald: 0.075 ± 1.959964 · √(0.225·0.775/200 + 0.15·0.85/200); Newcombe from the Wilson intervals
+    expect(r.wald[0]).toBeCloseTo(-0.001145925105724005, 8);
+    expect(r.wald[1]).toBeCloseTo(0.15114592510572403, 8);
+    expect(r.newcombe[0]).toBeCloseTo(-0.001717201552447714, 8);
+    expect(r.newcombe[1]).toBeCloseTo(0.15098546081521158, 8);
+  });
+});

@@ -69,6 +69,27 @@ describe("churn build (warehouse and analyses, no site)", () => {
     for (const row of rows) expect(row.name ?? "", row.customer_id).not.toMatch(/^[=+\-@]/);
   });
 
+  it("churn readout reports a campaign's churn difference, its test and its return", async () => {
+    const database = await openDatabase(db, { readOnly: true });
+    const ids = await query<{ customer_id: string }>(database.connection, "SELECT customer_id FROM customer_value WHERE kind = 'subscriber' ORDER BY customer_id LIMIT 400");
+    database.close();
+    const file = join(dir, "assignments.csv");
+    writeFileSync(file, `customer_id,campaign,group,date\n${ids.map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`).join("\n")}\n`);
+    const r = runChurn(["readout", "--db", db, "--assignments", file, "--cost", "10", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [c] = JSON.parse(r.stdout).campaigns;
+    expect(c.control.n + c.treatment.n).toBeLessThanOrEqual(400);
+    expect(c.effect).toBeCloseTo(c.control.rate - c.treatment.rate, 12);
+    expect(c.chisq).toBeCloseTo(c.z * c.z, 9);
+    expect(c.p).toBeGreaterThanOrEqual(0);
+    expect(c.p).toBeLessThanOrEqual(1);
+    expect(c.return).toBeCloseTo(c.valueSaved - 10 * c.treatment.n, 6);
+    writeFileSync(file, "customer_id,campaign,group,date\nC1,call,maybe,2026-03-01\n");
+    const bad = runChurn(["readout", "--db", db, "--assignments", file]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('line 2, column group: "maybe" is neither treatment nor control');
+  });
+
   it("refuses a broken export without touching the previous warehouse or leaving temporary files", () => {
     const before = sha(db);
     const broken = join(dir, "broken");
