@@ -45,6 +45,8 @@ export interface SingleFileTransactions {
   order?: string;
   dateFormat?: string;
   encoding?: "utf-8" | "latin-1" | "utf-16";
+  /** Keep exact duplicate rows (an export without order ids can repeat a genuine purchase). */
+  keepDuplicates?: boolean;
 }
 
 export interface IngestOptions {
@@ -92,6 +94,7 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
     const config: SourceConfig = { file: t.file, columns };
     if (t.dateFormat) config.date_format = t.dateFormat;
     if (t.encoding) config.encoding = t.encoding;
+    if (t.keepDuplicates) config.keep_duplicates = true;
     if (!t.amount && t.quantity && t.price) config.amount_from = { quantity: t.quantity, price: t.price };
     return { plans: [{ source: "transactions", files: [resolve(t.file)], config }], config: null };
   }

@@ -46,8 +46,8 @@ function repeatDaysSql(population: "all" | "buyers"): string {
   const who = population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions)" : "";
   return `
   WITH days AS (
-    SELECT customer_id, date FROM transactions WHERE date <= $to ${who}
-    GROUP BY customer_id, date HAVING sum(amount) > 0
+    SELECT customer_id, date FROM transactions WHERE date <= $to AND amount >= 0 ${who}
+    GROUP BY customer_id, date
   ), firsts AS (SELECT customer_id, min(date) AS first FROM days GROUP BY 1 HAVING min(date) <= $calibration_end)
   SELECT CAST(d.date AS VARCHAR) AS date, count(*)::INTEGER AS n FROM days d JOIN firsts f USING (customer_id)
   WHERE d.date > f.first GROUP BY 1 ORDER BY 1`;

@@ -1,7 +1,7 @@
 /**
  * The RFM summary of buyers from transactions, with lifetimes' conventions (summary_data_from_transaction_data):
- * purchases on the same day are one purchase (amounts summed; a day counts as a purchase day when its net amount is
- * positive, so a refund on a later day is not a purchase); frequency x = purchase days − 1; recency t_x = last − first
+ * purchases on the same day are one purchase (amounts summed); refunds and returns (negative amounts) are not purchases
+ * and are left out of spend (a zero-value order still counts, as in lifetimes); frequency x = purchase days − 1; recency t_x = last − first
  * purchase day; T = calibration end − first purchase day (in periods: day = 1, week = 7, month = 30.4375 days);
  * monetary = mean net spend of the repeat purchase days (the first day excluded), 0 when x = 0.
  * Only customers whose first purchase is on or before the calibration end are summarised.
@@ -27,8 +27,8 @@ export function rfmSql(population: "all" | "buyers"): string {
   return `
   WITH days AS (
     SELECT customer_id, date, sum(amount) AS spend FROM transactions
-    WHERE date <= $calibration_end ${who}
-    GROUP BY customer_id, date HAVING sum(amount) > 0
+    WHERE date <= $calibration_end AND amount >= 0 ${who}
+    GROUP BY customer_id, date
   ), ranked AS (
     SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS k FROM days
   )
@@ -57,6 +57,6 @@ export async function rfmSummary(conn: DuckDBConnection, calibrationEnd: string,
 /** Distinct purchase days per customer in (from, to]: the holdout actuals. */
 export const HOLDOUT_PURCHASES_SQL = `
   SELECT customer_id, count(*)::INTEGER AS purchases FROM (
-    SELECT customer_id, date FROM transactions WHERE date > $from AND date <= $to
-    GROUP BY customer_id, date HAVING sum(amount) > 0
+    SELECT customer_id, date FROM transactions WHERE date > $from AND date <= $to AND amount >= 0
+    GROUP BY customer_id, date
   ) GROUP BY customer_id`;
