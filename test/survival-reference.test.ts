@@ -94,3 +94,25 @@ describe("Kaplan-Meier with weights and late entry (lifelines test_estimation.py
     expect(curve.restrictedMean).toBeCloseTo(3.25, 12);
   });
 });
+
+describeWithReference("Cox proportional hazards vs R coxph (Efron ties) on the Rossi recidivism data", () => {
+  it("reproduces the published coefficients and standard errors (Fox & Weisberg, Cox appendix; lifelines docs)", async () => {
+    const { fitCox } = await import("../models/survival/cox.ts");
+    const rows = csvParse(readFileSync(referencePath("survival", "rossi.csv"), "utf8"));
+    const names = ["fin", "age", "race", "wexp", "mar", "paro", "prio"];
+    const fit = fitCox(rows.map((r) => names.map((k) => Number(r[k]))), rows.map((r) => Number(r.week)), rows.map((r) => Number(r.arrest)), names);
+    // R: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = Rossi)
+    const expected: Record<string, [number, number]> = {
+      fin: [-0.37942, 0.19138], age: [-0.05744, 0.022], race: [0.3139, 0.30799], wexp: [-0.1498, 0.21222],
+      mar: [-0.4337, 0.38187], paro: [-0.08487, 0.19576], prio: [0.0915, 0.02865],
+    };
+    for (const t of fit.terms) {
+      expect(Math.abs(t.coef - expected[t.term]![0]), t.term).toBeLessThan(5e-5);
+      expect(Math.abs(t.se - expected[t.term]![1]), t.term).toBeLessThan(5e-5);
+    }
+    expect(fit.n).toBe(432);
+    expect(fit.events).toBe(114);
+    // lifelines reports a concordance of 0.64 for this model.
+    expect(Math.abs(fit.concordance - 0.64)).toBeLessThan(0.005);
+  });
+});

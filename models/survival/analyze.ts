@@ -1,12 +1,14 @@
 /**
  * The survival analysis of `churn build`: Kaplan-Meier curves of tenure to churn (subscription customers), overall
- * and by plan at start, segment, region and acquisition channel, with the log-rank test per grouping.
- * Writes survival_curves (thinned to ≤ 200 points per curve), survival_summary and survival_logrank.
+ * and by plan at start, segment, region and acquisition channel, with the log-rank test per grouping, and a Cox model
+ * of the drivers of attrition. Writes survival_curves (thinned to ≤ 200 points per curve), survival_summary,
+ * survival_logrank and survival_cox (concordance in warehouse_meta 'survival_cox').
  */
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
 import { kaplanMeier, type KaplanMeierCurve } from "./kaplan-meier.ts";
+import { fitCox } from "./cox.ts";
 import { logRankTest } from "./log-rank.ts";
 import { GROUPINGS, tenureToChurn } from "./tenure.ts";
 
@@ -14,7 +16,36 @@ const CREATE_SQL = [
   `CREATE OR REPLACE TABLE survival_curves (grouping VARCHAR, grp VARCHAR, t_days DOUBLE, survival DOUBLE, lower DOUBLE, upper DOUBLE, at_risk DOUBLE, events DOUBLE)`,
   `CREATE OR REPLACE TABLE survival_summary (grouping VARCHAR, grp VARCHAR, n INTEGER, events INTEGER, median_days DOUBLE, median_lower DOUBLE, median_upper DOUBLE, rmst_days DOUBLE, rmst_tau_days DOUBLE)`,
   `CREATE OR REPLACE TABLE survival_logrank (grouping VARCHAR, groups INTEGER, chisq DOUBLE, df INTEGER, p DOUBLE)`,
+  `CREATE OR REPLACE TABLE survival_cox (term VARCHAR, coef DOUBLE, hazard_ratio DOUBLE, lower DOUBLE, upper DOUBLE, se DOUBLE, z DOUBLE, p DOUBLE)`,
 ];
+
+/**
+ * Design matrix for the drivers of attrition: plan at start and segment as dummies (the most common level is the
+ * reference), log(1 + starting MRR), and complaints in the first 90 days. Levels under MIN_GROUP customers are pooled.
+ */
+function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number[][]; names: string[] } {
+  const names: string[] = [];
+  const columns: number[][] = [];
+  for (const grouping of ["plan", "segment"] as const) {
+    const labels = data.groups[grouping];
+    const counts = new Map<string, number>();
+    for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const levels = [...counts.entries()].filter(([, n]) => n >= MIN_GROUP).sort((a, b) => b[1] - a[1]).map(([l]) => l);
+    for (const level of levels.slice(1)) {
+      names.push(`${grouping} = ${level} (vs ${levels[0]})`);
+      columns.push(labels.map((l) => (l === level ? 1 : 0)));
+    }
+  }
+  if (data.startMrr.some((v) => v > 0)) {
+    names.push("log(1 + starting MRR)");
+    columns.push(Array.from(data.startMrr, (v) => Math.log1p(Math.max(0, v))));
+  }
+  if (data.complaintsFirst90d.some((v) => v > 0)) {
+    names.push("complaints in the first 90 days");
+    columns.push(Array.from(data.complaintsFirst90d));
+  }
+  return { names, x: data.customerIds.map((_, i) => columns.map((c) => c[i]!)) };
+}
 
 /** Keep every step when there are few; otherwise ≤ maxPoints evenly spaced in time, always the first and last. */
 export function thinCurve(curve: KaplanMeierCurve, maxPoints = 200): number[] {
@@ -64,6 +95,19 @@ export const analyzeSurvival: Analysis = async (ctx) => {
       testRows.push([grouping, names.length, test.chisq, test.df, test.p]);
     }
   }
+  let cox: { concordance: number; terms: number } | { error: string } | null = null;
+  const design = coxDesign(data);
+  if (design.names.length > 0) {
+    try {
+      const fit = fitCox(design.x, data.days, data.events, design.names);
+      await appendRows(ctx.conn, "survival_cox", ["varchar", "double", "double", "double", "double", "double", "double", "double"], fit.terms.map((t) => [t.term, t.coef, t.hazardRatio, t.lower, t.upper, t.se, t.z, t.p]));
+      cox = { concordance: fit.concordance, terms: fit.terms.length };
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      cox = { error: error.message };
+    }
+  }
+  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('survival_cox', $v)", { v: JSON.stringify(cox) });
   const D: AppendType = "double", V: AppendType = "varchar", I: AppendType = "integer";
   await appendRows(ctx.conn, "survival_curves", [V, V, D, D, D, D, D, D], curveRows);
   await appendRows(ctx.conn, "survival_summary", [V, V, I, I, D, D, D, D, D], summaryRows);
@@ -71,7 +115,7 @@ export const analyzeSurvival: Analysis = async (ctx) => {
   return {
     name: "survival",
     ran: true,
-    tables: ["survival_curves", "survival_summary", "survival_logrank"],
-    summary: { customers: overall.n, churned: overall.totalEvents, medianDays: overall.median },
+    tables: ["survival_curves", "survival_summary", "survival_logrank", "survival_cox"],
+    summary: { customers: overall.n, churned: overall.totalEvents, medianDays: overall.median, cox },
   };
 };

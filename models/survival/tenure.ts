@@ -26,7 +26,10 @@ const TENURE_SQL = `
          coalesce(p.first_plan, '(none)') AS plan,
          coalesce(c.segment, '(none)') AS segment,
          coalesce(c.region, '(none)') AS region,
-         coalesce(c.acquisition_channel, '(none)') AS acquisition_channel
+         coalesce(c.acquisition_channel, '(none)') AS acquisition_channel,
+         (SELECT coalesce(sum(mrr), 0) FROM subscriptions s WHERE s.customer_id = p.customer_id AND s.start_date = p.first_start) AS start_mrr,
+         (SELECT count(*) FROM interactions i WHERE i.customer_id = p.customer_id AND i.type = 'complaint'
+            AND i.date >= p.first_start AND i.date < p.first_start + 90 AND i.date <= $as_of) AS complaints_first_90d
   FROM per_customer p LEFT JOIN customers c USING (customer_id)
   ORDER BY p.customer_id`;
 
@@ -35,6 +38,8 @@ export interface TenureData {
   days: Float64Array;
   events: Uint8Array;
   groups: Record<Grouping, string[]>;
+  startMrr: Float64Array;
+  complaintsFirst90d: Float64Array;
 }
 
 export async function tenureToChurn(conn: DuckDBConnection, asOf: string): Promise<TenureData> {
@@ -45,5 +50,7 @@ export async function tenureToChurn(conn: DuckDBConnection, asOf: string): Promi
     days: Float64Array.from((cols["days"] ?? []) as number[]),
     events: Uint8Array.from((cols["event"] ?? []) as number[]),
     groups: Object.fromEntries(GROUPINGS.map((g) => [g, (cols[g] ?? []) as string[]])) as Record<Grouping, string[]>,
+    startMrr: Float64Array.from((cols["start_mrr"] ?? []) as number[]),
+    complaintsFirst90d: Float64Array.from((cols["complaints_first_90d"] ?? []) as number[]),
   };
 }

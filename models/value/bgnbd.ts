@@ -73,10 +73,23 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
   if (repeaters === 0) throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", { hint: "Lifetime value needs repeat buyers; use a longer calibration period." });
   const d = compress(data);
+  // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values).
+  const distinctX = [...new Set(d.x)].sort((p, q) => p - q);
+  const xIndex = new Map(distinctX.map((x, k) => [x, k]));
+  const rowX = Int32Array.from(d.x, (x) => xIndex.get(x)!);
+  const perX = new Float64Array(distinctX.length);
   const negLL = (logp: number[]) => {
-    const p = { r: Math.exp(logp[0]!), alpha: Math.exp(logp[1]!), a: Math.exp(logp[2]!), b: Math.exp(logp[3]!) };
+    const r = Math.exp(logp[0]!), alpha = Math.exp(logp[1]!), a = Math.exp(logp[2]!), b = Math.exp(logp[3]!);
+    const base = -logGamma(r) + r * Math.log(alpha) - logBeta(a, b);
+    distinctX.forEach((x, k) => (perX[k] = logGamma(r + x) + logBeta(a, b + x) + base));
+    const logA = Math.log(a);
     let ll = 0;
-    for (let i = 0; i < d.x.length; i++) ll += d.w[i]! * bgnbdLogLik(p, d.x[i]!, d.tx[i]!, d.T[i]!);
+    for (let i = 0; i < d.x.length; i++) {
+      const x = d.x[i]!;
+      const first = -(r + x) * Math.log(alpha + d.T[i]!);
+      const tail = x === 0 ? first : logAddExp(first, logA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + d.tx[i]!));
+      ll += d.w[i]! * (perX[rowX[i]!]! + tail);
+    }
     return -ll;
   };
   let meanT = 0;

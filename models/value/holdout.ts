@@ -61,6 +61,13 @@ export async function cumulativeTracking(conn: DuckDBConnection, fit: BgNbdParam
   const start = Math.min(...births.keys());
   const end = day(to);
   const perDay = new Map(rows.map((r) => [day(r.date), r.n]));
+  // E[X(t)] depends only on the age in days: compute it once per age, not once per (week, birth) pair.
+  const byAge = new Map<number, number>();
+  const expected = (days: number) => {
+    let v = byAge.get(days);
+    if (v === undefined) byAge.set(days, (v = expectedPurchases(fit, days / periodDays)));
+    return v;
+  };
   const points: TrackingPoint[] = [];
   let cumulative = 0;
   let d = start;
@@ -68,7 +75,7 @@ export async function cumulativeTracking(conn: DuckDBConnection, fit: BgNbdParam
     const weekEnd = Math.min(w, end);
     for (; d <= weekEnd; d++) cumulative += perDay.get(d) ?? 0;
     let predicted = 0;
-    for (const [birth, n] of births) if (birth < weekEnd) predicted += n * expectedPurchases(fit, (weekEnd - birth) / periodDays);
+    for (const [birth, n] of births) if (birth < weekEnd) predicted += n * expected(weekEnd - birth);
     points.push({ week: new Date(weekEnd * 86_400_000).toISOString().slice(0, 10), actual: cumulative, predicted });
     if (weekEnd === end) break;
   }

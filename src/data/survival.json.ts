@@ -14,5 +14,7 @@ await withWarehouse(async (db, meta) => {
     curves: await query(db.connection, "SELECT grouping, grp, t_days, survival, lower, upper, at_risk, events FROM survival_curves ORDER BY grouping, grp, t_days"),
     summary: await query(db.connection, "SELECT * FROM survival_summary ORDER BY grouping, grp"),
     logrank: await query(db.connection, "SELECT * FROM survival_logrank ORDER BY grouping"),
+    cox: (await tableExists(db.connection, "survival_cox")) ? await query(db.connection, "SELECT * FROM survival_cox") : [],
+    coxFit: meta["survival_cox"] ?? null,
   };
 });
