@@ -12,11 +12,17 @@ import type { Analysis, AnalysisContext } from "../context.ts";
 import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
 import { driverWords } from "./drivers.ts";
 import { crossValidate } from "./evaluate.ts";
-import { snapshotFeatures, stackSnapshots, type Snapshot } from "./features.ts";
+import { snapshotFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
+import { createRandom, shuffle } from "../../loaders/random.ts";
 import { contributions, DEFAULT_FOREST, predictForest, trainForest, type ForestOptions } from "./forest.ts";
 import { serializeForest } from "./serialize.ts";
 
 export const CHURN_HORIZON_DAYS = 90;
+/**
+ * Training uses at most this many customer-snapshots, drawn at random (seeded) when there are more: beyond it the
+ * forest's accuracy barely moves while its cost keeps growing. Every active customer is still scored.
+ */
+export const MAX_TRAINING_ROWS = 60_000;
 const SNAPSHOTS = 12;
 const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
@@ -43,13 +49,17 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     const s = await snapshotFeatures(ctx.conn, d, H);
     if (s.table.rows > 0) snapshots.push(s);
   }
-  const training = snapshots.length ? stackSnapshots(snapshots) : null;
+  const stacked = snapshots.length ? stackSnapshots(snapshots) : null;
+  const available = stacked?.labels.length ?? 0;
+  const training = stacked && available > MAX_TRAINING_ROWS
+    ? subsetRows(stacked, shuffle(Array.from({ length: available }, (_, i) => i), createRandom(ctx.seed)).slice(0, MAX_TRAINING_ROWS).sort((a, b) => a - b))
+    : stacked;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {
     return { name: "forest", ran: false, skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`, tables: [], summary: {} };
   }
   const options: ForestOptions = { ...DEFAULT_FOREST, trees: 100, seed: ctx.seed };
-  ctx.log(`forest: ${training.labels.length} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
+  ctx.log(`forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
 
   const evaluation = await crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
 
@@ -58,7 +68,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const testSnapshot = snapshots.find((s) => s.date === addDays(ctx.asOf, -H));
   const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
   if (testSnapshot && pastSnapshots.length) {
-    const past = stackSnapshots(pastSnapshots);
+    const pastAll = stackSnapshots(pastSnapshots);
+    const past = pastAll.labels.length > MAX_TRAINING_ROWS
+      ? subsetRows(pastAll, shuffle(Array.from({ length: pastAll.labels.length }, (_, i) => i), createRandom(ctx.seed + 1)).slice(0, MAX_TRAINING_ROWS).sort((a, b) => a - b))
+      : pastAll;
     const model = await trainForest(past.table, past.labels, all(past.labels.length), options);
     const p = predictForest(model, testSnapshot.table);
     const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
@@ -102,6 +115,8 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     snapshots: snapshots.map((s) => ({ date: s.date, customers: s.labels.length, churned: s.labels.reduce((a, b) => a + b, 0) })),
     trainingWindow: { first: snapshots.at(-1)!.date, last: snapshots[0]!.date },
     rows: evaluation.rows,
+    availableRows: available,
+    sampling: available > MAX_TRAINING_ROWS ? `${MAX_TRAINING_ROWS} of ${available} customer-snapshots drawn at random (seed ${ctx.seed})` : "all customer-snapshots",
     features: training.table.names,
     options: model.options,
     auc: evaluation.auc,

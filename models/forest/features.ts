@@ -121,3 +121,10 @@ export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; la
   }
   return { table: { names, columns, rows }, labels, ids: snapshots.flatMap((s) => s.ids) };
 }
+
+/** The given rows of a table (and their labels and ids), in the given order. */
+export function subsetRows(stacked: { table: FeatureTable; labels: Uint8Array; ids: string[] }, rows: ArrayLike<number>): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
+  const idx = Array.from(rows);
+  const columns = stacked.table.columns.map((c) => (c instanceof Float64Array ? Float64Array.from(idx, (i) => c[i]!) : idx.map((i) => c[i]!)));
+  return { table: { names: stacked.table.names, columns, rows: idx.length }, labels: Uint8Array.from(idx, (i) => stacked.labels[i]!), ids: idx.map((i) => stacked.ids[i]!) };
+}
