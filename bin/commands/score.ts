@@ -1,10 +1,9 @@
 /** `churn score`: the scored at-risk list as a spreadsheet-safe CSV, sorted by value at risk. */
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
-import { query, queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
+import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
-import { analyzeActions, SCORED_COLUMNS } from "../../models/actions/analyze.ts";
-import { toCsv, type CsvValue } from "../../models/actions/csv.ts";
+import { analyzeActions, scoredListCsv } from "../../models/actions/analyze.ts";
 import { analyzeForest } from "../../models/forest/analyze.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
@@ -47,10 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     const report = await analyzeActions(ctx);
     if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);
-    const rows = await query(conn, `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id${flags.top ? " LIMIT $top" : ""}`, flags.top ? { top: flags.top } : {});
-    const round = (k: string, v: unknown) => (typeof v === "number" ? (k === "churn_probability" ? Math.round(v * 10000) / 10000 : Math.round(v * 100) / 100) : v);
-    writeFileSync(flags.out, toCsv([...SCORED_COLUMNS], rows.map((r) => SCORED_COLUMNS.map((k) => round(k, r[k]) as CsvValue))));
-    return { asOf, written: rows.length, out: flags.out, summary: report.summary };
+    const list = await scoredListCsv(conn, flags.top);
+    writeFileSync(flags.out, list.csv);
+    return { asOf, written: list.rows, out: flags.out, summary: report.summary };
   });
   printResult(flags.json, result, () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, sorted by value at risk.`);
   return 0;

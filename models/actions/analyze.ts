@@ -7,6 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
+import { toCsv, type CsvValue } from "./csv.ts";
 import { forecast } from "./forecast.ts";
 import { healthBand, healthScore } from "./health.ts";
 import { decide } from "./playbooks.ts";
@@ -128,3 +129,10 @@ export const analyzeActions: Analysis = async (ctx) => {
     summary: { scored, valueAtRisk: risk?.var, red: risk?.red },
   };
 };
+
+/** The scored list as spreadsheet-safe CSV, sorted by value at risk (probabilities to 4 decimals, money to cents). */
+export async function scoredListCsv(conn: DuckDBConnection, top?: number): Promise<{ csv: string; rows: number }> {
+  const rows = await query(conn, `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id${top ? " LIMIT $top" : ""}`, top ? { top } : {});
+  const round = (k: string, v: unknown) => (typeof v === "number" ? (k === "churn_probability" ? Math.round(v * 10000) / 10000 : Math.round(v * 100) / 100) : v);
+  return { csv: toCsv([...SCORED_COLUMNS], rows.map((r) => SCORED_COLUMNS.map((k) => round(k, r[k]) as CsvValue))), rows: rows.length };
+}

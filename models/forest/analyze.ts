@@ -6,6 +6,7 @@
  * plain-language drivers for the customers active at the as-of date.
  * Writes churn_predictions, model_card and churn_model.
  */
+import { addDays } from "../../loaders/dates.ts";
 import { appendRows } from "../../loaders/append.ts";
 import { openDatabase, queryOne, run } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext } from "../context.ts";
@@ -24,7 +25,6 @@ export const CHURN_HORIZON_DAYS = 90;
  */
 export const MAX_TRAINING_ROWS = 60_000;
 const SNAPSHOTS = 12;
-const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 
 function customerFolds(ids: string[], k: number): Uint8Array {

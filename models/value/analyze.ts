@@ -4,6 +4,7 @@
  * value from the Kaplan-Meier curve of tenure. Then Reinartz-Kumar quadrants and value tiers over everyone.
  * Writes customer_value, value_model, value_holdout, value_tracking, value_quadrants.
  */
+import { addDays } from "../../loaders/dates.ts";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
@@ -42,7 +43,6 @@ interface ValueRow {
   loyalty: number;
 }
 
-const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export const analyzeValue: Analysis = async (ctx) => {
   const rows: ValueRow[] = [];
