@@ -90,6 +90,9 @@ export async function run(argv: string[]): Promise<number> {
         bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLik: bg.logLik, se: bg.se, converged: bg.converged },
         gammaGamma: { p: gg.p, q: gg.q, v: gg.v, logLik: gg.logLik, frequencySpendCorrelation: gg.frequencySpendCorrelation },
         holdout,
+        warnings: gg.frequencySpendCorrelation !== null && Math.abs(gg.frequencySpendCorrelation) > 0.3
+          ? [`frequency and spend are correlated (Pearson r = ${gg.frequencySpendCorrelation.toFixed(2)}); Gamma-Gamma assumes they are independent, so expected spend may be biased`]
+          : [],
         totalClv: customers.reduce((s, c) => s + c.clv, 0),
         definitions: { clv: `Σ over ${flags.horizon} months of margin × expected spend × expected purchases in the month ÷ (1 + ${flags.discount})^month; a month is 30.4375 days`, timeUnit: period },
       };
@@ -100,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
         `BG/NBD: r ${result.bgnbd.r.toFixed(4)}, alpha ${result.bgnbd.alpha.toFixed(4)}, a ${result.bgnbd.a.toFixed(4)}, b ${result.bgnbd.b.toFixed(4)} (log-likelihood ${result.bgnbd.logLik.toFixed(2)})`,
         `Gamma-Gamma: p ${result.gammaGamma.p.toFixed(4)}, q ${result.gammaGamma.q.toFixed(4)}, v ${result.gammaGamma.v.toFixed(4)}; corr(frequency, spend) ${result.gammaGamma.frequencySpendCorrelation?.toFixed(3) ?? "n/a"}`,
         `Total CLV: ${result.totalClv.toFixed(0)}${flags.out ? ` · per customer in ${flags.out}` : ""}`,
+        ...result.warnings.map((w) => `Warning: ${w}`),
       ].join("\n"),
     );
     return 0;

@@ -17,8 +17,8 @@ import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./g
 import { cumulativeTracking, holdoutByFrequency } from "./holdout.ts";
 import { PERIOD_DAYS, rfmSummary } from "./rfm.ts";
 import { median, QUADRANT_STRATEGY, quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
+import { loadValueSettings } from "./settings.ts";
 
-export const VALUE_SETTINGS = { horizonMonths: 12, monthlyDiscount: 0.01, margin: 1, holdoutWeeks: 26, tierHigh: 0.2, tierMid: 0.3 };
 const DAYS_PER_MONTH = 30.4375;
 
 const CURRENT_MRR_SQL = `
@@ -45,9 +45,10 @@ interface ValueRow {
 
 
 export const analyzeValue: Analysis = async (ctx) => {
+  const settings = loadValueSettings();
   const rows: ValueRow[] = [];
-  const model: Record<string, unknown> = { settings: VALUE_SETTINGS, timeUnit: "week" };
-  const clvOptions = { steps: VALUE_SETTINGS.horizonMonths, periodsPerStep: DAYS_PER_MONTH / 7, discountPerStep: VALUE_SETTINGS.monthlyDiscount, margin: VALUE_SETTINGS.margin };
+  const model: Record<string, unknown> = { settings: settings, timeUnit: "week" };
+  const clvOptions = { steps: settings.horizonMonths, periodsPerStep: DAYS_PER_MONTH / 7, discountPerStep: settings.monthlyDiscount, margin: settings.margin };
   const notes: string[] = [];
 
   // Buyers.
@@ -73,10 +74,10 @@ export const analyzeValue: Analysis = async (ctx) => {
       const pAlive = probabilityAlive(bg, x, tx, T);
       const spend = conditionalExpectedSpend(gg, x, m);
       const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
-      rows.push({ id: rfm.customerIds[i]!, kind: "buyer", active: pAlive >= 0.5, frequency: x, recency: tx, T, monetary: m, pAlive, expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T), expectedSpend: spend, clv, clvIfWonBack: null, method: "bgnbd-gamma-gamma", loyalty: VALUE_SETTINGS.horizonMonths * pAlive });
+      rows.push({ id: rfm.customerIds[i]!, kind: "buyer", active: pAlive >= 0.5, frequency: x, recency: tx, T, monetary: m, pAlive, expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T), expectedSpend: spend, clv, clvIfWonBack: null, method: "bgnbd-gamma-gamma", loyalty: settings.horizonMonths * pAlive });
     }
     // Holdout: refit on data up to 26 weeks before the as-of date.
-    const calibrationEnd = addDays(ctx.asOf, -7 * VALUE_SETTINGS.holdoutWeeks);
+    const calibrationEnd = addDays(ctx.asOf, -7 * settings.holdoutWeeks);
     const calibration = await rfmSummary(ctx.conn, calibrationEnd, "week", "buyers");
     try {
       const calFit = fitBgNbd(calibration);
@@ -116,10 +117,14 @@ export const analyzeValue: Analysis = async (ctx) => {
 
   // Quadrants and tiers over customers still active (buyers: P(alive) ≥ 0.5; subscribers: subscribed at the as-of date).
   const activeRows = rows.filter((r) => r.active);
-  const valueThreshold = median(activeRows.map((r) => r.clv));
-  const loyaltyThreshold = median(activeRows.map((r) => r.loyalty));
-  const tiers = valueTiers(rows.map((r) => (r.active ? r.clv : -1)), VALUE_SETTINGS.tierHigh * (activeRows.length / rows.length), VALUE_SETTINGS.tierMid * (activeRows.length / rows.length));
-  model["thresholds"] = { value: valueThreshold, loyaltyMonths: loyaltyThreshold, rule: "medians over active customers" };
+  const valueThreshold = settings.valueThreshold === "median" ? median(activeRows.map((r) => r.clv)) : settings.valueThreshold;
+  const loyaltyThreshold = settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
+  const tiers = valueTiers(rows.map((r) => (r.active ? r.clv : -1)), settings.tierHigh * (activeRows.length / rows.length), settings.tierMid * (activeRows.length / rows.length));
+  model["thresholds"] = {
+    value: valueThreshold,
+    loyaltyMonths: loyaltyThreshold,
+    rule: `value: ${settings.valueThreshold === "median" ? "median over active customers" : "set in data/rules/value.json"}; loyalty: ${settings.loyaltyThreshold === "median" ? "median over active customers" : "set in data/rules/value.json"}`,
+  };
   model["notes"] = notes;
 
   await run(

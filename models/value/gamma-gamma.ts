@@ -54,10 +54,22 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
     }
   }
   if (xs.length < 2) throw new UserError(`Gamma-Gamma needs at least 2 repeat buyers with positive spend (got ${xs.length}).`);
+  // Terms that depend on x only are summed once per distinct x; only ln(v + x m) is needed per customer.
+  const groups = new Map<number, { n: number; sumLogM: number }>();
+  xs.forEach((x, i) => {
+    const g = groups.get(x) ?? { n: 0, sumLogM: 0 };
+    g.n++;
+    g.sumLogM += Math.log(ms[i]!);
+    groups.set(x, g);
+  });
   const negLL = (lp: number[]) => {
-    const g = { p: Math.exp(lp[0]!), q: Math.exp(lp[1]!), v: Math.exp(lp[2]!) };
+    const p = Math.exp(lp[0]!), q = Math.exp(lp[1]!), v = Math.exp(lp[2]!);
     let ll = 0;
-    for (let i = 0; i < xs.length; i++) ll += gammaGammaLogLik(g, xs[i]!, ms[i]!);
+    for (const [x, g] of groups) {
+      const px = p * x;
+      ll += g.n * (logGamma(px + q) - logGamma(px) - logGamma(q) + q * Math.log(v) + px * Math.log(x)) + (px - 1) * g.sumLogM;
+    }
+    for (let i = 0; i < xs.length; i++) ll -= (p * xs[i]! + q) * Math.log(v + xs[i]! * ms[i]!);
     return -ll;
   };
   const meanM = ms.reduce((s, v) => s + v, 0) / ms.length;

@@ -1,0 +1,55 @@
+/**
+ * Data that cannot be fitted gives a clear UserError (and a one-line CLI message, exit code ≠ 0, no stack trace);
+ * extreme but valid histories never give NaN or Infinity.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isUserError } from "../loaders/errors.ts";
+import { conditionalExpectedPurchases, expectedPurchases, fitBgNbd, probabilityAlive, purchaseCountProbability } from "../models/value/bgnbd.ts";
+import { buyerClv } from "../models/value/clv.ts";
+import { conditionalExpectedSpend, fitGammaGamma } from "../models/value/gamma-gamma.ts";
+import { runChurn } from "./helpers/cli.ts";
+
+const userErrorOf = (fn: () => unknown): Error => {
+  try {
+    fn();
+  } catch (error) {
+    expect(isUserError(error)).toBe(true);
+    return error as Error;
+  }
+  throw new Error("expected a UserError");
+};
+
+describe("degenerate data", () => {
+  it("no repeat buyers, a single customer, all-zero frequency: UserErrors that say why", () => {
+    expect(userErrorOf(() => fitBgNbd({ frequency: [0, 0, 0], recency: [0, 0, 0], T: [10, 20, 30] })).message).toMatch(/no customer made a repeat purchase/);
+    expect(userErrorOf(() => fitBgNbd({ frequency: [3], recency: [5], T: [10] })).message).toMatch(/at least 2 customers/);
+    expect(userErrorOf(() => fitGammaGamma([0, 0, 2], [0, 0, 10])).message).toMatch(/at least 2 repeat buyers/);
+  });
+
+  it("extreme histories with CDNOW's parameters stay finite", () => {
+    const p = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+    const values = [
+      probabilityAlive(p, 500, 0, 1e6),
+      probabilityAlive(p, 1, 1e6, 1e6),
+      conditionalExpectedPurchases(p, 1000, 500, 1e4, 1e4),
+      conditionalExpectedPurchases(p, 52, 0, 0, 0),
+      expectedPurchases(p, 1e4),
+      purchaseCountProbability(p, 1000, 200),
+      buyerClv(p, conditionalExpectedSpend({ p: 6.25, q: 3.74, v: 15.44 }, 500, 1e5), 500, 1e4, 1e4, { steps: 12, periodsPerStep: 4.35, discountPerStep: 0.01, margin: 1 }),
+    ];
+    for (const v of values) expect(Number.isFinite(v), String(v)).toBe(true);
+  });
+
+  it("the CLI reports unfittable data in one line with a non-zero exit code", () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-clv-degenerate-"));
+    writeFileSync(join(dir, "t.csv"), "cust,day,amt\nA,2024-01-05,10\nB,2024-02-01,20\nC,2024-03-01,5\n");
+    const r = runChurn(["clv", "--transactions", join(dir, "t.csv"), "--customer", "cust", "--date", "day", "--amount", "amt", "--calibration-end", "2024-06-30", "--json"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/repeat purchase/);
+    expect(r.stderr).not.toMatch(/    at /);
+    expect(r.stdout).not.toMatch(/NaN|Infinity/);
+  });
+});
