@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { RandomForestClassifier } from "ml-random-forest";
 import { createRandom } from "../loaders/random.ts";
-import { averagePrecision, brierScore, liftByDecile, rocAuc } from "../models/math/metrics.ts";
+import { averagePrecision, bestValueThreshold, brierScore, liftByDecile, rocAuc } from "../models/math/metrics.ts";
 import type { FeatureTable } from "../models/forest/dataset.ts";
 import { crossValidate, stratifiedFolds } from "../models/forest/evaluate.ts";
 import { predictForest, trainForest } from "../models/forest/forest.ts";
@@ -24,6 +24,14 @@ describe("metrics", () => {
   it("Brier score is the mean squared error of the probabilities", () => {
     expect(brierScore([1, 0.5, 0], [1, 0, 0])).toBeCloseTo(0.25 / 3, 12);
   });
+  it("picks the threshold that maximises expected saved value (hand-computed)", () => {
+    // scores 0.9 (churner worth 1000), 0.8 (stays, 500), 0.6 (churner worth 100), 0.2 (churner worth 50); save rate 0.5, cost 60.
+    // Contact top 1: 500 − 60 = 440; top 2: 440 − 60 = 380; top 3: 380 + 50 − 60 = 370; top 4: 370 + 25 − 60 = 335 → best at 0.9.
+    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 60)).toEqual({ threshold: 0.9, savedValue: 440, contacted: 1 });
+    // With cheap contacts everyone is worth a call: 500 − 1 − 1 + 49 + 24 = 571 at threshold 0.2.
+    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 1)).toEqual({ threshold: 0.2, savedValue: 571, contacted: 4 });
+  });
+
   it("gains reach 100% by the last decile", () => {
     const rng = createRandom(1);
     const s = Array.from({ length: 1000 }, () => rng.next());

@@ -8,9 +8,9 @@
  */
 import { addDays } from "../../loaders/dates.ts";
 import { appendRows } from "../../loaders/append.ts";
-import { openDatabase, queryOne, run } from "../../loaders/db.ts";
+import { openDatabase, query, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext } from "../context.ts";
-import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
+import { averagePrecision, bestValueThreshold, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
 import { driverWords } from "./drivers.ts";
 import { crossValidate } from "./evaluate.ts";
 import { snapshotFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
@@ -24,6 +24,9 @@ export const CHURN_HORIZON_DAYS = 90;
  * forest's accuracy barely moves while its cost keeps growing. Every active customer is still scored.
  */
 export const MAX_TRAINING_ROWS = 60_000;
+/** Assumptions of the value-maximising threshold: a contacted churner is kept with this probability; a contact costs this much. */
+export const SAVE_RATE = 0.3;
+export const COST_PER_CONTACT = 20;
 const SNAPSHOTS = 12;
 const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 
@@ -62,6 +65,15 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   ctx.log(`forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
 
   const evaluation = await crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
+
+  // The threshold that maximises expected saved value on the out-of-fold predictions, valuing each customer-snapshot at the
+  // customer's CLV today (customer_value), when the value analysis ran.
+  let valueThreshold: Record<string, unknown> | null = null;
+  if (await tableExists(ctx.conn, "customer_value")) {
+    const clv = new Map((await query<{ customer_id: string; clv: number }>(ctx.conn, "SELECT customer_id, coalesce(clv_if_won_back, clv, 0) AS clv FROM customer_value")).map((r) => [r.customer_id, r.clv]));
+    const values = Float64Array.from(training.ids, (id) => clv.get(id) ?? 0);
+    valueThreshold = { ...bestValueThreshold(evaluation.outOfFold, training.labels, values, SAVE_RATE, COST_PER_CONTACT), saveRate: SAVE_RATE, costPerContact: COST_PER_CONTACT, rule: "maximises Σ over contacted customers of (churned × save rate × CLV − cost per contact) on the out-of-fold predictions" };
+  }
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
   let backtest: Record<string, unknown> | null = null;
@@ -125,6 +137,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     brier: evaluation.brier,
     threshold: evaluation.threshold,
     thresholdRule: "maximises F1 on the out-of-fold predictions",
+    valueThreshold,
     precision: evaluation.precision,
     recall: evaluation.recall,
     f1: evaluation.f1,

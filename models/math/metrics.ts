@@ -124,3 +124,25 @@ export function liftByDecile(scores: ArrayLike<number>, labels: ArrayLike<number
   }
   return out;
 }
+
+/**
+ * The threshold that maximises the expected value saved by contacting every customer scored at or above it:
+ *   saved(t) = Σ_{score ≥ t} (y_i · saveRate · value_i − costPerContact),
+ * i.e. a contacted churner is kept with probability saveRate and is worth value_i; every contact costs the same.
+ */
+export function bestValueThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>, values: ArrayLike<number>, saveRate: number, costPerContact: number): { threshold: number; savedValue: number; contacted: number } {
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  let best = { threshold: 1, savedValue: 0, contacted: 0 };
+  let running = 0;
+  for (let k = 0; k < idx.length; ) {
+    let j = k;
+    while (j < idx.length && scores[idx[j]!] === scores[idx[k]!]) {
+      const i = idx[j]!;
+      running += labels[i]! * saveRate * values[i]! - costPerContact;
+      j++;
+    }
+    if (running > best.savedValue) best = { threshold: scores[idx[k]!]!, savedValue: running, contacted: j };
+    k = j;
+  }
+  return best;
+}

@@ -2,7 +2,7 @@
  * The customer-value analysis of `churn build`. Buyers (customers without subscriptions): BG/NBD + Gamma-Gamma fitted
  * in weeks on transactions up to the as-of date; a holdout check refits on data up to 26 weeks before. Subscribers:
  * value from the Kaplan-Meier curve of tenure. Then Reinartz-Kumar quadrants and value tiers over everyone.
- * Writes customer_value, value_model, value_holdout, value_tracking, value_quadrants.
+ * Writes customer_value, value_model, value_holdout, value_tracking, value_quadrants, value_palive_grid.
  */
 import { addDays } from "../../loaders/dates.ts";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
@@ -43,6 +43,29 @@ interface ValueRow {
   loyalty: number;
 }
 
+const FREQUENCY_BINS = ["0", "1", "2", "3", "4", "5", "6", "7-9", "10-19", "20+"];
+const GAP_BINS: [string, number][] = [["0-4", 4], ["4-13", 13], ["13-26", 26], ["26-52", 52], ["52-104", 104], ["104+", Infinity]];
+
+/** Mean P(alive) of buyers by repeat purchases (binned) and by weeks since the last purchase (T − t_x, binned). */
+function paliveGrid(rows: ValueRow[]): [string, string, number, number][] {
+  const cells = new Map<string, { n: number; sum: number }>();
+  for (const r of rows) {
+    if (r.kind !== "buyer" || r.frequency === null || r.recency === null || r.T === null) continue;
+    const x = r.frequency;
+    const f = x <= 6 ? String(x) : x < 10 ? "7-9" : x < 20 ? "10-19" : "20+";
+    const g = GAP_BINS.find(([, upper]) => r.T! - r.recency! < upper)![0];
+    const cell = cells.get(`${f}|${g}`) ?? { n: 0, sum: 0 };
+    cell.n++;
+    cell.sum += r.pAlive;
+    cells.set(`${f}|${g}`, cell);
+  }
+  const out: [string, string, number, number][] = [];
+  for (const f of FREQUENCY_BINS) for (const [g] of GAP_BINS) {
+    const cell = cells.get(`${f}|${g}`);
+    if (cell) out.push([f, g, cell.n, cell.sum / cell.n]);
+  }
+  return out;
+}
 
 export const analyzeValue: Analysis = async (ctx) => {
   const settings = loadValueSettings();
@@ -68,6 +91,8 @@ export const analyzeValue: Analysis = async (ctx) => {
   if (bg && gg) {
     model["bgnbd"] = bg;
     model["gammaGamma"] = gg;
+    const rho = gg.frequencySpendCorrelation;
+    if (rho !== null && Math.abs(rho) > 0.3) notes.push(`frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, so expected spend may be biased`);
     const year = (365.25 / 7);
     for (let i = 0; i < rfm.customerIds.length; i++) {
       const x = rfm.frequency[i]!, tx = rfm.recency[i]!, T = rfm.T[i]!, m = rfm.monetary[i]!;
@@ -76,6 +101,9 @@ export const analyzeValue: Analysis = async (ctx) => {
       const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
       rows.push({ id: rfm.customerIds[i]!, kind: "buyer", active: pAlive >= 0.5, frequency: x, recency: tx, T, monetary: m, pAlive, expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T), expectedSpend: spend, clv, clvIfWonBack: null, method: "bgnbd-gamma-gamma", loyalty: settings.horizonMonths * pAlive });
     }
+    // P(alive) over frequency × weeks since the last purchase (T − t_x), for the site's heat map.
+    await run(ctx.conn, "CREATE OR REPLACE TABLE value_palive_grid (frequency VARCHAR, weeks_since_last_purchase VARCHAR, customers INTEGER, mean_p_alive DOUBLE)");
+    await appendRows(ctx.conn, "value_palive_grid", ["varchar", "varchar", "integer", "double"], paliveGrid(rows));
     // Holdout: refit on data up to 26 weeks before the as-of date.
     const calibrationEnd = addDays(ctx.asOf, -7 * settings.holdoutWeeks);
     const calibration = await rfmSummary(ctx.conn, calibrationEnd, "week", "buyers");
@@ -85,9 +113,14 @@ export const analyzeValue: Analysis = async (ctx) => {
       await run(ctx.conn, "CREATE OR REPLACE TABLE value_holdout (frequency VARCHAR, customers INTEGER, actual DOUBLE, predicted DOUBLE)");
       const bins = await holdoutByFrequency(ctx.conn, calFit, calibration, calibrationEnd, ctx.asOf, PERIOD_DAYS.week);
       await appendRows(ctx.conn, "value_holdout", ["varchar", "integer", "double", "double"], bins.map((b) => [b.frequency, b.customers, b.actual, b.predicted]));
-      await run(ctx.conn, "CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE, calibration BOOLEAN)");
+      await run(ctx.conn, "CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE, calibration BOOLEAN, actual_incremental DOUBLE, predicted_incremental DOUBLE)");
       const tracking = await cumulativeTracking(ctx.conn, calFit, calibration, calibrationEnd, ctx.asOf, PERIOD_DAYS.week, "buyers");
-      await appendRows(ctx.conn, "value_tracking", ["varchar", "double", "double", "boolean"], tracking.map((p) => [p.week, p.actual, p.predicted, p.week <= calibrationEnd]));
+      await appendRows(
+        ctx.conn,
+        "value_tracking",
+        ["varchar", "double", "double", "boolean", "double", "double"],
+        tracking.map((p, i) => [p.week, p.actual, p.predicted, p.week <= calibrationEnd, p.actual - (tracking[i - 1]?.actual ?? 0), p.predicted - (tracking[i - 1]?.predicted ?? 0)]),
+      );
     } catch (error) {
       if (!isUserError(error)) throw error;
       notes.push(`holdout check skipped: ${error.message}`);
@@ -151,7 +184,7 @@ export const analyzeValue: Analysis = async (ctx) => {
   return {
     name: "value",
     ran: true,
-    tables: ["customer_value", "value_model", "value_holdout", "value_tracking", "value_quadrants"],
+    tables: ["customer_value", "value_model", "value_holdout", "value_tracking", "value_quadrants", ...(bg && gg ? ["value_palive_grid"] : [])],
     summary: { customers: rows.length, active: activeRows.length, totalClv: total?.clv, bgnbd: bg ? { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b } : null, notes },
   };
 };

@@ -73,22 +73,41 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
   if (repeaters === 0) throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", { hint: "Lifetime value needs repeat buyers; use a longer calibration period." });
   const d = compress(data);
-  // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values).
-  const distinctX = [...new Set(d.x)].sort((p, q) => p - q);
-  const xIndex = new Map(distinctX.map((x, k) => [x, k]));
-  const rowX = Int32Array.from(d.x, (x) => xIndex.get(x)!);
-  const perX = new Float64Array(distinctX.length);
+  // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values), and ln(α + T),
+  // ln(α + t_x) once per distinct T and t_x (whole days in a period: a few thousand values at most).
+  const distinct = (values: number[]) => {
+    const keys = [...new Set(values)].sort((p, q) => p - q);
+    const index = new Map(keys.map((v, k) => [v, k]));
+    return { keys: Float64Array.from(keys), rows: Int32Array.from(values, (v) => index.get(v)!) };
+  };
+  const X = distinct(d.x), TX = distinct(d.tx), TT = distinct(d.T);
+  const w = Float64Array.from(d.w);
+  const perX = new Float64Array(X.keys.length);
+  const logBx = new Float64Array(X.keys.length);
+  const logT = new Float64Array(TT.keys.length);
+  const logTx = new Float64Array(TX.keys.length);
   const negLL = (logp: number[]) => {
     const r = Math.exp(logp[0]!), alpha = Math.exp(logp[1]!), a = Math.exp(logp[2]!), b = Math.exp(logp[3]!);
     const base = -logGamma(r) + r * Math.log(alpha) - logBeta(a, b);
-    distinctX.forEach((x, k) => (perX[k] = logGamma(r + x) + logBeta(a, b + x) + base));
     const logA = Math.log(a);
+    for (let k = 0; k < X.keys.length; k++) {
+      const x = X.keys[k]!;
+      perX[k] = logGamma(r + x) + logBeta(a, b + x) + base;
+      logBx[k] = x > 0 ? logA - Math.log(b + x - 1) : 0;
+    }
+    for (let k = 0; k < TT.keys.length; k++) logT[k] = Math.log(alpha + TT.keys[k]!);
+    for (let k = 0; k < TX.keys.length; k++) logTx[k] = Math.log(alpha + TX.keys[k]!);
     let ll = 0;
-    for (let i = 0; i < d.x.length; i++) {
-      const x = d.x[i]!;
-      const first = -(r + x) * Math.log(alpha + d.T[i]!);
-      const tail = x === 0 ? first : logAddExp(first, logA - Math.log(b + x - 1) - (r + x) * Math.log(alpha + d.tx[i]!));
-      ll += d.w[i]! * (perX[rowX[i]!]! + tail);
+    for (let i = 0; i < w.length; i++) {
+      const kx = X.rows[i]!;
+      const x = X.keys[kx]!;
+      const first = -(r + x) * logT[TT.rows[i]!]!;
+      let tail = first;
+      if (x > 0) {
+        const second = logBx[kx]! - (r + x) * logTx[TX.rows[i]!]!;
+        tail = second > first ? second + Math.log1p(Math.exp(first - second)) : first + Math.log1p(Math.exp(second - first));
+      }
+      ll += w[i]! * (perX[kx]! + tail);
     }
     return -ll;
   };
