@@ -20,8 +20,9 @@ import { serializeForest } from "./serialize.ts";
 
 export const CHURN_HORIZON_DAYS = 90;
 /**
- * Training uses at most this many customer-snapshots, drawn at random (seeded) when there are more: beyond it the
- * forest's accuracy barely moves while its cost keeps growing. Every active customer is still scored.
+ * Training uses at most this many customer-snapshots (each monthly snapshot its equal share, drawn at random with the
+ * seed): beyond it the forest's accuracy barely moves while its cost and memory keep growing. Every active customer is
+ * still scored, from the full snapshot at the as-of date.
  */
 export const MAX_TRAINING_ROWS = 60_000;
 /** Assumptions of the value-maximising threshold: a contacted churner is kept with this probability; a contact costs this much. */
@@ -47,16 +48,21 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     const d = addDays(ctx.asOf, -H - 30 * k);
     if (d >= earliest) dates.push(d);
   }
+  // Each snapshot keeps at most its share of MAX_TRAINING_ROWS (seeded sample), so memory stays bounded at any scale.
+  const perSnapshot = Math.ceil(MAX_TRAINING_ROWS / Math.max(1, dates.length));
   const snapshots: Snapshot[] = [];
-  for (const d of dates) {
+  let available = 0;
+  for (const [k, d] of dates.entries()) {
     const s = await snapshotFeatures(ctx.conn, d, H);
-    if (s.table.rows > 0) snapshots.push(s);
+    available += s.table.rows;
+    if (s.table.rows === 0) continue;
+    if (s.table.rows <= perSnapshot) snapshots.push(s);
+    else {
+      const keep = shuffle(Array.from({ length: s.table.rows }, (_, i) => i), createRandom(ctx.seed + k)).slice(0, perSnapshot).sort((a, b) => a - b);
+      snapshots.push({ date: s.date, ...subsetRows({ table: s.table, labels: s.labels, ids: s.ids }, keep) });
+    }
   }
-  const stacked = snapshots.length ? stackSnapshots(snapshots) : null;
-  const available = stacked?.labels.length ?? 0;
-  const training = stacked && available > MAX_TRAINING_ROWS
-    ? subsetRows(stacked, shuffle(Array.from({ length: available }, (_, i) => i), createRandom(ctx.seed)).slice(0, MAX_TRAINING_ROWS).sort((a, b) => a - b))
-    : stacked;
+  const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {
     return { name: "forest", ran: false, skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`, tables: [], summary: {} };
@@ -80,10 +86,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const testSnapshot = snapshots.find((s) => s.date === addDays(ctx.asOf, -H));
   const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
   if (testSnapshot && pastSnapshots.length) {
-    const pastAll = stackSnapshots(pastSnapshots);
-    const past = pastAll.labels.length > MAX_TRAINING_ROWS
-      ? subsetRows(pastAll, shuffle(Array.from({ length: pastAll.labels.length }, (_, i) => i), createRandom(ctx.seed + 1)).slice(0, MAX_TRAINING_ROWS).sort((a, b) => a - b))
-      : pastAll;
+    const past = stackSnapshots(pastSnapshots);
     const model = await trainForest(past.table, past.labels, all(past.labels.length), options);
     const p = predictForest(model, testSnapshot.table);
     const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
@@ -128,7 +131,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     trainingWindow: { first: snapshots.at(-1)!.date, last: snapshots[0]!.date },
     rows: evaluation.rows,
     availableRows: available,
-    sampling: available > MAX_TRAINING_ROWS ? `${MAX_TRAINING_ROWS} of ${available} customer-snapshots drawn at random (seed ${ctx.seed})` : "all customer-snapshots",
+    sampling: available > training.labels.length ? `${training.labels.length} of ${available} customer-snapshots drawn at random (at most ${perSnapshot} per snapshot, seed ${ctx.seed})` : "all customer-snapshots",
     features: training.table.names,
     options: model.options,
     auc: evaluation.auc,
