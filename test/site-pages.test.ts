@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from "./helpers/reference.ts";
 import { serveStatic } from "./helpers/static-server.ts";
 
 const PAGES = [
-  { path: "/", name: "index", charts: 5 },
+  { path: "/", name: "index", charts: 6 },
   { path: "/cohorts", name: "cohorts", charts: 3 },
   { path: "/survival", name: "survival", charts: 1 },
   { path: "/value", name: "value", charts: 4 },

@@ -9,6 +9,7 @@ import type { Analysis } from "../context.ts";
 import { cohortMatrix, type CohortCell } from "./cohort-matrix.ts";
 import { monthlyMetrics, type MonthlyMetric } from "./monthly-metrics.ts";
 import { buildSubscriptionStates, DIMENSION_NAMES } from "./subscription-states.ts";
+import { buyerMonthly, inactivityWindow } from "./inactivity.ts";
 
 const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
   dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, reactivated INTEGER,
@@ -17,10 +18,23 @@ const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
 const CREATE_COHORTS = `CREATE OR REPLACE TABLE cohort_retention (
   dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE)`;
 
+/** Monthly churn of one-off buyers by the inactivity window; writes buyer_monthly and the window to warehouse_meta. */
+async function analyzeBuyers(ctx: Parameters<Analysis>[0]): Promise<Record<string, unknown> | null> {
+  const window = await inactivityWindow(ctx.conn, ctx.asOf);
+  if (!window) return null;
+  const months = await buyerMonthly(ctx.conn, ctx.asOf, window.days);
+  await run(ctx.conn, "CREATE OR REPLACE TABLE buyer_monthly (month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)");
+  await appendRows(ctx.conn, "buyer_monthly", ["varchar", "integer", "integer", "integer", "integer", "double", "double", "integer"], months.map((m) => [m.month, m.start, m.end, m.lost, m.new, m.churnRate, m.retentionRate, window.days]));
+  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('buyer_inactivity_window', $v)", { v: JSON.stringify(window) });
+  return { windowDays: window.days, months: months.length };
+}
+
 export const analyzeCohorts: Analysis = async (ctx) => {
+  const buyers = await analyzeBuyers(ctx);
   const subs = await queryOne<{ n: number }>(ctx.conn, "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of", { as_of: ctx.asOf });
   if (!subs?.n) {
-    return { name: "cohorts", ran: false, skipped: "no subscriptions: monthly churn and cohort retention need subscription start and end dates", tables: [], summary: {} };
+    if (buyers) return { name: "cohorts", ran: true, tables: ["buyer_monthly"], summary: { buyers, subscriptions: "none: no subscription churn or cohorts" } };
+    return { name: "cohorts", ran: false, skipped: "no subscriptions (monthly churn and cohorts need start and end dates) and no repeat buyers (an inactivity window needs purchase gaps)", tables: [], summary: {} };
   }
   await buildSubscriptionStates(ctx.conn, ctx.asOf);
   const monthly: MonthlyMetric[] = [];
@@ -43,7 +57,7 @@ export const analyzeCohorts: Analysis = async (ctx) => {
   return {
     name: "cohorts",
     ran: true,
-    tables: ["monthly_metrics", "cohort_retention"],
-    summary: { months: monthly.filter((m) => m.dimension === "all").length, lastMonth: last?.month, churnRate: last?.churnRate, mrrEnd: last?.mrrEnd },
+    tables: ["monthly_metrics", "cohort_retention", ...(buyers ? ["buyer_monthly"] : [])],
+    summary: { buyers, months: monthly.filter((m) => m.dimension === "all").length, lastMonth: last?.month, churnRate: last?.churnRate, mrrEnd: last?.mrrEnd },
   };
 };
