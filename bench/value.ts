@@ -2,8 +2,8 @@
  * Customer-value benchmark: `npx tsx bench/value.ts [--customers N]` (default 1,000,000).
  * Simulates a BG/NBD + Gamma-Gamma population (loaders/random.ts, seed 7) over 3 years, loads its transactions into a
  * DuckDB file, then times the stages of `churn clv`: RFM summary (SQL), BG/NBD fit, Gamma-Gamma fit, per-customer
- * scoring (P(alive), expected purchases, expected spend, 12-month CLV). Targets from issue 4: fits ≤ 10 s and
- * scoring ≤ 5 s for 1,000,000 customers.
+ * scoring (P(alive), expected purchases, expected spend, 12-month CLV). Issue 4 sets no time target; the
+ * end-to-end budget (issue 8) is what counts. The 10 s / 5 s marks printed here are our own working targets.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,14 +17,7 @@ import { buyerClv } from "../models/value/clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma } from "../models/value/gamma-gamma.ts";
 import { rfmSummary } from "../models/value/rfm.ts";
 
-export interface BenchRow {
-  stage: string;
-  n: number;
-  seconds: number;
-  peakRssMB: number;
-  targetSeconds?: number;
-  note?: string;
-}
+import type { BenchRow } from "./ingest.ts";
 
 const TRUE = { r: 0.8, alpha: 6, a: 0.8, b: 4, p: 6, q: 4, gamma: 15 };
 const DAYS = 3 * 365;
