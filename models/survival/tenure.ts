@@ -54,3 +54,39 @@ export async function tenureToChurn(conn: DuckDBConnection, asOf: string): Promi
     complaintsFirst90d: Float64Array.from((cols["complaints_first_90d"] ?? []) as number[]),
   };
 }
+
+/**
+ * Follow-up from a landmark date (landmark analysis: Anderson, Cain & Gelber 1983, J Clin Oncol 1:710): the customers
+ * with a subscription active on the landmark, each followed from the landmark to churn (days to the end of their last
+ * subscription when none is active at the as-of date, event = 1) or censored at the as-of date (event = 0). The same
+ * customer-level view as tenure to churn: a lapse followed by a reactivation before the as-of date is not a churn.
+ */
+const FOLLOW_UP_SQL = `
+  WITH at_landmark AS (
+    SELECT DISTINCT customer_id FROM subscriptions
+    WHERE start_date <= $landmark AND (end_date IS NULL OR end_date > $landmark)
+  ), per_customer AS (
+    SELECT customer_id, bool_or(end_date IS NULL OR end_date > $as_of) AS active, max(end_date) FILTER (WHERE end_date <= $as_of) AS last_end
+    FROM subscriptions
+    WHERE start_date <= $as_of AND customer_id IN (SELECT customer_id FROM at_landmark)
+    GROUP BY customer_id
+  )
+  SELECT customer_id,
+         CAST(date_diff('day', $landmark::DATE, CASE WHEN active THEN $as_of::DATE ELSE last_end END) AS DOUBLE) AS days,
+         CASE WHEN active THEN 0 ELSE 1 END AS event
+  FROM per_customer ORDER BY customer_id`;
+
+export interface FollowUp {
+  customerIds: string[];
+  days: Float64Array;
+  events: Uint8Array;
+}
+
+export async function followUpFromLandmark(conn: DuckDBConnection, landmark: string, asOf: string): Promise<FollowUp> {
+  const cols = await queryColumns(conn, FOLLOW_UP_SQL, { landmark, as_of: asOf });
+  return {
+    customerIds: (cols["customer_id"] ?? []) as string[],
+    days: Float64Array.from((cols["days"] ?? []) as number[]),
+    events: Uint8Array.from((cols["event"] ?? []) as number[]),
+  };
+}

@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
 import { conditionalExpectedPurchases, expectedPurchases, type BgNbdParams } from "./bgnbd.ts";
-import { HOLDOUT_PURCHASES_SQL, type RfmSummary } from "./rfm.ts";
+import { HOLDOUT_PURCHASES_SQL, populationParams, populationPredicate, type RfmSummary } from "./rfm.ts";
 
 export interface HoldoutBin {
   frequency: string;
@@ -43,7 +43,7 @@ export interface TrackingPoint {
 
 /** Repeat purchase days per date of the customers first seen by the calibration end (the RFM population). */
 function repeatDaysSql(population: "all" | "buyers"): string {
-  const who = population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions)" : "";
+  const who = populationPredicate(population);
   return `
   WITH days AS (
     SELECT customer_id, date FROM transactions WHERE date <= $to AND amount >= 0 ${who}
@@ -57,7 +57,7 @@ export async function cumulativeTracking(conn: DuckDBConnection, fit: BgNbdParam
   const day = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
   const births = new Map<number, number>();
   for (const f of rfm.firstPurchase) births.set(day(f), (births.get(day(f)) ?? 0) + 1);
-  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(population), { to, calibration_end: calibrationEnd });
+  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(population), { to, calibration_end: calibrationEnd, ...populationParams(population, to) });
   const start = Math.min(...births.keys());
   const end = day(to);
   const perDay = new Map(rows.map((r) => [day(r.date), r.n]));

@@ -21,9 +21,21 @@ export interface RfmSummary {
   firstPurchase: string[];
 }
 
-/** `population` is a SQL predicate on customer_id chosen by the caller from a fixed list (never user text). */
+/**
+ * The predicate that picks a population of customers: "buyers" are customers with no subscription started by
+ * $buyers_as_of (a later subscriber is still a buyer before their first subscription); "all" is everyone.
+ * Chosen by the caller from this fixed list, never from user text; bind `buyers_as_of` with populationParams.
+ */
+export function populationPredicate(population: "all" | "buyers"): string {
+  return population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $buyers_as_of)" : "";
+}
+
+export function populationParams(population: "all" | "buyers", buyersAsOf: string): { buyers_as_of?: string } {
+  return population === "buyers" ? { buyers_as_of: buyersAsOf } : {};
+}
+
 export function rfmSql(population: "all" | "buyers"): string {
-  const who = population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions)" : "";
+  const who = populationPredicate(population);
   return `
   WITH days AS (
     SELECT customer_id, date, sum(amount) AS spend FROM transactions
@@ -41,8 +53,9 @@ export function rfmSql(population: "all" | "buyers"): string {
   FROM ranked GROUP BY customer_id ORDER BY customer_id`;
 }
 
-export async function rfmSummary(conn: DuckDBConnection, calibrationEnd: string, period: Period, population: "all" | "buyers"): Promise<RfmSummary> {
-  const c = await queryColumns(conn, rfmSql(population), { calibration_end: calibrationEnd, period_days: PERIOD_DAYS[period] });
+/** `buyersAsOf`: the day whose subscribers are left out of "buyers" (default: the calibration end). */
+export async function rfmSummary(conn: DuckDBConnection, calibrationEnd: string, period: Period, population: "all" | "buyers", buyersAsOf = calibrationEnd): Promise<RfmSummary> {
+  const c = await queryColumns(conn, rfmSql(population), { calibration_end: calibrationEnd, period_days: PERIOD_DAYS[period], ...populationParams(population, buyersAsOf) });
   const f64 = (k: string) => Float64Array.from((c[k] ?? []) as number[]);
   return {
     customerIds: (c["customer_id"] ?? []) as string[],

@@ -16,6 +16,8 @@ export const ValueSettingsSchema = z.strictObject({
   tierMid: z.number().min(0).lt(1),
   valueThreshold: Threshold,
   loyaltyThreshold: Threshold,
+  /** Survival by quadrant: customers are placed in a quadrant this many months before the as-of date, then followed. */
+  quadrantLandmarkMonths: z.number().int().min(1).max(120).default(12),
 });
 export type ValueSettings = z.infer<typeof ValueSettingsSchema>;
 

@@ -16,5 +16,7 @@ await withWarehouse(async (db, meta) => {
     logrank: await query(db.connection, "SELECT * FROM survival_logrank ORDER BY grouping"),
     cox: (await tableExists(db.connection, "survival_cox")) ? await query(db.connection, "SELECT * FROM survival_cox") : [],
     coxFit: meta["survival_cox"] ?? null,
+    // Curves by quadrant follow customers from a landmark date (see models/value/quadrant-survival.ts), not from their start.
+    quadrantLandmark: meta["survival_quadrant"] ?? null,
   };
 });

@@ -1,0 +1,71 @@
+/**
+ * Survival by Reinartz-Kumar quadrant, as a landmark analysis (Anderson, Cain & Gelber 1983).
+ *
+ * A quadrant describes a customer who is active now, so tenure curves by today's quadrant would hold no churn at all,
+ * and placing customers by what they became later would credit the loyal with time they had to survive to get there
+ * (immortal-time bias). Instead every customer is valued as of a landmark L = as-of − `quadrantLandmarkMonths`, with
+ * data up to L only (valuation.ts: the same CLV, loyalty and median thresholds as the value page), and the subscribers
+ * active on L are followed from L to churn or to the as-of date (tenure.ts followUpFromLandmark). Kaplan-Meier curves
+ * per quadrant and the log-rank test go to survival_curves, survival_summary and survival_logrank under grouping
+ * 'quadrant', with time = days since L; warehouse_meta 'survival_quadrant' records L, the thresholds and the counts.
+ * One-off buyers are not followed: their churn is never observed, only inferred (P(alive) on the value page).
+ */
+import { addMonths } from "../../loaders/dates.ts";
+import { run, tableExists } from "../../loaders/db.ts";
+import type { Analysis, AnalysisReport } from "../context.ts";
+import { MIN_GROUP, SurvivalTables } from "../survival/survival-tables.ts";
+import { followUpFromLandmark } from "../survival/tenure.ts";
+import { loadValueSettings } from "./settings.ts";
+import { valueCustomers } from "./valuation.ts";
+
+export const QUADRANT_GROUPING = "quadrant";
+
+const skipped = (reason: string): AnalysisReport => ({ name: "quadrant survival", ran: false, skipped: reason, tables: [], summary: {} });
+
+export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
+  if (!(await tableExists(ctx.conn, "survival_curves"))) return skipped("no subscriptions: survival by quadrant follows subscribers to churn");
+  const settings = loadValueSettings();
+  const landmark = addMonths(ctx.asOf, -settings.quadrantLandmarkMonths);
+  await run(ctx.conn, "DELETE FROM survival_curves WHERE grouping = $g", { g: QUADRANT_GROUPING });
+  await run(ctx.conn, "DELETE FROM survival_summary WHERE grouping = $g", { g: QUADRANT_GROUPING });
+  await run(ctx.conn, "DELETE FROM survival_logrank WHERE grouping = $g", { g: QUADRANT_GROUPING });
+  await run(ctx.conn, "DELETE FROM warehouse_meta WHERE key = 'survival_quadrant'");
+
+  const followUp = await followUpFromLandmark(ctx.conn, landmark, ctx.asOf);
+  if (followUp.customerIds.length < 2 * MIN_GROUP) {
+    return skipped(`only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`);
+  }
+  const valuation = await valueCustomers(ctx.conn, landmark, settings);
+  const quadrantById = new Map(valuation.rows.flatMap((r) => (r.kind === "subscriber" && r.quadrant ? [[r.id, r.quadrant] as const] : [])));
+  const labels = followUp.customerIds.map((id) => {
+    const quadrant = quadrantById.get(id);
+    // Both sides use one definition of "active on L" (start ≤ L and no end or end > L); a gap here is a bug.
+    if (!quadrant) throw new Error(`quadrant survival: ${id} was active on ${landmark} but has no quadrant then`);
+    return quadrant;
+  });
+  const tables = new SurvivalTables();
+  const test = tables.addGrouping(QUADRANT_GROUPING, labels, followUp.days, followUp.events);
+  await tables.write(ctx.conn);
+
+  const customersByQuadrant: Record<string, number> = {};
+  for (const l of labels) customersByQuadrant[l] = (customersByQuadrant[l] ?? 0) + 1;
+  const churned = followUp.events.reduce((s, e) => s + e, 0);
+  const meta = {
+    landmark,
+    landmarkMonths: settings.quadrantLandmarkMonths,
+    followUpDays: Math.round((Date.parse(ctx.asOf) - Date.parse(landmark)) / 86_400_000),
+    customers: followUp.customerIds.length,
+    churned,
+    customersByQuadrant,
+    thresholds: valuation.thresholds,
+    notes: valuation.notes,
+    rule: `Quadrant as of ${landmark} (CLV and expected loyalty from data up to that day); subscribers active then, followed to churn or censored at the as-of date.`,
+  };
+  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('survival_quadrant', $v)", { v: JSON.stringify(meta) });
+  return {
+    name: "quadrant survival",
+    ran: true,
+    tables: ["survival_curves", "survival_summary", "survival_logrank"],
+    summary: { landmark, customers: meta.customers, churned, groups: test.groups, logRankP: test.p },
+  };
+};

@@ -1,0 +1,130 @@
+/**
+ * Every customer's value as of one date, from data up to that date only: one-off buyers by BG/NBD + Gamma-Gamma
+ * (fitted in weeks), subscribers by the Kaplan-Meier curve of tenure and their MRR on that date; then the
+ * Reinartz-Kumar quadrant and value tier of each active customer. `churn build` runs it at the as-of date (customer
+ * value) and at a landmark a year earlier (survival by quadrant), so both use one definition.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { query } from "../../loaders/db.ts";
+import { isUserError } from "../../loaders/errors.ts";
+import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
+import { tenureToChurn } from "../survival/tenure.ts";
+import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit } from "./bgnbd.ts";
+import { buyerClv, subscriberClv } from "./clv.ts";
+import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
+import { rfmSummary, type RfmSummary } from "./rfm.ts";
+import { median, quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
+import type { ValueSettings } from "./settings.ts";
+
+export const DAYS_PER_MONTH = 30.4375;
+
+const CURRENT_MRR_SQL = `
+  SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr FROM subscriptions
+  WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id`;
+const LAST_MRR_SQL = `SELECT customer_id, arg_max(coalesce(mrr, 0), start_date) AS mrr FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id`;
+
+export interface ValueRow {
+  id: string;
+  kind: "buyer" | "subscriber";
+  /** Buyers: P(alive) ≥ 0.5; subscribers: a subscription active on the valuation date. */
+  active: boolean;
+  frequency: number | null;
+  recency: number | null;
+  T: number | null;
+  monetary: number | null;
+  pAlive: number;
+  expectedPurchases: number | null;
+  expectedSpend: number | null;
+  clv: number;
+  clvIfWonBack: number | null;
+  method: string;
+  /** Expected months as a customer in the coming horizon. */
+  loyalty: number;
+  /** Null for customers who are not active. */
+  quadrant: Quadrant | null;
+  tier: "high" | "mid" | "low" | null;
+}
+
+export interface Valuation {
+  asOf: string;
+  rows: ValueRow[];
+  /** The buyers' RFM summary and fits (null when there are too few buyers or the fit failed: see notes). */
+  rfm: RfmSummary;
+  bgnbd: BgNbdFit | null;
+  gammaGamma: GammaGammaFit | null;
+  subscriberSurvival: { customers: number; churned: number; medianMonths: number | null } | null;
+  thresholds: { value: number; loyaltyMonths: number; rule: string };
+  notes: string[];
+}
+
+/** Value every customer with data up to `asOf` (YYYY-MM-DD). */
+export async function valueCustomers(conn: DuckDBConnection, asOf: string, settings: ValueSettings): Promise<Valuation> {
+  const rows: Omit<ValueRow, "quadrant" | "tier">[] = [];
+  const clvOptions = { steps: settings.horizonMonths, periodsPerStep: DAYS_PER_MONTH / 7, discountPerStep: settings.monthlyDiscount, margin: settings.margin };
+  const notes: string[] = [];
+
+  // Buyers.
+  const rfm = await rfmSummary(conn, asOf, "week", "buyers");
+  let bg: BgNbdFit | null = null;
+  let gg: GammaGammaFit | null = null;
+  try {
+    if (rfm.customerIds.length >= 2) {
+      bg = fitBgNbd(rfm);
+      gg = fitGammaGamma(rfm.frequency, rfm.monetary);
+    } else notes.push("fewer than 2 one-off buyers: no BG/NBD fit");
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    notes.push(error.message);
+    bg = null;
+    gg = null;
+  }
+  if (bg && gg) {
+    const rho = gg.frequencySpendCorrelation;
+    if (rho !== null && Math.abs(rho) > 0.3) notes.push(`frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, so expected spend may be biased`);
+    const year = 365.25 / 7;
+    for (let i = 0; i < rfm.customerIds.length; i++) {
+      const x = rfm.frequency[i]!, tx = rfm.recency[i]!, T = rfm.T[i]!, m = rfm.monetary[i]!;
+      const pAlive = probabilityAlive(bg, x, tx, T);
+      const spend = conditionalExpectedSpend(gg, x, m);
+      const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
+      rows.push({ id: rfm.customerIds[i]!, kind: "buyer", active: pAlive >= 0.5, frequency: x, recency: tx, T, monetary: m, pAlive, expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T), expectedSpend: spend, clv, clvIfWonBack: null, method: "bgnbd-gamma-gamma", loyalty: settings.horizonMonths * pAlive });
+    }
+  }
+
+  // Subscribers: Kaplan-Meier of tenure in months, conditional on the tenure reached.
+  const tenure = await tenureToChurn(conn, asOf);
+  let subscriberSurvival: Valuation["subscriberSurvival"] = null;
+  if (tenure.customerIds.length > 0) {
+    const months = Array.from(tenure.days, (d) => d / DAYS_PER_MONTH);
+    const curve = kaplanMeier(months, tenure.events);
+    const S = (m: number) => survivalAt(curve, m).survival;
+    const current = new Map((await query<{ customer_id: string; mrr: number }>(conn, CURRENT_MRR_SQL, { as_of: asOf })).map((r) => [r.customer_id, r.mrr]));
+    const last = new Map((await query<{ customer_id: string; mrr: number }>(conn, LAST_MRR_SQL, { as_of: asOf })).map((r) => [r.customer_id, r.mrr]));
+    subscriberSurvival = { customers: curve.n, churned: curve.totalEvents, medianMonths: curve.median };
+    tenure.customerIds.forEach((id, i) => {
+      const active = tenure.events[i] === 0;
+      const mrr = current.get(id) ?? 0;
+      const value = active ? subscriberClv(S, months[i]!, mrr, clvOptions) : { clv: 0, expectedMonths: 0 };
+      const wonBack = active ? null : subscriberClv(S, 0, last.get(id) ?? 0, clvOptions).clv;
+      rows.push({ id, kind: "subscriber", active, frequency: null, recency: null, T: null, monetary: null, pAlive: active ? 1 : 0, expectedPurchases: null, expectedSpend: null, clv: value.clv, clvIfWonBack: wonBack, method: "subscription-survival", loyalty: value.expectedMonths });
+    });
+  }
+
+  // Quadrants and tiers over customers still active.
+  const activeRows = rows.filter((r) => r.active);
+  const valueThreshold = settings.valueThreshold === "median" ? median(activeRows.map((r) => r.clv)) : settings.valueThreshold;
+  const loyaltyThreshold = settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
+  const share = rows.length ? activeRows.length / rows.length : 0;
+  const tiers = valueTiers(rows.map((r) => (r.active ? r.clv : -1)), settings.tierHigh * share, settings.tierMid * share);
+  const rule = (setting: ValueSettings["valueThreshold"]) => (setting === "median" ? "median over active customers" : "set in data/rules/value.json");
+  return {
+    asOf,
+    rows: rows.map((r, i) => ({ ...r, quadrant: r.active ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null, tier: r.active ? tiers[i]! : null })),
+    rfm,
+    bgnbd: bg && gg ? bg : null,
+    gammaGamma: bg && gg ? gg : null,
+    subscriberSurvival,
+    thresholds: { value: valueThreshold, loyaltyMonths: loyaltyThreshold, rule: `value: ${rule(settings.valueThreshold)}; loyalty: ${rule(settings.loyaltyThreshold)}` },
+    notes,
+  };
+}
