@@ -1,7 +1,9 @@
 /**
  * Monthly metrics + cohort matrix benchmark (issue 3): generates a business of N customers (default 1,000,000), ingests
  * it, then times the subscription states, the monthly metrics and the cohort matrix for the whole base (target ≤ 10 s at
- * 1M customers and ~10M transactions), and separately the same for every filter dimension as `churn build` does.
+ * 1M customers and ~10M transactions), and separately the same for every filter dimension as `churn build` does, and
+ * one-off buyers' monthly churn by inactivity (the window from the purchase gaps, then every month for everyone and
+ * every filter value in one query).
  *   npx tsx bench/cohorts.ts [--customers N]
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +15,7 @@ import { ingest } from "../loaders/ingest.ts";
 import { cohortMatrix } from "../models/cohorts/cohort-matrix.ts";
 import { monthlyMetrics } from "../models/cohorts/monthly-metrics.ts";
 import { buildSubscriptionStates, DIMENSION_NAMES } from "../models/cohorts/subscription-states.ts";
+import { buyerMonthly, inactivityWindow } from "../models/cohorts/inactivity.ts";
 import type { BenchRow } from "./ingest.ts";
 
 export async function benchCohorts(options: { customers?: number } = {}): Promise<BenchRow[]> {
@@ -34,11 +37,16 @@ export async function benchCohorts(options: { customers?: number } = {}): Promis
         await cohortMatrix(db.connection, result.asOf, d);
       }
       const dims = (performance.now() - started) / 1000;
+      started = performance.now();
+      const window = await inactivityWindow(db.connection, result.asOf);
+      const buyerRows = window ? await buyerMonthly(db.connection, result.asOf, window.days) : [];
+      const buyers = (performance.now() - started) / 1000;
       const rss = process.resourceUsage().maxRSS / 1024;
       const tx = summary.rows["transactions.csv"] ?? 0;
       return [
         { stage: "monthly metrics + cohort matrix (whole base)", n: customers, seconds: whole, peakRssMB: rss, targetSeconds: 10, note: `${months.length} months, ${cells.length} cohort cells, ${tx.toLocaleString("en")} transactions` },
         { stage: "the same for every filter value (plan, segment, region, channel)", n: customers, seconds: dims, peakRssMB: rss },
+        { stage: "one-off buyers' monthly churn, everyone and every filter value", n: customers, seconds: buyers, peakRssMB: rss, note: `window ${window?.days ?? "–"} days, ${buyerRows.length} rows` },
       ];
     } finally {
       db.close();

@@ -16,7 +16,7 @@ import { serveStatic } from "./helpers/static-server.ts";
 
 const PAGES = [
   { path: "/", name: "index", charts: 6 },
-  { path: "/cohorts", name: "cohorts", charts: 3 },
+  { path: "/cohorts", name: "cohorts", charts: 5 },
   { path: "/survival", name: "survival", charts: 1 },
   { path: "/value", name: "value", charts: 4 },
   { path: "/segments", name: "segments", charts: 2 },
@@ -72,6 +72,7 @@ describe("the built site", () => {
       expect(await marksOutsideCharts(page)).toEqual([]);
       expect(problems.failedRequests).toEqual([]);
       expect(problems.consoleErrors).toEqual([]);
+      expect(problems.plotWarnings).toEqual([]);
       expect(problems.offsiteRequests).toEqual([]);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(300);
@@ -118,6 +119,36 @@ describe("the built site", () => {
     await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll(".kpi .value")].map((e) => e.textContent)) !== b, JSON.stringify(before));
     const after = await page.locator(".kpi .value").allTextContents();
     expect(after).not.toEqual(before);
+    await page.close();
+  });
+
+  it("survival by quadrant runs from the landmark date, one curve per quadrant", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchPage(page);
+    await page.goto(`${server.url}/survival`, { waitUntil: "networkidle" });
+    await page.getByRole("radio", { name: "quadrant" }).check();
+    await page.waitForFunction(() => /Days since \d{4}-\d{2}-\d{2}/.test([...document.querySelectorAll("#observablehq-main figure svg")].map((s) => s.textContent).join(" ")));
+    const legend = await page.$$eval("#observablehq-main figure [class$='-swatch']", (els) => els.map((e) => e.textContent?.trim()));
+    expect(legend.sort()).toEqual(["barnacles", "butterflies", "strangers", "true friends"]);
+    await expect.poll(() => page.locator("#observablehq-main").textContent()).toMatch(/A landmark analysis: [\d,]+ subscribers were placed in a quadrant on \d{4}-\d{2}-\d{2}/);
+    expect(await marksOutsideCharts(page)).toEqual([]);
+    expect(problems.consoleErrors).toEqual([]);
+    expect(problems.plotWarnings).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, "survival-quadrant.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("the cohort filters also filter one-off buyers' monthly churn", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchPage(page);
+    await page.goto(`${server.url}/cohorts`, { waitUntil: "networkidle" });
+    const subtitle = () => page.locator("#observablehq-main figure", { hasText: "Churn rate" }).locator("h3").first().textContent();
+    expect(await subtitle()).toMatch(/Share of all one-off buyers/);
+    await page.locator("#observablehq-main form select").first().selectOption("segment");
+    await expect.poll(subtitle).toMatch(/Share of one-off buyers with segment = \S+/);
+    expect(problems.consoleErrors).toEqual([]);
+    expect(problems.plotWarnings).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, "cohorts-buyers-segment.png"), fullPage: true });
     await page.close();
   });
 });

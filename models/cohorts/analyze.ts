@@ -18,15 +18,15 @@ const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
 const CREATE_COHORTS = `CREATE OR REPLACE TABLE cohort_retention (
   dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE)`;
 
-/** Monthly churn of one-off buyers by the inactivity window; writes buyer_monthly and the window to warehouse_meta. */
+/** Monthly churn of one-off buyers by the inactivity window, overall and per filter value; writes buyer_monthly and the window to warehouse_meta. */
 async function analyzeBuyers(ctx: Parameters<Analysis>[0]): Promise<Record<string, unknown> | null> {
   const window = await inactivityWindow(ctx.conn, ctx.asOf);
   if (!window) return null;
   const months = await buyerMonthly(ctx.conn, ctx.asOf, window.days);
-  await run(ctx.conn, "CREATE OR REPLACE TABLE buyer_monthly (month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)");
-  await appendRows(ctx.conn, "buyer_monthly", ["varchar", "integer", "integer", "integer", "integer", "double", "double", "integer"], months.map((m) => [m.month, m.start, m.end, m.lost, m.new, m.churnRate, m.retentionRate, window.days]));
+  await run(ctx.conn, "CREATE OR REPLACE TABLE buyer_monthly (dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)");
+  await appendRows(ctx.conn, "buyer_monthly", ["varchar", "varchar", "varchar", "integer", "integer", "integer", "integer", "double", "double", "integer"], months.map((m) => [m.dimension, m.value, m.month, m.start, m.end, m.lost, m.new, m.churnRate, m.retentionRate, window.days]));
   await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('buyer_inactivity_window', $v)", { v: JSON.stringify(window) });
-  return { windowDays: window.days, months: months.length };
+  return { windowDays: window.days, months: months.filter((m) => m.dimension === "all").length };
 }
 
 export const analyzeCohorts: Analysis = async (ctx) => {

@@ -3,7 +3,8 @@
  * a purchase in the `window` days up to d, and counts as lost in month M when active on its first day but not on the next
  * month's first day. The default window is chosen from the data: the 90th percentile of the gaps between consecutive
  * purchase days of repeat buyers, rounded up to whole days, kept within [30, 365] days. Rates as for subscriptions:
- * churnRate = lost / start, retentionRate = (end − new) / start. (The probabilistic view, P(alive), is in customer value.)
+ * churnRate = lost / start, retentionRate = (end − new) / start, for the whole base and for each plan, segment, region
+ * and acquisition channel (from the customers table). (The probabilistic view, P(alive), is in customer value.)
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, queryOne } from "../../loaders/db.ts";
@@ -30,6 +31,20 @@ export async function inactivityWindow(conn: DuckDBConnection, asOf: string): Pr
   return { days, gaps: row.gaps, rule: `90th percentile of ${row.gaps} gaps between repeat purchase days (${Math.ceil(row.p90)} days), kept within 30–365 days` };
 }
 
+/** Filter dimensions of buyers, from the customers table (buyers have no subscription plan: plan is the customer's). */
+export const BUYER_DIMENSIONS = {
+  plan: "coalesce(c.plan, '(none)')",
+  segment: "coalesce(c.segment, '(none)')",
+  region: "coalesce(c.region, '(none)')",
+  acquisition_channel: "coalesce(c.acquisition_channel, '(none)')",
+} as const;
+const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIMENSIONS)[];
+
+/**
+ * Per month and buyer: a0 = active on the month's first day d0 (a purchase in (d0 − window, d0]), a1 = active on the
+ * next month's first day d1 (a purchase in (d1 − window, d1]). Counted for everyone and for each value of every
+ * dimension in one pass (GROUPING SETS); every (dimension, value) gets every month, zeros included.
+ */
 const BUYER_MONTHLY_SQL = `
   WITH days AS (
     SELECT DISTINCT customer_id, date FROM transactions
@@ -39,19 +54,31 @@ const BUYER_MONTHLY_SQL = `
     FROM generate_series(CAST(date_trunc('month', (SELECT min(date) FROM days)) + INTERVAL 1 MONTH AS TIMESTAMP),
                          CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)
     WHERE d + INTERVAL 1 MONTH <= $as_of::DATE + INTERVAL 1 DAY
-  ), a0 AS (
-    SELECT DISTINCT m.d0, x.customer_id FROM months m JOIN days x ON x.date <= m.d0 AND x.date > m.d0 - $window
-  ), a1 AS (
-    SELECT DISTINCT m.d0, x.customer_id FROM months m JOIN days x ON x.date <= m.d1 AND x.date > m.d1 - $window
-  )
-  SELECT strftime(m.d0, '%Y-%m') AS month,
-    (SELECT count(*) FROM a0 WHERE a0.d0 = m.d0)::INTEGER AS start,
-    (SELECT count(*) FROM a1 WHERE a1.d0 = m.d0)::INTEGER AS "end",
-    (SELECT count(*) FROM a0 WHERE a0.d0 = m.d0 AND NOT EXISTS (SELECT 1 FROM a1 WHERE a1.d0 = a0.d0 AND a1.customer_id = a0.customer_id))::INTEGER AS lost,
-    (SELECT count(*) FROM a1 WHERE a1.d0 = m.d0 AND NOT EXISTS (SELECT 1 FROM a0 WHERE a0.d0 = a1.d0 AND a0.customer_id = a1.customer_id))::INTEGER AS new
-  FROM months m ORDER BY 1`;
+  ), flags AS (
+    SELECT m.d0, x.customer_id, bool_or(x.date <= m.d0) AS a0, bool_or(x.date > m.d1 - $window) AS a1
+    FROM months m JOIN days x ON x.date > m.d0 - $window AND x.date <= m.d1
+    GROUP BY ALL
+  ), labelled AS (
+    SELECT f.d0, f.a0, f.a1, ${DIMENSION_KEYS.map((d) => `${BUYER_DIMENSIONS[d]} AS dim_${d}`).join(", ")}
+    FROM flags f LEFT JOIN customers c USING (customer_id)
+  ), agg AS (
+    SELECT d0,
+           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN '${d}'`).join(" ")} ELSE 'all' END AS dimension,
+           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN dim_${d}`).join(" ")} ELSE 'all' END AS value,
+           count(*) FILTER (WHERE a0)::INTEGER AS start, count(*) FILTER (WHERE a1)::INTEGER AS "end",
+           count(*) FILTER (WHERE a0 AND NOT a1)::INTEGER AS lost, count(*) FILTER (WHERE a1 AND NOT a0)::INTEGER AS new
+    FROM labelled
+    GROUP BY GROUPING SETS ((d0), ${DIMENSION_KEYS.map((d) => `(d0, dim_${d})`).join(", ")})
+  ), keys AS (SELECT DISTINCT dimension, value FROM agg)
+  SELECT k.dimension, k.value, strftime(m.d0, '%Y-%m') AS month,
+         coalesce(a.start, 0) AS start, coalesce(a."end", 0) AS "end", coalesce(a.lost, 0) AS lost, coalesce(a.new, 0) AS new
+  FROM months m CROSS JOIN keys k LEFT JOIN agg a ON a.d0 = m.d0 AND a.dimension = k.dimension AND a.value = k.value
+  ORDER BY k.dimension = 'all' DESC, k.dimension, k.value, month`;
 
 export interface BuyerMonth {
+  /** 'all', or the dimension whose value this row counts (plan, segment, region, acquisition_channel). */
+  dimension: string;
+  value: string;
   month: string;
   start: number;
   end: number;
@@ -62,6 +89,6 @@ export interface BuyerMonth {
 }
 
 export async function buyerMonthly(conn: DuckDBConnection, asOf: string, windowDays: number): Promise<BuyerMonth[]> {
-  const rows = await query<{ month: string; start: number; end: number; lost: number; new: number }>(conn, BUYER_MONTHLY_SQL, { as_of: asOf, window: windowDays });
+  const rows = await query<Omit<BuyerMonth, "churnRate" | "retentionRate">>(conn, BUYER_MONTHLY_SQL, { as_of: asOf, window: windowDays });
   return rows.map((r) => ({ ...r, churnRate: r.start ? r.lost / r.start : null, retentionRate: r.start ? (r.end - r.new) / r.start : null }));
 }

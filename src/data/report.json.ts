@@ -32,7 +32,7 @@ await withWarehouse(async (db, meta) => {
     value: value[0] ?? null,
     risk: risk[0] ?? null,
     symptoms: (await has("symptom_summary")) ? await query(db.connection, "SELECT * FROM symptom_summary ORDER BY customers DESC LIMIT 10") : [],
-    buyerMonthly: (await has("buyer_monthly")) ? await query(db.connection, "SELECT month, start, end_count AS \"end\", lost, new, churn_rate AS \"churnRate\" FROM buyer_monthly ORDER BY month") : [],
+    buyerMonthly: (await has("buyer_monthly")) ? await query(db.connection, "SELECT month, start, end_count AS \"end\", lost, new, churn_rate AS \"churnRate\" FROM buyer_monthly WHERE dimension = 'all' ORDER BY month") : [],
     buyerWindow: meta["buyer_inactivity_window"] ?? null,
     forecast: (await has("forecast")) ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month") : [],
     monthlyReason: hasMonthly ? null : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",

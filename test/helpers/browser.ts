@@ -1,6 +1,7 @@
 /**
  * Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with the flags this machine needs.
- * Records console errors, failed requests and any request that leaves 127.0.0.1, per page.
+ * Records console errors, Plot's warnings (drawn as ⚠ on a chart), failed requests and any request that leaves
+ * 127.0.0.1, per page.
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -19,14 +20,16 @@ export async function launchBrowser(): Promise<Browser> {
 
 export interface PageProblems {
   consoleErrors: string[];
+  plotWarnings: string[];
   failedRequests: string[];
   offsiteRequests: string[];
 }
 
 export function watchPage(page: Page): PageProblems {
-  const problems: PageProblems = { consoleErrors: [], failedRequests: [], offsiteRequests: [] };
+  const problems: PageProblems = { consoleErrors: [], plotWarnings: [], failedRequests: [], offsiteRequests: [] };
   page.on("console", (msg) => {
     if (msg.type() === "error") problems.consoleErrors.push(msg.text());
+    if (msg.type() === "warning" && msg.text().startsWith("Warning:")) problems.plotWarnings.push(msg.text());
   });
   page.on("pageerror", (error) => problems.consoleErrors.push(String(error)));
   page.on("requestfailed", (req) => problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? "failed"})`));
