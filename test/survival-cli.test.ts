@@ -20,6 +20,14 @@ describeWithReference("churn survival on g3.csv", () => {
     expect(Math.abs(out.logRank.p - 0.0138)).toBeLessThan(1e-4);
   });
 
+  it("prints each group's curve in the text report too", () => {
+    const r = runChurn(["survival", "--input", referencePath("survival", "g3.csv"), "--duration", "time", "--event", "event", "--group", "group", "--at", "9"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("group = Control: 6 subjects, 4 events, median 32\n    S(9) = 0.833  [0.273, 0.975]  at risk 6");
+    expect(r.stdout).toContain("group = RIT: 11 subjects, 2 events, median not reached");
+    expect(r.stdout).toMatch(/Log-rank: chi-square 6\.06\d on 1 df, p = 0\.0138/);
+  });
+
   it("accepts --event-value for any event coding", () => {
     const r = runChurn(["survival", "--input", referencePath("survival", "g3.csv"), "--duration", "time", "--event", "event", "--event-value", "True", "--json"]);
     expect(JSON.parse(r.stdout).overall.events).toBe(6);

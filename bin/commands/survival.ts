@@ -88,7 +88,14 @@ export async function run(argv: string[]): Promise<number> {
   printResult(flags.json, output, () => {
     const fmt = (x: number | null) => (x === null ? "not reached" : String(x));
     const lines = [`Kaplan-Meier on ${table.file}: ${overall.n} subjects, ${overall.totalEvents} events, median ${fmt(overall.median)}`];
-    for (const p of pointsAt(overall, at)) lines.push(`  S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`);
+    const curveLines = (points: ReturnType<typeof pointsAt>, indent: string) => {
+      for (const p of points) lines.push(`${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`);
+    };
+    curveLines(pointsAt(overall, at), "  ");
+    for (const g of (output["groups"] ?? []) as ({ name: string } & ReturnType<typeof summary>)[]) {
+      lines.push(`  ${flags.group} = ${g.name}: ${g.n} subjects, ${g.events} events, median ${fmt(g.median)}`);
+      curveLines(g.at, "    ");
+    }
     const lr = output["logRank"] as { chisq: number; df: number; p: number } | undefined;
     if (lr) lines.push(`Log-rank: chi-square ${lr.chisq.toFixed(3)} on ${lr.df} df, p = ${lr.p.toPrecision(3)}`);
     return lines.join("\n");
