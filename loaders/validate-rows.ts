@@ -3,7 +3,8 @@
  * (the zod-style description of every raw row's shape): each row gets the first problem found, in column order,
  * or none. Good rows go to the warehouse table, the others to rejected_rows with reason, line and column.
  * Rules: empty customer_id; missing / unparseable / impossible date; unparseable number; out of range (nps 0–10,
- * csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies).
+ * csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies); a customers row whose
+ * customer_id already has a row (the first one is kept).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
@@ -141,6 +142,16 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
      )`,
     params,
   );
+  if (source === "customers") {
+    // One row per customer: a later row for an id already loaded (from this file or an earlier one) is quarantined,
+    // not merged, or every join on customers would count that customer twice.
+    await run(
+      conn,
+      `UPDATE ${classified} SET __reason = 'duplicate customer_id|customer_id'
+       WHERE __reason IS NULL AND (customer_id IN (SELECT customer_id FROM customers) OR __line IN (
+         SELECT __line FROM (SELECT __line, row_number() OVER (PARTITION BY customer_id ORDER BY __line) AS k FROM ${classified} WHERE __reason IS NULL) WHERE k > 1))`,
+    );
+  }
   const names = SOURCES[source].columns.map((c) => quoteIdent(c.name)).join(", ");
   await run(conn, `INSERT INTO ${source} (${names}) SELECT ${names} FROM ${classified} WHERE __reason IS NULL ORDER BY __line`);
   await run(

@@ -89,6 +89,32 @@ describe("churn ingest: row problems", () => {
   });
 });
 
+describe("churn ingest: one row per customer", () => {
+  it("keeps the first row of a repeated customer_id and quarantines the later ones with their line", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "customers.csv"),
+      ["customer_id,signup_date,segment", "a,2024-01-01,SMB", "b,2024-01-02,SMB", "a,2024-03-01,Enterprise", "c,2024-02-30,SMB", "c,2024-02-03,SMB", "a,2024-01-01,SMB", ""].join("\n"),
+    );
+    const db = join(dir, "w.duckdb");
+    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = (JSON.parse(r.stdout) as { sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }> }).sources["customers"]!;
+    // Line 7 repeats line 2 exactly; line 4 is another row for "a"; line 5's impossible date does not make it c's first row.
+    expect(c).toMatchObject({ read: 6, loaded: 3, rejected: 3, reasons: { "duplicate row": 1, "duplicate customer_id": 1, "impossible date": 1 } });
+    expect(await rows(db, `SELECT line, "column", reason FROM rejected_rows ORDER BY line`)).toEqual([
+      { line: 4, column: "customer_id", reason: "duplicate customer_id" },
+      { line: 5, column: "signup_date", reason: "impossible date" },
+      { line: 7, column: null, reason: "duplicate row" },
+    ]);
+    expect(await rows(db, "SELECT customer_id, segment FROM customers ORDER BY 1")).toEqual([
+      { customer_id: "a", segment: "SMB" },
+      { customer_id: "b", segment: "SMB" },
+      { customer_id: "c", segment: "SMB" },
+    ]);
+  });
+});
+
 describe("churn ingest: refusals leave the warehouse untouched", () => {
   const dir = tempDir();
   const good = join(dir, "good");

@@ -34,7 +34,7 @@ export function thinCurve(curve: KaplanMeierCurve, maxPoints = 200): number[] {
   return [...keep].sort((a, b) => a - b);
 }
 
-/** Rows collected for the three tables, appended in one go by writeSurvivalTables. */
+/** Rows collected for the three tables, appended in one go by write(). */
 export class SurvivalTables {
   readonly curves: unknown[][] = [];
   readonly summary: unknown[][] = [];
