@@ -19,7 +19,7 @@ const args = ["cohorts", "--subscriptions", file, "--customer", "account", "--st
 
 interface Output {
   monthly: Record<string, number | string | null>[];
-  cohorts: { cohort: string; size: number; retention: number[]; revenueRetention: number[] }[];
+  cohorts: { cohort: string; size: number; retention: number[]; revenueRetention: number[]; grossRevenueRetention: number[] }[];
 }
 
 describe("churn cohorts on a hand-computed export", () => {
@@ -60,9 +60,12 @@ describe("churn cohorts on a hand-computed export", () => {
   it("builds cohort curves measured at each following month's first day, none beyond the as-of date", () => {
     expect(out.cohorts).toEqual([
       // January cohort A, B, C, D, E: size 5, MRR at acquisition 10 + 30 + 10 + 30 + 10 = 90.
-      { cohort: "2024-01", size: 5, retention: [0.8, 0.8, 0.8, 0.8], revenueRetention: [100 / 90, 80 / 90, 60 / 90, 60 / 90] },
+      // Gross caps each customer at their acquisition MRR (C's expansion 10 → 30 counts as 10):
+      // Feb 1: A 10 + B 30 + C min(30, 10) + D 30 + E 0 = 80; Mar 1: 10 + 30 + 10 + D min(10, 30) = 60;
+      // Apr 1: 10 + B 0 + 10 + 10 + E back at 10 = 40; May 1: the same 40.
+      { cohort: "2024-01", size: 5, retention: [0.8, 0.8, 0.8, 0.8], revenueRetention: [100 / 90, 80 / 90, 60 / 90, 60 / 90], grossRevenueRetention: [80 / 90, 60 / 90, 40 / 90, 40 / 90] },
       // February cohort F: gone before Mar 1.
-      { cohort: "2024-02", size: 1, retention: [0, 0, 0], revenueRetention: [0, 0, 0] },
+      { cohort: "2024-02", size: 1, retention: [0, 0, 0], revenueRetention: [0, 0, 0], grossRevenueRetention: [0, 0, 0] },
     ]);
   });
 

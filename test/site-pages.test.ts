@@ -146,6 +146,8 @@ describe("the built site", () => {
     expect(await subtitle()).toMatch(/Share of all one-off buyers/);
     await page.locator("#observablehq-main form select").first().selectOption("segment");
     await expect.poll(subtitle).toMatch(/Share of one-off buyers with segment = \S+/);
+    await page.getByRole("radio", { name: "gross revenue retention" }).check();
+    await expect.poll(() => page.locator("#observablehq-main figure h2").allTextContents()).toContain("Cohort gross revenue retention");
     expect(problems.consoleErrors).toEqual([]);
     expect(problems.plotWarnings).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, "cohorts-buyers-segment.png"), fullPage: true });

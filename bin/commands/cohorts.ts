@@ -74,12 +74,15 @@ export async function run(argv: string[]): Promise<number> {
         monthly: monthly.map(({ dimension: _d, value: _v, ...m }) =>
           hasMrr ? m : { ...m, mrrStart: null, mrrEnd: null, mrrNew: null, mrrExpansion: null, mrrContraction: null, mrrChurned: null, mrrReactivation: null, grossRevenueRetention: null, netRevenueRetention: null },
         ),
-        cohorts: cohorts.map((c) => (hasMrr ? c : { ...c, revenueRetention: null })),
+        cohorts: cohorts.map((c) => (hasMrr ? c : { ...c, revenueRetention: null, grossRevenueRetention: null })),
         definitions: {
           active: "some subscription with start <= day < end (no end = active)",
           churnRate: "lost / start, where start = active on the month's first day and lost = active then but not on the next month's first day",
           retentionRate: "(end - new) / start",
           cohortCell: "cohort = month of first subscription start; cell k is measured on the first day of month cohort + k + 1",
+          retention: "cohort customers active that day / cohort size",
+          revenueRetention: "net: the cohort's MRR that day / its MRR at acquisition (first subscription MRR); expansion counts, so it can exceed 1",
+          grossRevenueRetention: "sum over the cohort of min(MRR that day, MRR at acquisition) / its MRR at acquisition; expansion does not count",
         },
       };
     });
@@ -89,6 +92,9 @@ export async function run(argv: string[]): Promise<number> {
       for (const m of output.monthly) {
         lines.push(`${m.month} ${String(m.start).padStart(6)} ${String(m.end).padStart(6)} ${String(m.lost).padStart(6)} ${String(m.new).padStart(6)} ${pct(m.churnRate)} ${pct(m.retentionRate)}    ${m.mrrEnd === null ? "-" : m.mrrEnd.toFixed(2).padStart(12)}`);
       }
+      const ks = [0, 1, 2, 3, 6, 12];
+      lines.push("", "Cohort logo retention (months since acquisition; - = not reached yet)", `cohort    size ${ks.map((k) => `k=${k}`.padStart(6)).join(" ")}`);
+      for (const c of output.cohorts) lines.push(`${c.cohort} ${String(c.size).padStart(6)} ${ks.map((k) => pct(c.retention[k])).join(" ")}`);
       return lines.join("\n");
     });
     return 0;

@@ -16,7 +16,7 @@ const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
   churn_rate DOUBLE, retention_rate DOUBLE, mrr_start DOUBLE, mrr_end DOUBLE, mrr_new DOUBLE, mrr_expansion DOUBLE,
   mrr_contraction DOUBLE, mrr_churned DOUBLE, mrr_reactivation DOUBLE, grr DOUBLE, nrr DOUBLE)`;
 const CREATE_COHORTS = `CREATE OR REPLACE TABLE cohort_retention (
-  dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE)`;
+  dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE, gross_revenue_retention DOUBLE)`;
 
 /** Monthly churn of one-off buyers by the inactivity window, overall and per filter value; writes buyer_monthly and the window to warehouse_meta. */
 async function analyzeBuyers(ctx: Parameters<Analysis>[0]): Promise<Record<string, unknown> | null> {
@@ -52,7 +52,7 @@ export const analyzeCohorts: Analysis = async (ctx) => {
     [V, V, V, I, I, I, I, I, D, D, D, D, D, D, D, D, D, D, D],
     monthly.map((m) => [m.dimension, m.value, m.month, m.start, m.end, m.lost, m.new, m.reactivated, m.churnRate, m.retentionRate, m.mrrStart, m.mrrEnd, m.mrrNew, m.mrrExpansion, m.mrrContraction, m.mrrChurned, m.mrrReactivation, m.grossRevenueRetention, m.netRevenueRetention]),
   );
-  await appendRows(ctx.conn, "cohort_retention", [V, V, V, I, I, I, D, D], cells.map((c) => [c.dimension, c.value, c.cohort, c.monthsSince, c.size, c.active, c.retention, c.revenueRetention]));
+  await appendRows(ctx.conn, "cohort_retention", [V, V, V, I, I, I, D, D, D], cells.map((c) => [c.dimension, c.value, c.cohort, c.monthsSince, c.size, c.active, c.retention, c.revenueRetention, c.grossRevenueRetention]));
   const last = monthly.filter((m) => m.dimension === "all").at(-1);
   return {
     name: "cohorts",

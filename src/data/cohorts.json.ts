@@ -3,8 +3,8 @@
 import { query, tableExists } from "../../loaders/db.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
-const CELLS_SQL = `SELECT dimension, value, cohort, months_since AS k, size, active, round(retention, 5) AS retention, round(revenue_retention, 5) AS revenue
-  FROM cohort_retention ORDER BY dimension, value, cohort, k`;
+const CELLS_SQL = `SELECT dimension, value, cohort, months_since AS k, size, active, round(retention, 5) AS retention, round(revenue_retention, 5) AS revenue,
+  round(gross_revenue_retention, 5) AS gross FROM cohort_retention ORDER BY dimension, value, cohort, k`;
 const BUYERS_SQL = `SELECT dimension, value, month, start, end_count AS "end", lost, new, round(churn_rate, 5) AS "churnRate"
   FROM buyer_monthly ORDER BY dimension, value, month`;
 
