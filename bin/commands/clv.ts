@@ -12,7 +12,8 @@ import { buyerClv } from "../../models/value/clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma } from "../../models/value/gamma-gamma.ts";
 import { holdoutByFrequency } from "../../models/value/holdout.ts";
 import { PERIOD_DAYS, rfmSummary, type Period } from "../../models/value/rfm.ts";
-import { median, quadrantOf, valueTiers } from "../../models/value/segments.ts";
+import { median } from "../../models/math/median.ts";
+import { quadrantOf, valueTiers } from "../../models/value/segments.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage:

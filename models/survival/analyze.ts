@@ -7,6 +7,7 @@
 import { appendRows } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
+import { median } from "../math/median.ts";
 import { fitCox } from "./cox.ts";
 import { kaplanMeier } from "./kaplan-meier.ts";
 import { createSurvivalTables, MIN_GROUP, SurvivalTables } from "./survival-tables.ts";
@@ -16,7 +17,8 @@ const CREATE_COX_SQL = `CREATE OR REPLACE TABLE survival_cox (term VARCHAR, coef
 
 /**
  * Design matrix for the drivers of attrition: plan at start and segment as dummies (the most common level is the
- * reference), log(1 + starting MRR), and complaints in the first 90 days. Levels under MIN_GROUP customers are pooled.
+ * reference), the price paid within the plan (log of starting MRR over the plan's median; 0 when unknown), and
+ * complaints in the first 90 days. Levels under MIN_GROUP customers are pooled.
  */
 function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number[][]; names: string[] } {
   const names: string[] = [];
@@ -31,9 +33,15 @@ function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number
       columns.push(labels.map((l) => (l === level ? 1 : 0)));
     }
   }
-  if (data.startMrr.some((v) => v > 0)) {
-    names.push("log(1 + starting MRR)");
-    columns.push(Array.from(data.startMrr, (v) => Math.log1p(Math.max(0, v))));
+  // Price within the plan: log(starting MRR ÷ the median starting MRR of the same plan). Plain MRR would be nearly
+  // collinear with the plan dummies (a plan sets most of the price), leaving neither hazard ratio readable.
+  const plans = data.groups.plan;
+  const planMedians = new Map<string, number>();
+  for (const plan of new Set(plans)) planMedians.set(plan, median(data.startMrr.filter((_, i) => plans[i] === plan && data.startMrr[i]! > 0)));
+  const relativePrice = Array.from(data.startMrr, (v, i) => (v > 0 && planMedians.get(plans[i]!)! > 0 ? Math.log(v / planMedians.get(plans[i]!)!) : 0));
+  if (relativePrice.some((v) => v !== 0)) {
+    names.push("log(starting MRR ÷ plan's median)");
+    columns.push(relativePrice);
   }
   if (data.complaintsFirst90d.some((v) => v > 0)) {
     names.push("complaints in the first 90 days");

@@ -13,13 +13,6 @@ export const QUADRANT_STRATEGY: Record<Quadrant, string> = {
   strangers: "Neither profitable nor loyal: no special investment; serve efficiently.",
 };
 
-export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return 0;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export function quadrantOf(value: number, loyalty: number, valueThreshold: number, loyaltyThreshold: number): Quadrant {
   const highValue = value > valueThreshold;
   const highLoyalty = loyalty > loyaltyThreshold;

@@ -13,7 +13,8 @@ import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit
 import { buyerClv, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
 import { rfmSummary, type RfmSummary } from "./rfm.ts";
-import { median, quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
+import { median } from "../math/median.ts";
+import { quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
 import type { ValueSettings } from "./settings.ts";
 
 export const DAYS_PER_MONTH = 30.4375;
