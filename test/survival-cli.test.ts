@@ -1,10 +1,16 @@
-/** `churn survival` through the real command line: the JSON of issue 3 on g3.csv, and each bad input's message. */
+/**
+ * `churn survival` through the real command line: the JSON of issue 3 on g3.csv, each bad input's message, and the
+ * warehouse form (--db), checked against the build's own survival tables on the same warehouse.
+ */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, query } from "../loaders/db.ts";
+import { analyzeSurvival } from "../models/survival/analyze.ts";
+import { analyzeQuadrantSurvival } from "../models/value/quadrant-survival.ts";
 import { runChurn } from "./helpers/cli.ts";
-import { describeWithReference, referencePath } from "./helpers/reference.ts";
+import { describeWithReference, PROJECT_ROOT, referencePath } from "./helpers/reference.ts";
 
 describeWithReference("churn survival on g3.csv", () => {
   it("prints overall, per-group and log-rank results (values as in lifelines' tests, REFERENCE.md 2.1)", () => {
@@ -64,5 +70,65 @@ describe("churn survival: bad input", () => {
   it("an empty group, and a single group", () => {
     expect(fail(file("e.csv", "d,e,g\n3,1,a\n4,0,\n"), ["--group", "g"])).toContain("line 3, column g: the group is empty");
     expect(fail(file("f.csv", "d,e,g\n3,1,a\n4,0,a\n"), ["--group", "g"])).toContain('only one group ("a")');
+  });
+});
+
+describe("churn survival on the warehouse", () => {
+  const dir = mkdtempSync(join(tmpdir(), "churn-surv-db-"));
+  const db = join(dir, "w.duckdb");
+  const survival = (extra: string[]) => runChurn(["survival", "--db", db, ...extra]);
+  type Out = { overall: { n: number; median: number | null }; groups: { name: string; n: number; events: number; median: number | null }[]; logRank: { chisq: number; df: number }; time: string };
+  let build: { summary: { grouping: string; grp: string; n: number; events: number; median_days: number | null }[]; logrank: { grouping: string; chisq: number; df: number }[] };
+
+  beforeAll(async () => {
+    const ingest = runChurn(["ingest", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", db, "--json"]);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const asOf = (JSON.parse(ingest.stdout) as { asOf: string }).asOf;
+    // The build's own survival tables on the same warehouse, to compare the command line with.
+    const w = await openDatabase(db);
+    const ctx = { conn: w.connection, dbPath: db, asOf, seed: 1, log: () => {} };
+    await analyzeSurvival(ctx);
+    await analyzeQuadrantSurvival(ctx);
+    build = {
+      summary: await query(w.connection, "SELECT grouping, grp, n, events, median_days FROM survival_summary"),
+      logrank: await query(w.connection, "SELECT grouping, chisq, df FROM survival_logrank"),
+    };
+    w.close();
+  });
+
+  it("gives tenure to churn by plan as the build computes it", () => {
+    const r = survival(["--group", "plan", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.time).toMatch(/tenure/);
+    expect(out.overall.median).toBe(build.summary.find((s) => s.grouping === "all")!.median_days);
+    expect(out.groups.map((g) => [g.name, g.n, g.events, g.median])).toEqual(
+      build.summary.filter((s) => s.grouping === "plan").map((s) => [s.grp, s.n, s.events, s.median_days]),
+    );
+    const test = build.logrank.find((t) => t.grouping === "plan")!;
+    expect(out.logRank.df).toBe(test.df);
+    expect(out.logRank.chisq).toBeCloseTo(test.chisq, 9);
+  });
+
+  it("gives survival by quadrant from the landmark, and groups by any customers column", () => {
+    const q = JSON.parse(survival(["--group", "quadrant", "--json"]).stdout) as Out;
+    expect(q.time).toMatch(/days since the landmark \d{4}-\d{2}-\d{2}/);
+    expect(q.groups.map((g) => [g.name, g.n, g.events])).toEqual(build.summary.filter((s) => s.grouping === "quadrant").map((s) => [s.grp, s.n, s.events]));
+    expect(q.logRank.chisq).toBeCloseTo(build.logrank.find((t) => t.grouping === "quadrant")!.chisq, 9);
+    const industry = JSON.parse(survival(["--group", "industry", "--json"]).stdout) as Out;
+    expect(industry.groups.length).toBeGreaterThan(2);
+    expect(industry.groups.reduce((s, g) => s + g.n, 0)).toBe(industry.overall.n);
+  });
+
+  it("names what is wrong: an unknown column, a column of unique values, file flags, no source", () => {
+    const unknown = survival(["--group", "nope"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('The customers table has no column "nope"');
+    expect(unknown.stderr).toMatch(/Group by one of: plan \(at first subscription\), quadrant, .*segment/);
+    expect(survival(["--group", "email"]).stderr).toContain("Every value of email has fewer than 10 customers");
+    expect(survival(["--duration", "d"]).stderr).toContain("drop --duration");
+    const neither = runChurn(["survival"]);
+    expect(neither.stderr).toContain("needs either --input FILE (a flat file) or --db FILE (the warehouse)");
+    for (const r of [unknown, neither]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -20,13 +20,13 @@ const truth = JSON.parse(readFileSync(join(sample, "ground_truth.json"), "utf8")
   parameters: { hazard: { logPriceFactor: number } };
 };
 
-interface Term {
+type Term = {
   term: string;
   coef: number;
   hazard_ratio: number;
   lower: number;
   upper: number;
-}
+};
 
 describe("Cox drivers on the generated sample", () => {
   let terms: Term[];

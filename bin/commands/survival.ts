@@ -1,39 +1,59 @@
-/** `churn survival`: Kaplan-Meier with log-log bands, medians and the log-rank test, on any flat file. */
+/** `churn survival`: Kaplan-Meier with log-log bands, medians and the log-rank test, on any flat file or on the warehouse. */
 import { z } from "zod";
+import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
-import { kaplanMeier, survivalAt, type KaplanMeierCurve } from "../../models/survival/kaplan-meier.ts";
-import { logRankTest } from "../../models/survival/log-rank.ts";
+import { MIN_GROUP } from "../../models/survival/survival-tables.ts";
+import { quartileTimes, survivalSummary, type CurveSummary, type SurvivalSummary } from "../../models/survival/summary.ts";
+import { customerColumnLabels, tenureToChurn } from "../../models/survival/tenure.ts";
+import { quadrantFollowUp } from "../../models/value/quadrant-survival.ts";
+import { loadValueSettings } from "../../models/value/settings.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
-export const help = `Usage: churn survival --input FILE --duration COL --event COL [--event-value V] [--group COL] [--at T1,T2,...] [--json]
+export const help = `Usage:
+  churn survival --input FILE --duration COL --event COL [--event-value V] [--group COL] [--at T1,T2,...] [--json]
+  churn survival --db FILE [--group plan|quadrant|COL] [--at T1,T2,...] [--as-of DATE] [--json]
 
 Kaplan-Meier survival with 95% log-log (Greenwood) bands, as R's survfit(conf.type = "log-log") and lifelines;
 the median (first time S <= 0.5; null when never reached); with --group, one curve per group and the log-rank test.
 The event column accepts 1/0, true/false, yes/no (any case) unless --event-value names the value that means "event".
-Without --at, survival is reported at the quartiles of the observed times.`;
+Without --at, survival is reported at the quartiles of the observed times.
+
+With --db, the warehouse's subscription customers: tenure to churn in days (first subscription start to the end of the
+last one, or censored at the as-of date). --group plan is the plan at the first subscription; any other column of the
+customers table groups by its value (blank = "(none)"; values with fewer than ${MIN_GROUP} customers pooled as "(other)");
+--group quadrant is the landmark analysis of the build: subscribers active 12 months before the as-of date (setting
+quadrantLandmarkMonths in data/rules/value.json), grouped by their Reinartz-Kumar quadrant that day and followed from it.`;
 
 const Flags = z.object({
-  input: flag.string(),
-  duration: flag.string(),
-  event: flag.string(),
+  input: flag.string().optional(),
+  db: flag.string().optional(),
+  duration: flag.string().optional(),
+  event: flag.string().optional(),
   eventValue: flag.string().optional(),
   group: flag.string().optional(),
   at: flag.list().optional(),
+  asOf: flag.date().optional(),
   json: flag.boolean(),
 });
+type Flags = z.infer<typeof Flags>;
 
 const TRUE = new Set(["1", "true", "yes", "y", "t"]);
 const FALSE = new Set(["0", "false", "no", "n", "f"]);
+const MAX_GROUPS = 30;
 
-function pointsAt(curve: KaplanMeierCurve, times: number[]) {
-  return times.map((t) => ({ t, ...survivalAt(curve, t) }));
+interface Subjects {
+  durations: number[];
+  events: number[];
+  groups?: string[];
+  /** What the durations measure, for the report. */
+  time: string;
+  source: string;
 }
 
-const summary = (curve: KaplanMeierCurve, times: number[]) => ({ n: curve.n, events: curve.totalEvents, median: curve.median, medianLower: curve.medianLower, medianUpper: curve.medianUpper, restrictedMean: curve.restrictedMean, at: pointsAt(curve, times) });
-
-export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags("survival", argv, Flags);
+/** Durations, events and groups from a flat file, each bad value named by line and column. */
+async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
+  if (!flags.duration || !flags.event) throw new UserError("churn survival --input needs --duration COL and --event COL.");
   const table = await readFlatFile(flags.input);
   const durationValues = requireColumn(table, flags.duration, "duration");
   const eventValues = requireColumn(table, flags.event, "event");
@@ -61,44 +81,79 @@ export async function run(argv: string[]): Promise<number> {
     durations.push(d);
     events.push(e);
   }
-  let at: number[];
-  if (flags.at) {
-    at = flags.at.map((t) => {
-      const x = Number(t);
-      if (!Number.isFinite(x)) throw new UserError(`churn survival: --at: "${t}" is not a number.`);
-      return x;
-    });
-  } else {
-    const sorted = [...durations].sort((a, b) => a - b);
-    at = [...new Set([0.25, 0.5, 0.75, 1].map((q) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!))];
+  return { durations, events, groups: groupValues ? groups : undefined, time: `${flags.duration} (as in the file)`, source: table.file };
+}
+
+/** Tenure to churn of the warehouse's subscription customers, or the quadrant landmark follow-up. */
+async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
+  for (const f of ["duration", "event", "eventValue"] as const) {
+    if (flags[f] !== undefined) throw new UserError(`churn survival --db computes durations and events from the warehouse; drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`);
   }
-  const overall = kaplanMeier(durations, events);
-  const output: Record<string, unknown> = { overall: summary(overall, at) };
-  if (groupValues) {
-    const names = [...new Set(groups)].sort();
-    if (names.length < 2) throw new UserError(`churn survival: column ${flags.group} has only one group ("${names[0]}"); the log-rank test needs two or more.`);
-    output["groups"] = names.map((name) => {
-      const idx = groups.flatMap((g, i) => (g === name ? [i] : []));
-      return { name, ...summary(kaplanMeier(idx.map((i) => durations[i]!), idx.map((i) => events[i]!)), at) };
-    });
-    const test = logRankTest(durations, events, groups);
-    output["logRank"] = { chisq: test.chisq, df: test.df, p: test.p };
-  }
-  output["definitions"] = { survival: "Kaplan-Meier product-limit estimate", band: "95% log-log (Greenwood) confidence band", median: "first time with S <= 0.5, null if never reached", logRank: "chi-square test of equal survival across groups, k-1 degrees of freedom" };
-  printResult(flags.json, output, () => {
-    const fmt = (x: number | null) => (x === null ? "not reached" : String(x));
-    const lines = [`Kaplan-Meier on ${table.file}: ${overall.n} subjects, ${overall.totalEvents} events, median ${fmt(overall.median)}`];
-    const curveLines = (points: ReturnType<typeof pointsAt>, indent: string) => {
-      for (const p of points) lines.push(`${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`);
-    };
-    curveLines(pointsAt(overall, at), "  ");
-    for (const g of (output["groups"] ?? []) as ({ name: string } & ReturnType<typeof summary>)[]) {
-      lines.push(`  ${flags.group} = ${g.name}: ${g.n} subjects, ${g.events} events, median ${fmt(g.median)}`);
-      curveLines(g.at, "    ");
+  return withDatabase(flags.db, { readOnly: true }, async (db) => {
+    const conn = db.connection;
+    const asOf = flags.asOf ?? (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Pass --as-of DATE, or ingest again." });
+    const source = `${flags.db} (as of ${asOf})`;
+    if (flags.group === "quadrant") {
+      const result = await quadrantFollowUp(conn, asOf, loadValueSettings());
+      if ("skipped" in result) throw new UserError(`No survival by quadrant: ${result.skipped}.`, { hint: "Set a shorter quadrantLandmarkMonths in data/rules/value.json, or use a later --as-of." });
+      return { durations: Array.from(result.followUp.days), events: Array.from(result.followUp.events), groups: result.labels, time: `days since the landmark ${result.landmark}`, source };
     }
-    const lr = output["logRank"] as { chisq: number; df: number; p: number } | undefined;
-    if (lr) lines.push(`Log-rank: chi-square ${lr.chisq.toFixed(3)} on ${lr.df} df, p = ${lr.p.toPrecision(3)}`);
-    return lines.join("\n");
+    const tenure = await tenureToChurn(conn, asOf);
+    if (tenure.customerIds.length === 0) throw new UserError(`${flags.db} has no subscriptions up to ${asOf}.`, { hint: "Tenure to churn needs subscription start and end dates." });
+    let groups: string[] | undefined;
+    if (flags.group === "plan") groups = tenure.groups.plan;
+    else if (flags.group) groups = await customerColumnLabels(conn, tenure.customerIds, flags.group);
+    if (groups) {
+      const counts = new Map<string, number>();
+      for (const g of groups) counts.set(g, (counts.get(g) ?? 0) + 1);
+      groups = groups.map((g) => (counts.get(g)! < MIN_GROUP ? "(other)" : g));
+      const distinct = new Set(groups).size;
+      if (distinct === 1 && groups[0] === "(other)") throw new UserError(`Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });
+      if (distinct > MAX_GROUPS) throw new UserError(`Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });
+    }
+    return { durations: Array.from(tenure.days), events: Array.from(tenure.events), groups, time: "days from first subscription start (tenure)", source };
   });
+}
+
+function parseTimes(at: string[] | undefined, durations: number[]): number[] {
+  if (!at) return quartileTimes(durations);
+  return at.map((t) => {
+    const x = Number(t);
+    if (!Number.isFinite(x)) throw new UserError(`churn survival: --at: "${t}" is not a number.`);
+    return x;
+  });
+}
+
+function textReport(s: SurvivalSummary & { source: string; time: string }, group: string | undefined): string {
+  const fmt = (x: number | null) => (x === null ? "not reached" : String(x));
+  const lines = [`Kaplan-Meier on ${s.source}: ${s.overall.n} subjects, ${s.overall.events} events, median ${fmt(s.overall.median)}; time = ${s.time}`];
+  const curveLines = (c: CurveSummary, indent: string) => {
+    for (const p of c.at) lines.push(`${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`);
+  };
+  curveLines(s.overall, "  ");
+  for (const g of s.groups ?? []) {
+    lines.push(`  ${group} = ${g.name}: ${g.n} subjects, ${g.events} events, median ${fmt(g.median)}`);
+    curveLines(g, "    ");
+  }
+  if (s.logRank) lines.push(`Log-rank: chi-square ${s.logRank.chisq.toFixed(3)} on ${s.logRank.df} df, p = ${s.logRank.p.toPrecision(3)}`);
+  return lines.join("\n");
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags("survival", argv, Flags);
+  if (Boolean(flags.input) === Boolean(flags.db)) throw new UserError("churn survival needs either --input FILE (a flat file) or --db FILE (the warehouse).", { hint: "See `churn survival --help`." });
+  const subjects = flags.input ? await fromFile({ ...flags, input: flags.input }) : await fromWarehouse({ ...flags, db: flags.db! });
+  if (subjects.groups) {
+    const names = [...new Set(subjects.groups)];
+    if (names.length < 2) throw new UserError(`churn survival: ${flags.group} has only one group ("${names[0]}"); the log-rank test needs two or more.`);
+  }
+  const summary = survivalSummary(subjects.durations, subjects.events, parseTimes(flags.at, subjects.durations), subjects.groups);
+  const output = {
+    ...summary,
+    time: subjects.time,
+    definitions: { survival: "Kaplan-Meier product-limit estimate", band: "95% log-log (Greenwood) confidence band", median: "first time with S <= 0.5, null if never reached", logRank: "chi-square test of equal survival across groups, k-1 degrees of freedom" },
+  };
+  printResult(flags.json, output, () => textReport({ ...summary, source: subjects.source, time: subjects.time }, flags.group));
   return 0;
 }

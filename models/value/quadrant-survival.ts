@@ -10,32 +10,36 @@
  * 'quadrant', with time = days since L; warehouse_meta 'survival_quadrant' records L, the thresholds and the counts.
  * One-off buyers are not followed: their churn is never observed, only inferred (P(alive) on the value page).
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { addMonths } from "../../loaders/dates.ts";
 import { run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisReport } from "../context.ts";
 import { MIN_GROUP, SurvivalTables } from "../survival/survival-tables.ts";
-import { followUpFromLandmark } from "../survival/tenure.ts";
-import { loadValueSettings } from "./settings.ts";
-import { valueCustomers } from "./valuation.ts";
+import { followUpFromLandmark, type FollowUp } from "../survival/tenure.ts";
+import type { Quadrant } from "./segments.ts";
+import { loadValueSettings, type ValueSettings } from "./settings.ts";
+import { valueCustomers, type Valuation } from "./valuation.ts";
 
 export const QUADRANT_GROUPING = "quadrant";
 
 const skipped = (reason: string): AnalysisReport => ({ name: "quadrant survival", ran: false, skipped: reason, tables: [], summary: {} });
 
-export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
-  if (!(await tableExists(ctx.conn, "survival_curves"))) return skipped("no subscriptions: survival by quadrant follows subscribers to churn");
-  const settings = loadValueSettings();
-  const landmark = addMonths(ctx.asOf, -settings.quadrantLandmarkMonths);
-  await run(ctx.conn, "DELETE FROM survival_curves WHERE grouping = $g", { g: QUADRANT_GROUPING });
-  await run(ctx.conn, "DELETE FROM survival_summary WHERE grouping = $g", { g: QUADRANT_GROUPING });
-  await run(ctx.conn, "DELETE FROM survival_logrank WHERE grouping = $g", { g: QUADRANT_GROUPING });
-  await run(ctx.conn, "DELETE FROM warehouse_meta WHERE key = 'survival_quadrant'");
+export interface QuadrantFollowUp {
+  landmark: string;
+  followUp: FollowUp;
+  /** The quadrant on the landmark of each followed customer. */
+  labels: Quadrant[];
+  valuation: Valuation;
+}
 
-  const followUp = await followUpFromLandmark(ctx.conn, landmark, ctx.asOf);
+/** Subscribers active on the landmark (as-of − quadrantLandmarkMonths), their quadrant then, and their follow-up. */
+export async function quadrantFollowUp(conn: DuckDBConnection, asOf: string, settings: ValueSettings): Promise<QuadrantFollowUp | { skipped: string }> {
+  const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
+  const followUp = await followUpFromLandmark(conn, landmark, asOf);
   if (followUp.customerIds.length < 2 * MIN_GROUP) {
-    return skipped(`only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`);
+    return { skipped: `only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants` };
   }
-  const valuation = await valueCustomers(ctx.conn, landmark, settings);
+  const valuation = await valueCustomers(conn, landmark, settings);
   const quadrantById = new Map(valuation.rows.flatMap((r) => (r.kind === "subscriber" && r.quadrant ? [[r.id, r.quadrant] as const] : [])));
   const labels = followUp.customerIds.map((id) => {
     const quadrant = quadrantById.get(id);
@@ -43,6 +47,20 @@ export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
     if (!quadrant) throw new Error(`quadrant survival: ${id} was active on ${landmark} but has no quadrant then`);
     return quadrant;
   });
+  return { landmark, followUp, labels, valuation };
+}
+
+export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
+  if (!(await tableExists(ctx.conn, "survival_curves"))) return skipped("no subscriptions: survival by quadrant follows subscribers to churn");
+  const settings = loadValueSettings();
+  for (const table of ["survival_curves", "survival_summary", "survival_logrank"]) {
+    await run(ctx.conn, `DELETE FROM ${table} WHERE grouping = $g`, { g: QUADRANT_GROUPING });
+  }
+  await run(ctx.conn, "DELETE FROM warehouse_meta WHERE key = 'survival_quadrant'");
+
+  const result = await quadrantFollowUp(ctx.conn, ctx.asOf, settings);
+  if ("skipped" in result) return skipped(result.skipped);
+  const { landmark, followUp, labels, valuation } = result;
   const tables = new SurvivalTables();
   const test = tables.addGrouping(QUADRANT_GROUPING, labels, followUp.days, followUp.events);
   await tables.write(ctx.conn);
