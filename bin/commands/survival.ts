@@ -81,7 +81,7 @@ async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
     durations.push(d);
     events.push(e);
   }
-  return { durations, events, groups: groupValues ? groups : undefined, time: `${flags.duration} (as in the file)`, source: table.file };
+  return { durations, events, groups: groupValues ? groups : undefined, time: `column ${flags.duration}, in its own units`, source: table.file };
 }
 
 /** Tenure to churn of the warehouse's subscription customers, or the quadrant landmark follow-up. */
