@@ -3,7 +3,7 @@ import { z } from "zod";
 import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
-import { MIN_GROUP } from "../../models/survival/survival-tables.ts";
+import { MIN_GROUP, poolSmallGroups } from "../../models/survival/groups.ts";
 import { quartileTimes, survivalSummary, type CurveSummary, type SurvivalSummary } from "../../models/survival/summary.ts";
 import { customerColumnLabels, tenureToChurn } from "../../models/survival/tenure.ts";
 import { quadrantFollowUp } from "../../models/value/quadrant-survival.ts";
@@ -105,9 +105,7 @@ async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
     if (flags.group === "plan") groups = tenure.groups.plan;
     else if (flags.group) groups = await customerColumnLabels(conn, tenure.customerIds, flags.group);
     if (groups) {
-      const counts = new Map<string, number>();
-      for (const g of groups) counts.set(g, (counts.get(g) ?? 0) + 1);
-      groups = groups.map((g) => (counts.get(g)! < MIN_GROUP ? "(other)" : g));
+      groups = poolSmallGroups(groups);
       const distinct = new Set(groups).size;
       if (distinct === 1 && groups[0] === "(other)") throw new UserError(`Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });
       if (distinct > MAX_GROUPS) throw new UserError(`Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });

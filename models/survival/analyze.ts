@@ -10,7 +10,8 @@ import type { Analysis } from "../context.ts";
 import { median } from "../math/median.ts";
 import { fitCox } from "./cox.ts";
 import { kaplanMeier } from "./kaplan-meier.ts";
-import { createSurvivalTables, MIN_GROUP, SurvivalTables } from "./survival-tables.ts";
+import { MIN_GROUP } from "./groups.ts";
+import { createSurvivalTables, SurvivalTables } from "./survival-tables.ts";
 import { GROUPINGS, tenureToChurn } from "./tenure.ts";
 
 const CREATE_COX_SQL = `CREATE OR REPLACE TABLE survival_cox (term VARCHAR, coef DOUBLE, hazard_ratio DOUBLE, lower DOUBLE, upper DOUBLE, se DOUBLE, z DOUBLE, p DOUBLE)`;

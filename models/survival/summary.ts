@@ -3,6 +3,7 @@
  * the median (first time S ≤ 0.5, null when never reached) with its band, the restricted mean, and S(t) with its 95%
  * log-log band and the number at risk at the asked times; with two groups or more, the k-group log-rank test.
  */
+import { indicesByGroup } from "./groups.ts";
 import { kaplanMeier, survivalAt, type KaplanMeierCurve } from "./kaplan-meier.ts";
 import { logRankTest } from "./log-rank.ts";
 
@@ -53,13 +54,7 @@ export function quartileTimes(durations: ArrayLike<number>): number[] {
 export function survivalSummary(durations: ArrayLike<number>, events: ArrayLike<number>, times: number[], groups?: readonly string[]): SurvivalSummary {
   const out: SurvivalSummary = { overall: summarize(kaplanMeier(durations, events), times) };
   if (!groups) return out;
-  const names = [...new Set(groups)].sort();
-  const members = new Map<string, number[]>(names.map((n) => [n, []]));
-  groups.forEach((g, i) => members.get(g)!.push(i));
-  out.groups = names.map((name) => {
-    const idx = members.get(name)!;
-    return { name, ...summarize(kaplanMeier(idx.map((i) => durations[i]!), idx.map((i) => events[i]!)), times) };
-  });
+  out.groups = [...indicesByGroup(groups)].map(([name, idx]) => ({ name, ...summarize(kaplanMeier(idx.map((i) => durations[i]!), idx.map((i) => events[i]!)), times) }));
   const test = logRankTest(durations, events, groups);
   out.logRank = { chisq: test.chisq, df: test.df, p: test.p };
   return out;

@@ -2,15 +2,14 @@
  * The warehouse tables of Kaplan-Meier curves by group, shared by the survival stage (tenure by plan, segment, region,
  * channel) and survival by quadrant: survival_curves (each curve thinned to ≤ 200 points), survival_summary (n, events,
  * median with its band, restricted mean) and survival_logrank (k-group log-rank test per grouping).
- * Groups with fewer than MIN_GROUP customers are pooled as "(other)", so every curve shown has some support.
+ * Groups with fewer than MIN_GROUP customers are pooled as "(other)" (groups.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { run } from "../../loaders/db.ts";
 import { kaplanMeier, type KaplanMeierCurve } from "./kaplan-meier.ts";
+import { indicesByGroup, poolSmallGroups } from "./groups.ts";
 import { logRankTest } from "./log-rank.ts";
-
-export const MIN_GROUP = 10;
 
 const CREATE_SQL = [
   `CREATE OR REPLACE TABLE survival_curves (grouping VARCHAR, grp VARCHAR, t_days DOUBLE, survival DOUBLE, lower DOUBLE, upper DOUBLE, at_risk DOUBLE, events DOUBLE)`,
@@ -47,18 +46,13 @@ export class SurvivalTables {
 
   /** One curve per label (small groups pooled as "(other)") and, with two groups or more, the log-rank test. */
   addGrouping(grouping: string, labels: readonly string[], days: ArrayLike<number>, events: ArrayLike<number>): { groups: number; p: number | null } {
-    const counts = new Map<string, number>();
-    for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-    const pooled = labels.map((l) => ((counts.get(l) ?? 0) < MIN_GROUP ? "(other)" : l));
-    const names = [...new Set(pooled)].sort();
-    for (const name of names) {
-      const idx = pooled.flatMap((l, i) => (l === name ? [i] : []));
-      this.addCurve(grouping, name, kaplanMeier(idx.map((i) => days[i]!), idx.map((i) => events[i]!)));
-    }
-    if (names.length < 2) return { groups: names.length, p: null };
+    const pooled = poolSmallGroups(labels);
+    const members = indicesByGroup(pooled);
+    for (const [name, idx] of members) this.addCurve(grouping, name, kaplanMeier(idx.map((i) => days[i]!), idx.map((i) => events[i]!)));
+    if (members.size < 2) return { groups: members.size, p: null };
     const test = logRankTest(days, events, pooled);
-    this.tests.push([grouping, names.length, test.chisq, test.df, test.p]);
-    return { groups: names.length, p: test.p };
+    this.tests.push([grouping, members.size, test.chisq, test.df, test.p]);
+    return { groups: members.size, p: test.p };
   }
 
   /** Append the collected rows to the tables (made by createSurvivalTables). */
