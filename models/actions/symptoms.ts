@@ -51,12 +51,12 @@ function ruleSql(rule: SymptomRule, p: string): string {
                 SELECT customer_id,
                   coalesce(sum(amount) FILTER (WHERE date > $as_of::DATE - 90), 0) AS recent,
                   coalesce(sum(amount) FILTER (WHERE date > $as_of::DATE - 180 AND date <= $as_of::DATE - 90), 0) AS previous
-                FROM transactions WHERE date <= $as_of AND date > $as_of::DATE - 180 AND customer_id NOT IN (SELECT customer_id FROM subscriptions) GROUP BY customer_id)
+                FROM transactions WHERE date <= $as_of AND date > $as_of::DATE - 180 AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of) GROUP BY customer_id)
               WHERE previous > 0 AND recent <= (1 - $${p}_n) * previous`;
     case "inactivity":
       return `SELECT customer_id, last AS date, $${p}_label || ' (' || date_diff('day', last, $as_of::DATE) || ' days, usually ' || round(gap) || ')' AS detail FROM (
                 SELECT customer_id, max(date) AS last, date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) AS gap
-                FROM transactions WHERE date <= $as_of AND amount > 0 AND customer_id NOT IN (SELECT customer_id FROM subscriptions)
+                FROM transactions WHERE date <= $as_of AND amount > 0 AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
                 GROUP BY customer_id HAVING count(DISTINCT date) >= 3)
               WHERE date_diff('day', last, $as_of::DATE) > $${p}_n * gap`;
   }

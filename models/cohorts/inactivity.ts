@@ -1,7 +1,7 @@
 /**
- * Churn of one-off buyers (customers with no subscription), who never cancel: a buyer is active on day d when they made
- * a purchase in the `window` days up to d, and counts as lost in month M when active on its first day but not on the next
- * month's first day. The default window is chosen from the data: the 90th percentile of the gaps between consecutive
+ * Churn of one-off buyers (customers with no subscription started by the as-of date, the same rule as customer value),
+ * who never cancel: a buyer is active on day d when they made a purchase in the `window` days up to d, and counts as
+ * lost in month M when active on its first day but not on the next month's first day. The default window is chosen from the data: the 90th percentile of the gaps between consecutive
  * purchase days of repeat buyers, rounded up to whole days, kept within [30, 365] days. Rates as for subscriptions:
  * churnRate = lost / start, retentionRate = (end − new) / start, for the whole base and for each plan, segment, region
  * and acquisition channel (from the customers table). (The probabilistic view, P(alive), is in customer value.)
@@ -12,7 +12,7 @@ import { query, queryOne } from "../../loaders/db.ts";
 const GAP_P90_SQL = `
   WITH days AS (
     SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions)
+    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
   ), gaps AS (
     SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM days
   )
@@ -48,7 +48,7 @@ const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIME
 const BUYER_MONTHLY_SQL = `
   WITH days AS (
     SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions)
+    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
   ), months AS (
     SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
     FROM generate_series(CAST(date_trunc('month', (SELECT min(date) FROM days)) + INTERVAL 1 MONTH AS TIMESTAMP),
