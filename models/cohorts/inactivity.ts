@@ -1,8 +1,9 @@
 /**
  * Churn of one-off buyers (customers with no subscription started by the as-of date, the same rule as customer value),
  * who never cancel: a buyer is active on day d when they made a purchase in the `window` days up to d, and counts as
- * lost in month M when active on its first day but not on the next month's first day. The default window is chosen from the data: the 90th percentile of the gaps between consecutive
- * purchase days of repeat buyers, rounded up to whole days, kept within [30, 365] days. Rates as for subscriptions:
+ * lost in month M when active on its first day but not on the next month's first day. The default window is chosen from
+ * the data: the 90th percentile of the gaps between consecutive purchase days of repeat buyers, rounded up to whole
+ * days, kept within [30, 365] days. Rates as for subscriptions:
  * churnRate = lost / start, retentionRate = (end − new) / start, for the whole base and for each plan, segment, region
  * and acquisition channel (from the customers table). (The probabilistic view, P(alive), is in customer value.)
  */
