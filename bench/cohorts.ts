@@ -22,7 +22,14 @@ export async function benchCohorts(options: { customers?: number } = {}): Promis
   const customers = options.customers ?? 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), "churn-bench-cohorts-"));
   try {
-    const summary = await generateBusiness({ customers, seed: 42, out: join(dir, "exports"), from: "2023-10-01", to: "2026-09-30", dirty: 0 });
+    const summary = await generateBusiness({
+      customers,
+      seed: 42,
+      out: join(dir, "exports"),
+      from: "2023-10-01",
+      to: "2026-09-30",
+      dirty: 0,
+    });
     const result = await ingest({ source: join(dir, "exports") }, join(dir, "w.duckdb"));
     const db = await openDatabase(join(dir, "w.duckdb"));
     try {
@@ -44,9 +51,27 @@ export async function benchCohorts(options: { customers?: number } = {}): Promis
       const rss = process.resourceUsage().maxRSS / 1024;
       const tx = summary.rows["transactions.csv"] ?? 0;
       return [
-        { stage: "monthly metrics + cohort matrix (whole base)", n: customers, seconds: whole, peakRssMB: rss, targetSeconds: 10, note: `${months.length} months, ${cells.length} cohort cells, ${tx.toLocaleString("en")} transactions` },
-        { stage: "the same for every filter value (plan, segment, region, channel)", n: customers, seconds: dims, peakRssMB: rss },
-        { stage: "one-off buyers' monthly churn, everyone and every filter value", n: customers, seconds: buyers, peakRssMB: rss, note: `window ${window?.days ?? "–"} days, ${buyerRows.length} rows` },
+        {
+          stage: "monthly metrics + cohort matrix (whole base)",
+          n: customers,
+          seconds: whole,
+          peakRssMB: rss,
+          targetSeconds: 10,
+          note: `${months.length} months, ${cells.length} cohort cells, ${tx.toLocaleString("en")} transactions`,
+        },
+        {
+          stage: "the same for every filter value (plan, segment, region, channel)",
+          n: customers,
+          seconds: dims,
+          peakRssMB: rss,
+        },
+        {
+          stage: "one-off buyers' monthly churn, everyone and every filter value",
+          n: customers,
+          seconds: buyers,
+          peakRssMB: rss,
+          note: `window ${window?.days ?? "–"} days, ${buyerRows.length} rows`,
+        },
       ];
     } finally {
       db.close();
@@ -59,6 +84,8 @@ export async function benchCohorts(options: { customers?: number } = {}): Promis
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--customers");
   for (const r of await benchCohorts(i >= 0 ? { customers: Number(process.argv[i + 1]) } : {})) {
-    process.stdout.write(`${r.stage}, ${r.n.toLocaleString("en")} customers: ${r.seconds.toFixed(2)} s${r.targetSeconds ? ` (target ≤ ${r.targetSeconds} s: ${r.seconds <= r.targetSeconds ? "met" : "NOT met"})` : ""}, peak RSS ${r.peakRssMB.toFixed(0)} MiB${r.note ? `; ${r.note}` : ""}\n`);
+    process.stdout.write(
+      `${r.stage}, ${r.n.toLocaleString("en")} customers: ${r.seconds.toFixed(2)} s${r.targetSeconds ? ` (target ≤ ${r.targetSeconds} s: ${r.seconds <= r.targetSeconds ? "met" : "NOT met"})` : ""}, peak RSS ${r.peakRssMB.toFixed(0)} MiB${r.note ? `; ${r.note}` : ""}\n`,
+    );
   }
 }

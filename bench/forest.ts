@@ -49,7 +49,10 @@ export async function benchForest(options: { rows?: number[] } = {}): Promise<Be
     const model = await trainForest(table, labels, train, { trees: 100, maxDepth: 10, minLeaf: 1, seed: 1 });
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    const auc = rocAuc(predictForest(model, table, held), Array.from(held, (i) => labels[i]!));
+    const auc = rocAuc(
+      predictForest(model, table, held),
+      Array.from(held, (i) => labels[i]!),
+    );
     let note = `ours: ROC-AUC ${auc.toFixed(3)}`;
     if (peer) {
       const dir = mkdtempSync(join(tmpdir(), "churn-bench-forest-"));
@@ -64,7 +67,13 @@ export async function benchForest(options: { rows?: number[] } = {}): Promise<Be
         note += `; scikit-learn (n_jobs=2): ${sk.seconds.toFixed(2)} s, ROC-AUC ${sk.auc.toFixed(3)}; ours ÷ sklearn time = ${(seconds / sk.seconds).toFixed(2)}`;
       } else note += `; scikit-learn failed: ${r.stderr.split("\n").slice(-2).join(" ")}`;
     } else note += "; scikit-learn not installed (apt-get install python3-sklearn): peer skipped";
-    out.push({ stage: `forest 100 trees depth 10, ${n.toLocaleString("en")} × 20`, n, seconds, peakRssMB: Math.max(peak / 2 ** 20, process.resourceUsage().maxRSS / 1024), note });
+    out.push({
+      stage: `forest 100 trees depth 10, ${n.toLocaleString("en")} × 20`,
+      n,
+      seconds,
+      peakRssMB: Math.max(peak / 2 ** 20, process.resourceUsage().maxRSS / 1024),
+      note,
+    });
   }
   return out;
 }
@@ -72,5 +81,6 @@ export async function benchForest(options: { rows?: number[] } = {}): Promise<Be
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--rows");
   const rows = i >= 0 ? process.argv[i + 1]!.split(",").map(Number) : undefined;
-  for (const r of await benchForest(rows ? { rows } : {})) process.stdout.write(`${r.stage}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMB.toFixed(0)} MiB — ${r.note}\n`);
+  for (const r of await benchForest(rows ? { rows } : {}))
+    process.stdout.write(`${r.stage}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMB.toFixed(0)} MiB — ${r.note}\n`);
 }

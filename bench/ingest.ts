@@ -58,13 +58,27 @@ export async function benchIngest(options: { rows?: number; keep?: boolean } = {
   const peakRssMB = Math.max(peak / 2 ** 20, process.resourceUsage().maxRSS / 1024);
   const loaded = result.sources.find((s) => s.source === "transactions")?.loaded ?? 0;
   if (!options.keep) rmSync(dir, { recursive: true, force: true });
-  return [{ stage: "ingest", n: rows, seconds, peakRssMB, targetSeconds: 30, note: `${loaded.toLocaleString("en")} transactions loaded from ${sizeMB.toFixed(0)} MB CSV, ${(rows / seconds / 1e6).toFixed(2)} M rows/s` }];
+  return [
+    {
+      stage: "ingest",
+      n: rows,
+      seconds,
+      peakRssMB,
+      targetSeconds: 30,
+      note: `${loaded.toLocaleString("en")} transactions loaded from ${sizeMB.toFixed(0)} MB CSV, ${(rows / seconds / 1e6).toFixed(2)} M rows/s`,
+    },
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const rowsArg = args.indexOf("--rows");
-  const [row] = await benchIngest({ rows: rowsArg >= 0 ? Number(args[rowsArg + 1]) : undefined, keep: args.includes("--keep") } as { rows?: number; keep?: boolean });
+  const [row] = await benchIngest({
+    rows: rowsArg >= 0 ? Number(args[rowsArg + 1]) : undefined,
+    keep: args.includes("--keep"),
+  } as { rows?: number; keep?: boolean });
   const ok = row!.seconds <= 30 && row!.peakRssMB <= 4096;
-  process.stdout.write(`ingest ${row!.n.toLocaleString("en")} rows: ${row!.seconds.toFixed(1)} s, peak RSS ${row!.peakRssMB.toFixed(0)} MiB (target ≤ 30 s, ≤ 4096 MiB: ${ok ? "met" : "NOT met"}); ${row!.note}\n`);
+  process.stdout.write(
+    `ingest ${row!.n.toLocaleString("en")} rows: ${row!.seconds.toFixed(1)} s, peak RSS ${row!.peakRssMB.toFixed(0)} MiB (target ≤ 30 s, ≤ 4096 MiB: ${ok ? "met" : "NOT met"}); ${row!.note}\n`,
+  );
 }

@@ -29,8 +29,8 @@ if (!Number.isInteger(customers) || customers < 100) {
 
 /** Targets from issues 2, 3, 6, 7 and 8 (seconds / MiB), by stage and scale. */
 const TARGETS: Record<number, { totalSeconds: number; peakMB: number }> = {
-  100_000: { totalSeconds: 120, peakMB: 4096 },
-  1_000_000: { totalSeconds: 600, peakMB: 12288 },
+  100000: { totalSeconds: 120, peakMB: 4096 },
+  1000000: { totalSeconds: 600, peakMB: 12288 },
 };
 
 interface Row {
@@ -51,7 +51,9 @@ const hasGnuTime = existsSync("/usr/bin/time");
 function runStage(stageArgs: string[]): Row {
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
   const command = hasGnuTime ? "/usr/bin/time" : tsx;
-  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", tsx, join(ROOT, "bench", "stage.ts"), ...stageArgs] : [join(ROOT, "bench", "stage.ts"), ...stageArgs];
+  const commandArgs = hasGnuTime
+    ? ["-f", "GNUTIME %M", tsx, join(ROOT, "bench", "stage.ts"), ...stageArgs]
+    : [join(ROOT, "bench", "stage.ts"), ...stageArgs];
   const result = spawnSync(command, commandArgs, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
@@ -67,9 +69,13 @@ function runStage(stageArgs: string[]): Row {
 const rows: Row[] = [];
 const show = (row: Row) => {
   rows.push(row);
-  process.stdout.write(`${row.stage.padEnd(24)} ${row.seconds.toFixed(1).padStart(8)} s ${row.peakRssMB.toFixed(0).padStart(8)} MiB\n`);
+  process.stdout.write(
+    `${row.stage.padEnd(24)} ${row.seconds.toFixed(1).padStart(8)} s ${row.peakRssMB.toFixed(0).padStart(8)} MiB\n`,
+  );
 };
-process.stdout.write(`churn benchmark: ${customers.toLocaleString("en")} customers on ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+process.stdout.write(
+  `churn benchmark: ${customers.toLocaleString("en")} customers on ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
+);
 process.stdout.write(`${"stage".padEnd(24)} ${"time".padStart(10)} ${"peak RSS".padStart(12)}\n`);
 show(runStage(["generate", String(customers), exportsDir]));
 show(runStage(["ingest", exportsDir, db]));
@@ -80,8 +86,14 @@ const total = rows.reduce((s, r) => s + r.seconds, 0);
 const peak = Math.max(...rows.map((r) => r.peakRssMB));
 const endToEnd = rows.filter((r) => r.stage !== "generate").reduce((s, r) => s + r.seconds, 0);
 const target = TARGETS[customers];
-process.stdout.write(`${"raw exports → site".padEnd(24)} ${endToEnd.toFixed(1).padStart(8)} s ${peak.toFixed(0).padStart(8)} MiB peak`);
-process.stdout.write(target ? `   target ≤ ${target.totalSeconds} s, ≤ ${target.peakMB} MiB: ${endToEnd <= target.totalSeconds && peak <= target.peakMB ? "met" : "NOT met"}\n` : "\n");
+process.stdout.write(
+  `${"raw exports → site".padEnd(24)} ${endToEnd.toFixed(1).padStart(8)} s ${peak.toFixed(0).padStart(8)} MiB peak`,
+);
+process.stdout.write(
+  target
+    ? `   target ≤ ${target.totalSeconds} s, ≤ ${target.peakMB} MiB: ${endToEnd <= target.totalSeconds && peak <= target.peakMB ? "met" : "NOT met"}\n`
+    : "\n",
+);
 
 const peerRows: unknown[] = [];
 if (peers) {
@@ -93,11 +105,18 @@ if (peers) {
 }
 
 const resultsFile = join(ROOT, "bench", "results.json");
-const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>) : {};
+const previous = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>)
+  : {};
 const runs = (previous["runs"] as Record<string, unknown> | undefined) ?? {};
 runs[String(customers)] = {
   customers,
-  machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model ?? "unknown", node: process.version },
+  machine: {
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    cpu: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+  },
   stages: rows,
   generateSeconds: rows[0]!.seconds,
   endToEndSeconds: endToEnd,

@@ -18,7 +18,14 @@ let detail: unknown = null;
 
 switch (stage) {
   case "generate":
-    detail = await generateBusiness({ customers: Number(a), seed: 42, out: b!, from: "2023-10-01", to: "2026-09-30", dirty: 0 });
+    detail = await generateBusiness({
+      customers: Number(a),
+      seed: 42,
+      out: b!,
+      from: "2023-10-01",
+      to: "2026-09-30",
+      dirty: 0,
+    });
     break;
   case "ingest": {
     const result = await ingest({ source: a! }, b!);
@@ -30,7 +37,9 @@ switch (stage) {
     if (!entry) throw new Error(`unknown analysis ${a}`);
     const db = await openDatabase(b!);
     try {
-      const asOf = (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+      const asOf = (
+        await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
+      )?.value;
       const report = await entry.analysis({ conn: db.connection, dbPath: b!, asOf: asOf!, seed: 1, log: () => {} });
       await db.connection.run("CHECKPOINT");
       detail = { ran: report.ran, skipped: report.skipped ?? null };

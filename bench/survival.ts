@@ -26,11 +26,22 @@ export async function benchSurvival(options: { n?: number } = {}): Promise<Bench
   const curve = kaplanMeier(durations, events);
   const test = logRankTest(durations, events, groups);
   const seconds = (performance.now() - started) / 1000;
-  return [{ stage: "Kaplan-Meier + 3-group log-rank", n, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, targetSeconds: 2, note: `median ${curve.median} days, χ² ${test.chisq.toFixed(0)} on ${test.df} df` }];
+  return [
+    {
+      stage: "Kaplan-Meier + 3-group log-rank",
+      n,
+      seconds,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      targetSeconds: 2,
+      note: `median ${curve.median} days, χ² ${test.chisq.toFixed(0)} on ${test.df} df`,
+    },
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--n");
   const [row] = await benchSurvival(i >= 0 ? { n: Number(process.argv[i + 1]) } : {});
-  process.stdout.write(`${row!.stage}, ${row!.n.toLocaleString("en")} subjects: ${row!.seconds.toFixed(2)} s (target ≤ 2 s: ${row!.seconds <= 2 ? "met" : "NOT met"}), peak RSS ${row!.peakRssMB.toFixed(0)} MiB; ${row!.note}\n`);
+  process.stdout.write(
+    `${row!.stage}, ${row!.n.toLocaleString("en")} subjects: ${row!.seconds.toFixed(2)} s (target ≤ 2 s: ${row!.seconds <= 2 ? "met" : "NOT met"}), peak RSS ${row!.peakRssMB.toFixed(0)} MiB; ${row!.note}\n`,
+  );
 }

@@ -77,24 +77,55 @@ export async function benchValue(options: { customers?: number } = {}): Promise<
       }
       total += batch.length;
       await appendRows(conn, "staging", ["varchar", "integer", "double"], batch);
-      await run(conn, "INSERT INTO transactions (customer_id, date, amount) SELECT customer_id, CAST($start AS DATE) + day, amount FROM staging", { start: START });
+      await run(
+        conn,
+        "INSERT INTO transactions (customer_id, date, amount) SELECT customer_id, CAST($start AS DATE) + day, amount FROM staging",
+        { start: START },
+      );
       await run(conn, "DROP TABLE staging");
       return total;
     });
-    rows.push({ stage: "simulate + load transactions", n: load.value, seconds: load.seconds, peakRssMB: load.peakRssMB, note: "set-up, not timed by the issue" });
+    rows.push({
+      stage: "simulate + load transactions",
+      n: load.value,
+      seconds: load.seconds,
+      peakRssMB: load.peakRssMB,
+      note: "set-up, not timed by the issue",
+    });
 
     const rfm = await timed(() => rfmSummary(conn, CALIBRATION_END, "week", "all"));
-    rows.push({ stage: "RFM summary (DuckDB SQL)", n: rfm.value.customerIds.length, seconds: rfm.seconds, peakRssMB: rfm.peakRssMB });
+    rows.push({
+      stage: "RFM summary (DuckDB SQL)",
+      n: rfm.value.customerIds.length,
+      seconds: rfm.seconds,
+      peakRssMB: rfm.peakRssMB,
+    });
     const bg = await timed(() => fitBgNbd(rfm.value));
-    rows.push({ stage: "BG/NBD fit + standard errors", n, seconds: bg.seconds, peakRssMB: bg.peakRssMB, targetSeconds: 10, note: `r ${bg.value.r.toFixed(3)} α ${bg.value.alpha.toFixed(3)} a ${bg.value.a.toFixed(3)} b ${bg.value.b.toFixed(3)} (true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})` });
+    rows.push({
+      stage: "BG/NBD fit + standard errors",
+      n,
+      seconds: bg.seconds,
+      peakRssMB: bg.peakRssMB,
+      targetSeconds: 10,
+      note: `r ${bg.value.r.toFixed(3)} α ${bg.value.alpha.toFixed(3)} a ${bg.value.a.toFixed(3)} b ${bg.value.b.toFixed(3)} (true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})`,
+    });
     const gg = await timed(() => fitGammaGamma(rfm.value.frequency, rfm.value.monetary));
-    rows.push({ stage: "Gamma-Gamma fit", n: gg.value.customers, seconds: gg.seconds, peakRssMB: gg.peakRssMB, targetSeconds: 10, note: `p ${gg.value.p.toFixed(2)} q ${gg.value.q.toFixed(2)} v ${gg.value.v.toFixed(2)} (true ${TRUE.p}, ${TRUE.q}, ${TRUE.gamma})` });
+    rows.push({
+      stage: "Gamma-Gamma fit",
+      n: gg.value.customers,
+      seconds: gg.seconds,
+      peakRssMB: gg.peakRssMB,
+      targetSeconds: 10,
+      note: `p ${gg.value.p.toFixed(2)} q ${gg.value.q.toFixed(2)} v ${gg.value.v.toFixed(2)} (true ${TRUE.p}, ${TRUE.q}, ${TRUE.gamma})`,
+    });
     const score = await timed(() => {
       const s = rfm.value;
       const options = { steps: 12, periodsPerStep: 30.4375 / 7, discountPerStep: 0.01, margin: 1 };
       const clv = new Float64Array(s.customerIds.length);
       for (let i = 0; i < clv.length; i++) {
-        const x = s.frequency[i]!, tx = s.recency[i]!, T = s.T[i]!;
+        const x = s.frequency[i]!,
+          tx = s.recency[i]!,
+          T = s.T[i]!;
         probabilityAlive(bg.value, x, tx, T);
         conditionalExpectedPurchases(bg.value, 52.18, x, tx, T);
         const spend = conditionalExpectedSpend(gg.value, x, s.monetary[i]!);
@@ -102,7 +133,13 @@ export async function benchValue(options: { customers?: number } = {}): Promise<
       }
       return clv;
     });
-    rows.push({ stage: "per-customer scoring (P(alive), E[purchases], spend, 12-month CLV)", n, seconds: score.seconds, peakRssMB: score.peakRssMB, targetSeconds: 5 });
+    rows.push({
+      stage: "per-customer scoring (P(alive), E[purchases], spend, 12-month CLV)",
+      n,
+      seconds: score.seconds,
+      peakRssMB: score.peakRssMB,
+      targetSeconds: 5,
+    });
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -120,9 +157,13 @@ if (isMain) {
   }
   const result = await benchValue({ customers });
   const pad = (s: string, w: number) => s.padEnd(w);
-  process.stdout.write(`${pad("stage", 70)}${pad("n", 12)}${pad("seconds", 10)}${pad("peak RSS MB", 13)}${pad("target s", 10)}result\n`);
+  process.stdout.write(
+    `${pad("stage", 70)}${pad("n", 12)}${pad("seconds", 10)}${pad("peak RSS MB", 13)}${pad("target s", 10)}result\n`,
+  );
   for (const r of result) {
     const verdict = r.targetSeconds === undefined ? "" : r.seconds <= r.targetSeconds ? "pass" : "FAIL";
-    process.stdout.write(`${pad(r.stage, 70)}${pad(String(r.n), 12)}${pad(r.seconds.toFixed(2), 10)}${pad(String(r.peakRssMB), 13)}${pad(r.targetSeconds === undefined ? "-" : String(r.targetSeconds), 10)}${verdict}${r.note ? `  ${r.note}` : ""}\n`);
+    process.stdout.write(
+      `${pad(r.stage, 70)}${pad(String(r.n), 12)}${pad(r.seconds.toFixed(2), 10)}${pad(String(r.peakRssMB), 13)}${pad(r.targetSeconds === undefined ? "-" : String(r.targetSeconds), 10)}${verdict}${r.note ? `  ${r.note}` : ""}\n`,
+    );
   }
 }

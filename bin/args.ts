@@ -41,10 +41,16 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  * Parse argv against a zod object schema (keys in camelCase). Unknown flags are refused.
  * Use the helpers below (`flag.string()`, `flag.number()`, `flag.boolean()`, …) for coercion from text.
  */
-export function parseFlags<S extends z.ZodObject<z.ZodRawShape>>(command: string, argv: string[], schema: S): z.infer<S> {
+export function parseFlags<S extends z.ZodObject<z.ZodRawShape>>(
+  command: string,
+  argv: string[],
+  schema: S,
+): z.infer<S> {
   const { flags, positionals } = splitFlags(argv);
   if (positionals.length > 0) {
-    throw new UserError(`churn ${command}: unexpected argument "${positionals[0]}".`, { hint: `Flags start with --. See \`churn ${command} --help\`.` });
+    throw new UserError(`churn ${command}: unexpected argument "${positionals[0]}".`, {
+      hint: `Flags start with --. See \`churn ${command} --help\`.`,
+    });
   }
   const known = new Set(Object.keys(schema.shape));
   for (const name of Object.keys(flags)) {
@@ -78,19 +84,32 @@ export const flag = {
       .trim()
       .regex(/^-?\d+$/, { error: "expects a whole number" })
       .transform(Number),
-  boolean: () => z.literal(true, { error: "takes no value" }).optional().transform((v) => v === true),
+  boolean: () =>
+    z
+      .literal(true, { error: "takes no value" })
+      .optional()
+      .transform((v) => v === true),
   date: () =>
     z
       .string({ error: "expects a date YYYY-MM-DD" })
       .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "expects a date YYYY-MM-DD" })
-      .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
-        error: "is not a real calendar date",
-      }),
-  month: () => z.string({ error: "expects a month YYYY-MM" }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "expects a month YYYY-MM" }),
-  list: () =>
+      .refine(
+        (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+        {
+          error: "is not a real calendar date",
+        },
+      ),
+  month: () =>
     z
-      .string({ error: "expects a comma-separated list" })
-      .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0)),
+      .string({ error: "expects a month YYYY-MM" })
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "expects a month YYYY-MM" }),
+  list: () =>
+    z.string({ error: "expects a comma-separated list" }).transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    ),
 };
 
 /** Print a result: JSON when asked, otherwise the human text. */

@@ -3,7 +3,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 
 export type AppendType = "varchar" | "double" | "integer" | "boolean";
 
-export async function appendRows(conn: DuckDBConnection, table: string, types: AppendType[], rows: readonly (readonly unknown[])[]): Promise<void> {
+export async function appendRows(
+  conn: DuckDBConnection,
+  table: string,
+  types: AppendType[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
   if (rows.length === 0) return;
   const appender = await conn.createAppender(table);
   try {

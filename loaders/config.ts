@@ -67,15 +67,20 @@ export function loadConfig(path: string): IngestConfig {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`, { hint: "Check for trailing commas and unquoted keys." });
+    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`, {
+      hint: "Check for trailing commas and unquoted keys.",
+    });
   }
   const result = IngestConfigSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length ? issue.path.join(".") : "(top level)";
-    const keys = issue.code === "unrecognized_keys" ? ` unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` : "";
+    const keys =
+      issue.code === "unrecognized_keys"
+        ? ` unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : "";
     throw new UserError(`${path}: at ${where}:${keys || ` ${issue.message}`}.`, {
-      hint: "See the README section \"Your own exports\" for the config keys.",
+      hint: 'See the README section "Your own exports" for the config keys.',
     });
   }
   return result.data;

@@ -19,9 +19,14 @@ export interface Database {
 }
 
 /** Open (or create) a DuckDB database. `readOnly` refuses to create a missing file. */
-export async function openDatabase(path: string, options: { readOnly?: boolean; threads?: number; memoryLimit?: string } = {}): Promise<Database> {
+export async function openDatabase(
+  path: string,
+  options: { readOnly?: boolean; threads?: number; memoryLimit?: string } = {},
+): Promise<Database> {
   if (options.readOnly && path !== ":memory:" && !existsSync(path)) {
-    throw new UserError(`No warehouse at ${path}.`, { hint: "Run `npm run churn -- ingest --source DIR` first, or pass --db FILE." });
+    throw new UserError(`No warehouse at ${path}.`, {
+      hint: "Run `npm run churn -- ingest --source DIR` first, or pass --db FILE.",
+    });
   }
   const config: Record<string, string> = {};
   if (options.readOnly) config["access_mode"] = "READ_ONLY";
@@ -41,7 +46,11 @@ export async function openDatabase(path: string, options: { readOnly?: boolean; 
 }
 
 /** Run `fn` with an open database and always close it. */
-export async function withDatabase<T>(path: string, options: { readOnly?: boolean }, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  path: string,
+  options: { readOnly?: boolean },
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
   const db = await openDatabase(path, options);
   try {
     return await fn(db);
@@ -63,7 +72,7 @@ export function toPlain(value: DuckDBValue | unknown): unknown {
     const ctor = (value as object).constructor?.name ?? "";
     if (ctor === "DuckDBDecimalValue") return Number(String(value));
     if (ctor === "DuckDBListValue" || ctor === "DuckDBArrayValue") {
-      return ((value as { items: unknown[] }).items).map(toPlain);
+      return (value as { items: unknown[] }).items.map(toPlain);
     }
     if (ctor.startsWith("DuckDB")) return String(value);
   }
@@ -84,7 +93,11 @@ export async function run(conn: DuckDBConnection, sql: string, params?: SqlParam
 }
 
 /** Run a query and return its rows as plain objects (see `toPlain`). */
-export async function query<T extends Row = Row>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T[]> {
+export async function query<T extends Row = Row>(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: SqlParams,
+): Promise<T[]> {
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   const rows = reader.getRowObjects();
   return rows.map((row) => {
@@ -95,13 +108,21 @@ export async function query<T extends Row = Row>(conn: DuckDBConnection, sql: st
 }
 
 /** The first row of a query, or undefined. */
-export async function queryOne<T extends Row = Row>(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<T | undefined> {
+export async function queryOne<T extends Row = Row>(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: SqlParams,
+): Promise<T | undefined> {
   const rows = await query<T>(conn, sql, params);
   return rows[0];
 }
 
 /** Read one column of a query as a Float64Array (nulls become NaN): the fast path for numeric models. */
-export async function queryColumns(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<Record<string, unknown[]>> {
+export async function queryColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: SqlParams,
+): Promise<Record<string, unknown[]>> {
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   const names = reader.columnNames();
   const columns = reader.getColumns();

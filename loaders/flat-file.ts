@@ -20,8 +20,14 @@ export interface FlatTable {
 }
 
 export async function readFlatFile(file: string): Promise<FlatTable> {
-  if (!existsSync(file)) throw new UserError(`File not found: ${file}.`, { hint: "Check the path (relative paths are from the current folder)." });
-  if (statSync(file).size === 0) throw new UserError(`${file} is empty.`, { hint: "Export the table again with a header row and at least one data row." });
+  if (!existsSync(file))
+    throw new UserError(`File not found: ${file}.`, {
+      hint: "Check the path (relative paths are from the current folder).",
+    });
+  if (statSync(file).size === 0)
+    throw new UserError(`${file} is empty.`, {
+      hint: "Export the table again with a header row and at least one data row.",
+    });
   const db = await openDatabase(":memory:");
   try {
     const isParquet = /\.parquet$/i.test(file);
@@ -31,7 +37,8 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
     const values = await queryColumns(db.connection, `SELECT * FROM ${source}`, { file });
     const columns = Object.keys(values);
     const rowCount = columns.length ? (values[columns[0]!]?.length ?? 0) : 0;
-    if (rowCount === 0) throw new UserError(`${file} has a header but no data rows.`, { hint: "Export the table again with its rows." });
+    if (rowCount === 0)
+      throw new UserError(`${file} has a header but no data rows.`, { hint: "Export the table again with its rows." });
     const lines = Array.from({ length: rowCount }, (_, i) => i + 2);
     return { file: basename(file), columns, values, lines, rowCount };
   } catch (error) {

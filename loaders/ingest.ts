@@ -99,17 +99,24 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
     return { plans: [{ source: "transactions", files: [resolve(t.file)], config }], config: null };
   }
   const folder = options.source;
-  if (!folder) throw new UserError("churn ingest needs --source DIR or --transactions FILE.", { hint: "See `churn ingest --help`." });
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserError(`--source ${folder}: no such folder.`);
+  if (!folder)
+    throw new UserError("churn ingest needs --source DIR or --transactions FILE.", {
+      hint: "See `churn ingest --help`.",
+    });
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UserError(`--source ${folder}: no such folder.`);
   const config = options.config ? loadConfig(options.config) : null;
   const plans: SourcePlan[] = [];
   for (const source of SOURCE_NAMES) {
     const sourceConfig = config?.sources[source] ?? nativeConfig(source);
     const files = globFiles(folder, sourceConfig.file);
     if (config?.sources[source] && files.length === 0) {
-      throw new UserError(`${options.config}: sources.${source}.file "${sourceConfig.file}" matches no file in ${folder}.`, {
-        hint: `Files there: ${readdirSync(folder).slice(0, 20).join(", ")}.`,
-      });
+      throw new UserError(
+        `${options.config}: sources.${source}.file "${sourceConfig.file}" matches no file in ${folder}.`,
+        {
+          hint: `Files there: ${readdirSync(folder).slice(0, 20).join(", ")}.`,
+        },
+      );
     }
     if (files.length) plans.push({ source, files, config: sourceConfig });
   }
@@ -135,7 +142,10 @@ const DERIVE_CUSTOMERS_SQL = `
 const DATA_RANGE_SQL = `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${DATE_SOURCES_SQL})`;
 
 async function setMeta(conn: DuckDBConnection, key: string, value: unknown): Promise<void> {
-  await run(conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ($key, $value)", { key, value: typeof value === "string" ? value : JSON.stringify(value) });
+  await run(conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ($key, $value)", {
+    key,
+    value: typeof value === "string" ? value : JSON.stringify(value),
+  });
 }
 
 /** Write a complete, fresh warehouse at targetPath (which must not exist). Throws UserError on refusal; never swaps. */
@@ -155,9 +165,14 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       for (const file of plan.files) {
         const staged = await stageFile(conn, file, plan.config);
         const counts = await loadStagedFile(conn, plan.source, staged, plan.config);
-        if (counts.read !== counts.loaded + counts.rejected) throw new Error(`ingest: ${staged.file}: read ${counts.read} ≠ loaded ${counts.loaded} + rejected ${counts.rejected}`);
+        if (counts.read !== counts.loaded + counts.rejected)
+          throw new Error(
+            `ingest: ${staged.file}: read ${counts.read} ≠ loaded ${counts.loaded} + rejected ${counts.rejected}`,
+          );
         reports.push({ source: plan.source, file: staged.file, ...counts });
-        log(`${plan.source.padEnd(14)} ${staged.file}: read ${counts.read}, loaded ${counts.loaded}, rejected ${counts.rejected}`);
+        log(
+          `${plan.source.padEnd(14)} ${staged.file}: read ${counts.read}, loaded ${counts.loaded}, rejected ${counts.rejected}`,
+        );
       }
     }
     const missing = SOURCE_NAMES.filter((s) => !plans.some((p) => p.source === s));
@@ -165,11 +180,17 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     if (derivedCustomers) await run(conn, DERIVE_CUSTOMERS_SQL);
     const range = await queryOne<{ first: string | null; last: string | null }>(conn, DATA_RANGE_SQL);
     const asOf = options.asOf ?? config?.as_of ?? range?.last;
-    if (!asOf) throw new UserError("No usable rows: every row of every export was rejected, so there is no date to analyse.", { hint: "See the reasons above; fix the export or the config." });
+    if (!asOf)
+      throw new UserError("No usable rows: every row of every export was rejected, so there is no date to analyse.", {
+        hint: "See the reasons above; fix the export or the config.",
+      });
     const orphans: Record<string, number> = {};
     if (!derivedCustomers) {
       for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {
-        const row = await queryOne<{ n: number }>(conn, `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source} WHERE customer_id NOT IN (SELECT customer_id FROM customers)`);
+        const row = await queryOne<{ n: number }>(
+          conn,
+          `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source} WHERE customer_id NOT IN (SELECT customer_id FROM customers)`,
+        );
         orphans[source] = row?.n ?? 0;
       }
     }
@@ -182,7 +203,15 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     await setMeta(conn, "orphan_ids", orphans);
     await setMeta(conn, "config", config ?? { layout: options.transactions ? "single transactions file" : "native" });
     await run(conn, "CHECKPOINT");
-    return { dbPath: targetPath, asOf, dataFrom: range?.first ?? null, dataTo: range?.last ?? null, sources: reports, missing, derivedCustomers };
+    return {
+      dbPath: targetPath,
+      asOf,
+      dataFrom: range?.first ?? null,
+      dataTo: range?.last ?? null,
+      sources: reports,
+      missing,
+      derivedCustomers,
+    };
   } catch (error) {
     db.close();
     rmSync(targetPath, { force: true });
@@ -209,6 +238,11 @@ export async function ingest(options: IngestOptions, dbPath: string): Promise<In
 }
 
 /** Rejected rows of a warehouse, for reports: reason → count per source. */
-export async function rejectedSummary(conn: DuckDBConnection): Promise<{ source: string; reason: string; n: number }[]> {
-  return query(conn, "SELECT source, reason, count(*)::BIGINT AS n FROM rejected_rows GROUP BY ALL ORDER BY source, n DESC");
+export async function rejectedSummary(
+  conn: DuckDBConnection,
+): Promise<{ source: string; reason: string; n: number }[]> {
+  return query(
+    conn,
+    "SELECT source, reason, count(*)::BIGINT AS n FROM rejected_rows GROUP BY ALL ORDER BY source, n DESC",
+  );
 }

@@ -39,7 +39,10 @@ function splitmix32(seed: number): () => number {
 /** A seeded generator. The same seed always gives the same sequence, on every platform. */
 export function createRandom(seed: number): Random {
   const init = splitmix32(seed);
-  let a = init(), b = init(), c = init(), d = init();
+  let a = init(),
+    b = init(),
+    c = init(),
+    d = init();
   const nextUint = (): number => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
@@ -72,10 +75,11 @@ export function createRandom(seed: number): Random {
       return u * f;
     },
     gamma(shape, rate) {
-      if (!(shape > 0) || !(rate > 0)) throw new RangeError(`gamma needs shape > 0 and rate > 0 (got ${shape}, ${rate})`);
+      if (!(shape > 0) || !(rate > 0))
+        throw new RangeError(`gamma needs shape > 0 and rate > 0 (got ${shape}, ${rate})`);
       if (shape < 1) {
         const u = 1 - rng.next();
-        return rng.gamma(shape + 1, rate) * Math.pow(u, 1 / shape);
+        return rng.gamma(shape + 1, rate) * u ** (1 / shape);
       }
       const dd = shape - 1 / 3;
       const cc = 1 / Math.sqrt(9 * dd);
@@ -123,7 +127,8 @@ export function createRandom(seed: number): Random {
         const k = Math.floor(((2 * aa) / us + bb) * u + mean + 0.43);
         if (us >= 0.07 && v <= vr) return k;
         if (k < 0 || (us < 0.013 && v > us)) continue;
-        if (Math.log(v) + Math.log(invalpha) - Math.log(aa / (us * us) + bb) <= -mean + k * loglam - logFactorial(k)) return k;
+        if (Math.log(v) + Math.log(invalpha) - Math.log(aa / (us * us) + bb) <= -mean + k * loglam - logFactorial(k))
+          return k;
       }
     },
     exponential(rate) {
@@ -138,7 +143,8 @@ export function createRandom(seed: number): Random {
 
 const LOG_FACTORIALS: number[] = [0];
 function logFactorial(k: number): number {
-  for (let i = LOG_FACTORIALS.length; i <= Math.min(k, 1000); i++) LOG_FACTORIALS[i] = LOG_FACTORIALS[i - 1]! + Math.log(i);
+  for (let i = LOG_FACTORIALS.length; i <= Math.min(k, 1000); i++)
+    LOG_FACTORIALS[i] = LOG_FACTORIALS[i - 1]! + Math.log(i);
   if (k <= 1000) return LOG_FACTORIALS[k]!;
   // Stirling series beyond the table.
   return k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + 1 / (12 * k);

@@ -40,7 +40,9 @@ let counter = 0;
 export async function stageFile(conn: DuckDBConnection, path: string, config: SourceConfig): Promise<StagedFile> {
   const file = basename(path);
   if (statSync(path).size === 0) {
-    throw new UserError(`${file} is empty (0 bytes).`, { hint: "Export the table again with a header row, or remove the file if the business has no such data." });
+    throw new UserError(`${file} is empty (0 bytes).`, {
+      hint: "Export the table again with a header row, or remove the file if the business has no such data.",
+    });
   }
   const id = ++counter;
   const table = `stage_${id}`;
@@ -55,7 +57,14 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
     params["delim"] = "\u001f";
     reader = `(SELECT regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = ${header}, delim = $delim, quote = '', escape = '', store_rejects = true, rejects_table = '${rejectsTable}', rejects_scan = '${rejectsScan}'${config.encoding ? ", encoding = $encoding" : ""}) WHERE trim(line) <> '')`;
   } else {
-    const options = [`all_varchar = true`, `header = ${header}`, `null_padding = false`, `store_rejects = true`, `rejects_table = '${rejectsTable}'`, `rejects_scan = '${rejectsScan}'`];
+    const options = [
+      `all_varchar = true`,
+      `header = ${header}`,
+      `null_padding = false`,
+      `store_rejects = true`,
+      `rejects_table = '${rejectsTable}'`,
+      `rejects_scan = '${rejectsScan}'`,
+    ];
     if (config.delimiter) {
       options.push("delim = $delim");
       params["delim"] = config.delimiter;
@@ -76,7 +85,9 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       columns = Array.from({ length: widest?.n ?? 0 }, (_, i) => `column${i}`);
       select = `SELECT ${columns.map((c, i) => `f[${i + 1}] AS ${c}`).join(", ")} FROM ${reader}`;
     } else {
-      columns = (await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, params)).map((r) => r.column_name);
+      columns = (
+        await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, params)
+      ).map((r) => r.column_name);
       select = `SELECT * FROM ${reader}`;
     }
     const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
@@ -103,7 +114,8 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   const badEncoding = rejects.find((r) => r.error_type === "INVALID ENCODING");
   if (badEncoding) throw encodingError(file, config, badEncoding.line);
 
-  const multiline = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0;
+  const multiline =
+    (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0;
   const headerLines = header ? 1 : 0;
   let lineExpr = "__line";
   if (multiline === 0 && rejects.length === 0) {
@@ -150,11 +162,19 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
 }
 
 async function stageParquet(conn: DuckDBConnection, path: string, file: string, table: string): Promise<StagedFile> {
-  const described = await query<{ column_name: string }>(conn, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($path))", { path });
+  const described = await query<{ column_name: string }>(
+    conn,
+    "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($path))",
+    { path },
+  );
   const columns = described.map((r) => r.column_name);
   const casts = columns.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(", ");
   const text = columns.map((c) => `coalesce(CAST(${quoteIdent(c)} AS VARCHAR), '')`).join(", ");
-  await run(conn, `CREATE TEMP TABLE ${table} AS SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line FROM read_parquet($path)`, { path });
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${table} AS SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line FROM read_parquet($path)`,
+    { path },
+  );
   const rows = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table}`))?.n ?? 0;
   return { file, table, lineExpr: "__line", columns, rows, structuralRejects: [] };
 }

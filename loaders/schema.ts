@@ -21,7 +21,12 @@ export interface SourceSpec {
 export const SOURCE_NAMES = ["customers", "transactions", "subscriptions", "interactions", "surveys"] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
-const col = (name: string, type: ColumnType, required: boolean, description: string): ColumnSpec => ({ name, type, required, description });
+const col = (name: string, type: ColumnType, required: boolean, description: string): ColumnSpec => ({
+  name,
+  type,
+  required,
+  description,
+});
 
 export const SOURCES: Record<SourceName, SourceSpec> = {
   customers: {
@@ -68,7 +73,12 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
     columns: [
       col("customer_id", "id", true, "Customer key."),
       col("date", "date", true, "Date of the interaction."),
-      col("type", "text", false, "complaint, support_call, delivery_delay, cancellation_request, failed_payment, downgrade_request, contact_left, renewal_postponed, …"),
+      col(
+        "type",
+        "text",
+        false,
+        "complaint, support_call, delivery_delay, cancellation_request, failed_payment, downgrade_request, contact_left, renewal_postponed, …",
+      ),
       col("channel", "text", false, "phone, email, chat, …"),
       col("mood", "text", false, "happy / neutral / unhappy."),
       col("note", "text", false, "Free text."),
@@ -86,7 +96,13 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
   },
 };
 
-const SQL_TYPES: Record<ColumnType, string> = { id: "VARCHAR", text: "VARCHAR", date: "DATE", number: "DOUBLE", integer: "INTEGER" };
+const SQL_TYPES: Record<ColumnType, string> = {
+  id: "VARCHAR",
+  text: "VARCHAR",
+  date: "DATE",
+  number: "DOUBLE",
+  integer: "INTEGER",
+};
 
 /** CREATE TABLE statement for a source's warehouse table (all columns, required ones NOT NULL). */
 export function createTableSql(source: SourceName): string {

@@ -33,7 +33,12 @@ function resolveColumn(spec: ColumnSpec, config: SourceConfig, found: string[]):
   return findColumn(config.columns?.[spec.name] ?? spec.name, found);
 }
 
-export async function loadStagedFile(conn: DuckDBConnection, source: SourceName, staged: StagedFile, config: SourceConfig): Promise<LoadCounts> {
+export async function loadStagedFile(
+  conn: DuckDBConnection,
+  source: SourceName,
+  staged: StagedFile,
+  config: SourceConfig,
+): Promise<LoadCounts> {
   const params: SqlParams = { source, file: staged.file };
   let p = 0;
   const param = (value: string) => {
@@ -51,9 +56,12 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
     if (!column && !derive && !fromQuantity) {
       if (spec.required) {
         const wanted = config.columns?.[spec.name] ?? spec.name;
-        throw new UserError(`${staged.file}: required column "${wanted}" is missing${wanted !== spec.name ? ` (mapped to ${spec.name})` : ""}.`, {
-          hint: `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
-        });
+        throw new UserError(
+          `${staged.file}: required column "${wanted}" is missing${wanted !== spec.name ? ` (mapped to ${spec.name})` : ""}.`,
+          {
+            hint: `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
+          },
+        );
       }
       typed.push(`NULL AS ${quoteIdent(spec.name)}`);
       continue;
@@ -62,20 +70,36 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
     if (derive && "constant" in derive) text = param(derive.constant);
     else if (derive && "months_before" in derive) {
       const months = findColumn(derive.months_column, staged.columns);
-      if (!months) throw new UserError(`${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      if (!months)
+        throw new UserError(
+          `${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`,
+          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+        );
       text = `CAST((${param(derive.months_before)}::DATE - to_months(TRY_CAST(trim(${quoteIdent(months)}) AS INTEGER)))::DATE AS VARCHAR)`;
     } else if (derive && "date_if" in derive) {
       const flagColumn = findColumn(derive.date_if.column, staged.columns);
-      if (!flagColumn) throw new UserError(`${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      if (!flagColumn)
+        throw new UserError(
+          `${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`,
+          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+        );
       text = `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} THEN ${param(derive.date_if.date)} END`;
     } else if (fromQuantity) {
       const q = findColumn(fromQuantity.quantity, staged.columns);
       const pr = findColumn(fromQuantity.price, staged.columns);
-      if (!q || !pr) throw new UserError(`${staged.file}: amount_from needs columns "${fromQuantity.quantity}" and "${fromQuantity.price}".`, { hint: `Columns found: ${staged.columns.join(", ")}.` });
+      if (!q || !pr)
+        throw new UserError(
+          `${staged.file}: amount_from needs columns "${fromQuantity.quantity}" and "${fromQuantity.price}".`,
+          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+        );
       const num = (c: string) => numberExpr(`trim(${quoteIdent(c)})`, config);
       text = `CAST(${num(q)} * ${num(pr)} AS VARCHAR)`;
-      checks.push(`WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.quantity}'`);
-      checks.push(`WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.price}'`);
+      checks.push(
+        `WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.quantity}'`,
+      );
+      checks.push(
+        `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.price}'`,
+      );
     } else {
       text = `nullif(trim(${quoteIdent(column!)}), '')`;
     }
@@ -91,7 +115,9 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
         const parsed = dateExpr(v, derive ? undefined : config.date_format, param);
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing date|${label}'`);
-        checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN 'impossible date|${label}'`);
+        checks.push(
+          `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN 'impossible date|${label}'`,
+        );
         checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN 'unparseable date|${label}'`);
         break;
       }
@@ -103,12 +129,18 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing number|${label}'`);
         checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN 'unparseable number|${label}'`);
         const range = RANGES[spec.name];
-        if (range) checks.push(`WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN 'out of range|${label}'`);
+        if (range)
+          checks.push(
+            `WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN 'out of range|${label}'`,
+          );
         break;
       }
     }
   }
-  if (source === "subscriptions") checks.push(`WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN 'end before start|end_date'`);
+  if (source === "subscriptions")
+    checks.push(
+      `WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN 'end before start|end_date'`,
+    );
 
   const table = staged.table;
   const classified = `${table}_typed`;
@@ -153,7 +185,10 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
     );
   }
   const names = SOURCES[source].columns.map((c) => quoteIdent(c.name)).join(", ");
-  await run(conn, `INSERT INTO ${source} (${names}) SELECT ${names} FROM ${classified} WHERE __reason IS NULL ORDER BY __line`);
+  await run(
+    conn,
+    `INSERT INTO ${source} (${names}) SELECT ${names} FROM ${classified} WHERE __reason IS NULL ORDER BY __line`,
+  );
   await run(
     conn,
     `INSERT INTO rejected_rows SELECT $source, $file, __line, nullif(split_part(__reason, '|', 2), ''), split_part(__reason, '|', 1), left(__raw, 2000)
@@ -174,7 +209,9 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
     conn,
     `SELECT count(*) FILTER (WHERE __reason IS NULL)::BIGINT AS loaded, count(*) FILTER (WHERE __reason IS NOT NULL)::BIGINT AS rejected FROM ${classified}`,
   );
-  const reasonRows = await conn.runAndReadAll(`SELECT split_part(__reason, '|', 1) AS reason, count(*)::INTEGER AS n FROM ${classified} WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 1`);
+  const reasonRows = await conn.runAndReadAll(
+    `SELECT split_part(__reason, '|', 1) AS reason, count(*)::INTEGER AS n FROM ${classified} WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 1`,
+  );
   const reasons: Record<string, number> = {};
   for (const [reason, n] of reasonRows.getRows()) reasons[String(reason)] = Number(n);
   for (const r of staged.structuralRejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
@@ -182,7 +219,12 @@ export async function loadStagedFile(conn: DuckDBConnection, source: SourceName,
   await run(conn, `DROP TABLE ${table}`);
   if (!config.keep_duplicates) await run(conn, `DROP TABLE ${duplicates}`);
   const structural = staged.structuralRejects.length;
-  return { read: staged.rows + structural, loaded: counts?.loaded ?? 0, rejected: (counts?.rejected ?? 0) + structural, reasons };
+  return {
+    read: staged.rows + structural,
+    loaded: counts?.loaded ?? 0,
+    rejected: (counts?.rejected ?? 0) + structural,
+    reasons,
+  };
 }
 
 function numberExpr(v: string, config: SourceConfig): string {

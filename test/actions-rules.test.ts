@@ -22,7 +22,8 @@ describe("symptom rules on a constructed warehouse (as of 2026-06-30)", () => {
   it("fires each rule type for the customer built to trigger it, and only for them", async () => {
     const db = await openDatabase(join(mkdtempSync(join(tmpdir(), "churn-sym-")), "w.duckdb"));
     const c = db.connection;
-    for (const s of ["customers", "transactions", "subscriptions", "interactions", "surveys"] as const) await run(c, createTableSql(s));
+    for (const s of ["customers", "transactions", "subscriptions", "interactions", "surveys"] as const)
+      await run(c, createTableSql(s));
     const sql = (text: string) => run(c, text);
     await sql(`INSERT INTO interactions VALUES
       ('cancel', DATE '2026-06-01', 'cancellation_request', 'phone', 'unhappy', ''),
@@ -37,7 +38,10 @@ describe("symptom rules on a constructed warehouse (as of 2026-06-30)", () => {
     await sql(`INSERT INTO transactions VALUES ('falling', DATE '2026-02-01', 100, 'a'), ('falling', DATE '2026-06-01', 40, 'b'),
       ('overdue', DATE '2025-01-01', 10, 'a'), ('overdue', DATE '2025-01-31', 10, 'b'), ('overdue', DATE '2025-03-02', 10, 'c')`);
     await computeSymptoms(c, "2026-06-30", rules);
-    const fired = await query<{ customer_id: string; symptom: string; severity: string }>(c, "SELECT customer_id, symptom, severity FROM symptom_events ORDER BY 1, 2");
+    const fired = await query<{ customer_id: string; symptom: string; severity: string }>(
+      c,
+      "SELECT customer_id, symptom, severity FROM symptom_events ORDER BY 1, 2",
+    );
     const by = (id: string) => fired.filter((f) => f.customer_id === id).map((f) => f.symptom);
     expect(by("cancel")).toEqual(["cancellation_request"]);
     expect(by("old-cancel")).toEqual([]); // outside the 90-day window
@@ -68,7 +72,16 @@ describe("health score", () => {
 });
 
 describe("playbook table, row by row", () => {
-  const base: PlaybookInput = { churned: false, churnProbability: 0.1, clv: 1000, clvIfWonBack: null, quadrant: "true friends", band: "green", symptoms: [], monthlyValue: 100 };
+  const base: PlaybookInput = {
+    churned: false,
+    churnProbability: 0.1,
+    clv: 1000,
+    clvIfWonBack: null,
+    quadrant: "true friends",
+    band: "green",
+    symptoms: [],
+    monthlyValue: 100,
+  };
   const action = (c: Partial<PlaybookInput>) => decide({ ...base, ...c }, rules, offers).action;
   it("walks the rules in order", () => {
     expect(action({ churned: true, clvIfWonBack: 500 })).toBe("win-back");
@@ -96,9 +109,17 @@ describe("playbook table, row by row", () => {
 describe("spreadsheet-safe CSV", () => {
   it("keeps formula-like names as text, round-trips accents, commas, quotes and newlines", () => {
     expect(csvCell('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
-    for (const s of ["+Plus", "-Minus Labs", "@Home", "\tTab", "\rCR"]) expect(csvCell(s).replace(/^"/, "").startsWith("'")).toBe(true);
+    for (const s of ["+Plus", "-Minus Labs", "@Home", "\tTab", "\rCR"])
+      expect(csvCell(s).replace(/^"/, "").startsWith("'")).toBe(true);
     expect(csvCell(-12.5)).toBe("-12.5");
-    const text = toCsv(["name", "n"], [["Müller GmbH", 1], ['Say "hi", then\nleave', 2], ['=HYPERLINK("http://x","y")', 3]]);
+    const text = toCsv(
+      ["name", "n"],
+      [
+        ["Müller GmbH", 1],
+        ['Say "hi", then\nleave', 2],
+        ['=HYPERLINK("http://x","y")', 3],
+      ],
+    );
     expect(text.startsWith("\ufeff")).toBe(true);
     const rows = csvParse(text.slice(1).replace(/\r\n/g, "\n"));
     expect(rows.map((r) => r.name)).toEqual(["Müller GmbH", 'Say "hi", then\nleave', `'=HYPERLINK("http://x","y")`]);
@@ -108,7 +129,7 @@ describe("spreadsheet-safe CSV", () => {
 describe("forecast", () => {
   it("matches a hand-computed case: 100 customers with p = 0.271 over 90 days → monthly hazard 0.1", () => {
     // p over 90 days with 90 / 30.4375 months: h = 1 − (1 − p)^(30.4375/90). Choose p so that h = 0.1 exactly.
-    const p = 1 - Math.pow(0.9, 90 / 30.4375);
+    const p = 1 - 0.9 ** (90 / 30.4375);
     const customers = Array.from({ length: 100 }, () => ({ p, mrr: 10, band: "green" }));
     const base = forecast(customers, 90, 3, 0, 0).filter((x) => x.scenario === "baseline");
     expect(base.map((x) => x.customers)).toEqual([90, 81, 72.9].map((v) => expect.closeTo(v, 9)));
@@ -117,7 +138,9 @@ describe("forecast", () => {
     expect(base[0]!.mrr).toBeCloseTo(900, 9);
     expect(base[0]!.churned).toBeCloseTo(10, 9);
     // Halving churn among red customers changes nothing when nobody is red.
-    const scenario = forecast(customers, 90, 3, 0, 0).filter((x) => x.scenario === "save team halves churn among red customers");
+    const scenario = forecast(customers, 90, 3, 0, 0).filter(
+      (x) => x.scenario === "save team halves churn among red customers",
+    );
     expect(scenario[2]!.customers).toBeCloseTo(72.9, 9);
   });
 });

@@ -21,19 +21,49 @@ describe("churn build (warehouse and analyses, no site)", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "churn-build-"));
     db = join(dir, "warehouse.duckdb");
-    const result = runChurn(["build", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", db, "--no-site", "--json"]);
+    const result = runChurn([
+      "build",
+      "--source",
+      join(PROJECT_ROOT, "data", "sample"),
+      "--db",
+      db,
+      "--no-site",
+      "--json",
+    ]);
     if (result.code !== 0) throw new Error(`build failed: ${result.stderr}`);
   });
 
   it("writes the raw and derived tables of every analysis the sample supports", async () => {
     const database = await openDatabase(db, { readOnly: true });
     try {
-      const tables = (await query<{ name: string }>(database.connection, "SELECT table_name AS name FROM information_schema.tables")).map((r) => r.name);
+      const tables = (
+        await query<{ name: string }>(database.connection, "SELECT table_name AS name FROM information_schema.tables")
+      ).map((r) => r.name);
       for (const table of [
-        "customers", "transactions", "subscriptions", "interactions", "surveys", "rejected_rows", "warehouse_meta",
-        "monthly_metrics", "cohort_retention", "survival_curves", "survival_summary", "survival_logrank",
-        "customer_value", "value_model", "value_holdout", "value_tracking", "value_quadrants",
-        "churn_predictions", "model_card", "churn_model", "symptom_events", "scored_customers", "action_summary", "forecast",
+        "customers",
+        "transactions",
+        "subscriptions",
+        "interactions",
+        "surveys",
+        "rejected_rows",
+        "warehouse_meta",
+        "monthly_metrics",
+        "cohort_retention",
+        "survival_curves",
+        "survival_summary",
+        "survival_logrank",
+        "customer_value",
+        "value_model",
+        "value_holdout",
+        "value_tracking",
+        "value_quadrants",
+        "churn_predictions",
+        "model_card",
+        "churn_model",
+        "symptom_events",
+        "scored_customers",
+        "action_summary",
+        "forecast",
       ]) {
         expect(tables, `table ${table}`).toContain(table);
       }
@@ -63,7 +93,16 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const text = readFileSync(out, "utf8");
     const rows = csvParse(text.replace(/^\ufeff/, "").replace(/\r\n/g, "\n"));
     expect(rows.columns.slice(0, 3)).toEqual(["customer_id", "name", "segment"]);
-    for (const c of ["churn_probability", "clv", "value_at_risk", "health_score", "symptoms", "top_drivers", "recommended_action"]) expect(rows.columns).toContain(c);
+    for (const c of [
+      "churn_probability",
+      "clv",
+      "value_at_risk",
+      "health_score",
+      "symptoms",
+      "top_drivers",
+      "recommended_action",
+    ])
+      expect(rows.columns).toContain(c);
     const risk = rows.map((x) => Number(x.value_at_risk));
     expect(risk).toEqual([...risk].sort((a, b) => b - a));
     for (const row of rows) expect(row.name ?? "", row.customer_id).not.toMatch(/^[=+\-@]/);
@@ -71,10 +110,16 @@ describe("churn build (warehouse and analyses, no site)", () => {
 
   it("churn readout reports a campaign's churn difference, its test and its return", async () => {
     const database = await openDatabase(db, { readOnly: true });
-    const ids = await query<{ customer_id: string }>(database.connection, "SELECT customer_id FROM customer_value WHERE kind = 'subscriber' ORDER BY customer_id LIMIT 400");
+    const ids = await query<{ customer_id: string }>(
+      database.connection,
+      "SELECT customer_id FROM customer_value WHERE kind = 'subscriber' ORDER BY customer_id LIMIT 400",
+    );
     database.close();
     const file = join(dir, "assignments.csv");
-    writeFileSync(file, `customer_id,campaign,group,date\n${ids.map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`).join("\n")}\n`);
+    writeFileSync(
+      file,
+      `customer_id,campaign,group,date\n${ids.map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`).join("\n")}\n`,
+    );
     const r = runChurn(["readout", "--db", db, "--assignments", file, "--cost", "10", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const [c] = JSON.parse(r.stdout).campaigns;

@@ -15,11 +15,32 @@ import { runChurn } from "./helpers/cli.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const file = join(PROJECT_ROOT, "test", "fixtures", "cohorts", "subscriptions.csv");
-const args = ["cohorts", "--subscriptions", file, "--customer", "account", "--start", "began", "--end", "ended", "--mrr", "monthly", "--as-of", "2024-04-30", "--json"];
+const args = [
+  "cohorts",
+  "--subscriptions",
+  file,
+  "--customer",
+  "account",
+  "--start",
+  "began",
+  "--end",
+  "ended",
+  "--mrr",
+  "monthly",
+  "--as-of",
+  "2024-04-30",
+  "--json",
+];
 
 interface Output {
   monthly: Record<string, number | string | null>[];
-  cohorts: { cohort: string; size: number; retention: number[]; revenueRetention: number[]; grossRevenueRetention: number[] }[];
+  cohorts: {
+    cohort: string;
+    size: number;
+    retention: number[];
+    revenueRetention: number[];
+    grossRevenueRetention: number[];
+  }[];
 }
 
 describe("churn cohorts on a hand-computed export", () => {
@@ -45,12 +66,29 @@ describe("churn cohorts on a hand-computed export", () => {
   });
 
   it("splits MRR into movements that add up exactly", () => {
-    expect(month("2024-01")).toMatchObject({ mrrStart: 60, mrrEnd: 100, mrrNew: 30, mrrExpansion: 20, mrrContraction: 0, mrrChurned: 10, mrrReactivation: 0 });
+    expect(month("2024-01")).toMatchObject({
+      mrrStart: 60,
+      mrrEnd: 100,
+      mrrNew: 30,
+      mrrExpansion: 20,
+      mrrContraction: 0,
+      mrrChurned: 10,
+      mrrReactivation: 0,
+    });
     expect(month("2024-02")).toMatchObject({ mrrStart: 100, mrrEnd: 80, mrrContraction: 20, mrrChurned: 0 });
-    expect(month("2024-03")).toMatchObject({ mrrStart: 80, mrrEnd: 60, mrrNew: 0, mrrChurned: 30, mrrReactivation: 10 });
+    expect(month("2024-03")).toMatchObject({
+      mrrStart: 80,
+      mrrEnd: 60,
+      mrrNew: 0,
+      mrrChurned: 30,
+      mrrReactivation: 10,
+    });
     for (const m of out.monthly) {
       const n = (k: string) => m[k] as number;
-      expect(n("mrrEnd")).toBeCloseTo(n("mrrStart") + n("mrrNew") + n("mrrReactivation") + n("mrrExpansion") - n("mrrContraction") - n("mrrChurned"), 9);
+      expect(n("mrrEnd")).toBeCloseTo(
+        n("mrrStart") + n("mrrNew") + n("mrrReactivation") + n("mrrExpansion") - n("mrrContraction") - n("mrrChurned"),
+        9,
+      );
     }
     // GRR = (60 − 0 − 10) / 60; NRR = (60 + 20 − 0 − 10) / 60
     expect(month("2024-01").grossRevenueRetention).toBeCloseTo(50 / 60, 12);
@@ -63,14 +101,38 @@ describe("churn cohorts on a hand-computed export", () => {
       // Gross caps each customer at their acquisition MRR (C's expansion 10 → 30 counts as 10):
       // Feb 1: A 10 + B 30 + C min(30, 10) + D 30 + E 0 = 80; Mar 1: 10 + 30 + 10 + D min(10, 30) = 60;
       // Apr 1: 10 + B 0 + 10 + 10 + E back at 10 = 40; May 1: the same 40.
-      { cohort: "2024-01", size: 5, retention: [0.8, 0.8, 0.8, 0.8], revenueRetention: [100 / 90, 80 / 90, 60 / 90, 60 / 90], grossRevenueRetention: [80 / 90, 60 / 90, 40 / 90, 40 / 90] },
+      {
+        cohort: "2024-01",
+        size: 5,
+        retention: [0.8, 0.8, 0.8, 0.8],
+        revenueRetention: [100 / 90, 80 / 90, 60 / 90, 60 / 90],
+        grossRevenueRetention: [80 / 90, 60 / 90, 40 / 90, 40 / 90],
+      },
       // February cohort F: gone before Mar 1.
-      { cohort: "2024-02", size: 1, retention: [0, 0, 0], revenueRetention: [0, 0, 0], grossRevenueRetention: [0, 0, 0] },
+      {
+        cohort: "2024-02",
+        size: 1,
+        retention: [0, 0, 0],
+        revenueRetention: [0, 0, 0],
+        grossRevenueRetention: [0, 0, 0],
+      },
     ]);
   });
 
   it("says which column is missing", () => {
-    const bad = runChurn(["cohorts", "--subscriptions", file, "--customer", "account", "--start", "starts", "--end", "ended", "--as-of", "2024-04-30"]);
+    const bad = runChurn([
+      "cohorts",
+      "--subscriptions",
+      file,
+      "--customer",
+      "account",
+      "--start",
+      "starts",
+      "--end",
+      "ended",
+      "--as-of",
+      "2024-04-30",
+    ]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('required column "starts" is missing');
     expect(bad.stderr).toContain("Columns found: account, began, ended, monthly");
@@ -80,7 +142,20 @@ describe("churn cohorts on a hand-computed export", () => {
     const dir = mkdtempSync(join(tmpdir(), "churn-cohorts-"));
     const f = join(dir, "s.csv");
     writeFileSync(f, "id,s,e\nx,2024-01-01,\ny,2024-13-01,\n");
-    const r = runChurn(["cohorts", "--subscriptions", f, "--customer", "id", "--start", "s", "--end", "e", "--as-of", "2024-03-31", "--json"]);
+    const r = runChurn([
+      "cohorts",
+      "--subscriptions",
+      f,
+      "--customer",
+      "id",
+      "--start",
+      "s",
+      "--end",
+      "e",
+      "--as-of",
+      "2024-03-31",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("1 of 2 rows left out (impossible date 1)");
     expect(r.stderr).toContain("line 3, column s: impossible date: y,2024-13-01,");

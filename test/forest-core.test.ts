@@ -27,9 +27,17 @@ describe("metrics", () => {
   it("picks the threshold that maximises expected saved value (hand-computed)", () => {
     // scores 0.9 (churner worth 1000), 0.8 (stays, 500), 0.6 (churner worth 100), 0.2 (churner worth 50); save rate 0.5, cost 60.
     // Contact top 1: 500 − 60 = 440; top 2: 440 − 60 = 380; top 3: 380 + 50 − 60 = 370; top 4: 370 + 25 − 60 = 335 → best at 0.9.
-    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 60)).toEqual({ threshold: 0.9, savedValue: 440, contacted: 1 });
+    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 60)).toEqual({
+      threshold: 0.9,
+      savedValue: 440,
+      contacted: 1,
+    });
     // With cheap contacts everyone is worth a call: 500 − 1 − 1 + 49 + 24 = 571 at threshold 0.2.
-    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 1)).toEqual({ threshold: 0.2, savedValue: 571, contacted: 4 });
+    expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 1)).toEqual({
+      threshold: 0.2,
+      savedValue: 571,
+      contacted: 4,
+    });
   });
 
   it("gains reach 100% by the last decile", () => {
@@ -44,7 +52,9 @@ describe("metrics", () => {
 
 function synthetic(n: number, seed: number): { table: FeatureTable; labels: Uint8Array } {
   const rng = createRandom(seed);
-  const a = new Float64Array(n), b = new Float64Array(n), noise = new Float64Array(n);
+  const a = new Float64Array(n),
+    b = new Float64Array(n),
+    noise = new Float64Array(n);
   const plan: (string | null)[] = [];
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -62,7 +72,12 @@ describe("random forest", () => {
   it("separates a perfectly separable set", async () => {
     const x = Float64Array.from({ length: 200 }, (_, i) => i);
     const labels = Uint8Array.from({ length: 200 }, (_, i) => (i >= 120 ? 1 : 0));
-    const model = await trainForest({ names: ["x"], columns: [x], rows: 200 }, labels, all(200), { trees: 5, maxDepth: 4, minLeaf: 1, seed: 3 });
+    const model = await trainForest({ names: ["x"], columns: [x], rows: 200 }, labels, all(200), {
+      trees: 5,
+      maxDepth: 4,
+      minLeaf: 1,
+      seed: 3,
+    });
     const p = predictForest(model, { names: ["x"], columns: [x], rows: 200 });
     expect(rocAuc(p, labels)).toBe(1);
     expect(p[0]).toBeLessThan(0.2);
@@ -106,19 +121,35 @@ describe("random forest", () => {
     const b = table.columns[1] as Float64Array;
     const numeric: FeatureTable = {
       names: ["a", "b", "bMissing", "noise", "basic"],
-      columns: [table.columns[0] as Float64Array, Float64Array.from(b, (v) => (Number.isNaN(v) ? 0 : v)), Float64Array.from(b, (v) => (Number.isNaN(v) ? 1 : 0)), table.columns[2] as Float64Array, Float64Array.from(table.columns[3] as (string | null)[], (v) => (v === "basic" ? 1 : 0))],
+      columns: [
+        table.columns[0] as Float64Array,
+        Float64Array.from(b, (v) => (Number.isNaN(v) ? 0 : v)),
+        Float64Array.from(b, (v) => (Number.isNaN(v) ? 1 : 0)),
+        table.columns[2] as Float64Array,
+        Float64Array.from(table.columns[3] as (string | null)[], (v) => (v === "basic" ? 1 : 0)),
+      ],
       rows: n,
     };
     const folds = stratifiedFolds(labels, 5, 9);
-    const ours = new Float64Array(n), theirs = new Float64Array(n);
+    const ours = new Float64Array(n),
+      theirs = new Float64Array(n);
     for (let f = 0; f < 5; f++) {
       const train = all(n).filter((i) => folds[i] !== f);
       const test = all(n).filter((i) => folds[i] === f);
       const model = await trainForest(numeric, labels, train, { trees: 60, maxDepth: 8, minLeaf: 3, mtry: 5, seed: 2 });
       predictForest(model, numeric, test).forEach((p, q) => (ours[test[q]!] = p));
       const row = (i: number) => numeric.columns.map((c) => (c as Float64Array)[i]!);
-      const ml = new RandomForestClassifier({ nEstimators: 60, maxFeatures: 1.0, seed: 2, treeOptions: { maxDepth: 8, minNumSamples: 6 }, useSampleBagging: true });
-      ml.train(Array.from(train, row), Array.from(train, (i) => labels[i]!));
+      const ml = new RandomForestClassifier({
+        nEstimators: 60,
+        maxFeatures: 1.0,
+        seed: 2,
+        treeOptions: { maxDepth: 8, minNumSamples: 6 },
+        useSampleBagging: true,
+      });
+      ml.train(
+        Array.from(train, row),
+        Array.from(train, (i) => labels[i]!),
+      );
       ml.predictProbability(Array.from(test, row), 1).forEach((p: number, q: number) => (theirs[test[q]!] = p));
     }
     const [aucOurs, aucTheirs] = [rocAuc(ours, labels), rocAuc(theirs, labels)];

@@ -11,7 +11,16 @@ import { describeWithReference, referencePath } from "./helpers/reference.ts";
 
 describeWithReference("churn train on IBM Telco", () => {
   it("reaches a mean 5-fold ROC-AUC of at least 0.84 with the default settings", () => {
-    const r = runChurn(["train", "--input", referencePath("telco", "WA_Fn-UseC_-Telco-Customer-Churn.csv"), "--target", "Churn", "--id", "customerID", "--json"]);
+    const r = runChurn([
+      "train",
+      "--input",
+      referencePath("telco", "WA_Fn-UseC_-Telco-Customer-Churn.csv"),
+      "--target",
+      "Churn",
+      "--id",
+      "customerID",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rows).toBe(7043);
@@ -20,8 +29,11 @@ describeWithReference("churn train on IBM Telco", () => {
     expect(out.prAuc).toBeGreaterThan(0.6);
     expect(out.brier).toBeLessThan(0.15);
     // Contract and tenure are the well-known strongest signals in this data set.
-    expect(out.permutationImportances.slice(0, 4).map((i: { feature: string }) => i.feature)).toEqual(expect.arrayContaining(["Contract", "tenure"]));
-    for (const key of ["precision", "recall", "f1", "threshold", "trainSeconds"]) expect(Number.isFinite(out[key])).toBe(true);
+    expect(out.permutationImportances.slice(0, 4).map((i: { feature: string }) => i.feature)).toEqual(
+      expect.arrayContaining(["Contract", "tenure"]),
+    );
+    for (const key of ["precision", "recall", "f1", "threshold", "trainSeconds"])
+      expect(Number.isFinite(out[key])).toBe(true);
   });
 });
 
@@ -39,7 +51,9 @@ describe("churn train: bad input", () => {
     return r.stderr;
   };
   it("a target with one class", () => {
-    expect(fail(["--input", file("a.csv", "x,churn\n1,no\n2,no\n3,no\n"), "--target", "churn"])).toContain("has only one class");
+    expect(fail(["--input", file("a.csv", "x,churn\n1,no\n2,no\n3,no\n"), "--target", "churn"])).toContain(
+      "has only one class",
+    );
   });
   it("a missing target column lists the columns found", () => {
     const err = fail(["--input", file("b.csv", "x,y\n1,2\n"), "--target", "churn"]);
@@ -51,7 +65,16 @@ describe("churn train: bad input", () => {
   });
   it("an all-blank column is left out with a note, not an error", () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${i},,${i % 2 ? "yes" : "no"}`).join("\n");
-    const r = runChurn(["train", "--input", file("d.csv", `x,blank,churn\n${rows}\n`), "--target", "churn", "--trees", "10", "--json"]);
+    const r = runChurn([
+      "train",
+      "--input",
+      file("d.csv", `x,blank,churn\n${rows}\n`),
+      "--target",
+      "churn",
+      "--trees",
+      "10",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("left out 1 column(s) with no values: blank");
     expect(JSON.parse(r.stdout).features).toBe(1);

@@ -15,31 +15,64 @@ import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 describe("churn forest on the sample warehouse", () => {
   let db: Database;
+  // biome-ignore lint/suspicious/noExplicitAny: the JSON read back from the warehouse, checked field by field below
   let card: Record<string, any>;
   beforeAll(async () => {
     const path = join(mkdtempSync(join(tmpdir(), "churn-forest-")), "w.duckdb");
     const result = await ingest({ source: join(PROJECT_ROOT, "data", "sample") }, path);
     db = await openDatabase(path);
-    const report = await analyzeForest({ conn: db.connection, dbPath: path, asOf: result.asOf, seed: 1, log: () => {} });
+    const report = await analyzeForest({
+      conn: db.connection,
+      dbPath: path,
+      asOf: result.asOf,
+      seed: 1,
+      log: () => {},
+    });
     expect(report.ran).toBe(true);
-    card = Object.fromEntries((await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM model_card")).map((r) => [r.key, JSON.parse(r.value)]));
+    card = Object.fromEntries(
+      (await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM model_card")).map((r) => [
+        r.key,
+        JSON.parse(r.value),
+      ]),
+    );
   });
 
   it("computes the same features at a date whatever happens after it", async () => {
     const before = await snapshotFeatures(db.connection, "2026-03-31", 90);
     const id = before.ids[0]!;
-    await run(db.connection, "INSERT INTO interactions VALUES ($id, DATE '2026-04-02', 'complaint', 'phone', 'unhappy', 'after the snapshot')", { id });
+    await run(
+      db.connection,
+      "INSERT INTO interactions VALUES ($id, DATE '2026-04-02', 'complaint', 'phone', 'unhappy', 'after the snapshot')",
+      { id },
+    );
     await run(db.connection, "INSERT INTO transactions VALUES ($id, DATE '2026-04-03', 999, 'late')", { id });
     await run(db.connection, "INSERT INTO surveys VALUES ($id, DATE '2026-04-04', 0, 1)", { id });
     const after = await snapshotFeatures(db.connection, "2026-03-31", 90);
     expect(after.ids).toEqual(before.ids);
-    before.table.columns.forEach((column, f) => expect(Array.from(after.table.columns[f]! as ArrayLike<unknown>), before.table.names[f]).toEqual(Array.from(column as ArrayLike<unknown>)));
+    before.table.columns.forEach((column, f) =>
+      expect(Array.from(after.table.columns[f]! as ArrayLike<unknown>), before.table.names[f]).toEqual(
+        Array.from(column as ArrayLike<unknown>),
+      ),
+    );
   });
 
   it("ranks the generator's true drivers among the top features and validates well, in and out of time", () => {
     const top = (card["permutationImportances"] as { feature: string }[]).slice(0, 10).map((i) => i.feature);
     // ground_truth.json drivers: complaints, unhappy_moods, low_nps, cancellation_request, purchase_decline, …
-    const truthFeatures = ["complaints_90d", "complaints_30d", "unhappy_90d", "last_nps", "nps_change", "cancellation_requests_90d", "days_since_last_purchase", "purchases_90d", "spend_90d", "tenure_days", "plan", "mrr"];
+    const truthFeatures = [
+      "complaints_90d",
+      "complaints_30d",
+      "unhappy_90d",
+      "last_nps",
+      "nps_change",
+      "cancellation_requests_90d",
+      "days_since_last_purchase",
+      "purchases_90d",
+      "spend_90d",
+      "tenure_days",
+      "plan",
+      "mrr",
+    ];
     expect(top.filter((f) => truthFeatures.includes(f)).length).toBeGreaterThanOrEqual(4);
     expect(card["auc"]).toBeGreaterThan(0.8);
     expect(card["backtest"].auc).toBeGreaterThan(0.8);

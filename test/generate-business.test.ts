@@ -9,8 +9,21 @@ import { generateBusiness } from "../loaders/generate/index.ts";
 import { TRUE_PARAMETERS } from "../loaders/generate/params.ts";
 import { SOURCES, SOURCE_NAMES } from "../loaders/schema.ts";
 
-const FILES = ["customers.csv", "transactions.csv", "subscriptions.csv", "interactions.csv", "surveys.csv", "ground_truth.csv", "ground_truth.json"];
-const hashDir = (dir: string) => FILES.map((f) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")).join(":");
+const FILES = [
+  "customers.csv",
+  "transactions.csv",
+  "subscriptions.csv",
+  "interactions.csv",
+  "surveys.csv",
+  "ground_truth.csv",
+  "ground_truth.json",
+];
+const hashDir = (dir: string) =>
+  FILES.map((f) =>
+    createHash("sha256")
+      .update(readFileSync(join(dir, f)))
+      .digest("hex"),
+  ).join(":");
 const read = (dir: string, f: string) => csvParse(readFileSync(join(dir, f), "utf8"));
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
@@ -24,10 +37,10 @@ function expectedRepeatPurchases(t: number, r: number, alpha: number, a: number,
   let term = 1;
   let sum = 1;
   for (let k = 0; k < 100_000 && Math.abs(term) > 1e-14; k++) {
-    term *= ((r + k) * (b + k)) / ((c + k) * (k + 1)) * z;
+    term *= (((r + k) * (b + k)) / ((c + k) * (k + 1))) * z;
     sum += term;
   }
-  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * sum);
+  return ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * sum);
 }
 
 describe("churn generate", () => {
@@ -52,7 +65,10 @@ describe("churn generate", () => {
       expect(rows.columns).toEqual(SOURCES[source].columns.map((c) => c.name));
       const dateColumn = SOURCES[source].columns.find((c) => c.type === "date")!.name;
       for (const row of rows) {
-        expect(row[dateColumn]! >= "2023-10-01" && row[dateColumn]! <= "2026-09-30", `${source} ${row[dateColumn]}`).toBe(true);
+        expect(
+          row[dateColumn]! >= "2023-10-01" && row[dateColumn]! <= "2026-09-30",
+          `${source} ${row[dateColumn]}`,
+        ).toBe(true);
       }
     }
   });
@@ -114,9 +130,16 @@ describe("churn generate", () => {
   it("gives churners more critical precursors and complaints before churn than customers who stay", () => {
     const truth = read(dir, "ground_truth.csv").filter((t) => t.kind === "subscription");
     const interactions = read(dir, "interactions.csv");
-    const critical = new Set(["cancellation_request", "failed_payment", "downgrade_request", "contact_left", "renewal_postponed"]);
+    const critical = new Set([
+      "cancellation_request",
+      "failed_payment",
+      "downgrade_request",
+      "contact_left",
+      "renewal_postponed",
+    ]);
     const perCustomer = new Map<string, number>();
-    for (const i of interactions) if (critical.has(i.type!)) perCustomer.set(i.customer_id!, (perCustomer.get(i.customer_id!) ?? 0) + 1);
+    for (const i of interactions)
+      if (critical.has(i.type!)) perCustomer.set(i.customer_id!, (perCustomer.get(i.customer_id!) ?? 0) + 1);
     const rate = (rows: typeof truth) => rows.filter((t) => perCustomer.has(t.customer_id!)).length / rows.length;
     const churners = truth.filter((t) => t.churned === "1");
     const stayers = truth.filter((t) => t.churned === "0");
@@ -128,7 +151,9 @@ describe("churn generate", () => {
   it("injects exactly the dirty rows it lists, at the lines it names", async () => {
     const dirty = mkdtempSync(join(tmpdir(), "churn-gen-dirty-"));
     await generateBusiness({ customers: 1500, seed: 3, out: dirty, from: "2024-01-01", to: "2025-12-31", dirty: 0.01 });
-    const truth = JSON.parse(readFileSync(join(dirty, "ground_truth.json"), "utf8")) as { dirty_rows: { file: string; line: number; kind: string }[] };
+    const truth = JSON.parse(readFileSync(join(dirty, "ground_truth.json"), "utf8")) as {
+      dirty_rows: { file: string; line: number; kind: string }[];
+    };
     expect(truth.dirty_rows.length).toBeGreaterThan(50);
     const lines = new Map<string, string[]>();
     for (const { file, line, kind } of truth.dirty_rows) {

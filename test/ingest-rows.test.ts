@@ -32,7 +32,9 @@ describe("churn ingest: row problems", () => {
 
   it("reports read = loaded + rejected with the reasons", () => {
     expect(result.code, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout) as { sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }> };
+    const json = JSON.parse(result.stdout) as {
+      sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }>;
+    };
     const t = json.sources["transactions"]!;
     // 11 data rows in the fixture (one of them spans two physical lines).
     expect(t.read).toBe(11);
@@ -49,7 +51,10 @@ describe("churn ingest: row problems", () => {
   });
 
   it("names the physical line and column of each rejected row, counting the quoted newline", async () => {
-    const rejected = await rows<{ line: number; column: string | null; reason: string }>(db, `SELECT line, "column", reason FROM rejected_rows ORDER BY line`);
+    const rejected = await rows<{ line: number; column: string | null; reason: string }>(
+      db,
+      `SELECT line, "column", reason FROM rejected_rows ORDER BY line`,
+    );
     expect(rejected).toEqual([
       { line: 3, column: "date", reason: "impossible date" },
       { line: 5, column: "order_id", reason: "too few fields" },
@@ -62,14 +67,20 @@ describe("churn ingest: row problems", () => {
   });
 
   it("loads refunds as negative amounts and keeps quoted fields whole", async () => {
-    const loaded = await rows<{ customer_id: string; amount: number; order_id: string }>(db, "SELECT customer_id, amount, order_id FROM transactions ORDER BY customer_id");
+    const loaded = await rows<{ customer_id: string; amount: number; order_id: string }>(
+      db,
+      "SELECT customer_id, amount, order_id FROM transactions ORDER BY customer_id",
+    );
     expect(loaded.map((r) => r.customer_id)).toEqual(["c1", "c3", "c6", "c9"]);
     expect(loaded.find((r) => r.customer_id === "c3")!.amount).toBe(-1.5);
     expect(loaded.find((r) => r.customer_id === "c6")!.order_id).toBe("multi\nline, order");
   });
 
   it("derives customers from the other sources when there is no customers export, and says so", async () => {
-    const customers = await rows<{ customer_id: string; signup_date: string }>(db, "SELECT customer_id, signup_date FROM customers ORDER BY 1");
+    const customers = await rows<{ customer_id: string; signup_date: string }>(
+      db,
+      "SELECT customer_id, signup_date FROM customers ORDER BY 1",
+    );
     expect(customers).toEqual([
       { customer_id: "c1", signup_date: "2024-01-02" },
       { customer_id: "c3", signup_date: "2024-01-05" },
@@ -94,14 +105,32 @@ describe("churn ingest: one row per customer", () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, "customers.csv"),
-      ["customer_id,signup_date,segment", "a,2024-01-01,SMB", "b,2024-01-02,SMB", "a,2024-03-01,Enterprise", "c,2024-02-30,SMB", "c,2024-02-03,SMB", "a,2024-01-01,SMB", ""].join("\n"),
+      [
+        "customer_id,signup_date,segment",
+        "a,2024-01-01,SMB",
+        "b,2024-01-02,SMB",
+        "a,2024-03-01,Enterprise",
+        "c,2024-02-30,SMB",
+        "c,2024-02-03,SMB",
+        "a,2024-01-01,SMB",
+        "",
+      ].join("\n"),
     );
     const db = join(dir, "w.duckdb");
     const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const c = (JSON.parse(r.stdout) as { sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }> }).sources["customers"]!;
+    const c = (
+      JSON.parse(r.stdout) as {
+        sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }>;
+      }
+    ).sources["customers"]!;
     // Line 7 repeats line 2 exactly; line 4 is another row for "a"; line 5's impossible date does not make it c's first row.
-    expect(c).toMatchObject({ read: 6, loaded: 3, rejected: 3, reasons: { "duplicate row": 1, "duplicate customer_id": 1, "impossible date": 1 } });
+    expect(c).toMatchObject({
+      read: 6,
+      loaded: 3,
+      rejected: 3,
+      reasons: { "duplicate row": 1, "duplicate customer_id": 1, "impossible date": 1 },
+    });
     expect(await rows(db, `SELECT line, "column", reason FROM rejected_rows ORDER BY line`)).toEqual([
       { line: 4, column: "customer_id", reason: "duplicate customer_id" },
       { line: 5, column: "signup_date", reason: "impossible date" },
@@ -142,7 +171,10 @@ describe("churn ingest: refusals leave the warehouse untouched", () => {
   });
 
   it("a source refused after another loaded (crash part-way) still leaves nothing behind", () => {
-    const err = refuse({ "customers.csv": "customer_id,signup_date\nc1,2024-01-01\n", "transactions.csv": "customer_id,amount\nc1,3\n" });
+    const err = refuse({
+      "customers.csv": "customer_id,signup_date\nc1,2024-01-01\n",
+      "transactions.csv": "customer_id,amount\nc1,3\n",
+    });
     expect(err).toContain("transactions.csv");
   });
 
@@ -156,7 +188,10 @@ describe("churn ingest: refusals leave the warehouse untouched", () => {
 
   it("a misspelt config key is named", () => {
     const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ sources: { transactions: { file: "transactions.csv", date_fromat: "%d/%m/%Y" } } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ sources: { transactions: { file: "transactions.csv", date_fromat: "%d/%m/%Y" } } }),
+    );
     const r = runChurn(["ingest", "--source", good, "--config", config, "--db", db]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('"date_fromat"');
@@ -169,10 +204,20 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
   it("loads latin-1 with --encoding and says which encoding to try without it", async () => {
     const dir = tempDir();
     const file = join(dir, "orders.csv");
-    writeFileSync(file, Buffer.from("Client;Jour;Qte;Prix\nMüller GmbH;31/01/2024;2;3,50\nCafé Zürich;01/02/2024;1;10,00\n", "latin1"));
+    writeFileSync(
+      file,
+      Buffer.from("Client;Jour;Qte;Prix\nMüller GmbH;31/01/2024;2;3,50\nCafé Zürich;01/02/2024;1;10,00\n", "latin1"),
+    );
     const db = join(dir, "w.duckdb");
     const config = join(dir, "c.json");
-    const source = { file: "orders.csv", delimiter: ";", decimal_comma: true, date_format: "%d/%m/%Y", columns: { customer_id: "Client", date: "Jour" }, amount_from: { quantity: "Qte", price: "Prix" } };
+    const source = {
+      file: "orders.csv",
+      delimiter: ";",
+      decimal_comma: true,
+      date_format: "%d/%m/%Y",
+      columns: { customer_id: "Client", date: "Jour" },
+      amount_from: { quantity: "Qte", price: "Prix" },
+    };
     writeFileSync(config, JSON.stringify({ sources: { transactions: source } }));
     const refused = runChurn(["ingest", "--source", dir, "--config", config, "--db", db]);
     expect(refused.code).not.toBe(0);
@@ -182,7 +227,10 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
     writeFileSync(config, JSON.stringify({ sources: { transactions: { ...source, encoding: "latin-1" } } }));
     const loaded = runChurn(["ingest", "--source", dir, "--config", config, "--db", db]);
     expect(loaded.code, loaded.stderr).toBe(0);
-    const tx = await rows<{ customer_id: string; date: string; amount: number }>(db, "SELECT customer_id, date, amount FROM transactions ORDER BY date");
+    const tx = await rows<{ customer_id: string; date: string; amount: number }>(
+      db,
+      "SELECT customer_id, date, amount FROM transactions ORDER BY date",
+    );
     expect(tx).toEqual([
       { customer_id: "Müller GmbH", date: "2024-01-31", amount: 7 },
       { customer_id: "Café Zürich", date: "2024-02-01", amount: 10 },
@@ -192,8 +240,30 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
   it("single-file form with quantity × price and a date format prints top-level counts", () => {
     const dir = tempDir();
     const file = join(dir, "sales.csv");
-    writeFileSync(file, "cust,day,qty,unit,ref\na,2024/03/01 10:00,2,2.5,r1\nb,2024/03/02 11:30,-1,4,r2\nc,garbage,1,1,r3\n");
-    const r = runChurn(["ingest", "--transactions", file, "--customer", "cust", "--date", "day", "--quantity", "qty", "--price", "unit", "--order", "ref", "--date-format", "%Y/%m/%d %H:%M", "--db", join(dir, "w.duckdb"), "--json"]);
+    writeFileSync(
+      file,
+      "cust,day,qty,unit,ref\na,2024/03/01 10:00,2,2.5,r1\nb,2024/03/02 11:30,-1,4,r2\nc,garbage,1,1,r3\n",
+    );
+    const r = runChurn([
+      "ingest",
+      "--transactions",
+      file,
+      "--customer",
+      "cust",
+      "--date",
+      "day",
+      "--quantity",
+      "qty",
+      "--price",
+      "unit",
+      "--order",
+      "ref",
+      "--date-format",
+      "%Y/%m/%d %H:%M",
+      "--db",
+      join(dir, "w.duckdb"),
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ read: 3, loaded: 2, rejected: 1, reasons: { "unparseable date": 1 } });
   });

@@ -30,14 +30,21 @@ describe("ingest of the bundled sample", () => {
       const lines = readFileSync(join(sample, s.file), "utf8").trimEnd().split("\n").length - 1;
       expect(s.read, s.file).toBe(lines);
     }
-    const truth = JSON.parse(readFileSync(join(sample, "ground_truth.json"), "utf8")) as { dirty_rows: { file: string; line: number; kind: string }[] };
+    const truth = JSON.parse(readFileSync(join(sample, "ground_truth.json"), "utf8")) as {
+      dirty_rows: { file: string; line: number; kind: string }[];
+    };
     const database = await openDatabase(db, { readOnly: true });
     try {
-      const rejected = await query<{ file: string; line: number; reason: string }>(database.connection, "SELECT file, line, reason FROM rejected_rows");
+      const rejected = await query<{ file: string; line: number; reason: string }>(
+        database.connection,
+        "SELECT file, line, reason FROM rejected_rows",
+      );
       const byPlace = new Map(rejected.map((r) => [`${r.file}:${r.line}`, r.reason]));
       expect(truth.dirty_rows.length).toBeGreaterThan(100);
       for (const d of truth.dirty_rows) {
-        expect(EXPECTED_REASON[d.kind], `${d.file}:${d.line} (${d.kind})`).toContain(byPlace.get(`${d.file}:${d.line}`));
+        expect(EXPECTED_REASON[d.kind], `${d.file}:${d.line} (${d.kind})`).toContain(
+          byPlace.get(`${d.file}:${d.line}`),
+        );
       }
     } finally {
       database.close();
@@ -48,7 +55,10 @@ describe("ingest of the bundled sample", () => {
 describeWithReference("ingest of the shared reference exports with the shipped configs", () => {
   it("loads IBM Telco (7,043 customers, one subscription each, 1,869 ended)", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "churn-telco-")), "w.duckdb");
-    const result = await ingest({ source: referencePath("telco"), config: join(PROJECT_ROOT, "data", "configs", "telco.json") }, db);
+    const result = await ingest(
+      { source: referencePath("telco"), config: join(PROJECT_ROOT, "data", "configs", "telco.json") },
+      db,
+    );
     expect(result.sources.map((s) => [s.source, s.loaded, s.rejected])).toEqual([
       ["customers", 7043, 0],
       ["subscriptions", 7043, 0],
@@ -68,13 +78,19 @@ describeWithReference("ingest of the shared reference exports with the shipped c
 
   it("loads CDNOW_sample.txt (6,919 transactions, 2,357 customers, 1997-01-01 .. 1998-06-30)", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "churn-cdnow-")), "w.duckdb");
-    const result = await ingest({ source: referencePath("cdnow"), config: join(PROJECT_ROOT, "data", "configs", "cdnow.json") }, db);
+    const result = await ingest(
+      { source: referencePath("cdnow"), config: join(PROJECT_ROOT, "data", "configs", "cdnow.json") },
+      db,
+    );
     expect(result.sources[0]).toMatchObject({ source: "transactions", read: 6919, loaded: 6919, rejected: 0 });
     expect(result.derivedCustomers).toBe(true);
     expect([result.dataFrom, result.dataTo]).toEqual(["1997-01-01", "1998-06-30"]);
     const database = await openDatabase(db, { readOnly: true });
     try {
-      const [row] = await query<{ customers: number }>(database.connection, "SELECT count(*)::INTEGER AS customers FROM customers");
+      const [row] = await query<{ customers: number }>(
+        database.connection,
+        "SELECT count(*)::INTEGER AS customers FROM customers",
+      );
       expect(row!.customers).toBe(2357);
     } finally {
       database.close();

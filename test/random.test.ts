@@ -19,7 +19,11 @@ describe("seeded random numbers", () => {
   // Expected moments are the distributions' textbook values; 200k draws keep the standard error well under the tolerance.
   it("gamma(shape, rate) has mean shape/rate and variance shape/rate² (shape < 1 and > 1)", () => {
     const rng = createRandom(1);
-    for (const [shape, rate] of [[0.243, 4.414], [6.25, 15.44], [2, 0.5]] as const) {
+    for (const [shape, rate] of [
+      [0.243, 4.414],
+      [6.25, 15.44],
+      [2, 0.5],
+    ] as const) {
       const xs = draw(200_000, () => rng.gamma(shape, rate));
       expect(mean(xs)).toBeCloseTo(shape / rate, 1 + Math.max(0, Math.round(-Math.log10(shape / rate))));
       expect(variance(xs) / (shape / rate ** 2)).toBeGreaterThan(0.95);
@@ -50,7 +54,10 @@ describe("seeded random numbers", () => {
   });
 
   it("shuffle is a permutation", () => {
-    const xs = shuffle(Array.from({ length: 100 }, (_, i) => i), createRandom(5));
+    const xs = shuffle(
+      Array.from({ length: 100 }, (_, i) => i),
+      createRandom(5),
+    );
     expect([...xs].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(xs).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
   });

@@ -35,7 +35,16 @@ beforeAll(async () => {
   if (!site) {
     const dir = mkdtempSync(join(tmpdir(), "churn-site-"));
     site = join(dir, "site");
-    const build = runChurn(["build", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", join(dir, "w.duckdb"), "--out", site, "--quiet"]);
+    const build = runChurn([
+      "build",
+      "--source",
+      join(PROJECT_ROOT, "data", "sample"),
+      "--db",
+      join(dir, "w.duckdb"),
+      "--out",
+      site,
+      "--quiet",
+    ]);
     if (build.code !== 0) throw new Error(`churn build failed:\n${build.stderr}`);
   }
   server = await serveStatic(site);
@@ -49,13 +58,17 @@ afterAll(async () => {
 });
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 describe("the built site", () => {
   it("names no CDN or web-font host anywhere in its files", () => {
     for (const file of filesUnder(site).filter((f) => /\.(html|js|css|json)$/.test(f))) {
-      expect(readFileSync(file, "utf8"), file).not.toMatch(/cdn\.jsdelivr\.net|fonts\.googleapis\.com|fonts\.gstatic\.com|unpkg\.com|esm\.sh/);
+      expect(readFileSync(file, "utf8"), file).not.toMatch(
+        /cdn\.jsdelivr\.net|fonts\.googleapis\.com|fonts\.gstatic\.com|unpkg\.com|esm\.sh/,
+      );
     }
   });
 
@@ -65,7 +78,12 @@ describe("the built site", () => {
       const problems = watchPage(page);
       await page.goto(`${server.url}${path}`, { waitUntil: "networkidle" });
       await page.waitForSelector("#observablehq-main h1");
-      await page.waitForFunction((n) => document.querySelectorAll("#observablehq-main figure svg, #observablehq-main svg[class^='plot']").length >= n, charts, { timeout: 15_000 });
+      await page.waitForFunction(
+        (n) =>
+          document.querySelectorAll("#observablehq-main figure svg, #observablehq-main svg[class^='plot']").length >= n,
+        charts,
+        { timeout: 15_000 },
+      );
       const titles = await page.$$eval("#observablehq-main figure h2", (els) => els.map((e) => e.textContent ?? ""));
       expect(titles.length).toBeGreaterThanOrEqual(charts);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -76,7 +94,9 @@ describe("the built site", () => {
       expect(problems.offsiteRequests).toEqual([]);
       await page.setViewportSize({ width: 390, height: 844 });
       await page.waitForTimeout(300);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow).toBeLessThanOrEqual(1);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
       await page.close();
@@ -92,7 +112,10 @@ describe("the built site", () => {
     const quadrant = page.locator("#observablehq-main form select").first();
     const options = await quadrant.locator("option").allTextContents();
     await quadrant.selectOption(options.find((o) => o === "butterflies") ?? options[1]!);
-    await page.waitForFunction((b) => document.querySelector("#observablehq-main form output")?.textContent !== b, before);
+    await page.waitForFunction(
+      (b) => document.querySelector("#observablehq-main form output")?.textContent !== b,
+      before,
+    );
     const after = await results.textContent();
     expect(Number(after!.replace(/\D/g, ""))).toBeLessThan(Number(before!.replace(/\D/g, "")));
     for (const id of ["#download-full", "#download-filtered"]) {
@@ -100,7 +123,8 @@ describe("the built site", () => {
       const text = readFileSync((await download.path())!, "utf8");
       expect(text.charCodeAt(0)).toBe(0xfeff);
       const header = text.slice(1).split("\r\n")[0]!.split(",");
-      for (const c of ["customer_id", "churn_probability", "clv", "value_at_risk", "recommended_action"]) expect(header, id).toContain(c);
+      for (const c of ["customer_id", "churn_probability", "clv", "value_at_risk", "recommended_action"])
+        expect(header, id).toContain(c);
       const lines = text.trim().split("\r\n").length - 1;
       if (id === "#download-filtered") expect(lines).toBe(Number(after!.replace(/\D/g, "")));
       else expect(lines).toBeGreaterThan(Number(before!.replace(/\D/g, "")) - 1);
@@ -116,7 +140,10 @@ describe("the built site", () => {
     const before = await page.locator(".kpi .value").allTextContents();
     const options = await select.locator("option").allTextContents();
     await select.selectOption(options[3]!);
-    await page.waitForFunction((b) => JSON.stringify([...document.querySelectorAll(".kpi .value")].map((e) => e.textContent)) !== b, JSON.stringify(before));
+    await page.waitForFunction(
+      (b) => JSON.stringify([...document.querySelectorAll(".kpi .value")].map((e) => e.textContent)) !== b,
+      JSON.stringify(before),
+    );
     const after = await page.locator(".kpi .value").allTextContents();
     expect(after).not.toEqual(before);
     await page.close();
@@ -127,10 +154,18 @@ describe("the built site", () => {
     const problems = watchPage(page);
     await page.goto(`${server.url}/survival`, { waitUntil: "networkidle" });
     await page.getByRole("radio", { name: "quadrant" }).check();
-    await page.waitForFunction(() => /Days since \d{4}-\d{2}-\d{2}/.test([...document.querySelectorAll("#observablehq-main figure svg")].map((s) => s.textContent).join(" ")));
-    const legend = await page.$$eval("#observablehq-main figure [class$='-swatch']", (els) => els.map((e) => e.textContent?.trim()));
+    await page.waitForFunction(() =>
+      /Days since \d{4}-\d{2}-\d{2}/.test(
+        [...document.querySelectorAll("#observablehq-main figure svg")].map((s) => s.textContent).join(" "),
+      ),
+    );
+    const legend = await page.$$eval("#observablehq-main figure [class$='-swatch']", (els) =>
+      els.map((e) => e.textContent?.trim()),
+    );
     expect(legend.sort()).toEqual(["barnacles", "butterflies", "strangers", "true friends"]);
-    await expect.poll(() => page.locator("#observablehq-main").textContent()).toMatch(/A landmark analysis: [\d,]+ subscribers were placed in a quadrant on \d{4}-\d{2}-\d{2}/);
+    await expect
+      .poll(() => page.locator("#observablehq-main").textContent())
+      .toMatch(/A landmark analysis: [\d,]+ subscribers were placed in a quadrant on \d{4}-\d{2}-\d{2}/);
     expect(await marksOutsideCharts(page)).toEqual([]);
     expect(problems.consoleErrors).toEqual([]);
     expect(problems.plotWarnings).toEqual([]);
@@ -142,12 +177,15 @@ describe("the built site", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchPage(page);
     await page.goto(`${server.url}/cohorts`, { waitUntil: "networkidle" });
-    const subtitle = () => page.locator("#observablehq-main figure", { hasText: "Churn rate" }).locator("h3").first().textContent();
+    const subtitle = () =>
+      page.locator("#observablehq-main figure", { hasText: "Churn rate" }).locator("h3").first().textContent();
     expect(await subtitle()).toMatch(/Share of all one-off buyers/);
     await page.locator("#observablehq-main form select").first().selectOption("segment");
     await expect.poll(subtitle).toMatch(/Share of one-off buyers with segment = \S+/);
     await page.getByRole("radio", { name: "gross revenue retention" }).check();
-    await expect.poll(() => page.locator("#observablehq-main figure h2").allTextContents()).toContain("Cohort gross revenue retention");
+    await expect
+      .poll(() => page.locator("#observablehq-main figure h2").allTextContents())
+      .toContain("Cohort gross revenue retention");
     expect(problems.consoleErrors).toEqual([]);
     expect(problems.plotWarnings).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, "cohorts-buyers-segment.png"), fullPage: true });

@@ -19,8 +19,18 @@ let browser: Browser;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "churn-shop-"));
   mkdirSync(join(dir, "exports"));
-  for (const f of ["customers.csv", "transactions.csv"]) copyFileSync(join(PROJECT_ROOT, "data", "sample", f), join(dir, "exports", f));
-  const build = runChurn(["build", "--source", join(dir, "exports"), "--db", join(dir, "w.duckdb"), "--out", join(dir, "site"), "--quiet"]);
+  for (const f of ["customers.csv", "transactions.csv"])
+    copyFileSync(join(PROJECT_ROOT, "data", "sample", f), join(dir, "exports", f));
+  const build = runChurn([
+    "build",
+    "--source",
+    join(dir, "exports"),
+    "--db",
+    join(dir, "w.duckdb"),
+    "--out",
+    join(dir, "site"),
+    "--quiet",
+  ]);
   if (build.code !== 0) throw new Error(`churn build failed:\n${build.stderr}`);
   server = await serveStatic(join(dir, "site"));
   browser = await launchBrowser();
@@ -32,7 +42,10 @@ afterAll(async () => {
 });
 
 const PAGES: { path: string; says: RegExp }[] = [
-  { path: "/", says: /The exports have no subscriptions, so there are no monthly churn and MRR figures[\s\S]*One-off buyers: monthly churn by inactivity/ },
+  {
+    path: "/",
+    says: /The exports have no subscriptions, so there are no monthly churn and MRR figures[\s\S]*One-off buyers: monthly churn by inactivity/,
+  },
   { path: "/cohorts", says: /No subscription cohorts: the exports have no subscriptions/ },
   { path: "/survival", says: /No survival curves: the exports have no subscriptions/ },
   { path: "/value", says: /One-off buyers/ },
@@ -60,7 +73,8 @@ describe("the site for a shop without subscriptions", () => {
   it("filters buyers' churn on the cohorts page", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.url}/cohorts`, { waitUntil: "networkidle" });
-    const subtitle = () => page.locator("#observablehq-main figure", { hasText: "Churn rate" }).locator("h3").first().textContent();
+    const subtitle = () =>
+      page.locator("#observablehq-main figure", { hasText: "Churn rate" }).locator("h3").first().textContent();
     await page.locator("#observablehq-main form select").first().selectOption("region");
     await expect.poll(subtitle).toMatch(/Share of one-off buyers with region = \S+/);
     await page.close();

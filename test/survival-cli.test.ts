@@ -14,12 +14,27 @@ import { describeWithReference, PROJECT_ROOT, referencePath } from "./helpers/re
 
 describeWithReference("churn survival on g3.csv", () => {
   it("prints overall, per-group and log-rank results (values as in lifelines' tests, REFERENCE.md 2.1)", () => {
-    const r = runChurn(["survival", "--input", referencePath("survival", "g3.csv"), "--duration", "time", "--event", "event", "--group", "group", "--at", "9,19,32,34", "--json"]);
+    const r = runChurn([
+      "survival",
+      "--input",
+      referencePath("survival", "g3.csv"),
+      "--duration",
+      "time",
+      "--event",
+      "event",
+      "--group",
+      "group",
+      "--at",
+      "9,19,32,34",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.overall).toMatchObject({ n: 17, events: 6, median: null });
     const control = out.groups.find((g: { name: string }) => g.name === "Control");
-    expect(control.at.map((p: { survival: number }) => Number(p.survival.toFixed(3)))).toEqual([0.833, 0.667, 0.5, 0.333]);
+    expect(control.at.map((p: { survival: number }) => Number(p.survival.toFixed(3)))).toEqual([
+      0.833, 0.667, 0.5, 0.333,
+    ]);
     expect(control.at[0].lower).toBeCloseTo(0.2731, 3);
     expect(control.median).toBe(32);
     expect(out.logRank.df).toBe(1);
@@ -27,15 +42,40 @@ describeWithReference("churn survival on g3.csv", () => {
   });
 
   it("prints each group's curve in the text report too", () => {
-    const r = runChurn(["survival", "--input", referencePath("survival", "g3.csv"), "--duration", "time", "--event", "event", "--group", "group", "--at", "9"]);
+    const r = runChurn([
+      "survival",
+      "--input",
+      referencePath("survival", "g3.csv"),
+      "--duration",
+      "time",
+      "--event",
+      "event",
+      "--group",
+      "group",
+      "--at",
+      "9",
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("group = Control: 6 subjects, 4 events, median 32\n    S(9) = 0.833  [0.273, 0.975]  at risk 6");
+    expect(r.stdout).toContain(
+      "group = Control: 6 subjects, 4 events, median 32\n    S(9) = 0.833  [0.273, 0.975]  at risk 6",
+    );
     expect(r.stdout).toContain("group = RIT: 11 subjects, 2 events, median not reached");
     expect(r.stdout).toMatch(/Log-rank: chi-square 6\.06\d on 1 df, p = 0\.0138/);
   });
 
   it("accepts --event-value for any event coding", () => {
-    const r = runChurn(["survival", "--input", referencePath("survival", "g3.csv"), "--duration", "time", "--event", "event", "--event-value", "True", "--json"]);
+    const r = runChurn([
+      "survival",
+      "--input",
+      referencePath("survival", "g3.csv"),
+      "--duration",
+      "time",
+      "--event",
+      "event",
+      "--event-value",
+      "True",
+      "--json",
+    ]);
     expect(JSON.parse(r.stdout).overall.events).toBe(6);
   });
 });
@@ -54,7 +94,9 @@ describe("churn survival: bad input", () => {
     return r.stderr;
   };
   it("a non-numeric duration names the line, column and value", () => {
-    expect(fail(file("a.csv", "d,e\n3,1\nabc,0\n"))).toContain('a.csv, line 3, column d: duration "abc" is not a number');
+    expect(fail(file("a.csv", "d,e\n3,1\nabc,0\n"))).toContain(
+      'a.csv, line 3, column d: duration "abc" is not a number',
+    );
   });
   it("a negative duration", () => {
     expect(fail(file("b.csv", "d,e\n3,1\n-2,0\n"))).toContain("b.csv, line 3, column d: duration -2 is negative");
@@ -68,7 +110,9 @@ describe("churn survival: bad input", () => {
     expect(fail(file("d.csv", "d,e\n3,maybe\n"))).toContain('line 2, column e: event value "maybe"');
   });
   it("an empty group, and a single group", () => {
-    expect(fail(file("e.csv", "d,e,g\n3,1,a\n4,0,\n"), ["--group", "g"])).toContain("line 3, column g: the group is empty");
+    expect(fail(file("e.csv", "d,e,g\n3,1,a\n4,0,\n"), ["--group", "g"])).toContain(
+      "line 3, column g: the group is empty",
+    );
     expect(fail(file("f.csv", "d,e,g\n3,1,a\n4,0,a\n"), ["--group", "g"])).toContain('only one group ("a")');
   });
 });
@@ -77,8 +121,16 @@ describe("churn survival on the warehouse", () => {
   const dir = mkdtempSync(join(tmpdir(), "churn-surv-db-"));
   const db = join(dir, "w.duckdb");
   const survival = (extra: string[]) => runChurn(["survival", "--db", db, ...extra]);
-  type Out = { overall: { n: number; median: number | null }; groups: { name: string; n: number; events: number; median: number | null }[]; logRank: { chisq: number; df: number }; time: string };
-  let build: { summary: { grouping: string; grp: string; n: number; events: number; median_days: number | null }[]; logrank: { grouping: string; chisq: number; df: number }[] };
+  type Out = {
+    overall: { n: number; median: number | null };
+    groups: { name: string; n: number; events: number; median: number | null }[];
+    logRank: { chisq: number; df: number };
+    time: string;
+  };
+  let build: {
+    summary: { grouping: string; grp: string; n: number; events: number; median_days: number | null }[];
+    logrank: { grouping: string; chisq: number; df: number }[];
+  };
 
   beforeAll(async () => {
     const ingest = runChurn(["ingest", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", db, "--json"]);
@@ -113,7 +165,9 @@ describe("churn survival on the warehouse", () => {
   it("gives survival by quadrant from the landmark, and groups by any customers column", () => {
     const q = JSON.parse(survival(["--group", "quadrant", "--json"]).stdout) as Out;
     expect(q.time).toMatch(/days since the landmark \d{4}-\d{2}-\d{2}/);
-    expect(q.groups.map((g) => [g.name, g.n, g.events])).toEqual(build.summary.filter((s) => s.grouping === "quadrant").map((s) => [s.grp, s.n, s.events]));
+    expect(q.groups.map((g) => [g.name, g.n, g.events])).toEqual(
+      build.summary.filter((s) => s.grouping === "quadrant").map((s) => [s.grp, s.n, s.events]),
+    );
     expect(q.logRank.chisq).toBeCloseTo(build.logrank.find((t) => t.grouping === "quadrant")!.chisq, 9);
     const industry = JSON.parse(survival(["--group", "industry", "--json"]).stdout) as Out;
     expect(industry.groups.length).toBeGreaterThan(2);

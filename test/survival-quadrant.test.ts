@@ -76,8 +76,14 @@ describe("survival by quadrant on the sample", () => {
     db = await openDatabase(path);
     for (const w of [full, cut]) {
       // A buyer before the landmark who subscribes after it is still a buyer on the landmark.
-      await run(w.connection, "INSERT INTO transactions VALUES ('LATE-SUBSCRIBER', $a, 40, NULL), ('LATE-SUBSCRIBER', $b, 60, NULL)", { a: addMonths(landmark, -5), b: addMonths(landmark, -2) });
-      await run(w.connection, "INSERT INTO subscriptions VALUES ('LATE-SUBSCRIBER', $s, NULL, 'Basic', 30)", { s: addMonths(landmark, 1) });
+      await run(
+        w.connection,
+        "INSERT INTO transactions VALUES ('LATE-SUBSCRIBER', $a, 40, NULL), ('LATE-SUBSCRIBER', $b, 60, NULL)",
+        { a: addMonths(landmark, -5), b: addMonths(landmark, -2) },
+      );
+      await run(w.connection, "INSERT INTO subscriptions VALUES ('LATE-SUBSCRIBER', $s, NULL, 'Basic', 30)", {
+        s: addMonths(landmark, 1),
+      });
     }
     // Forget the future in one copy: rows dated after the landmark go, and ends after it are not known yet.
     await run(cut.connection, "DELETE FROM transactions WHERE date > $l", { l: landmark });
@@ -96,21 +102,38 @@ describe("survival by quadrant on the sample", () => {
   });
 
   it("draws one curve per quadrant for exactly the subscribers active on the landmark, with the log-rank test", async () => {
-    const meta = JSON.parse((await query<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'survival_quadrant'"))[0]!.value);
+    const meta = JSON.parse(
+      (
+        await query<{ value: string }>(
+          db.connection,
+          "SELECT value FROM warehouse_meta WHERE key = 'survival_quadrant'",
+        )
+      )[0]!.value,
+    );
     expect(meta.landmark).toBe(addMonths(asOf, -12));
     const settings = loadValueSettings();
     const valuation = await valueCustomers(db.connection, meta.landmark, settings);
     const expected: Record<string, number> = {};
-    for (const r of valuation.rows) if (r.kind === "subscriber" && r.quadrant) expected[r.quadrant] = (expected[r.quadrant] ?? 0) + 1;
-    const summary = await query<{ grp: string; n: number; events: number }>(db.connection, "SELECT grp, n, events FROM survival_summary WHERE grouping = 'quadrant' ORDER BY grp");
+    for (const r of valuation.rows)
+      if (r.kind === "subscriber" && r.quadrant) expected[r.quadrant] = (expected[r.quadrant] ?? 0) + 1;
+    const summary = await query<{ grp: string; n: number; events: number }>(
+      db.connection,
+      "SELECT grp, n, events FROM survival_summary WHERE grouping = 'quadrant' ORDER BY grp",
+    );
     expect(Object.fromEntries(summary.map((s) => [s.grp, s.n]))).toEqual(expected);
     expect(Object.keys(expected)).toHaveLength(4);
     expect(summary.reduce((s, r) => s + r.events, 0)).toBe(meta.churned);
-    const [test] = await query<{ groups: number; df: number; p: number }>(db.connection, "SELECT groups, df, p FROM survival_logrank WHERE grouping = 'quadrant'");
+    const [test] = await query<{ groups: number; df: number; p: number }>(
+      db.connection,
+      "SELECT groups, df, p FROM survival_logrank WHERE grouping = 'quadrant'",
+    );
     expect(test).toMatchObject({ groups: 4, df: 3 });
     expect(test!.p).toBeGreaterThan(0);
     // Follow-up time starts at the landmark and ends by the as-of date.
-    const [range] = await query<{ lo: number; hi: number }>(db.connection, "SELECT min(t_days) AS lo, max(t_days) AS hi FROM survival_curves WHERE grouping = 'quadrant'");
+    const [range] = await query<{ lo: number; hi: number }>(
+      db.connection,
+      "SELECT min(t_days) AS lo, max(t_days) AS hi FROM survival_curves WHERE grouping = 'quadrant'",
+    );
     expect(range!.lo).toBeGreaterThanOrEqual(0);
     expect(range!.hi).toBeLessThanOrEqual(meta.followUpDays);
   });
@@ -118,13 +141,22 @@ describe("survival by quadrant on the sample", () => {
   it("replaces its rows when run again, and says why when the landmark has too few subscribers", async () => {
     const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {} };
     await analyzeQuadrantSurvival(ctx);
-    const [again] = await query<{ n: number }>(db.connection, "SELECT count(*)::INTEGER AS n FROM survival_logrank WHERE grouping = 'quadrant'");
+    const [again] = await query<{ n: number }>(
+      db.connection,
+      "SELECT count(*)::INTEGER AS n FROM survival_logrank WHERE grouping = 'quadrant'",
+    );
     expect(again!.n).toBe(1);
-    const [first] = await query<{ d: string }>(db.connection, "SELECT CAST(min(start_date) AS VARCHAR) AS d FROM subscriptions");
+    const [first] = await query<{ d: string }>(
+      db.connection,
+      "SELECT CAST(min(start_date) AS VARCHAR) AS d FROM subscriptions",
+    );
     const early = await analyzeQuadrantSurvival({ ...ctx, asOf: addMonths(first!.d, 6) });
     expect(early.ran).toBe(false);
     expect(early.skipped).toMatch(/only 0 subscribers were active on the landmark .* too few to compare quadrants/);
-    const [left] = await query<{ n: number }>(db.connection, "SELECT count(*)::INTEGER AS n FROM survival_curves WHERE grouping = 'quadrant'");
+    const [left] = await query<{ n: number }>(
+      db.connection,
+      "SELECT count(*)::INTEGER AS n FROM survival_curves WHERE grouping = 'quadrant'",
+    );
     expect(left!.n).toBe(0);
   });
 });

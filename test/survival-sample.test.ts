@@ -34,7 +34,9 @@ describe("Cox drivers on the generated sample", () => {
     const path = join(mkdtempSync(join(tmpdir(), "churn-cox-")), "w.duckdb");
     const result = await ingest({ source: sample }, path);
     const db = await openDatabase(path);
-    expect((await analyzeSurvival({ conn: db.connection, dbPath: path, asOf: result.asOf, seed: 1, log: () => {} })).ran).toBe(true);
+    expect(
+      (await analyzeSurvival({ conn: db.connection, dbPath: path, asOf: result.asOf, seed: 1, log: () => {} })).ran,
+    ).toBe(true);
     terms = await query<Term>(db.connection, "SELECT term, coef, hazard_ratio, lower, upper FROM survival_cox");
     db.close();
   });
@@ -50,8 +52,12 @@ describe("Cox drivers on the generated sample", () => {
     for (const plan of ["Pro", "Enterprise"]) {
       const t = term(`plan = ${plan} (vs Basic)`);
       const trueRatio = base(plan) / base("Basic");
-      expect(t.lower, `${plan}: true ${trueRatio}, fitted ${t.hazard_ratio} [${t.lower}, ${t.upper}]`).toBeLessThan(trueRatio);
-      expect(t.upper, `${plan}: true ${trueRatio}, fitted ${t.hazard_ratio} [${t.lower}, ${t.upper}]`).toBeGreaterThan(trueRatio);
+      expect(t.lower, `${plan}: true ${trueRatio}, fitted ${t.hazard_ratio} [${t.lower}, ${t.upper}]`).toBeLessThan(
+        trueRatio,
+      );
+      expect(t.upper, `${plan}: true ${trueRatio}, fitted ${t.hazard_ratio} [${t.lower}, ${t.upper}]`).toBeGreaterThan(
+        trueRatio,
+      );
     }
   });
 

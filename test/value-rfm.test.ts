@@ -14,18 +14,47 @@ import { describeWithReference, referencePath } from "./helpers/reference.ts";
 describeWithReference("RFM summary from the raw CDNOW transactions", () => {
   it("matches cdnow_customers_summary(_with_transactions).csv row by row", () => {
     const dir = mkdtempSync(join(tmpdir(), "churn-rfm-"));
-    const raw = readFileSync(referencePath("cdnow", "CDNOW_sample.txt"), "utf8").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/));
+    const raw = readFileSync(referencePath("cdnow", "CDNOW_sample.txt"), "utf8")
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => l.trim().split(/\s+/));
     writeFileSync(join(dir, "t.csv"), `id,date,spent\n${raw.map((f) => `${f[1]},${f[2]},${f[4]}`).join("\n")}\n`);
     const out = join(dir, "clv.csv");
-    const r = runChurn(["clv", "--transactions", join(dir, "t.csv"), "--customer", "id", "--date", "date", "--amount", "spent", "--date-format", "%Y%m%d", "--calibration-end", "1997-09-30", "--keep-duplicates", "--out", out, "--json"]);
+    const r = runChurn([
+      "clv",
+      "--transactions",
+      join(dir, "t.csv"),
+      "--customer",
+      "id",
+      "--date",
+      "date",
+      "--amount",
+      "spent",
+      "--date-format",
+      "%Y%m%d",
+      "--calibration-end",
+      "1997-09-30",
+      "--keep-duplicates",
+      "--out",
+      out,
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.customers).toBe(2357);
     expect(json.repeatBuyers).toBe(946);
     expect(Math.abs(json.bgnbd.logLik - -9582.43)).toBeLessThan(0.01);
-    const ours = new Map(csvParse(readFileSync(out, "utf8").replace(/^\ufeff/, "").replace(/\r\n/g, "\n")).map((row) => [Number(row.customer_id), row]));
+    const ours = new Map(
+      csvParse(
+        readFileSync(out, "utf8")
+          .replace(/^\ufeff/, "")
+          .replace(/\r\n/g, "\n"),
+      ).map((row) => [Number(row.customer_id), row]),
+    );
     const summary = csvParse(readFileSync(referencePath("cdnow", "cdnow_customers_summary.csv"), "utf8"));
-    const withMoney = csvParse(readFileSync(referencePath("cdnow", "cdnow_customers_summary_with_transactions.csv"), "utf8"));
+    const withMoney = csvParse(
+      readFileSync(referencePath("cdnow", "cdnow_customers_summary_with_transactions.csv"), "utf8"),
+    );
     expect(summary.length).toBe(2357);
     summary.forEach((s, i) => {
       const o = ours.get(Number(s.ID))!;

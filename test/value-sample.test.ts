@@ -12,10 +12,13 @@ import { analyzeValue } from "../models/value/analyze.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const sample = join(PROJECT_ROOT, "data", "sample");
-const truth = JSON.parse(readFileSync(join(sample, "ground_truth.json"), "utf8")) as { parameters: { bgnbd: Record<string, number>; gammaGamma: Record<string, number> } };
+const truth = JSON.parse(readFileSync(join(sample, "ground_truth.json"), "utf8")) as {
+  parameters: { bgnbd: Record<string, number>; gammaGamma: Record<string, number> };
+};
 
 describe("customer value on the generated sample", () => {
   let db: Database;
+  // biome-ignore lint/suspicious/noExplicitAny: the JSON read back from the warehouse, checked field by field below
   let model: Record<string, any>;
   beforeAll(async () => {
     const path = join(mkdtempSync(join(tmpdir(), "churn-value-")), "w.duckdb");
@@ -23,7 +26,12 @@ describe("customer value on the generated sample", () => {
     db = await openDatabase(path);
     const report = await analyzeValue({ conn: db.connection, dbPath: path, asOf: result.asOf, seed: 1, log: () => {} });
     expect(report.ran).toBe(true);
-    model = Object.fromEntries((await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM value_model")).map((r) => [r.key, JSON.parse(r.value)]));
+    model = Object.fromEntries(
+      (await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM value_model")).map((r) => [
+        r.key,
+        JSON.parse(r.value),
+      ]),
+    );
   });
 
   it("recovers the true BG/NBD r, α, a, b within 2.5 standard errors", () => {
@@ -56,7 +64,11 @@ describe("customer value on the generated sample", () => {
   });
 
   it("predicts holdout purchases by calibration frequency within 25% for the well-populated bins", async () => {
-    const bins = await query<{ frequency: string; customers: number; actual: number; predicted: number }>(db.connection, "SELECT * FROM value_holdout");
-    for (const b of bins.filter((x) => x.customers >= 100)) expect(Math.abs(b.predicted / b.actual - 1), b.frequency).toBeLessThan(0.25);
+    const bins = await query<{ frequency: string; customers: number; actual: number; predicted: number }>(
+      db.connection,
+      "SELECT * FROM value_holdout",
+    );
+    for (const b of bins.filter((x) => x.customers >= 100))
+      expect(Math.abs(b.predicted / b.actual - 1), b.frequency).toBeLessThan(0.25);
   });
 });

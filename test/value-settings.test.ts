@@ -9,7 +9,13 @@ import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 describe("value settings", () => {
   it("loads the shipped defaults (12 months, 1% a month, medians, 20% / 30% tiers)", () => {
-    expect(loadValueSettings()).toMatchObject({ horizonMonths: 12, monthlyDiscount: 0.01, tierHigh: 0.2, tierMid: 0.3, valueThreshold: "median" });
+    expect(loadValueSettings()).toMatchObject({
+      horizonMonths: 12,
+      monthlyDiscount: 0.01,
+      tierHigh: 0.2,
+      tierMid: 0.3,
+      valueThreshold: "median",
+    });
   });
   it("names a misspelt key and an impossible share", () => {
     const dir = mkdtempSync(join(tmpdir(), "churn-vs-"));
@@ -24,6 +30,17 @@ describe("value settings", () => {
     expect(quadrantOf(500, 2, 100, 6)).toBe("butterflies");
     expect(quadrantOf(50, 10, 100, 6)).toBe("barnacles");
     expect(quadrantOf(50, 2, 100, 6)).toBe("strangers");
-    expect(valueTiers([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])).toEqual(["high", "high", "mid", "mid", "mid", "low", "low", "low", "low", "low"]);
+    expect(valueTiers([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])).toEqual([
+      "high",
+      "high",
+      "mid",
+      "mid",
+      "mid",
+      "low",
+      "low",
+      "low",
+      "low",
+      "low",
+    ]);
   });
 });

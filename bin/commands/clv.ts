@@ -39,9 +39,18 @@ const Flags = z.object({
   calibrationEnd: flag.date().optional(),
   holdoutEnd: flag.date().optional(),
   period: z.enum(["day", "week", "month"], { error: "expects day, week or month" }).default("week"),
-  horizon: flag.integer().pipe(z.number().min(1, { error: "must be at least 1 month" })).default(12),
-  discount: flag.number().pipe(z.number().min(0, { error: "must be ≥ 0" })).default(0.01),
-  margin: flag.number().pipe(z.number().gt(0, { error: "must be > 0" })).default(1),
+  horizon: flag
+    .integer()
+    .pipe(z.number().min(1, { error: "must be at least 1 month" }))
+    .default(12),
+  discount: flag
+    .number()
+    .pipe(z.number().min(0, { error: "must be ≥ 0" }))
+    .default(0.01),
+  margin: flag
+    .number()
+    .pipe(z.number().gt(0, { error: "must be > 0" }))
+    .default(1),
   keepDuplicates: flag.boolean(),
   out: flag.string().optional(),
   json: flag.boolean(),
@@ -52,36 +61,103 @@ export async function run(argv: string[]): Promise<number> {
   let dbPath = flags.db;
   let tmp: string | undefined;
   if (flags.transactions) {
-    if (!flags.customer || !flags.date || !flags.amount) throw new UserError("churn clv --transactions needs --customer COL, --date COL and --amount COL.");
+    if (!flags.customer || !flags.date || !flags.amount)
+      throw new UserError("churn clv --transactions needs --customer COL, --date COL and --amount COL.");
     if (!flags.calibrationEnd) throw new UserError("churn clv --transactions needs --calibration-end DATE.");
     tmp = mkdtempSync(join(tmpdir(), "churn-clv-"));
     dbPath = join(tmp, "w.duckdb");
-    await buildWarehouse({ transactions: { file: flags.transactions, customer: flags.customer, date: flags.date, amount: flags.amount, ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}), keepDuplicates: flags.keepDuplicates } }, dbPath);
+    await buildWarehouse(
+      {
+        transactions: {
+          file: flags.transactions,
+          customer: flags.customer,
+          date: flags.date,
+          amount: flags.amount,
+          ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
+          keepDuplicates: flags.keepDuplicates,
+        },
+      },
+      dbPath,
+    );
   }
   if (!dbPath) throw new UserError("churn clv needs --transactions FILE or --db FILE.");
   try {
     const result = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
       const conn = db.connection;
-      const calibrationEnd = flags.calibrationEnd ?? (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+      const calibrationEnd =
+        flags.calibrationEnd ??
+        (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
       if (!calibrationEnd) throw new UserError("No calibration end: pass --calibration-end DATE.");
       const period = flags.period as Period;
       const rfm = await rfmSummary(conn, calibrationEnd, period, "all");
       const bg = fitBgNbd(rfm);
       const gg = fitGammaGamma(rfm.frequency, rfm.monetary);
       const periodsPerMonth = 30.4375 / PERIOD_DAYS[period];
-      const options = { steps: flags.horizon, periodsPerStep: periodsPerMonth, discountPerStep: flags.discount, margin: flags.margin };
+      const options = {
+        steps: flags.horizon,
+        periodsPerStep: periodsPerMonth,
+        discountPerStep: flags.discount,
+        margin: flags.margin,
+      };
       const customers = rfm.customerIds.map((id, i) => {
-        const x = rfm.frequency[i]!, tx = rfm.recency[i]!, T = rfm.T[i]!, m = rfm.monetary[i]!;
+        const x = rfm.frequency[i]!,
+          tx = rfm.recency[i]!,
+          T = rfm.T[i]!,
+          m = rfm.monetary[i]!;
         const pAlive = probabilityAlive(bg, x, tx, T);
         const spend = conditionalExpectedSpend(gg, x, m);
-        return { id, x, tx, T, m, pAlive, purchases: conditionalExpectedPurchases(bg, flags.horizon * periodsPerMonth, x, tx, T), spend, clv: buyerClv(bg, spend, x, tx, T, options), loyalty: flags.horizon * pAlive };
+        return {
+          id,
+          x,
+          tx,
+          T,
+          m,
+          pAlive,
+          purchases: conditionalExpectedPurchases(bg, flags.horizon * periodsPerMonth, x, tx, T),
+          spend,
+          clv: buyerClv(bg, spend, x, tx, T, options),
+          loyalty: flags.horizon * pAlive,
+        };
       });
-      const vThreshold = median(customers.map((c) => c.clv)), lThreshold = median(customers.map((c) => c.loyalty));
+      const vThreshold = median(customers.map((c) => c.clv)),
+        lThreshold = median(customers.map((c) => c.loyalty));
       const tiers = valueTiers(customers.map((c) => c.clv));
-      const holdout = flags.holdoutEnd ? await holdoutByFrequency(conn, bg, rfm, calibrationEnd, flags.holdoutEnd, PERIOD_DAYS[period]) : null;
+      const holdout = flags.holdoutEnd
+        ? await holdoutByFrequency(conn, bg, rfm, calibrationEnd, flags.holdoutEnd, PERIOD_DAYS[period])
+        : null;
       if (flags.out) {
-        const cols = ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases", "expected_spend", "clv", "quadrant", "tier"];
-        writeFileSync(flags.out, toCsv(cols, customers.map((c, i) => [c.id, c.x, +c.tx.toFixed(4), +c.T.toFixed(4), +c.m.toFixed(2), +c.pAlive.toFixed(6), +c.purchases.toFixed(6), +c.spend.toFixed(2), +c.clv.toFixed(2), quadrantOf(c.clv, c.loyalty, vThreshold, lThreshold), tiers[i]!])));
+        const cols = [
+          "customer_id",
+          "frequency",
+          "recency",
+          "T",
+          "monetary",
+          "p_alive",
+          "expected_purchases",
+          "expected_spend",
+          "clv",
+          "quadrant",
+          "tier",
+        ];
+        writeFileSync(
+          flags.out,
+          toCsv(
+            cols,
+            customers.map((c, i) => [
+              c.id,
+              c.x,
+              +c.tx.toFixed(4),
+              +c.T.toFixed(4),
+              +c.m.toFixed(2),
+              +c.pAlive.toFixed(6),
+              +c.purchases.toFixed(6),
+              +c.spend.toFixed(2),
+              +c.clv.toFixed(2),
+              quadrantOf(c.clv, c.loyalty, vThreshold, lThreshold),
+              tiers[i]!,
+            ]),
+          ),
+        );
       }
       return {
         customers: customers.length,
@@ -89,13 +165,25 @@ export async function run(argv: string[]): Promise<number> {
         calibrationEnd,
         period,
         bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLik: bg.logLik, se: bg.se, converged: bg.converged },
-        gammaGamma: { p: gg.p, q: gg.q, v: gg.v, logLik: gg.logLik, frequencySpendCorrelation: gg.frequencySpendCorrelation },
+        gammaGamma: {
+          p: gg.p,
+          q: gg.q,
+          v: gg.v,
+          logLik: gg.logLik,
+          frequencySpendCorrelation: gg.frequencySpendCorrelation,
+        },
         holdout,
-        warnings: gg.frequencySpendCorrelation !== null && Math.abs(gg.frequencySpendCorrelation) > 0.3
-          ? [`frequency and spend are correlated (Pearson r = ${gg.frequencySpendCorrelation.toFixed(2)}); Gamma-Gamma assumes they are independent, so expected spend may be biased`]
-          : [],
+        warnings:
+          gg.frequencySpendCorrelation !== null && Math.abs(gg.frequencySpendCorrelation) > 0.3
+            ? [
+                `frequency and spend are correlated (Pearson r = ${gg.frequencySpendCorrelation.toFixed(2)}); Gamma-Gamma assumes they are independent, so expected spend may be biased`,
+              ]
+            : [],
         totalClv: customers.reduce((s, c) => s + c.clv, 0),
-        definitions: { clv: `Σ over ${flags.horizon} months of margin × expected spend × expected purchases in the month ÷ (1 + ${flags.discount})^month; a month is 30.4375 days`, timeUnit: period },
+        definitions: {
+          clv: `Σ over ${flags.horizon} months of margin × expected spend × expected purchases in the month ÷ (1 + ${flags.discount})^month; a month is 30.4375 days`,
+          timeUnit: period,
+        },
       };
     });
     printResult(flags.json, result, () =>

@@ -42,28 +42,61 @@ export async function run(argv: string[]): Promise<number> {
   let dbPath = flags.db ?? "data/warehouse.duckdb";
   let tmp: string | undefined;
   if (flags.subscriptions) {
-    if (!flags.customer || !flags.start || !flags.end) throw new UserError("churn cohorts --subscriptions needs --customer COL, --start COL and --end COL.");
+    if (!flags.customer || !flags.start || !flags.end)
+      throw new UserError("churn cohorts --subscriptions needs --customer COL, --start COL and --end COL.");
     tmp = mkdtempSync(join(tmpdir(), "churn-cohorts-"));
     const config = join(tmp, "config.json");
-    const columns: Record<string, string> = { customer_id: flags.customer, start_date: flags.start, end_date: flags.end };
+    const columns: Record<string, string> = {
+      customer_id: flags.customer,
+      start_date: flags.start,
+      end_date: flags.end,
+    };
     if (flags.mrr) columns["mrr"] = flags.mrr;
-    writeFileSync(config, JSON.stringify({ sources: { subscriptions: { file: flags.subscriptions, columns, ...(flags.dateFormat ? { date_format: flags.dateFormat } : {}) } } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        sources: {
+          subscriptions: {
+            file: flags.subscriptions,
+            columns,
+            ...(flags.dateFormat ? { date_format: flags.dateFormat } : {}),
+          },
+        },
+      }),
+    );
     dbPath = join(tmp, "w.duckdb");
-    const result = await buildWarehouse({ source: process.cwd(), config, ...(flags.asOf ? { asOf: flags.asOf } : {}) }, dbPath);
+    const result = await buildWarehouse(
+      { source: process.cwd(), config, ...(flags.asOf ? { asOf: flags.asOf } : {}) },
+      dbPath,
+    );
     for (const s of result.sources.filter((x) => x.rejected > 0)) {
-      process.stderr.write(`warning: ${s.file}: ${s.rejected} of ${s.read} rows left out (${Object.entries(s.reasons).map(([r, n]) => `${r} ${n}`).join(", ")})\n`);
-      const examples = await withDatabase(dbPath, { readOnly: true }, (db) =>
-        query<{ line: number; column: string | null; reason: string; raw: string }>(db.connection, `SELECT line, "column", reason, raw FROM rejected_rows ORDER BY line LIMIT 5`),
+      process.stderr.write(
+        `warning: ${s.file}: ${s.rejected} of ${s.read} rows left out (${Object.entries(s.reasons)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(", ")})\n`,
       );
-      for (const e of examples) process.stderr.write(`  line ${e.line}${e.column ? `, column ${e.column}` : ""}: ${e.reason}: ${e.raw}\n`);
+      const examples = await withDatabase(dbPath, { readOnly: true }, (db) =>
+        query<{ line: number; column: string | null; reason: string; raw: string }>(
+          db.connection,
+          `SELECT line, "column", reason, raw FROM rejected_rows ORDER BY line LIMIT 5`,
+        ),
+      );
+      for (const e of examples)
+        process.stderr.write(`  line ${e.line}${e.column ? `, column ${e.column}` : ""}: ${e.reason}: ${e.raw}\n`);
     }
   }
   try {
     const output = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
-      const asOf = flags.asOf ?? (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+      const asOf =
+        flags.asOf ??
+        (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
+          ?.value;
       if (!asOf) throw new UserError(`${dbPath} has no as-of date.`, { hint: "Pass --as-of DATE." });
       const subs = await query<{ n: number }>(db.connection, "SELECT count(*)::BIGINT AS n FROM subscriptions");
-      if (!subs[0]?.n) throw new UserError("No subscriptions to analyse.", { hint: "Monthly churn and cohorts need subscription start and end dates." });
+      if (!subs[0]?.n)
+        throw new UserError("No subscriptions to analyse.", {
+          hint: "Monthly churn and cohorts need subscription start and end dates.",
+        });
       await buildSubscriptionStates(db.connection, asOf);
       const inRange = (month: string) => (!flags.from || month >= flags.from) && (!flags.to || month <= flags.to);
       const monthly = (await monthlyMetrics(db.connection, asOf)).filter((m) => inRange(m.month));
@@ -72,29 +105,57 @@ export async function run(argv: string[]): Promise<number> {
       return {
         asOf,
         monthly: monthly.map(({ dimension: _d, value: _v, ...m }) =>
-          hasMrr ? m : { ...m, mrrStart: null, mrrEnd: null, mrrNew: null, mrrExpansion: null, mrrContraction: null, mrrChurned: null, mrrReactivation: null, grossRevenueRetention: null, netRevenueRetention: null },
+          hasMrr
+            ? m
+            : {
+                ...m,
+                mrrStart: null,
+                mrrEnd: null,
+                mrrNew: null,
+                mrrExpansion: null,
+                mrrContraction: null,
+                mrrChurned: null,
+                mrrReactivation: null,
+                grossRevenueRetention: null,
+                netRevenueRetention: null,
+              },
         ),
         cohorts: cohorts.map((c) => (hasMrr ? c : { ...c, revenueRetention: null, grossRevenueRetention: null })),
         definitions: {
           active: "some subscription with start <= day < end (no end = active)",
-          churnRate: "lost / start, where start = active on the month's first day and lost = active then but not on the next month's first day",
+          churnRate:
+            "lost / start, where start = active on the month's first day and lost = active then but not on the next month's first day",
           retentionRate: "(end - new) / start",
-          cohortCell: "cohort = month of first subscription start; cell k is measured on the first day of month cohort + k + 1",
+          cohortCell:
+            "cohort = month of first subscription start; cell k is measured on the first day of month cohort + k + 1",
           retention: "cohort customers active that day / cohort size",
-          revenueRetention: "net: the cohort's MRR that day / its MRR at acquisition (first subscription MRR); expansion counts, so it can exceed 1",
-          grossRevenueRetention: "sum over the cohort of min(MRR that day, MRR at acquisition) / its MRR at acquisition; expansion does not count",
+          revenueRetention:
+            "net: the cohort's MRR that day / its MRR at acquisition (first subscription MRR); expansion counts, so it can exceed 1",
+          grossRevenueRetention:
+            "sum over the cohort of min(MRR that day, MRR at acquisition) / its MRR at acquisition; expansion does not count",
         },
       };
     });
     printResult(flags.json, output, () => {
-      const pct = (x: number | null | undefined) => (x === null || x === undefined ? "   -  " : `${(100 * x).toFixed(1).padStart(5)}%`);
-      const lines = [`Monthly churn (subscription customers, as of ${output.asOf})`, "month    start    end   lost    new  churn  retention      MRR end"];
+      const pct = (x: number | null | undefined) =>
+        x === null || x === undefined ? "   -  " : `${(100 * x).toFixed(1).padStart(5)}%`;
+      const lines = [
+        `Monthly churn (subscription customers, as of ${output.asOf})`,
+        "month    start    end   lost    new  churn  retention      MRR end",
+      ];
       for (const m of output.monthly) {
-        lines.push(`${m.month} ${String(m.start).padStart(6)} ${String(m.end).padStart(6)} ${String(m.lost).padStart(6)} ${String(m.new).padStart(6)} ${pct(m.churnRate)} ${pct(m.retentionRate)}    ${m.mrrEnd === null ? "-" : m.mrrEnd.toFixed(2).padStart(12)}`);
+        lines.push(
+          `${m.month} ${String(m.start).padStart(6)} ${String(m.end).padStart(6)} ${String(m.lost).padStart(6)} ${String(m.new).padStart(6)} ${pct(m.churnRate)} ${pct(m.retentionRate)}    ${m.mrrEnd === null ? "-" : m.mrrEnd.toFixed(2).padStart(12)}`,
+        );
       }
       const ks = [0, 1, 2, 3, 6, 12];
-      lines.push("", "Cohort logo retention (months since acquisition; - = not reached yet)", `cohort    size ${ks.map((k) => `k=${k}`.padStart(6)).join(" ")}`);
-      for (const c of output.cohorts) lines.push(`${c.cohort} ${String(c.size).padStart(6)} ${ks.map((k) => pct(c.retention[k])).join(" ")}`);
+      lines.push(
+        "",
+        "Cohort logo retention (months since acquisition; - = not reached yet)",
+        `cohort    size ${ks.map((k) => `k=${k}`.padStart(6)).join(" ")}`,
+      );
+      for (const c of output.cohorts)
+        lines.push(`${c.cohort} ${String(c.size).padStart(6)} ${ks.map((k) => pct(c.retention[k])).join(" ")}`);
       return lines.join("\n");
     });
     return 0;

@@ -18,18 +18,25 @@ The same flags always give byte-identical files.
   --json          print the summary as JSON`;
 
 const Flags = z.object({
-  customers: flag.integer().pipe(z.number().int().min(1, { error: "must be at least 1" }).max(20_000_000, { error: "at most 20,000,000" })).default(5000),
+  customers: flag
+    .integer()
+    .pipe(z.number().int().min(1, { error: "must be at least 1" }).max(20_000_000, { error: "at most 20,000,000" }))
+    .default(5000),
   seed: flag.integer().default(42),
   out: flag.string(),
   from: flag.date().default("2023-10-01"),
   to: flag.date().default("2026-09-30"),
-  dirty: flag.number().pipe(z.number().min(0, { error: "must be between 0 and 0.2" }).max(0.2, { error: "must be between 0 and 0.2" })).default(0),
+  dirty: flag
+    .number()
+    .pipe(z.number().min(0, { error: "must be between 0 and 0.2" }).max(0.2, { error: "must be between 0 and 0.2" }))
+    .default(0),
   json: flag.boolean(),
 });
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("generate", argv, Flags);
-  if (flags.to <= flags.from) throw new UserError(`churn generate: --to (${flags.to}) must be after --from (${flags.from}).`);
+  if (flags.to <= flags.from)
+    throw new UserError(`churn generate: --to (${flags.to}) must be after --from (${flags.from}).`);
   const started = performance.now();
   const summary = await generateBusiness(flags);
   const seconds = (performance.now() - started) / 1000;

@@ -50,10 +50,13 @@ function totals(result: IngestResult) {
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("ingest", argv, Flags);
-  if (flags.transactions && flags.source) throw new UserError("churn ingest: give --source DIR or --transactions FILE, not both.");
+  if (flags.transactions && flags.source)
+    throw new UserError("churn ingest: give --source DIR or --transactions FILE, not both.");
   if (flags.transactions) {
-    if (!flags.customer || !flags.date) throw new UserError("churn ingest --transactions needs --customer COL and --date COL.");
-    if (!flags.amount && !(flags.quantity && flags.price)) throw new UserError("churn ingest --transactions needs --amount COL, or --quantity COL and --price COL.");
+    if (!flags.customer || !flags.date)
+      throw new UserError("churn ingest --transactions needs --customer COL and --date COL.");
+    if (!flags.amount && !(flags.quantity && flags.price))
+      throw new UserError("churn ingest --transactions needs --amount COL, or --quantity COL and --price COL.");
   }
   mkdirSync(dirname(flags.db), { recursive: true });
   const result = await ingest(
@@ -95,10 +98,17 @@ export async function run(argv: string[]): Promise<number> {
   printResult(flags.json, json, () => {
     const lines = [`Warehouse ${result.dbPath} (as of ${result.asOf}, data ${result.dataFrom} .. ${result.dataTo}):`];
     for (const s of result.sources) {
-      const reasons = Object.entries(s.reasons).map(([r, n]) => `${r} ${n}`).join(", ");
-      lines.push(`  ${s.source.padEnd(14)} ${s.file.padEnd(28)} read ${String(s.read).padStart(9)}  loaded ${String(s.loaded).padStart(9)}  rejected ${String(s.rejected).padStart(6)}${reasons ? `  (${reasons})` : ""}`);
+      const reasons = Object.entries(s.reasons)
+        .map(([r, n]) => `${r} ${n}`)
+        .join(", ");
+      lines.push(
+        `  ${s.source.padEnd(14)} ${s.file.padEnd(28)} read ${String(s.read).padStart(9)}  loaded ${String(s.loaded).padStart(9)}  rejected ${String(s.rejected).padStart(6)}${reasons ? `  (${reasons})` : ""}`,
+      );
     }
-    if (result.missing.length) lines.push(`  not found: ${result.missing.join(", ")}${result.derivedCustomers ? " (customers derived from the other sources: first date seen)" : ""}`);
+    if (result.missing.length)
+      lines.push(
+        `  not found: ${result.missing.join(", ")}${result.derivedCustomers ? " (customers derived from the other sources: first date seen)" : ""}`,
+      );
     return lines.join("\n");
   });
   return 0;

@@ -18,7 +18,10 @@ the return = value saved − cost × treated. Assignments whose horizon ends aft
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
   assignments: flag.string(),
-  horizon: flag.integer().pipe(z.number().min(1, { error: "must be at least 1 day" })).default(90),
+  horizon: flag
+    .integer()
+    .pipe(z.number().min(1, { error: "must be at least 1 day" }))
+    .default(90),
   cost: flag.number().default(0),
   json: flag.boolean(),
 });
@@ -26,44 +29,90 @@ const Flags = z.object({
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("readout", argv, Flags);
   const file = await readFlatFile(flags.assignments);
-  const ids = requireColumn(file, "customer_id"), campaigns = requireColumn(file, "campaign"), groups = requireColumn(file, "group"), dates = requireColumn(file, "date");
+  const ids = requireColumn(file, "customer_id"),
+    campaigns = requireColumn(file, "campaign"),
+    groups = requireColumn(file, "group"),
+    dates = requireColumn(file, "date");
   const rows: unknown[][] = [];
   for (let i = 0; i < file.rowCount; i++) {
-    const g = String(groups[i] ?? "").trim().toLowerCase();
-    if (g !== "treatment" && g !== "control") throw new UserError(`${file.file}, line ${file.lines[i]}, column group: "${groups[i]}" is neither treatment nor control.`);
+    const g = String(groups[i] ?? "")
+      .trim()
+      .toLowerCase();
+    if (g !== "treatment" && g !== "control")
+      throw new UserError(
+        `${file.file}, line ${file.lines[i]}, column group: "${groups[i]}" is neither treatment nor control.`,
+      );
     const d = String(dates[i] ?? "").trim();
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d))) throw new UserError(`${file.file}, line ${file.lines[i]}, column date: "${d}" is not a date YYYY-MM-DD.`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d)))
+      throw new UserError(`${file.file}, line ${file.lines[i]}, column date: "${d}" is not a date YYYY-MM-DD.`);
     rows.push([String(ids[i]).trim(), String(campaigns[i] ?? "").trim() || "(unnamed)", g, d]);
   }
   const output = await withDatabase(flags.db, { readOnly: false }, async (db) => {
     const conn = db.connection;
-    const asOf = (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    const asOf = (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
+      ?.value;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`);
-    if (!(await tableExists(conn, "customer_value"))) throw new UserError(`${flags.db} has no customer values yet.`, { hint: "Run `churn build` (or `churn score`) first." });
-    await runSql(conn, "CREATE OR REPLACE TEMP TABLE assignments_raw (customer_id VARCHAR, campaign VARCHAR, grp VARCHAR, date VARCHAR)");
+    if (!(await tableExists(conn, "customer_value")))
+      throw new UserError(`${flags.db} has no customer values yet.`, {
+        hint: "Run `churn build` (or `churn score`) first.",
+      });
+    await runSql(
+      conn,
+      "CREATE OR REPLACE TEMP TABLE assignments_raw (customer_id VARCHAR, campaign VARCHAR, grp VARCHAR, date VARCHAR)",
+    );
     await appendRows(conn, "assignments_raw", ["varchar", "varchar", "varchar", "varchar"], rows);
-    await runSql(conn, "CREATE OR REPLACE TEMP TABLE assignments AS SELECT customer_id, campaign, grp, CAST(date AS DATE) AS date FROM assignments_raw");
-    const all = await query<{ campaign: string; grp: string; churned: boolean; complete: boolean; active_at_start: boolean; clv: number }>(conn, ASSIGNMENT_OUTCOMES_SQL, { h: flags.horizon, as_of: asOf });
+    await runSql(
+      conn,
+      "CREATE OR REPLACE TEMP TABLE assignments AS SELECT customer_id, campaign, grp, CAST(date AS DATE) AS date FROM assignments_raw",
+    );
+    const all = await query<{
+      campaign: string;
+      grp: string;
+      churned: boolean;
+      complete: boolean;
+      active_at_start: boolean;
+      clv: number;
+    }>(conn, ASSIGNMENT_OUTCOMES_SQL, { h: flags.horizon, as_of: asOf });
     const inactive = all.filter((o) => !o.active_at_start).length;
-    if (inactive) process.stderr.write(`note: ${inactive} assigned customers were not active on their assignment date and are left out\n`);
+    if (inactive)
+      process.stderr.write(
+        `note: ${inactive} assigned customers were not active on their assignment date and are left out\n`,
+      );
     const outcomes = all.filter((o) => o.active_at_start);
     const campaignsOut = [...new Set(outcomes.map((o) => o.campaign))].sort().map((campaign) => {
       const mine = outcomes.filter((o) => o.campaign === campaign && o.complete);
-      const count = (g: string) => ({ n: mine.filter((o) => o.grp === g).length, churned: mine.filter((o) => o.grp === g && o.churned).length });
-      const control = count("control"), treatment = count("treatment");
+      const count = (g: string) => ({
+        n: mine.filter((o) => o.grp === g).length,
+        churned: mine.filter((o) => o.grp === g && o.churned).length,
+      });
+      const control = count("control"),
+        treatment = count("treatment");
       const incomplete = outcomes.filter((o) => o.campaign === campaign && !o.complete).length;
-      if (control.n === 0 || treatment.n === 0) return { campaign, incomplete, error: "needs customers in both groups with a complete horizon" };
+      if (control.n === 0 || treatment.n === 0)
+        return { campaign, incomplete, error: "needs customers in both groups with a complete horizon" };
       const r = twoProportionReadout(control, treatment);
       const treated = mine.filter((o) => o.grp === "treatment");
       const meanClv = treated.reduce((s, o) => s + o.clv, 0) / treated.length;
       const valueSaved = r.effect * treatment.n * meanClv;
-      return { campaign, incomplete, ...r, meanClvTreated: meanClv, valueSaved, cost: flags.cost * treatment.n, return: valueSaved - flags.cost * treatment.n };
+      return {
+        campaign,
+        incomplete,
+        ...r,
+        meanClvTreated: meanClv,
+        valueSaved,
+        cost: flags.cost * treatment.n,
+        return: valueSaved - flags.cost * treatment.n,
+      };
     });
     return { asOf, horizonDays: flags.horizon, campaigns: campaignsOut };
   });
   printResult(flags.json, output, () =>
     output.campaigns
-      .map((c) => ("error" in c ? `${c.campaign}: ${c.error}` : `${c.campaign}: churn ${(100 * c.control.rate).toFixed(1)}% control (n ${c.control.n}) vs ${(100 * c.treatment.rate).toFixed(1)}% treated (n ${c.treatment.n}); difference ${(100 * c.effect).toFixed(1)} pts [${(100 * c.newcombe[0]).toFixed(1)}, ${(100 * c.newcombe[1]).toFixed(1)}], p = ${c.p.toPrecision(3)}; value saved ${c.valueSaved.toFixed(0)}, return ${c.return.toFixed(0)}${c.incomplete ? ` (${c.incomplete} assignments too recent, left out)` : ""}`))
+      .map((c) =>
+        "error" in c
+          ? `${c.campaign}: ${c.error}`
+          : `${c.campaign}: churn ${(100 * c.control.rate).toFixed(1)}% control (n ${c.control.n}) vs ${(100 * c.treatment.rate).toFixed(1)}% treated (n ${c.treatment.n}); difference ${(100 * c.effect).toFixed(1)} pts [${(100 * c.newcombe[0]).toFixed(1)}, ${(100 * c.newcombe[1]).toFixed(1)}], p = ${c.p.toPrecision(3)}; value saved ${c.valueSaved.toFixed(0)}, return ${c.return.toFixed(0)}${c.incomplete ? ` (${c.incomplete} assignments too recent, left out)` : ""}`,
+      )
       .join("\n"),
   );
   return 0;

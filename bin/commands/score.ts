@@ -20,7 +20,10 @@ The CSV is UTF-8 with a BOM, CRLF line ends, and no cell that a spreadsheet woul
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
   out: flag.string(),
-  top: flag.integer().pipe(z.number().min(1, { error: "must be at least 1" })).optional(),
+  top: flag
+    .integer()
+    .pipe(z.number().min(1, { error: "must be at least 1" }))
+    .optional(),
   asOf: flag.date().optional(),
   seed: flag.integer().default(1),
   json: flag.boolean(),
@@ -30,11 +33,15 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("score", argv, Flags);
   const result = await withDatabase(flags.db, { readOnly: false }, async (db) => {
     const conn = db.connection;
-    const warehouseAsOf = (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    const warehouseAsOf = (
+      await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
+    )?.value;
     const asOf = flags.asOf ?? warehouseAsOf;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Ingest again, or pass --as-of DATE." });
     const ctx = { conn, dbPath: flags.db, asOf, seed: flags.seed, log: (m: string) => process.stderr.write(`${m}\n`) };
-    const modelAsOf = (await tableExists(conn, "churn_model")) ? (await queryOne<{ a: string }>(conn, "SELECT trained_at_as_of AS a FROM churn_model"))?.a : undefined;
+    const modelAsOf = (await tableExists(conn, "churn_model"))
+      ? (await queryOne<{ a: string }>(conn, "SELECT trained_at_as_of AS a FROM churn_model"))?.a
+      : undefined;
     if (!(await tableExists(conn, "customer_value")) || modelAsOf !== asOf) {
       process.stderr.write(`valuing customers as of ${asOf}…\n`);
       await analyzeValue(ctx);
@@ -50,6 +57,10 @@ export async function run(argv: string[]): Promise<number> {
     writeFileSync(flags.out, list.csv);
     return { asOf, written: list.rows, out: flags.out, summary: report.summary };
   });
-  printResult(flags.json, result, () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, sorted by value at risk.`);
+  printResult(
+    flags.json,
+    result,
+    () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, sorted by value at risk.`,
+  );
   return 0;
 }

@@ -4,7 +4,12 @@ import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
 import { MIN_GROUP, poolSmallGroups } from "../../models/survival/groups.ts";
-import { quartileTimes, survivalSummary, type CurveSummary, type SurvivalSummary } from "../../models/survival/summary.ts";
+import {
+  quartileTimes,
+  survivalSummary,
+  type CurveSummary,
+  type SurvivalSummary,
+} from "../../models/survival/summary.ts";
 import { customerColumnLabels, tenureToChurn } from "../../models/survival/tenure.ts";
 import { quadrantFollowUp } from "../../models/value/quadrant-survival.ts";
 import { loadValueSettings } from "../../models/value/settings.ts";
@@ -53,7 +58,8 @@ interface Subjects {
 
 /** Durations, events and groups from a flat file, each bad value named by line and column. */
 async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
-  if (!flags.duration || !flags.event) throw new UserError("churn survival --input needs --duration COL and --event COL.");
+  if (!flags.duration || !flags.event)
+    throw new UserError("churn survival --input needs --duration COL and --event COL.");
   const table = await readFlatFile(flags.input);
   const durationValues = requireColumn(table, flags.duration, "duration");
   const eventValues = requireColumn(table, flags.event, "event");
@@ -65,52 +71,102 @@ async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
     const where = `${table.file}, line ${table.lines[i]}`;
     const raw = String(durationValues[i] ?? "").trim();
     const d = Number(raw);
-    if (raw === "" || !Number.isFinite(d)) throw new UserError(`${where}, column ${flags.duration}: duration "${raw}" is not a number.`, { hint: "Durations must be numbers (days, weeks, months …); fix or remove the row." });
-    if (d < 0) throw new UserError(`${where}, column ${flags.duration}: duration ${raw} is negative.`, { hint: "A duration is the time from start to event or censoring; check the dates it came from." });
+    if (raw === "" || !Number.isFinite(d))
+      throw new UserError(`${where}, column ${flags.duration}: duration "${raw}" is not a number.`, {
+        hint: "Durations must be numbers (days, weeks, months …); fix or remove the row.",
+      });
+    if (d < 0)
+      throw new UserError(`${where}, column ${flags.duration}: duration ${raw} is negative.`, {
+        hint: "A duration is the time from start to event or censoring; check the dates it came from.",
+      });
     const rawEvent = String(eventValues[i] ?? "").trim();
     let e: number;
     if (flags.eventValue !== undefined) e = rawEvent === flags.eventValue ? 1 : 0;
     else if (TRUE.has(rawEvent.toLowerCase())) e = 1;
     else if (FALSE.has(rawEvent.toLowerCase())) e = 0;
-    else throw new UserError(`${where}, column ${flags.event}: event value "${rawEvent}" is not 1/0, true/false or yes/no.`, { hint: `Name the value that means "event" with --event-value.` });
+    else
+      throw new UserError(
+        `${where}, column ${flags.event}: event value "${rawEvent}" is not 1/0, true/false or yes/no.`,
+        { hint: `Name the value that means "event" with --event-value.` },
+      );
     if (groupValues) {
       const g = String(groupValues[i] ?? "").trim();
-      if (g === "") throw new UserError(`${where}, column ${flags.group}: the group is empty.`, { hint: "Give every row a group, or remove the rows without one." });
+      if (g === "")
+        throw new UserError(`${where}, column ${flags.group}: the group is empty.`, {
+          hint: "Give every row a group, or remove the rows without one.",
+        });
       groups.push(g);
     }
     durations.push(d);
     events.push(e);
   }
-  return { durations, events, groups: groupValues ? groups : undefined, time: `column ${flags.duration}, in its own units`, source: table.file };
+  return {
+    durations,
+    events,
+    groups: groupValues ? groups : undefined,
+    time: `column ${flags.duration}, in its own units`,
+    source: table.file,
+  };
 }
 
 /** Tenure to churn of the warehouse's subscription customers, or the quadrant landmark follow-up. */
 async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
   for (const f of ["duration", "event", "eventValue"] as const) {
-    if (flags[f] !== undefined) throw new UserError(`churn survival --db computes durations and events from the warehouse; drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`);
+    if (flags[f] !== undefined)
+      throw new UserError(
+        `churn survival --db computes durations and events from the warehouse; drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`,
+      );
   }
   return withDatabase(flags.db, { readOnly: true }, async (db) => {
     const conn = db.connection;
-    const asOf = flags.asOf ?? (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    const asOf =
+      flags.asOf ??
+      (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Pass --as-of DATE, or ingest again." });
     const source = `${flags.db} (as of ${asOf})`;
     if (flags.group === "quadrant") {
       const result = await quadrantFollowUp(conn, asOf, loadValueSettings());
-      if ("skipped" in result) throw new UserError(`No survival by quadrant: ${result.skipped}.`, { hint: "Set a shorter quadrantLandmarkMonths in data/rules/value.json, or use a later --as-of." });
-      return { durations: Array.from(result.followUp.days), events: Array.from(result.followUp.events), groups: result.labels, time: `days since the landmark ${result.landmark}`, source };
+      if ("skipped" in result)
+        throw new UserError(`No survival by quadrant: ${result.skipped}.`, {
+          hint: "Set a shorter quadrantLandmarkMonths in data/rules/value.json, or use a later --as-of.",
+        });
+      return {
+        durations: Array.from(result.followUp.days),
+        events: Array.from(result.followUp.events),
+        groups: result.labels,
+        time: `days since the landmark ${result.landmark}`,
+        source,
+      };
     }
     const tenure = await tenureToChurn(conn, asOf);
-    if (tenure.customerIds.length === 0) throw new UserError(`${flags.db} has no subscriptions up to ${asOf}.`, { hint: "Tenure to churn needs subscription start and end dates." });
+    if (tenure.customerIds.length === 0)
+      throw new UserError(`${flags.db} has no subscriptions up to ${asOf}.`, {
+        hint: "Tenure to churn needs subscription start and end dates.",
+      });
     let groups: string[] | undefined;
     if (flags.group === "plan") groups = tenure.groups.plan;
     else if (flags.group) groups = await customerColumnLabels(conn, tenure.customerIds, flags.group);
     if (groups) {
       groups = poolSmallGroups(groups);
       const distinct = new Set(groups).size;
-      if (distinct === 1 && groups[0] === "(other)") throw new UserError(`Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });
-      if (distinct > MAX_GROUPS) throw new UserError(`Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; survival curves by group need a category column.`, { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." });
+      if (distinct === 1 && groups[0] === "(other)")
+        throw new UserError(
+          `Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; survival curves by group need a category column.`,
+          { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." },
+        );
+      if (distinct > MAX_GROUPS)
+        throw new UserError(
+          `Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; survival curves by group need a category column.`,
+          { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." },
+        );
     }
-    return { durations: Array.from(tenure.days), events: Array.from(tenure.events), groups, time: "days from first subscription start (tenure)", source };
+    return {
+      durations: Array.from(tenure.days),
+      events: Array.from(tenure.events),
+      groups,
+      time: "days from first subscription start (tenure)",
+      source,
+    };
   });
 }
 
@@ -125,33 +181,61 @@ function parseTimes(at: string[] | undefined, durations: number[]): number[] {
 
 function textReport(s: SurvivalSummary & { source: string; time: string }, group: string | undefined): string {
   const fmt = (x: number | null) => (x === null ? "not reached" : String(x));
-  const lines = [`Kaplan-Meier on ${s.source}: ${s.overall.n} subjects, ${s.overall.events} events, median ${fmt(s.overall.median)}; time = ${s.time}`];
+  const lines = [
+    `Kaplan-Meier on ${s.source}: ${s.overall.n} subjects, ${s.overall.events} events, median ${fmt(s.overall.median)}; time = ${s.time}`,
+  ];
   const curveLines = (c: CurveSummary, indent: string) => {
-    for (const p of c.at) lines.push(`${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`);
+    for (const p of c.at)
+      lines.push(
+        `${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`,
+      );
   };
   curveLines(s.overall, "  ");
   for (const g of s.groups ?? []) {
     lines.push(`  ${group} = ${g.name}: ${g.n} subjects, ${g.events} events, median ${fmt(g.median)}`);
     curveLines(g, "    ");
   }
-  if (s.logRank) lines.push(`Log-rank: chi-square ${s.logRank.chisq.toFixed(3)} on ${s.logRank.df} df, p = ${s.logRank.p.toPrecision(3)}`);
+  if (s.logRank)
+    lines.push(
+      `Log-rank: chi-square ${s.logRank.chisq.toFixed(3)} on ${s.logRank.df} df, p = ${s.logRank.p.toPrecision(3)}`,
+    );
   return lines.join("\n");
 }
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("survival", argv, Flags);
-  if (Boolean(flags.input) === Boolean(flags.db)) throw new UserError("churn survival needs either --input FILE (a flat file) or --db FILE (the warehouse).", { hint: "See `churn survival --help`." });
-  const subjects = flags.input ? await fromFile({ ...flags, input: flags.input }) : await fromWarehouse({ ...flags, db: flags.db! });
+  if (Boolean(flags.input) === Boolean(flags.db))
+    throw new UserError("churn survival needs either --input FILE (a flat file) or --db FILE (the warehouse).", {
+      hint: "See `churn survival --help`.",
+    });
+  const subjects = flags.input
+    ? await fromFile({ ...flags, input: flags.input })
+    : await fromWarehouse({ ...flags, db: flags.db! });
   if (subjects.groups) {
     const names = [...new Set(subjects.groups)];
-    if (names.length < 2) throw new UserError(`churn survival: ${flags.group} has only one group ("${names[0]}"); the log-rank test needs two or more.`);
+    if (names.length < 2)
+      throw new UserError(
+        `churn survival: ${flags.group} has only one group ("${names[0]}"); the log-rank test needs two or more.`,
+      );
   }
-  const summary = survivalSummary(subjects.durations, subjects.events, parseTimes(flags.at, subjects.durations), subjects.groups);
+  const summary = survivalSummary(
+    subjects.durations,
+    subjects.events,
+    parseTimes(flags.at, subjects.durations),
+    subjects.groups,
+  );
   const output = {
     ...summary,
     time: subjects.time,
-    definitions: { survival: "Kaplan-Meier product-limit estimate", band: "95% log-log (Greenwood) confidence band", median: "first time with S <= 0.5, null if never reached", logRank: "chi-square test of equal survival across groups, k-1 degrees of freedom" },
+    definitions: {
+      survival: "Kaplan-Meier product-limit estimate",
+      band: "95% log-log (Greenwood) confidence band",
+      median: "first time with S <= 0.5, null if never reached",
+      logRank: "chi-square test of equal survival across groups, k-1 degrees of freedom",
+    },
   };
-  printResult(flags.json, output, () => textReport({ ...summary, source: subjects.source, time: subjects.time }, flags.group));
+  printResult(flags.json, output, () =>
+    textReport({ ...summary, source: subjects.source, time: subjects.time }, flags.group),
+  );
   return 0;
 }

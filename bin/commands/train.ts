@@ -22,9 +22,15 @@ const Flags = z.object({
   positive: flag.string().optional(),
   id: flag.string().optional(),
   drop: flag.list().optional(),
-  folds: flag.integer().pipe(z.number().min(2, { error: "needs at least 2 folds" }).max(20, { error: "at most 20 folds" })).default(5),
+  folds: flag
+    .integer()
+    .pipe(z.number().min(2, { error: "needs at least 2 folds" }).max(20, { error: "at most 20 folds" }))
+    .default(5),
   seed: flag.integer().default(1),
-  trees: flag.integer().pipe(z.number().min(1, { error: "needs at least 1 tree" })).default(DEFAULT_FOREST.trees),
+  trees: flag
+    .integer()
+    .pipe(z.number().min(1, { error: "needs at least 1 tree" }))
+    .default(DEFAULT_FOREST.trees),
   maxDepth: flag.integer().default(DEFAULT_FOREST.maxDepth),
   minLeaf: flag.integer().default(DEFAULT_FOREST.minLeaf),
   classWeight: z.enum(["balanced", "none"], { error: "expects balanced or none" }).default("none"),
@@ -36,16 +42,37 @@ export async function run(argv: string[]): Promise<number> {
   if (flags.db) {
     const { trainWarehouseModel } = await import("../../models/forest/analyze.ts");
     const card = await trainWarehouseModel(flags.db, { seed: flags.seed });
-    printResult(flags.json, card, () => `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`);
+    printResult(
+      flags.json,
+      card,
+      () =>
+        `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`,
+    );
     return 0;
   }
-  if (!flags.input || !flags.target) throw new UserError("churn train needs --input FILE and --target COL (or --db FILE).");
+  if (!flags.input || !flags.target)
+    throw new UserError("churn train needs --input FILE and --target COL (or --db FILE).");
   const flat = await readFlatFile(flags.input);
-  const { table, labels, dropped } = featureTableFromFlat(flat, flags.target, { ...(flags.positive ? { positive: flags.positive } : {}), ...(flags.id ? { id: flags.id } : {}), ...(flags.drop ? { drop: flags.drop } : {}) });
-  if (dropped.length) process.stderr.write(`note: left out ${dropped.length} column(s) with no values: ${dropped.join(", ")}\n`);
+  const { table, labels, dropped } = featureTableFromFlat(flat, flags.target, {
+    ...(flags.positive ? { positive: flags.positive } : {}),
+    ...(flags.id ? { id: flags.id } : {}),
+    ...(flags.drop ? { drop: flags.drop } : {}),
+  });
+  if (dropped.length)
+    process.stderr.write(`note: left out ${dropped.length} column(s) with no values: ${dropped.join(", ")}\n`);
   const positives = labels.reduce((a, b) => a + b, 0);
-  if (Math.min(positives, labels.length - positives) < flags.folds) throw new UserError(`Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`, { hint: "Use fewer --folds or more data." });
-  const evaluation = await crossValidate(table, labels, flags.folds, { trees: flags.trees, maxDepth: flags.maxDepth, minLeaf: flags.minLeaf, seed: flags.seed, classWeight: flags.classWeight });
+  if (Math.min(positives, labels.length - positives) < flags.folds)
+    throw new UserError(
+      `Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`,
+      { hint: "Use fewer --folds or more data." },
+    );
+  const evaluation = await crossValidate(table, labels, flags.folds, {
+    trees: flags.trees,
+    maxDepth: flags.maxDepth,
+    minLeaf: flags.minLeaf,
+    seed: flags.seed,
+    classWeight: flags.classWeight,
+  });
   const output = {
     rows: evaluation.rows,
     features: evaluation.features,
@@ -68,7 +95,10 @@ export async function run(argv: string[]): Promise<number> {
       `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
       `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`,
       `  training time ${evaluation.trainSeconds.toFixed(2)} s in all`,
-      `  top features: ${evaluation.permutationImportances.slice(0, 5).map((i) => `${i.feature} (${i.importance.toFixed(3)})`).join(", ")}`,
+      `  top features: ${evaluation.permutationImportances
+        .slice(0, 5)
+        .map((i) => `${i.feature} (${i.importance.toFixed(3)})`)
+        .join(", ")}`,
     ].join("\n"),
   );
   return 0;

@@ -32,7 +32,14 @@ export function dissatisfactionFromDropout(rng: Random, p: number): number {
   return 0.7 * ((p - mean) / sd) + 0.7 * rng.normal();
 }
 
-export function simulateBuyer(rng: Random, events: CustomerEvents, signup: number, to: number, p: number, nextOrder: () => number): BuyerHistory {
+export function simulateBuyer(
+  rng: Random,
+  events: CustomerEvents,
+  signup: number,
+  to: number,
+  p: number,
+  nextOrder: () => number,
+): BuyerHistory {
   const P = TRUE_PARAMETERS;
   const lambda = rng.gamma(P.bgnbd.r, P.bgnbd.alpha);
   const nu = rng.gamma(P.gammaGamma.q, P.gammaGamma.gamma);

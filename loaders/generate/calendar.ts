@@ -13,7 +13,10 @@ export function isoDate(day: number): string {
 export class DateTable {
   private readonly strings: string[];
   private readonly months: Uint8Array;
-  constructor(readonly first: number, readonly last: number) {
+  constructor(
+    readonly first: number,
+    readonly last: number,
+  ) {
     this.strings = [];
     this.months = new Uint8Array(last - first + 1);
     for (let d = first; d <= last; d++) {

@@ -18,7 +18,13 @@ export interface SurveyEvent {
 
 const CHANNELS = ["phone", "email", "chat"] as const;
 const NOTES: Record<string, string[]> = {
-  complaint: ["Invoice was wrong", "Feature stopped working", "Slow response from support", "Unhappy with price", "Order arrived damaged"],
+  complaint: [
+    "Invoice was wrong",
+    "Feature stopped working",
+    "Slow response from support",
+    "Unhappy with price",
+    "Order arrived damaged",
+  ],
   support_call: ["How-to question", "Password reset", "Integration help", "Billing question"],
   delivery_delay: ["Parcel delayed by carrier", "Backorder on item", "Shipped to wrong address"],
   cancellation_request: ["Asked how to cancel", "Wants to end the contract", "Considering a competitor"],
@@ -110,7 +116,9 @@ export class CustomerEvents {
   /** NPS 0–10 and CSAT 1–5 for a survey, from dissatisfaction, noise and the pre-churn drop. */
   scores(survey: SurveyEvent): { nps: number; csat: number } {
     const s = TRUE_PARAMETERS.symptoms;
-    const nps = Math.round(s.npsBase + s.npsDissatisfaction * this.dissatisfaction + 1.2 * this.rng.normal() - survey.drop);
+    const nps = Math.round(
+      s.npsBase + s.npsDissatisfaction * this.dissatisfaction + 1.2 * this.rng.normal() - survey.drop,
+    );
     const csat = Math.round(4.2 - 0.5 * this.dissatisfaction + 0.6 * this.rng.normal() - survey.drop / 3);
     return { nps: Math.min(10, Math.max(0, nps)), csat: Math.min(5, Math.max(1, csat)) };
   }

@@ -12,7 +12,16 @@ import { dissatisfactionFromDropout, simulateBuyer } from "./buyer.ts";
 import { DateTable, dayNumber } from "./calendar.ts";
 import { CustomerEvents } from "./events.ts";
 import { companyName, emailFor } from "./names.ts";
-import { CHANNELS, INDUSTRIES, PLANS, REGIONS, REGION_WEIGHTS, SEGMENTS, SIGNUP_SEASONALITY, TRUE_PARAMETERS } from "./params.ts";
+import {
+  CHANNELS,
+  INDUSTRIES,
+  PLANS,
+  REGIONS,
+  REGION_WEIGHTS,
+  SEGMENTS,
+  SIGNUP_SEASONALITY,
+  TRUE_PARAMETERS,
+} from "./params.ts";
 import { simulateSubscriber } from "./subscriber.ts";
 import { CsvFile, csvField, type DirtyKind, type DirtyRow, money } from "./writer.ts";
 
@@ -66,16 +75,57 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
   const dirtyLog: DirtyRow[] = [];
   const dirtyRng = createRandom((options.seed ^ 0x5eed_d17) >>> 0);
   const dirty = (kinds: DirtyKind[], dateField: number, numberField?: number) =>
-    options.dirty > 0 ? { rate: options.dirty, rng: dirtyRng, kinds, dateField, log: dirtyLog, ...(numberField === undefined ? {} : { numberField }) } : undefined;
+    options.dirty > 0
+      ? {
+          rate: options.dirty,
+          rng: dirtyRng,
+          kinds,
+          dateField,
+          log: dirtyLog,
+          ...(numberField === undefined ? {} : { numberField }),
+        }
+      : undefined;
   const all: DirtyKind[] = ["empty_id", "impossible_date", "bad_number", "duplicate", "missing_field"];
-  const file = (name: string, header: string[], spec?: ReturnType<typeof dirty>) => new CsvFile(join(options.out, name), header, name, spec);
+  const file = (name: string, header: string[], spec?: ReturnType<typeof dirty>) =>
+    new CsvFile(join(options.out, name), header, name, spec);
 
-  const customersCsv = file("customers.csv", ["customer_id", "signup_date", "name", "email", "plan", "segment", "region", "industry", "company_size", "acquisition_channel", "acquisition_cost"], dirty(["duplicate"], 1));
+  const customersCsv = file(
+    "customers.csv",
+    [
+      "customer_id",
+      "signup_date",
+      "name",
+      "email",
+      "plan",
+      "segment",
+      "region",
+      "industry",
+      "company_size",
+      "acquisition_channel",
+      "acquisition_cost",
+    ],
+    dirty(["duplicate"], 1),
+  );
   const transactionsCsv = file("transactions.csv", ["customer_id", "date", "amount", "order_id"], dirty(all, 1, 2));
-  const subscriptionsCsv = file("subscriptions.csv", ["customer_id", "start_date", "end_date", "plan", "mrr"], dirty(all, 1, 4));
-  const interactionsCsv = file("interactions.csv", ["customer_id", "date", "type", "channel", "mood", "note"], dirty(["empty_id", "impossible_date", "duplicate", "missing_field"], 1));
+  const subscriptionsCsv = file(
+    "subscriptions.csv",
+    ["customer_id", "start_date", "end_date", "plan", "mrr"],
+    dirty(all, 1, 4),
+  );
+  const interactionsCsv = file(
+    "interactions.csv",
+    ["customer_id", "date", "type", "channel", "mood", "note"],
+    dirty(["empty_id", "impossible_date", "duplicate", "missing_field"], 1),
+  );
   const surveysCsv = file("surveys.csv", ["customer_id", "date", "nps", "csat"], dirty(all, 1, 2));
-  const truthCsv = file("ground_truth.csv", ["customer_id", "kind", "churned", "churn_date", "dissatisfaction", "true_drivers"]);
+  const truthCsv = file("ground_truth.csv", [
+    "customer_id",
+    "kind",
+    "churned",
+    "churn_date",
+    "dissatisfaction",
+    "true_drivers",
+  ]);
 
   const mix = TRUE_PARAMETERS.mix;
   let orderCounter = 0;
@@ -87,11 +137,19 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     const signup = signupDay(rng, dates, from, to);
     const u = rng.next();
     const kind = u < mix.subscription ? "subscription" : u < mix.subscription + mix.buyer ? "buyer" : "inactive";
-    const segment = pick(rng, SEGMENTS, SEGMENTS.map((s) => s.weight));
+    const segment = pick(
+      rng,
+      SEGMENTS,
+      SEGMENTS.map((s) => s.weight),
+    );
     const region = pick(rng, REGIONS, REGION_WEIGHTS);
     const industry = INDUSTRIES[rng.int(INDUSTRIES.length)]!;
     const size = segment.sizes[rng.int(segment.sizes.length)]!;
-    const channel = pick(rng, CHANNELS, CHANNELS.map((c) => c.weight));
+    const channel = pick(
+      rng,
+      CHANNELS,
+      CHANNELS.map((c) => c.weight),
+    );
     const acquisitionCents = Math.round(channel.cost * Math.exp(0.3 * rng.normal()) * 100);
     const name = companyName(rng);
     const idPrefix = `${id},`;
@@ -110,15 +168,20 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
       const history = simulateSubscriber(rng, events, signup, firstPlan, to);
       const lastChurn = history.churns.at(-1)?.day ?? to;
       events.background(signup, history.activeAtEnd ? to : lastChurn);
-      for (const churn of history.churns) for (const d of events.precursors(churn.day, churn.sequenceStart, true)) history.drivers.add(d);
+      for (const churn of history.churns)
+        for (const d of events.precursors(churn.day, churn.sequenceStart, true)) history.drivers.add(d);
       planName = PLANS[history.finalPlan]!.name;
       churned = !history.activeAtEnd;
       churnDay = churned ? lastChurn : null;
       drivers = history.drivers;
       for (const p of history.periods) {
-        subscriptionsCsv.write(`${idPrefix}${dates.iso(p.start)},${p.end === null || p.end > to ? "" : dates.iso(p.end)},${PLANS[p.plan]!.name},${money(p.mrrCents)}`);
+        subscriptionsCsv.write(
+          `${idPrefix}${dates.iso(p.start)},${p.end === null || p.end > to ? "" : dates.iso(p.end)},${PLANS[p.plan]!.name},${money(p.mrrCents)}`,
+        );
       }
-      history.invoices.forEach((inv, k) => lines.push({ day: inv.day, text: `${idPrefix}${dates.iso(inv.day)},${money(inv.cents)},INV-${id}-${k + 1}` }));
+      history.invoices.forEach((inv, k) =>
+        lines.push({ day: inv.day, text: `${idPrefix}${dates.iso(inv.day)},${money(inv.cents)},INV-${id}-${k + 1}` }),
+      );
       writeEvents(events, signup, to);
     } else if (kind === "buyer") {
       const { a, b } = TRUE_PARAMETERS.bgnbd;
@@ -131,8 +194,15 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
       drivers = history.drivers;
       for (const purchase of history.purchases) {
         const order = `ORD-${purchase.order}`;
-        lines.push({ day: purchase.day, text: `${idPrefix}${dates.iso(purchase.day)},${money(purchase.cents)},${order}` });
-        if (purchase.refundDay >= 0) lines.push({ day: purchase.refundDay, text: `${idPrefix}${dates.iso(purchase.refundDay)},${money(-purchase.cents)},${order}` });
+        lines.push({
+          day: purchase.day,
+          text: `${idPrefix}${dates.iso(purchase.day)},${money(purchase.cents)},${order}`,
+        });
+        if (purchase.refundDay >= 0)
+          lines.push({
+            day: purchase.refundDay,
+            text: `${idPrefix}${dates.iso(purchase.refundDay)},${money(-purchase.cents)},${order}`,
+          });
       }
       writeEvents(events, signup, to);
     }
@@ -142,7 +212,9 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     customersCsv.write(
       `${idPrefix}${dates.iso(signup)},${csvField(name)},${emailFor(name, id)},${planName},${segment.name},${region},${industry},${size},${channel.name},${money(acquisitionCents)}`,
     );
-    truthCsv.write(`${idPrefix}${kind},${churned ? 1 : 0},${churnDay === null ? "" : dates.iso(churnDay)},${dissatisfaction.toFixed(3)},${[...drivers].sort().join(";")}`);
+    truthCsv.write(
+      `${idPrefix}${kind},${churned ? 1 : 0},${churnDay === null ? "" : dates.iso(churnDay)},${dissatisfaction.toFixed(3)},${[...drivers].sort().join(";")}`,
+    );
 
     function writeEvents(events: CustomerEvents, first: number, last: number): void {
       events.interactions.sort((x, y) => x.day - y.day);
@@ -168,9 +240,18 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     "interactions.csv": interactionsCsv.rows,
     "surveys.csv": surveysCsv.rows,
   };
-  const summary: GenerateSummary = { out: options.out, customers: options.customers, rows, dirtyRows: dirtyLog.length, from: options.from, to: options.to, seed: options.seed };
+  const summary: GenerateSummary = {
+    out: options.out,
+    customers: options.customers,
+    rows,
+    dirtyRows: dirtyLog.length,
+    from: options.from,
+    to: options.to,
+    seed: options.seed,
+  };
   const truth = {
-    description: "True parameters of the generated business (loaders/generate/params.ts). Units are stated per parameter.",
+    description:
+      "True parameters of the generated business (loaders/generate/params.ts). Units are stated per parameter.",
     seed: options.seed,
     from: options.from,
     to: options.to,

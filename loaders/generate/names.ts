@@ -1,11 +1,69 @@
 /** Plausible company names from word lists, including non-ASCII ones and a few that look like spreadsheet formulas. */
 import type { Random } from "../random.ts";
 
-const FIRST = ["Acme", "Blue", "Nordic", "Summit", "Bright", "Green", "Atlas", "Pioneer", "Harbor", "Silver", "Red", "Oak", "Delta", "Vista", "Nova", "Crown", "Swift", "Iron", "Maple", "Lumen", "Müller", "Björk", "Sørensen", "Castaño", "Łódź", "Zürich", "Café", "Orbit", "Quartz", "Cedar"];
-const SECOND = ["Labs", "Systems", "Foods", "Logistics", "Health", "Studio", "Partners", "Retail", "Works", "Analytics", "Supply", "Media", "Dental", "Motors", "Bakery", "Clinic", "Goods", "Tech", "Travel", "Design"];
+const FIRST = [
+  "Acme",
+  "Blue",
+  "Nordic",
+  "Summit",
+  "Bright",
+  "Green",
+  "Atlas",
+  "Pioneer",
+  "Harbor",
+  "Silver",
+  "Red",
+  "Oak",
+  "Delta",
+  "Vista",
+  "Nova",
+  "Crown",
+  "Swift",
+  "Iron",
+  "Maple",
+  "Lumen",
+  "Müller",
+  "Björk",
+  "Sørensen",
+  "Castaño",
+  "Łódź",
+  "Zürich",
+  "Café",
+  "Orbit",
+  "Quartz",
+  "Cedar",
+];
+const SECOND = [
+  "Labs",
+  "Systems",
+  "Foods",
+  "Logistics",
+  "Health",
+  "Studio",
+  "Partners",
+  "Retail",
+  "Works",
+  "Analytics",
+  "Supply",
+  "Media",
+  "Dental",
+  "Motors",
+  "Bakery",
+  "Clinic",
+  "Goods",
+  "Tech",
+  "Travel",
+  "Design",
+];
 const SUFFIX = ["Ltd", "Inc", "GmbH", "LLC", "SA", "BV", "Co", "AB", "", "", ""];
 /** Names a spreadsheet would run as a formula unless the at-risk CSV neutralises them. */
-const FORMULA_LIKE = ['=HYPERLINK("http://example.com","click")', "+Plus Consulting", "-Minus Labs", "@Home Services", "=1+1 Bakery"];
+const FORMULA_LIKE = [
+  '=HYPERLINK("http://example.com","click")',
+  "+Plus Consulting",
+  "-Minus Labs",
+  "@Home Services",
+  "=1+1 Bakery",
+];
 
 export function companyName(rng: Random): string {
   if (rng.next() < 0.0015) return FORMULA_LIKE[rng.int(FORMULA_LIKE.length)]!;

@@ -39,7 +39,13 @@ export const TRUE_PARAMETERS = {
     dissatisfactionEffect: 0.8,
     /** Share of subscription churners with a critical precursor 1–60 days before the churn date, and its type mix. */
     criticalPrecursorShare: 0.7,
-    criticalPrecursorMix: { cancellation_request: 0.45, failed_payment: 0.2, downgrade_request: 0.15, contact_left: 0.1, renewal_postponed: 0.1 },
+    criticalPrecursorMix: {
+      cancellation_request: 0.45,
+      failed_payment: 0.2,
+      downgrade_request: 0.15,
+      contact_left: 0.1,
+      renewal_postponed: 0.1,
+    },
     /** Extra complaints (Poisson mean) in the 90 days before a churn / buyer dropout, 70% with an unhappy mood. */
     preChurnComplaints: 1.5,
     /** NPS drop (points) in the 90 days before churn; surveys every ~4 months with probability 0.6. */
@@ -49,8 +55,20 @@ export const TRUE_PARAMETERS = {
   },
   /** Churn drivers in order of effect size (names the feature tests map to). */
   drivers: [
-    "cancellation_request", "failed_payment", "complaints", "unhappy_moods", "low_nps", "downgrade_request",
-    "contact_left", "renewal_postponed", "tenure", "mrr", "plan", "delivery_delays", "low_csat", "purchase_decline",
+    "cancellation_request",
+    "failed_payment",
+    "complaints",
+    "unhappy_moods",
+    "low_nps",
+    "downgrade_request",
+    "contact_left",
+    "renewal_postponed",
+    "tenure",
+    "mrr",
+    "plan",
+    "delivery_delays",
+    "low_csat",
+    "purchase_decline",
   ],
 } as const;
 
@@ -62,7 +80,16 @@ export const SEGMENTS = [
 
 export const REGIONS = ["North America", "Europe", "APAC", "LATAM"] as const;
 export const REGION_WEIGHTS = [0.42, 0.33, 0.15, 0.1] as const;
-export const INDUSTRIES = ["Retail", "Software", "Manufacturing", "Healthcare", "Finance", "Education", "Hospitality", "Logistics"] as const;
+export const INDUSTRIES = [
+  "Retail",
+  "Software",
+  "Manufacturing",
+  "Healthcare",
+  "Finance",
+  "Education",
+  "Hospitality",
+  "Logistics",
+] as const;
 /** Acquisition channels with their mean acquisition cost (currency units) and share. */
 export const CHANNELS = [
   { name: "organic", cost: 20, weight: 0.3 },

@@ -30,10 +30,23 @@ export interface SubscriberHistory {
   drivers: Set<string>;
 }
 
-export function simulateSubscriber(rng: Random, events: CustomerEvents, signup: number, firstPlan: number, to: number): SubscriberHistory {
+export function simulateSubscriber(
+  rng: Random,
+  events: CustomerEvents,
+  signup: number,
+  firstPlan: number,
+  to: number,
+): SubscriberHistory {
   const P = TRUE_PARAMETERS;
   const priceFactor = Math.exp(P.hazard.priceFactorSigma * rng.normal());
-  const history: SubscriberHistory = { periods: [], invoices: [], churns: [], finalPlan: firstPlan, activeAtEnd: false, drivers: new Set() };
+  const history: SubscriberHistory = {
+    periods: [],
+    invoices: [],
+    churns: [],
+    finalPlan: firstPlan,
+    activeAtEnd: false,
+    drivers: new Set(),
+  };
   let plan = firstPlan;
   let sequenceStart = signup;
   let downgraded = false;
@@ -52,7 +65,11 @@ export function simulateSubscriber(rng: Random, events: CustomerEvents, signup: 
     const tenureFactor = tenureMonths <= 3 ? tf.under3Months : tenureMonths <= 12 ? tf.under12Months : tf.from12Months;
     const h =
       PLANS[plan]!.baseMonthlyHazard *
-      Math.exp(P.hazard.dissatisfaction * events.dissatisfaction + P.hazard.logPriceFactor * Math.log(priceFactor) + (downgraded ? P.hazard.downgraded : 0)) *
+      Math.exp(
+        P.hazard.dissatisfaction * events.dissatisfaction +
+          P.hazard.logPriceFactor * Math.log(priceFactor) +
+          (downgraded ? P.hazard.downgraded : 0),
+      ) *
       tenureFactor;
     if (rng.next() < h) {
       period.end = next;

@@ -15,8 +15,23 @@ import { loadOffers, loadRules } from "./rules-config.ts";
 import { computeSymptoms } from "./symptoms.ts";
 
 export const SCORED_COLUMNS = [
-  "customer_id", "name", "segment", "plan", "status", "quadrant", "tier", "churn_probability", "clv", "value_at_risk", "health_score", "health_band",
-  "symptoms", "top_drivers", "recommended_action", "offer", "offer_budget",
+  "customer_id",
+  "name",
+  "segment",
+  "plan",
+  "status",
+  "quadrant",
+  "tier",
+  "churn_probability",
+  "clv",
+  "value_at_risk",
+  "health_score",
+  "health_band",
+  "symptoms",
+  "top_drivers",
+  "recommended_action",
+  "offer",
+  "offer_budget",
 ] as const;
 
 /** Who is listed: every customer the forest scored (active at the as-of date), plus subscribers who cancelled recently. */
@@ -69,18 +84,49 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string): Prom
   const rules = loadRules();
   const offers = loadOffers();
   await computeSymptoms(conn, asOf, rules);
-  await run(conn, `CREATE OR REPLACE TEMP TABLE candidates AS ${CANDIDATES_SQL}`, { as_of: asOf, win_back_days: rules.playbook.winBackWithinDays });
+  await run(conn, `CREATE OR REPLACE TEMP TABLE candidates AS ${CANDIDATES_SQL}`, {
+    as_of: asOf,
+    win_back_days: rules.playbook.winBackWithinDays,
+  });
   const rows = await query<Candidate>(conn, DETAILS_SQL, { as_of: asOf });
   const out = rows.map((r) => {
     const score = r.churned ? 0 : healthScore(r.p, r.weights ?? [], r.critical, rules.health);
     const band = r.churned ? "red" : healthBand(score, rules.health);
     const monthlyValue = r.mrr > 0 ? r.mrr : r.clv / 12;
-    const decision = decide({ churned: r.churned, churnProbability: r.p, clv: r.clv, clvIfWonBack: r.clv_if_won_back, quadrant: r.quadrant, band, symptoms: r.ids, monthlyValue }, rules, offers);
+    const decision = decide(
+      {
+        churned: r.churned,
+        churnProbability: r.p,
+        clv: r.clv,
+        clvIfWonBack: r.clv_if_won_back,
+        quadrant: r.quadrant,
+        band,
+        symptoms: r.ids,
+        monthlyValue,
+      },
+      rules,
+      offers,
+    );
     // Already-lost customers carry the value of winning them back, and no value at risk (it is already lost).
     const value = r.churned ? (r.clv_if_won_back ?? 0) : r.clv;
     return [
-      r.customer_id, r.name, r.segment, r.plan, r.churned ? "churned (win-back candidate)" : "active", r.quadrant, r.tier,
-      r.p, value, r.churned ? 0 : r.p * value, score, band, r.symptoms ?? "", r.top_drivers ?? "", decision.action, decision.offer, decision.offerBudget,
+      r.customer_id,
+      r.name,
+      r.segment,
+      r.plan,
+      r.churned ? "churned (win-back candidate)" : "active",
+      r.quadrant,
+      r.tier,
+      r.p,
+      value,
+      r.churned ? 0 : r.p * value,
+      score,
+      band,
+      r.symptoms ?? "",
+      r.top_drivers ?? "",
+      decision.action,
+      decision.offer,
+      decision.offerBudget,
     ];
   });
   await run(
@@ -89,23 +135,40 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string): Prom
       churn_probability DOUBLE, clv DOUBLE, value_at_risk DOUBLE, health_score INTEGER, health_band VARCHAR, symptoms VARCHAR, top_drivers VARCHAR,
       recommended_action VARCHAR, offer VARCHAR, offer_budget DOUBLE)`,
   );
-  const V: AppendType = "varchar", D: AppendType = "double";
+  const V: AppendType = "varchar",
+    D: AppendType = "double";
   await appendRows(conn, "scored_customers", [V, V, V, V, V, V, V, D, D, D, "integer", V, V, V, V, V, D], out);
   return out.length;
 }
 
 export const analyzeActions: Analysis = async (ctx) => {
   for (const table of ["churn_predictions", "customer_value"]) {
-    if (!(await tableExists(ctx.conn, table))) return { name: "actions", ran: false, skipped: `no ${table}: the at-risk list needs the churn model and customer values`, tables: [], summary: {} };
+    if (!(await tableExists(ctx.conn, table)))
+      return {
+        name: "actions",
+        ran: false,
+        skipped: `no ${table}: the at-risk list needs the churn model and customer values`,
+        tables: [],
+        summary: {},
+      };
   }
   const scored = await scoreCustomers(ctx.conn, ctx.asOf);
-  await run(ctx.conn, `CREATE OR REPLACE TABLE symptom_summary AS
+  await run(
+    ctx.conn,
+    `CREATE OR REPLACE TABLE symptom_summary AS
     SELECT symptom, severity, count(DISTINCT customer_id)::INTEGER AS customers FROM symptom_events
-    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active') GROUP BY ALL ORDER BY customers DESC`);
-  await run(ctx.conn, `CREATE OR REPLACE TABLE action_summary AS
-    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC`);
-  await run(ctx.conn, `CREATE OR REPLACE TABLE health_summary AS
-    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk FROM scored_customers WHERE status = 'active' GROUP BY 1`);
+    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active') GROUP BY ALL ORDER BY customers DESC`,
+  );
+  await run(
+    ctx.conn,
+    `CREATE OR REPLACE TABLE action_summary AS
+    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC`,
+  );
+  await run(
+    ctx.conn,
+    `CREATE OR REPLACE TABLE health_summary AS
+    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk FROM scored_customers WHERE status = 'active' GROUP BY 1`,
+  );
 
   // Forecast from the active scored customers and the recent arrival rate.
   const customers = await query<{ p: number; mrr: number; band: string }>(
@@ -116,12 +179,26 @@ export const analyzeActions: Analysis = async (ctx) => {
     { as_of: ctx.asOf },
   );
   const arrivals = (await tableExists(ctx.conn, "monthly_metrics"))
-    ? await queryOne<{ n: number; mrr: number }>(ctx.conn, "SELECT avg(new) AS n, sum(mrr_new) / nullif(sum(new), 0) AS mrr FROM (SELECT * FROM monthly_metrics WHERE dimension = 'all' ORDER BY month DESC LIMIT 6)")
+    ? await queryOne<{ n: number; mrr: number }>(
+        ctx.conn,
+        "SELECT avg(new) AS n, sum(mrr_new) / nullif(sum(new), 0) AS mrr FROM (SELECT * FROM monthly_metrics WHERE dimension = 'all' ORDER BY month DESC LIMIT 6)",
+      )
     : undefined;
   const points = forecast(customers, 90, 6, arrivals?.n ?? 0, arrivals?.mrr ?? 0);
-  await run(ctx.conn, "CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE, lower DOUBLE, upper DOUBLE, mrr DOUBLE, churned DOUBLE)");
-  await appendRows(ctx.conn, "forecast", ["varchar", "integer", "double", "double", "double", "double", "double"], points.map((p) => [p.scenario, p.month, p.customers, p.lower, p.upper, p.mrr, p.churned]));
-  const risk = await queryOne<{ var: number; red: number }>(ctx.conn, "SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red FROM scored_customers WHERE status = 'active'");
+  await run(
+    ctx.conn,
+    "CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE, lower DOUBLE, upper DOUBLE, mrr DOUBLE, churned DOUBLE)",
+  );
+  await appendRows(
+    ctx.conn,
+    "forecast",
+    ["varchar", "integer", "double", "double", "double", "double", "double"],
+    points.map((p) => [p.scenario, p.month, p.customers, p.lower, p.upper, p.mrr, p.churned]),
+  );
+  const risk = await queryOne<{ var: number; red: number }>(
+    ctx.conn,
+    "SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red FROM scored_customers WHERE status = 'active'",
+  );
   return {
     name: "actions",
     ran: true,
@@ -132,7 +209,18 @@ export const analyzeActions: Analysis = async (ctx) => {
 
 /** The scored list as spreadsheet-safe CSV, sorted by value at risk (probabilities to 4 decimals, money to cents). */
 export async function scoredListCsv(conn: DuckDBConnection, top?: number): Promise<{ csv: string; rows: number }> {
-  const rows = await query(conn, `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id${top ? " LIMIT $top" : ""}`, top ? { top } : {});
-  const round = (k: string, v: unknown) => (typeof v === "number" ? (k === "churn_probability" ? Math.round(v * 10000) / 10000 : Math.round(v * 100) / 100) : v);
-  return { csv: toCsv([...SCORED_COLUMNS], rows.map((r) => SCORED_COLUMNS.map((k) => round(k, r[k]) as CsvValue))), rows: rows.length };
+  const rows = await query(
+    conn,
+    `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id${top ? " LIMIT $top" : ""}`,
+    top ? { top } : {},
+  );
+  const round = (k: string, v: unknown) =>
+    typeof v === "number" ? (k === "churn_probability" ? Math.round(v * 10000) / 10000 : Math.round(v * 100) / 100) : v;
+  return {
+    csv: toCsv(
+      [...SCORED_COLUMNS],
+      rows.map((r) => SCORED_COLUMNS.map((k) => round(k, r[k]) as CsvValue)),
+    ),
+    rows: rows.length,
+  };
 }

@@ -29,30 +29,48 @@ export const SCENARIOS: Record<string, (c: ForecastCustomer, h: number) => numbe
   "no new customers": (_c, h) => h,
 };
 
-export function forecast(customers: ForecastCustomer[], horizonDays: number, months: number, newPerMonth: number, newMrr: number): ForecastPoint[] {
+export function forecast(
+  customers: ForecastCustomer[],
+  horizonDays: number,
+  months: number,
+  newPerMonth: number,
+  newMrr: number,
+): ForecastPoint[] {
   const out: ForecastPoint[] = [];
   const z = 1.6448536269514722;
   for (const [scenario, adjust] of Object.entries(SCENARIOS)) {
-    const hazards = customers.map((c) => adjust(c, 1 - Math.pow(1 - Math.min(0.999999, Math.max(0, c.p)), 30.4375 / horizonDays)));
+    const hazards = customers.map((c) =>
+      adjust(c, 1 - (1 - Math.min(0.999999, Math.max(0, c.p))) ** (30.4375 / horizonDays)),
+    );
     const meanHazard = hazards.length ? hazards.reduce((a, b) => a + b, 0) / hazards.length : 0;
     const arrivals = scenario === "no new customers" ? 0 : newPerMonth;
     let previous = customers.length;
     for (let m = 1; m <= months; m++) {
-      let mean = 0, variance = 0, mrr = 0;
+      let mean = 0,
+        variance = 0,
+        mrr = 0;
       hazards.forEach((h, i) => {
-        const s = Math.pow(1 - h, m);
+        const s = (1 - h) ** m;
         mean += s;
         variance += s * (1 - s);
         mrr += s * customers[i]!.mrr;
       });
       for (let j = 1; j <= m; j++) {
-        const s = Math.pow(1 - meanHazard, m - j);
+        const s = (1 - meanHazard) ** (m - j);
         mean += arrivals * s;
         variance += arrivals * s; // Poisson arrivals thinned by survival
         mrr += arrivals * s * newMrr;
       }
       const sd = Math.sqrt(variance);
-      out.push({ scenario, month: m, customers: mean, lower: Math.max(0, mean - z * sd), upper: mean + z * sd, mrr, churned: Math.max(0, previous + arrivals - mean) });
+      out.push({
+        scenario,
+        month: m,
+        customers: mean,
+        lower: Math.max(0, mean - z * sd),
+        upper: mean + z * sd,
+        mrr,
+        churned: Math.max(0, previous + arrivals - mean),
+      });
       previous = mean;
     }
   }

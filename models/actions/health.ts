@@ -8,7 +8,12 @@ import type { Rules } from "./rules-config.ts";
 
 export type HealthBand = "green" | "yellow" | "red";
 
-export function healthScore(churnProbability: number, recapitulativeWeights: number[], anyCritical: boolean, health: Rules["health"]): number {
+export function healthScore(
+  churnProbability: number,
+  recapitulativeWeights: number[],
+  anyCritical: boolean,
+  health: Rules["health"],
+): number {
   let score = 100 * (1 - Math.min(1, Math.max(0, churnProbability)));
   for (const w of recapitulativeWeights) score *= 1 - w;
   if (anyCritical) score = Math.min(score, health.criticalCap);

@@ -15,7 +15,17 @@
 import type { HealthBand } from "./health.ts";
 import type { Offers, Rules } from "./rules-config.ts";
 
-export const ACTIONS = ["win-back", "let go", "move-and-follow", "save offer", "personal advisor", "cheaper channel or upsell", "proactive call", "loyalty reward", "no action (healthy)"] as const;
+export const ACTIONS = [
+  "win-back",
+  "let go",
+  "move-and-follow",
+  "save offer",
+  "personal advisor",
+  "cheaper channel or upsell",
+  "proactive call",
+  "loyalty reward",
+  "no action (healthy)",
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export interface PlaybookInput {
@@ -37,7 +47,11 @@ export interface PlaybookDecision {
   offerBudget: number | null;
 }
 
-export function pickOffer(budget: number, monthlyValue: number, offers: Offers): { label: string; cost: number } | null {
+export function pickOffer(
+  budget: number,
+  monthlyValue: number,
+  offers: Offers,
+): { label: string; cost: number } | null {
   let best: { label: string; cost: number } | null = null;
   for (const o of offers.offers) {
     const cost = "fixed" in o ? o.fixed : o.monthsOfValue * monthlyValue;
@@ -49,7 +63,10 @@ export function pickOffer(budget: number, monthlyValue: number, offers: Offers):
 export function decide(c: PlaybookInput, rules: Rules, offers: Offers): PlaybookDecision {
   const pb = rules.playbook;
   const none = { offer: null, offerBudget: null };
-  if (c.churned) return (c.clvIfWonBack ?? 0) >= pb.winBackMinClv ? { action: "win-back", rule: 1, ...none } : { action: "let go", rule: 2, ...none };
+  if (c.churned)
+    return (c.clvIfWonBack ?? 0) >= pb.winBackMinClv
+      ? { action: "win-back", rule: 1, ...none }
+      : { action: "let go", rule: 2, ...none };
   const high = c.churnProbability >= pb.highRisk || c.band === "red";
   const medium = c.churnProbability >= pb.mediumRisk || c.band === "yellow";
   if ((high || medium) && c.clv < pb.letGoMaxClv) return { action: "let go", rule: 3, ...none };
@@ -69,5 +86,7 @@ export function decide(c: PlaybookInput, rules: Rules, offers: Offers): Playbook
     if (c.quadrant === "barnacles") return { action: "cheaper channel or upsell", rule: 6, ...none };
     return { action: "proactive call", rule: 6, ...none };
   }
-  return c.quadrant === "true friends" ? { action: "loyalty reward", rule: 7, ...none } : { action: "no action (healthy)", rule: 7, ...none };
+  return c.quadrant === "true friends"
+    ? { action: "loyalty reward", rule: 7, ...none }
+    : { action: "no action (healthy)", rule: 7, ...none };
 }

@@ -49,7 +49,10 @@ export function twoProportionReadout(control: GroupCounts, treatment: GroupCount
     treatment: { ...treatment, rate: pt },
     effect,
     wald: [effect - z975 * se, effect + z975 * se],
-    newcombe: [effect - Math.sqrt((pc - lc) ** 2 + (ut - pt) ** 2), effect + Math.sqrt((uc - pc) ** 2 + (pt - lt) ** 2)],
+    newcombe: [
+      effect - Math.sqrt((pc - lc) ** 2 + (ut - pt) ** 2),
+      effect + Math.sqrt((uc - pc) ** 2 + (pt - lt) ** 2),
+    ],
     z,
     chisq: z * z,
     p: 2 * (1 - normalCdf(Math.abs(z))),

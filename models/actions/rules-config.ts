@@ -9,10 +9,38 @@ const base = { id: z.string().regex(/^[a-z0-9_]+$/), label: z.string() };
 const window = { withinDays: z.number().int().positive() };
 const weight = { weight: z.number().min(0).max(1).optional() };
 const RuleSchema = z.discriminatedUnion("type", [
-  z.strictObject({ ...base, ...weight, type: z.literal("event"), interaction: z.string(), atLeast: z.number().int().positive(), ...window }),
-  z.strictObject({ ...base, ...weight, type: z.literal("mood"), mood: z.string(), atLeast: z.number().int().positive(), ...window }),
-  z.strictObject({ ...base, ...weight, type: z.literal("survey_threshold"), field: z.enum(["nps", "csat"]), atMost: z.number(), ...window }),
-  z.strictObject({ ...base, ...weight, type: z.literal("survey_change"), field: z.enum(["nps", "csat"]), dropAtLeast: z.number().positive(), ...window }),
+  z.strictObject({
+    ...base,
+    ...weight,
+    type: z.literal("event"),
+    interaction: z.string(),
+    atLeast: z.number().int().positive(),
+    ...window,
+  }),
+  z.strictObject({
+    ...base,
+    ...weight,
+    type: z.literal("mood"),
+    mood: z.string(),
+    atLeast: z.number().int().positive(),
+    ...window,
+  }),
+  z.strictObject({
+    ...base,
+    ...weight,
+    type: z.literal("survey_threshold"),
+    field: z.enum(["nps", "csat"]),
+    atMost: z.number(),
+    ...window,
+  }),
+  z.strictObject({
+    ...base,
+    ...weight,
+    type: z.literal("survey_change"),
+    field: z.enum(["nps", "csat"]),
+    dropAtLeast: z.number().positive(),
+    ...window,
+  }),
   z.strictObject({ ...base, ...weight, type: z.literal("mrr_drop"), ...window }),
   z.strictObject({ ...base, ...weight, type: z.literal("purchase_decline"), minDropShare: z.number().gt(0).max(1) }),
   z.strictObject({ ...base, ...weight, type: z.literal("inactivity"), gapMultiple: z.number().positive() }),
@@ -23,7 +51,11 @@ export const RulesSchema = z.strictObject({
   description: z.string().optional(),
   critical: z.array(RuleSchema),
   recapitulative: z.array(RuleSchema.and(z.object({ weight: z.number().min(0).max(1) }))),
-  health: z.strictObject({ criticalCap: z.number().min(0).max(100), green: z.number().min(0).max(100), yellow: z.number().min(0).max(100) }),
+  health: z.strictObject({
+    criticalCap: z.number().min(0).max(100),
+    green: z.number().min(0).max(100),
+    yellow: z.number().min(0).max(100),
+  }),
   playbook: z.strictObject({
     saveOfferShareOfClv: z.number().min(0).max(1),
     winBackMinClv: z.number().min(0),
@@ -37,10 +69,12 @@ export type Rules = z.infer<typeof RulesSchema>;
 
 export const OffersSchema = z.strictObject({
   description: z.string().optional(),
-  offers: z.array(z.union([
-    z.strictObject({ id: z.string(), label: z.string(), monthsOfValue: z.number().positive() }),
-    z.strictObject({ id: z.string(), label: z.string(), fixed: z.number().positive() }),
-  ])),
+  offers: z.array(
+    z.union([
+      z.strictObject({ id: z.string(), label: z.string(), monthsOfValue: z.number().positive() }),
+      z.strictObject({ id: z.string(), label: z.string(), fixed: z.number().positive() }),
+    ]),
+  ),
 });
 export type Offers = z.infer<typeof OffersSchema>;
 
@@ -57,7 +91,9 @@ function load<T>(path: string, schema: z.ZodType<T>): T {
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, { hint: "See README, 'Symptoms, health and actions', for the rule types and keys." });
+    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, {
+      hint: "See README, 'Symptoms, health and actions', for the rule types and keys.",
+    });
   }
   return result.data;
 }

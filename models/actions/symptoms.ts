@@ -78,11 +78,24 @@ function ruleParams(rule: SymptomRule, p: string): Record<string, string | numbe
 export async function computeSymptoms(conn: DuckDBConnection, asOf: string, rules: Rules): Promise<void> {
   const parts: string[] = [];
   const params: Record<string, string | number> = { as_of: asOf };
-  const all = [...rules.critical.map((r) => ({ r, severity: "critical", weight: 1 })), ...rules.recapitulative.map((r) => ({ r, severity: "recapitulative", weight: r.weight }))];
+  const all = [
+    ...rules.critical.map((r) => ({ r, severity: "critical", weight: 1 })),
+    ...rules.recapitulative.map((r) => ({ r, severity: "recapitulative", weight: r.weight })),
+  ];
   all.forEach(({ r, severity, weight }, k) => {
     const p = `r${k}`;
-    Object.assign(params, ruleParams(r, p), { [`${p}_id`]: r.id, [`${p}_severity`]: severity, [`${p}_weight`]: weight });
-    parts.push(`SELECT customer_id, $${p}_id AS symptom, $${p}_severity AS severity, CAST(date AS DATE) AS date, detail, CAST($${p}_weight AS DOUBLE) AS weight FROM (${ruleSql(r, p)})`);
+    Object.assign(params, ruleParams(r, p), {
+      [`${p}_id`]: r.id,
+      [`${p}_severity`]: severity,
+      [`${p}_weight`]: weight,
+    });
+    parts.push(
+      `SELECT customer_id, $${p}_id AS symptom, $${p}_severity AS severity, CAST(date AS DATE) AS date, detail, CAST($${p}_weight AS DOUBLE) AS weight FROM (${ruleSql(r, p)})`,
+    );
   });
-  await run(conn, `CREATE OR REPLACE TABLE symptom_events AS ${parts.join("\nUNION ALL\n")} ORDER BY customer_id, severity, symptom`, params);
+  await run(
+    conn,
+    `CREATE OR REPLACE TABLE symptom_events AS ${parts.join("\nUNION ALL\n")} ORDER BY customer_id, severity, symptom`,
+    params,
+  );
 }

@@ -23,18 +23,56 @@ async function analyzeBuyers(ctx: Parameters<Analysis>[0]): Promise<Record<strin
   const window = await inactivityWindow(ctx.conn, ctx.asOf);
   if (!window) return null;
   const months = await buyerMonthly(ctx.conn, ctx.asOf, window.days);
-  await run(ctx.conn, "CREATE OR REPLACE TABLE buyer_monthly (dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)");
-  await appendRows(ctx.conn, "buyer_monthly", ["varchar", "varchar", "varchar", "integer", "integer", "integer", "integer", "double", "double", "integer"], months.map((m) => [m.dimension, m.value, m.month, m.start, m.end, m.lost, m.new, m.churnRate, m.retentionRate, window.days]));
-  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('buyer_inactivity_window', $v)", { v: JSON.stringify(window) });
+  await run(
+    ctx.conn,
+    "CREATE OR REPLACE TABLE buyer_monthly (dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)",
+  );
+  await appendRows(
+    ctx.conn,
+    "buyer_monthly",
+    ["varchar", "varchar", "varchar", "integer", "integer", "integer", "integer", "double", "double", "integer"],
+    months.map((m) => [
+      m.dimension,
+      m.value,
+      m.month,
+      m.start,
+      m.end,
+      m.lost,
+      m.new,
+      m.churnRate,
+      m.retentionRate,
+      window.days,
+    ]),
+  );
+  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('buyer_inactivity_window', $v)", {
+    v: JSON.stringify(window),
+  });
   return { windowDays: window.days, months: months.filter((m) => m.dimension === "all").length };
 }
 
 export const analyzeCohorts: Analysis = async (ctx) => {
   const buyers = await analyzeBuyers(ctx);
-  const subs = await queryOne<{ n: number }>(ctx.conn, "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of", { as_of: ctx.asOf });
+  const subs = await queryOne<{ n: number }>(
+    ctx.conn,
+    "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of",
+    { as_of: ctx.asOf },
+  );
   if (!subs?.n) {
-    if (buyers) return { name: "cohorts", ran: true, tables: ["buyer_monthly"], summary: { buyers, subscriptions: "none: no subscription churn or cohorts" } };
-    return { name: "cohorts", ran: false, skipped: "no subscriptions (monthly churn and cohorts need start and end dates) and no repeat buyers (an inactivity window needs purchase gaps)", tables: [], summary: {} };
+    if (buyers)
+      return {
+        name: "cohorts",
+        ran: true,
+        tables: ["buyer_monthly"],
+        summary: { buyers, subscriptions: "none: no subscription churn or cohorts" },
+      };
+    return {
+      name: "cohorts",
+      ran: false,
+      skipped:
+        "no subscriptions (monthly churn and cohorts need start and end dates) and no repeat buyers (an inactivity window needs purchase gaps)",
+      tables: [],
+      summary: {},
+    };
   }
   await buildSubscriptionStates(ctx.conn, ctx.asOf);
   const monthly: MonthlyMetric[] = [];
@@ -45,19 +83,62 @@ export const analyzeCohorts: Analysis = async (ctx) => {
   }
   await run(ctx.conn, CREATE_MONTHLY);
   await run(ctx.conn, CREATE_COHORTS);
-  const I: AppendType = "integer", D: AppendType = "double", V: AppendType = "varchar";
+  const I: AppendType = "integer",
+    D: AppendType = "double",
+    V: AppendType = "varchar";
   await appendRows(
     ctx.conn,
     "monthly_metrics",
     [V, V, V, I, I, I, I, I, D, D, D, D, D, D, D, D, D, D, D],
-    monthly.map((m) => [m.dimension, m.value, m.month, m.start, m.end, m.lost, m.new, m.reactivated, m.churnRate, m.retentionRate, m.mrrStart, m.mrrEnd, m.mrrNew, m.mrrExpansion, m.mrrContraction, m.mrrChurned, m.mrrReactivation, m.grossRevenueRetention, m.netRevenueRetention]),
+    monthly.map((m) => [
+      m.dimension,
+      m.value,
+      m.month,
+      m.start,
+      m.end,
+      m.lost,
+      m.new,
+      m.reactivated,
+      m.churnRate,
+      m.retentionRate,
+      m.mrrStart,
+      m.mrrEnd,
+      m.mrrNew,
+      m.mrrExpansion,
+      m.mrrContraction,
+      m.mrrChurned,
+      m.mrrReactivation,
+      m.grossRevenueRetention,
+      m.netRevenueRetention,
+    ]),
   );
-  await appendRows(ctx.conn, "cohort_retention", [V, V, V, I, I, I, D, D, D], cells.map((c) => [c.dimension, c.value, c.cohort, c.monthsSince, c.size, c.active, c.retention, c.revenueRetention, c.grossRevenueRetention]));
+  await appendRows(
+    ctx.conn,
+    "cohort_retention",
+    [V, V, V, I, I, I, D, D, D],
+    cells.map((c) => [
+      c.dimension,
+      c.value,
+      c.cohort,
+      c.monthsSince,
+      c.size,
+      c.active,
+      c.retention,
+      c.revenueRetention,
+      c.grossRevenueRetention,
+    ]),
+  );
   const last = monthly.filter((m) => m.dimension === "all").at(-1);
   return {
     name: "cohorts",
     ran: true,
     tables: ["monthly_metrics", "cohort_retention", ...(buyers ? ["buyer_monthly"] : [])],
-    summary: { buyers, months: monthly.filter((m) => m.dimension === "all").length, lastMonth: last?.month, churnRate: last?.churnRate, mrrEnd: last?.mrrEnd },
+    summary: {
+      buyers,
+      months: monthly.filter((m) => m.dimension === "all").length,
+      lastMonth: last?.month,
+      churnRate: last?.churnRate,
+      mrrEnd: last?.mrrEnd,
+    },
   };
 };

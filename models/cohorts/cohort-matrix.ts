@@ -50,12 +50,22 @@ function cohortSql(dimension: Dimension): string {
   ORDER BY cells.value, cells.cohort, months_since`;
 }
 
-export async function cohortMatrix(conn: DuckDBConnection, asOf: string, dimension: Dimension = "all"): Promise<CohortCell[]> {
-  const rows = await query<{ dimension: string; value: string; cohort: string; months_since: number; size: number; active: number; mrr: number; gross_mrr: number; base_mrr: number }>(
-    conn,
-    cohortSql(dimension),
-    { as_of: asOf },
-  );
+export async function cohortMatrix(
+  conn: DuckDBConnection,
+  asOf: string,
+  dimension: Dimension = "all",
+): Promise<CohortCell[]> {
+  const rows = await query<{
+    dimension: string;
+    value: string;
+    cohort: string;
+    months_since: number;
+    size: number;
+    active: number;
+    mrr: number;
+    gross_mrr: number;
+    base_mrr: number;
+  }>(conn, cohortSql(dimension), { as_of: asOf });
   return rows.map((r) => ({
     dimension: r.dimension,
     value: r.value,
@@ -82,7 +92,11 @@ export function cohortCurves(cells: CohortCell[]): CohortCurve[] {
   const byCohort = new Map<string, CohortCurve>();
   for (const c of cells) {
     let entry = byCohort.get(c.cohort);
-    if (!entry) byCohort.set(c.cohort, (entry = { cohort: c.cohort, size: c.size, retention: [], revenueRetention: [], grossRevenueRetention: [] }));
+    if (!entry)
+      byCohort.set(
+        c.cohort,
+        (entry = { cohort: c.cohort, size: c.size, retention: [], revenueRetention: [], grossRevenueRetention: [] }),
+      );
     entry.retention[c.monthsSince] = c.retention;
     entry.revenueRetention[c.monthsSince] = c.revenueRetention;
     entry.grossRevenueRetention[c.monthsSince] = c.grossRevenueRetention;

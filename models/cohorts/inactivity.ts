@@ -29,7 +29,11 @@ export async function inactivityWindow(conn: DuckDBConnection, asOf: string): Pr
   const row = await queryOne<{ p90: number | null; gaps: number }>(conn, GAP_P90_SQL, { as_of: asOf });
   if (!row || row.p90 === null || row.gaps === 0) return null;
   const days = Math.min(365, Math.max(30, Math.ceil(row.p90)));
-  return { days, gaps: row.gaps, rule: `90th percentile of ${row.gaps} gaps between repeat purchase days (${Math.ceil(row.p90)} days), kept within 30–365 days` };
+  return {
+    days,
+    gaps: row.gaps,
+    rule: `90th percentile of ${row.gaps} gaps between repeat purchase days (${Math.ceil(row.p90)} days), kept within 30–365 days`,
+  };
 }
 
 /** Filter dimensions of buyers, from the customers table (buyers have no subscription plan: plan is the customer's). */
@@ -90,6 +94,13 @@ export interface BuyerMonth {
 }
 
 export async function buyerMonthly(conn: DuckDBConnection, asOf: string, windowDays: number): Promise<BuyerMonth[]> {
-  const rows = await query<Omit<BuyerMonth, "churnRate" | "retentionRate">>(conn, BUYER_MONTHLY_SQL, { as_of: asOf, window: windowDays });
-  return rows.map((r) => ({ ...r, churnRate: r.start ? r.lost / r.start : null, retentionRate: r.start ? (r.end - r.new) / r.start : null }));
+  const rows = await query<Omit<BuyerMonth, "churnRate" | "retentionRate">>(conn, BUYER_MONTHLY_SQL, {
+    as_of: asOf,
+    window: windowDays,
+  });
+  return rows.map((r) => ({
+    ...r,
+    churnRate: r.start ? r.lost / r.start : null,
+    retentionRate: r.start ? (r.end - r.new) / r.start : null,
+  }));
 }

@@ -95,7 +95,11 @@ type MetricRow = {
 const ratio = (num: number, den: number) => (den > 0 ? num / den : null);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
-export async function monthlyMetrics(conn: DuckDBConnection, asOf: string, dimension: Dimension = "all"): Promise<MonthlyMetric[]> {
+export async function monthlyMetrics(
+  conn: DuckDBConnection,
+  asOf: string,
+  dimension: Dimension = "all",
+): Promise<MonthlyMetric[]> {
   const rows = await query<MetricRow>(conn, monthlySql(dimension), { as_of: asOf });
   return rows.map((r) => ({
     dimension: r.dimension,

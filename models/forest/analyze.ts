@@ -41,7 +41,10 @@ function customerFolds(ids: string[], k: number): Uint8Array {
 
 export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const H = CHURN_HORIZON_DAYS;
-  const range = await queryOne<{ first: string }>(ctx.conn, "SELECT CAST(min(signup_date) AS VARCHAR) AS first FROM customers");
+  const range = await queryOne<{ first: string }>(
+    ctx.conn,
+    "SELECT CAST(min(signup_date) AS VARCHAR) AS first FROM customers",
+  );
   const earliest = addDays(range?.first ?? ctx.asOf, 180);
   const dates: string[] = [];
   for (let k = 0; k < SNAPSHOTS; k++) {
@@ -58,27 +61,59 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     if (s.table.rows === 0) continue;
     if (s.table.rows <= perSnapshot) snapshots.push(s);
     else {
-      const keep = shuffle(Array.from({ length: s.table.rows }, (_, i) => i), createRandom(ctx.seed + k)).slice(0, perSnapshot).sort((a, b) => a - b);
+      const keep = shuffle(
+        Array.from({ length: s.table.rows }, (_, i) => i),
+        createRandom(ctx.seed + k),
+      )
+        .slice(0, perSnapshot)
+        .sort((a, b) => a - b);
       snapshots.push({ date: s.date, ...subsetRows({ table: s.table, labels: s.labels, ids: s.ids }, keep) });
     }
   }
   const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {
-    return { name: "forest", ran: false, skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`, tables: [], summary: {} };
+    return {
+      name: "forest",
+      ran: false,
+      skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`,
+      tables: [],
+      summary: {},
+    };
   }
   const options: ForestOptions = { ...DEFAULT_FOREST, trees: 100, seed: ctx.seed };
-  ctx.log(`forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`);
+  ctx.log(
+    `forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`,
+  );
 
-  const evaluation = await crossValidate(training.table, training.labels, 5, options, true, customerFolds(training.ids, 5));
+  const evaluation = await crossValidate(
+    training.table,
+    training.labels,
+    5,
+    options,
+    true,
+    customerFolds(training.ids, 5),
+  );
 
   // The threshold that maximises expected saved value on the out-of-fold predictions, valuing each customer-snapshot at the
   // customer's CLV today (customer_value), when the value analysis ran.
   let valueThreshold: Record<string, unknown> | null = null;
   if (await tableExists(ctx.conn, "customer_value")) {
-    const clv = new Map((await query<{ customer_id: string; clv: number }>(ctx.conn, "SELECT customer_id, coalesce(clv_if_won_back, clv, 0) AS clv FROM customer_value")).map((r) => [r.customer_id, r.clv]));
+    const clv = new Map(
+      (
+        await query<{ customer_id: string; clv: number }>(
+          ctx.conn,
+          "SELECT customer_id, coalesce(clv_if_won_back, clv, 0) AS clv FROM customer_value",
+        )
+      ).map((r) => [r.customer_id, r.clv]),
+    );
     const values = Float64Array.from(training.ids, (id) => clv.get(id) ?? 0);
-    valueThreshold = { ...bestValueThreshold(evaluation.outOfFold, training.labels, values, SAVE_RATE, COST_PER_CONTACT), saveRate: SAVE_RATE, costPerContact: COST_PER_CONTACT, rule: "maximises Σ over contacted customers of (churned × save rate × CLV − cost per contact) on the out-of-fold predictions" };
+    valueThreshold = {
+      ...bestValueThreshold(evaluation.outOfFold, training.labels, values, SAVE_RATE, COST_PER_CONTACT),
+      saveRate: SAVE_RATE,
+      costPerContact: COST_PER_CONTACT,
+      rule: "maximises Σ over contacted customers of (churned × save rate × CLV − cost per contact) on the out-of-fold predictions",
+    };
   }
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
@@ -112,7 +147,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const current = await snapshotFeatures(ctx.conn, ctx.asOf, H);
   const probabilities = current.table.rows ? predictForest(model, current.table) : new Float64Array(0);
   const contribs = current.table.rows ? contributions(model, current.table, all(current.table.rows)) : [];
-  await run(ctx.conn, "CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE, top_drivers VARCHAR, drivers_json VARCHAR)");
+  await run(
+    ctx.conn,
+    "CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE, top_drivers VARCHAR, drivers_json VARCHAR)",
+  );
   const kindColumn = current.table.columns[current.table.names.indexOf("kind")] as (string | null)[];
   await appendRows(
     ctx.conn,
@@ -125,13 +163,21 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   );
   const card: Record<string, unknown> = {
     label: `churned within ${H} days after the snapshot date: subscribers with no active subscription on that day; one-off buyers with no purchase in the window`,
-    population: "subscribers with an active subscription on the snapshot date; one-off buyers with a purchase in the 365 days before it",
+    population:
+      "subscribers with an active subscription on the snapshot date; one-off buyers with a purchase in the 365 days before it",
     horizonDays: H,
-    snapshots: snapshots.map((s) => ({ date: s.date, customers: s.labels.length, churned: s.labels.reduce((a, b) => a + b, 0) })),
+    snapshots: snapshots.map((s) => ({
+      date: s.date,
+      customers: s.labels.length,
+      churned: s.labels.reduce((a, b) => a + b, 0),
+    })),
     trainingWindow: { first: snapshots.at(-1)!.date, last: snapshots[0]!.date },
     rows: evaluation.rows,
     availableRows: available,
-    sampling: available > training.labels.length ? `${training.labels.length} of ${available} customer-snapshots drawn at random (at most ${perSnapshot} per snapshot, seed ${ctx.seed})` : "all customer-snapshots",
+    sampling:
+      available > training.labels.length
+        ? `${training.labels.length} of ${available} customer-snapshots drawn at random (at most ${perSnapshot} per snapshot, seed ${ctx.seed})`
+        : "all customer-snapshots",
     features: training.table.names,
     options: model.options,
     auc: evaluation.auc,
@@ -157,14 +203,28 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     asOf: ctx.asOf,
   };
   await run(ctx.conn, "CREATE OR REPLACE TABLE model_card (key VARCHAR, value VARCHAR)");
-  await appendRows(ctx.conn, "model_card", ["varchar", "varchar"], Object.entries(card).map(([k, v]) => [k, JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x))]));
+  await appendRows(
+    ctx.conn,
+    "model_card",
+    ["varchar", "varchar"],
+    Object.entries(card).map(([k, v]) => [
+      k,
+      JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x)),
+    ]),
+  );
   await run(ctx.conn, "CREATE OR REPLACE TABLE churn_model (trained_at_as_of VARCHAR, model VARCHAR)");
   await appendRows(ctx.conn, "churn_model", ["varchar", "varchar"], [[ctx.asOf, serializeForest(model)]]);
   return {
     name: "forest",
     ran: true,
     tables: ["churn_predictions", "model_card", "churn_model"],
-    summary: { rows: evaluation.rows, auc: evaluation.auc, backtestAuc: backtest?.["auc"] ?? null, scored: current.ids.length, trainSeconds },
+    summary: {
+      rows: evaluation.rows,
+      auc: evaluation.auc,
+      backtestAuc: backtest?.["auc"] ?? null,
+      scored: current.ids.length,
+      trainSeconds,
+    },
   };
 };
 
@@ -172,9 +232,17 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 export async function trainWarehouseModel(dbPath: string, options: { seed: number }): Promise<Record<string, unknown>> {
   const db = await openDatabase(dbPath);
   try {
-    const asOf = (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
+    const asOf = (
+      await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
+    )?.value;
     if (!asOf) throw new Error("warehouse has no as_of");
-    const report = await analyzeForest({ conn: db.connection, dbPath, asOf, seed: options.seed, log: (m) => process.stderr.write(`${m}\n`) });
+    const report = await analyzeForest({
+      conn: db.connection,
+      dbPath,
+      asOf,
+      seed: options.seed,
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
     if (!report.ran) return { skipped: report.skipped };
     const rows = await db.connection.runAndReadAll("SELECT key, value FROM model_card");
     return Object.fromEntries(rows.getRows().map(([k, v]) => [String(k), JSON.parse(String(v))]));

@@ -47,7 +47,9 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
         s.pos += labels[i]!;
         stats.set(v, s);
       }
-      const ordered = [...stats.entries()].sort((a, b) => (a[1].pos + 1) / (a[1].n + 2) - (b[1].pos + 1) / (b[1].n + 2) || (a[0] < b[0] ? -1 : 1));
+      const ordered = [...stats.entries()].sort(
+        (a, b) => (a[1].pos + 1) / (a[1].n + 2) - (b[1].pos + 1) / (b[1].n + 2) || (a[0] < b[0] ? -1 : 1),
+      );
       categories.push(new Map(ordered.map(([k], rank) => [k, rank])));
     }
     const encoder = { names: table.names, categories, edges };
@@ -76,7 +78,8 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
 /** Bin of a value: 0 for missing, else 1 + the number of edges below it. */
 export function binOf(edges: Float64Array, v: number): number {
   if (Number.isNaN(v)) return 0;
-  let lo = 0, hi = edges.length;
+  let lo = 0,
+    hi = edges.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (v <= edges[mid]!) hi = mid;

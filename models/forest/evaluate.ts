@@ -5,7 +5,16 @@
  * permutation importance (drop in held-out ROC-AUC when one feature's values are shuffled; Breiman 2001).
  */
 import { createRandom, shuffle } from "../../loaders/random.ts";
-import { averagePrecision, bestF1Threshold, brierScore, confusionAt, curves, liftByDecile, reliability, rocAuc } from "../math/metrics.ts";
+import {
+  averagePrecision,
+  bestF1Threshold,
+  brierScore,
+  confusionAt,
+  curves,
+  liftByDecile,
+  reliability,
+  rocAuc,
+} from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
 import { predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
 
@@ -15,7 +24,10 @@ export function stratifiedFolds(labels: Uint8Array, k: number, seed: number): Ui
   const rng = createRandom(seed);
   const fold = new Uint8Array(labels.length);
   for (const cls of [0, 1]) {
-    const members = shuffle(Array.from({ length: labels.length }, (_, i) => i).filter((i) => labels[i] === cls), rng);
+    const members = shuffle(
+      Array.from({ length: labels.length }, (_, i) => i).filter((i) => labels[i] === cls),
+      rng,
+    );
     members.forEach((i, rank) => (fold[i] = rank % k));
   }
   return fold;
@@ -57,7 +69,14 @@ function permuted(table: FeatureTable, f: number, rows: Uint32Array, seed: numbe
 }
 
 /** `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several snapshots). */
-export async function crossValidate(table: FeatureTable, labels: Uint8Array, k: number, options: ForestOptions, permutation = true, folds?: Uint8Array): Promise<Evaluation> {
+export async function crossValidate(
+  table: FeatureTable,
+  labels: Uint8Array,
+  k: number,
+  options: ForestOptions,
+  permutation = true,
+  folds?: Uint8Array,
+): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
   const foldAucs: number[] = [];
@@ -91,7 +110,8 @@ export async function crossValidate(table: FeatureTable, labels: Uint8Array, k: 
   const threshold = bestF1Threshold(oof, labels);
   const c = confusionAt(oof, labels, threshold);
   const points = curves(oof, labels, 100);
-  const rank = (values: Float64Array) => table.names.map((feature, j) => ({ feature, importance: values[j]! })).sort((a, b) => b.importance - a.importance);
+  const rank = (values: Float64Array) =>
+    table.names.map((feature, j) => ({ feature, importance: values[j]! })).sort((a, b) => b.importance - a.importance);
   return {
     rows: labels.length,
     features: table.names.length,

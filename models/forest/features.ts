@@ -9,12 +9,40 @@ import { queryColumns } from "../../loaders/db.ts";
 import type { FeatureTable } from "./dataset.ts";
 
 export const NUMERIC_FEATURES = [
-  "tenure_days", "mrr", "mrr_change_90d", "days_since_last_purchase", "purchases_90d", "purchases_prev_90d", "spend_90d", "spend_prev_90d",
-  "spend_trend", "mean_gap_days", "complaints_30d", "complaints_90d", "support_calls_90d", "delivery_delays_90d", "cancellation_requests_90d",
-  "failed_payments_90d", "downgrade_requests_90d", "contacts_left_90d", "renewals_postponed_90d", "unhappy_90d", "days_since_last_contact",
-  "last_nps", "nps_change", "last_csat",
+  "tenure_days",
+  "mrr",
+  "mrr_change_90d",
+  "days_since_last_purchase",
+  "purchases_90d",
+  "purchases_prev_90d",
+  "spend_90d",
+  "spend_prev_90d",
+  "spend_trend",
+  "mean_gap_days",
+  "complaints_30d",
+  "complaints_90d",
+  "support_calls_90d",
+  "delivery_delays_90d",
+  "cancellation_requests_90d",
+  "failed_payments_90d",
+  "downgrade_requests_90d",
+  "contacts_left_90d",
+  "renewals_postponed_90d",
+  "unhappy_90d",
+  "days_since_last_contact",
+  "last_nps",
+  "nps_change",
+  "last_csat",
 ] as const;
-export const CATEGORICAL_FEATURES = ["kind", "plan", "segment", "region", "industry", "company_size", "acquisition_channel"] as const;
+export const CATEGORICAL_FEATURES = [
+  "kind",
+  "plan",
+  "segment",
+  "region",
+  "industry",
+  "company_size",
+  "acquisition_channel",
+] as const;
 
 const FEATURES_SQL = `
   WITH subscribed AS (
@@ -90,8 +118,12 @@ export async function snapshotFeatures(conn: DuckDBConnection, date: string, hor
   const rows = ids.length;
   const names = [...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES] as string[];
   const columns = [
-    ...NUMERIC_FEATURES.map((k) => Float64Array.from((c[k] ?? []) as (number | null)[], (v) => (v === null || v === undefined ? NaN : Number(v)))),
-    ...CATEGORICAL_FEATURES.map((k) => ((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v)))),
+    ...NUMERIC_FEATURES.map((k) =>
+      Float64Array.from((c[k] ?? []) as (number | null)[], (v) => (v === null || v === undefined ? NaN : Number(v))),
+    ),
+    ...CATEGORICAL_FEATURES.map((k) =>
+      ((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
+    ),
   ];
   const labels = Uint8Array.from((c["churned"] ?? []) as boolean[], (v) => (v ? 1 : 0));
   return { date, ids, table: { names, columns, rows }, labels };
@@ -123,8 +155,17 @@ export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; la
 }
 
 /** The given rows of a table (and their labels and ids), in the given order. */
-export function subsetRows(stacked: { table: FeatureTable; labels: Uint8Array; ids: string[] }, rows: ArrayLike<number>): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
+export function subsetRows(
+  stacked: { table: FeatureTable; labels: Uint8Array; ids: string[] },
+  rows: ArrayLike<number>,
+): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
   const idx = Array.from(rows);
-  const columns = stacked.table.columns.map((c) => (c instanceof Float64Array ? Float64Array.from(idx, (i) => c[i]!) : idx.map((i) => c[i]!)));
-  return { table: { names: stacked.table.names, columns, rows: idx.length }, labels: Uint8Array.from(idx, (i) => stacked.labels[i]!), ids: idx.map((i) => stacked.ids[i]!) };
+  const columns = stacked.table.columns.map((c) =>
+    c instanceof Float64Array ? Float64Array.from(idx, (i) => c[i]!) : idx.map((i) => c[i]!),
+  );
+  return {
+    table: { names: stacked.table.names, columns, rows: idx.length },
+    labels: Uint8Array.from(idx, (i) => stacked.labels[i]!),
+    ids: idx.map((i) => stacked.ids[i]!),
+  };
 }

@@ -9,18 +9,30 @@ import type { FeatureTable } from "./dataset.ts";
 
 const POSITIVE = new Set(["yes", "true", "1", "y", "churn", "churned"]);
 
-export function featureTableFromFlat(flat: FlatTable, target: string, options: { positive?: string; id?: string; drop?: string[] } = {}): { table: FeatureTable; labels: Uint8Array; ids: string[] | null; dropped: string[] } {
+export function featureTableFromFlat(
+  flat: FlatTable,
+  target: string,
+  options: { positive?: string; id?: string; drop?: string[] } = {},
+): { table: FeatureTable; labels: Uint8Array; ids: string[] | null; dropped: string[] } {
   const targetValues = requireColumn(flat, target, "target");
   const labels = new Uint8Array(flat.rowCount);
   for (let i = 0; i < flat.rowCount; i++) {
     const v = String(targetValues[i] ?? "").trim();
-    if (v === "") throw new UserError(`${flat.file}, line ${flat.lines[i]}, column ${target}: the target is blank.`, { hint: "Every row needs a target value; remove rows without one." });
-    labels[i] = options.positive !== undefined ? (v === options.positive ? 1 : 0) : POSITIVE.has(v.toLowerCase()) ? 1 : 0;
+    if (v === "")
+      throw new UserError(`${flat.file}, line ${flat.lines[i]}, column ${target}: the target is blank.`, {
+        hint: "Every row needs a target value; remove rows without one.",
+      });
+    labels[i] =
+      options.positive !== undefined ? (v === options.positive ? 1 : 0) : POSITIVE.has(v.toLowerCase()) ? 1 : 0;
   }
   const positives = labels.reduce((a, b) => a + b, 0);
   if (positives === 0 || positives === flat.rowCount) {
     const seen = [...new Set(targetValues.map((v) => String(v)))].slice(0, 5).join(", ");
-    throw new UserError(`${flat.file}: the target ${target} has only one class (values: ${seen}).`, { hint: options.positive ? `No row equals --positive "${options.positive}", or every row does.` : "Name the value that means churn with --positive V." });
+    throw new UserError(`${flat.file}: the target ${target} has only one class (values: ${seen}).`, {
+      hint: options.positive
+        ? `No row equals --positive "${options.positive}", or every row does.`
+        : "Name the value that means churn with --positive V.",
+    });
   }
   const ids = options.id ? requireColumn(flat, options.id, "id").map((v) => String(v)) : null;
   for (const d of options.drop ?? []) requireColumn(flat, d, "drop");
@@ -38,8 +50,11 @@ export function featureTableFromFlat(flat: FlatTable, target: string, options: {
     }
     const numeric = nonBlank.every((v) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v));
     names.push(name);
-    columns.push(numeric ? Float64Array.from(raw, (v) => (v === "" ? NaN : Number(v))) : raw.map((v) => (v === "" ? null : v)));
+    columns.push(
+      numeric ? Float64Array.from(raw, (v) => (v === "" ? NaN : Number(v))) : raw.map((v) => (v === "" ? null : v)),
+    );
   }
-  if (names.length === 0) throw new UserError(`${flat.file}: no feature columns left besides the target${options.id ? " and id" : ""}.`);
+  if (names.length === 0)
+    throw new UserError(`${flat.file}: no feature columns left besides the target${options.id ? " and id" : ""}.`);
   return { table: { names, columns, rows: flat.rowCount }, labels, ids, dropped };
 }

@@ -34,7 +34,12 @@ export interface ForestModel {
 /** Below this many row-trees the threads cost more than they save, so small forests grow on the main thread. */
 const PARALLEL_MIN_WORK = 200_000;
 
-export async function trainForest(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array, options: ForestOptions): Promise<ForestModel> {
+export async function trainForest(
+  table: FeatureTable,
+  labels: Uint8Array,
+  trainRows: Uint32Array,
+  options: ForestOptions,
+): Promise<ForestModel> {
   const encoder = fitEncoder(table, labels, trainRows);
   const bins = binTable(table, encoder);
   const features = table.names.length;
@@ -43,12 +48,29 @@ export async function trainForest(table: FeatureTable, labels: Uint8Array, train
   let positives = 0;
   for (const i of trainRows) positives += labels[i]!;
   const n = trainRows.length;
-  const classWeight: [number, number] = options.classWeight === "balanced" && positives > 0 && positives < n ? [n / (2 * (n - positives)), n / (2 * positives)] : [1, 1];
+  const classWeight: [number, number] =
+    options.classWeight === "balanced" && positives > 0 && positives < n
+      ? [n / (2 * (n - positives)), n / (2 * positives)]
+      : [1, 1];
   const treeOptions = { maxDepth: options.maxDepth, minLeaf: options.minLeaf, mtry };
   const workers = workerCount(options.trees);
   let trees: Tree[];
   if (workers > 1 && n * options.trees >= PARALLEL_MIN_WORK) {
-    trees = await growTreesInWorkers({ bins, labels, rows: table.rows, features, edges: encoder.edges, trainRows, classWeight, options: treeOptions, seed: options.seed, trees: options.trees }, workers);
+    trees = await growTreesInWorkers(
+      {
+        bins,
+        labels,
+        rows: table.rows,
+        features,
+        edges: encoder.edges,
+        trainRows,
+        classWeight,
+        options: treeOptions,
+        seed: options.seed,
+        trees: options.trees,
+      },
+      workers,
+    );
   } else {
     trees = [];
     for (let t = 0; t < options.trees; t++) {
@@ -68,14 +90,21 @@ export async function trainForest(table: FeatureTable, labels: Uint8Array, train
     }
   }
   const total = importance.reduce((a, b) => a + b, 0) || 1;
-  return { encoder, trees, options: { ...options, mtry }, impurityImportance: Array.from(importance, (v) => v / total), baseRate: n ? positives / n : 0 };
+  return {
+    encoder,
+    trees,
+    options: { ...options, mtry },
+    impurityImportance: Array.from(importance, (v) => v / total),
+    baseRate: n ? positives / n : 0,
+  };
 }
 
 /** Encoded row values of a table under the model's encoder: row-major Float64Array (NaN = missing). */
 export function encodeRows(model: ForestModel, table: FeatureTable): Float64Array {
   const features = table.names.length;
   const out = new Float64Array(table.rows * features);
-  for (let f = 0; f < features; f++) for (let i = 0; i < table.rows; i++) out[i * features + f] = encodedValue(table, model.encoder, f, i);
+  for (let f = 0; f < features; f++)
+    for (let i = 0; i < table.rows; i++) out[i * features + f] = encodedValue(table, model.encoder, f, i);
   return out;
 }
 

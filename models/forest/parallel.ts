@@ -40,15 +40,19 @@ export async function growTreesInWorkers(req: GrowRequest, workers: number): Pro
   const trainRows = shared(req.trainRows, (b) => new Uint32Array(b));
   const results: Tree[] = new Array(req.trees);
   await Promise.all(
-    Array.from({ length: workers }, (_, w) =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
-          workerData: { ...req, bins, labels, trainRows, worker: w, workers },
-        });
-        worker.on("message", (msg: { index: number; tree: Tree }) => (results[msg.index] = msg.tree));
-        worker.on("error", reject);
-        worker.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`forest worker exited with code ${code}`))));
-      }),
+    Array.from(
+      { length: workers },
+      (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
+            workerData: { ...req, bins, labels, trainRows, worker: w, workers },
+          });
+          worker.on("message", (msg: { index: number; tree: Tree }) => (results[msg.index] = msg.tree));
+          worker.on("error", reject);
+          worker.on("exit", (code) =>
+            code === 0 ? resolve() : reject(new Error(`forest worker exited with code ${code}`)),
+          );
+        }),
     ),
   );
   return results;

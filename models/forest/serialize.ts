@@ -15,6 +15,8 @@ export function serializeForest(model: ForestModel): string {
       categories: model.encoder.categories.map((c) => (c ? [...c.entries()] : null)),
       edges: model.encoder.edges.map((e) => b64(e)),
     },
-    trees: model.trees.map((t: Tree) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, b64(v as ArrayBufferView)]))),
+    trees: model.trees.map((t: Tree) =>
+      Object.fromEntries(Object.entries(t).map(([k, v]) => [k, b64(v as ArrayBufferView)])),
+    ),
   });
 }

@@ -39,7 +39,13 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
   for (let i = 0; i < rows; i++) if (weights[i]! > 0) idx.push(i);
   const order = Uint32Array.from(idx);
   const scratch = new Uint32Array(order.length);
-  const feature: number[] = [], threshold: number[] = [], missingLeft: number[] = [], left: number[] = [], right: number[] = [], value: number[] = [], weight: number[] = [];
+  const feature: number[] = [],
+    threshold: number[] = [],
+    missingLeft: number[] = [],
+    left: number[] = [],
+    right: number[] = [],
+    value: number[] = [],
+    weight: number[] = [];
   const histW = new Float64Array(256);
   const histP = new Float64Array(256);
   const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
@@ -55,18 +61,26 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
     return feature.length - 1;
   };
 
-  let W = 0, P = 0;
+  let W = 0,
+    P = 0;
   for (const i of order) {
     W += weights[i]!;
     P += weights[i]! * labels[i]!;
   }
-  const stack: { node: number; start: number; end: number; depth: number; w: number; p: number }[] = [{ node: newNode(W, P), start: 0, end: order.length, depth: 0, w: W, p: P }];
+  const stack: { node: number; start: number; end: number; depth: number; w: number; p: number }[] = [
+    { node: newNode(W, P), start: 0, end: order.length, depth: 0, w: W, p: P },
+  ];
 
   while (stack.length) {
     const { node, start, end, depth, w, p } = stack.pop()!;
     if (depth >= options.maxDepth || w < 2 * options.minLeaf || p <= 0 || p >= w) continue;
     const parentImpurity = impurity(w, p);
-    let bestGain = 1e-12, bestF = -1, bestBin = 0, bestMissingLeft = false, bestLW = 0, bestLP = 0;
+    let bestGain = 1e-12,
+      bestF = -1,
+      bestBin = 0,
+      bestMissingLeft = false,
+      bestLW = 0,
+      bestLP = 0;
     // Partial Fisher-Yates: the first mtry entries are a random subset of features.
     for (let k = 0; k < options.mtry && k < features; k++) {
       const j = k + rng.int(features - k);
@@ -85,28 +99,34 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
         histW[b]! += wi;
         histP[b]! += wi * labels[i]!;
       }
-      const mW = histW[0]!, mP = histP[0]!;
-      let lW = 0, lP = 0;
+      const mW = histW[0]!,
+        mP = histP[0]!;
+      let lW = 0,
+        lP = 0;
       for (let b = 1; b < nb - 1; b++) {
         lW += histW[b]!;
         lP += histP[b]!;
-        const rW = w - mW - lW, rP = p - mP - lP;
+        const rW = w - mW - lW,
+          rP = p - mP - lP;
         // missing to the right
         if (lW >= options.minLeaf && rW + mW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW, lP) - impurity(rW + mW, rP + mP);
-          if (gain > bestGain) [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, false, lW, lP];
+          if (gain > bestGain)
+            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, false, lW, lP];
         }
         // missing to the left
         if (mW > 0 && lW + mW >= options.minLeaf && rW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW + mW, lP + mP) - impurity(rW, rP);
-          if (gain > bestGain) [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
+          if (gain > bestGain)
+            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
         }
       }
     }
     if (bestF < 0) continue;
     // Partition rows [start, end) into left then right.
     const base = bestF * rows;
-    let a = start, z = 0;
+    let a = start,
+      z = 0;
     for (let q = start; q < end; q++) {
       const i = order[q]!;
       const b = bins[base + i]!;

@@ -10,11 +10,18 @@ export interface MinimizeResult {
   converged: boolean;
 }
 
-export function nelderMead(f: (x: number[]) => number, x0: number[], options: { maxIterations?: number; tolerance?: number; step?: number } = {}): MinimizeResult {
+export function nelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  options: { maxIterations?: number; tolerance?: number; step?: number } = {},
+): MinimizeResult {
   const n = x0.length;
   const maxIterations = options.maxIterations ?? 5000;
   const tol = options.tolerance ?? 1e-10;
-  const alpha = 1, gamma = 1 + 2 / n, rho = 0.75 - 1 / (2 * n), sigma = 1 - 1 / n;
+  const alpha = 1,
+    gamma = 1 + 2 / n,
+    rho = 0.75 - 1 / (2 * n),
+    sigma = 1 - 1 / n;
   const safe = (x: number[]) => {
     const v = f(x);
     return Number.isFinite(v) ? v : Number.MAX_VALUE;
@@ -24,7 +31,10 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], options: { 
   let converged = false;
   for (let restart = 0; restart < 5; restart++) {
     const step = options.step ?? 0.5;
-    let simplex = [best.x.slice(), ...Array.from({ length: n }, (_, i) => best.x.map((v, j) => (i === j ? v + step : v)))];
+    let simplex = [
+      best.x.slice(),
+      ...Array.from({ length: n }, (_, i) => best.x.map((v, j) => (i === j ? v + step : v))),
+    ];
     let values = simplex.map(safe);
     let it = 0;
     for (; it < maxIterations; it++) {
@@ -71,7 +81,8 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], options: { 
 
 function maxSpread(simplex: number[][]): number {
   let m = 0;
-  for (let i = 1; i < simplex.length; i++) for (let j = 0; j < simplex[0]!.length; j++) m = Math.max(m, Math.abs(simplex[i]![j]! - simplex[0]![j]!));
+  for (let i = 1; i < simplex.length; i++)
+    for (let j = 0; j < simplex[0]!.length; j++) m = Math.max(m, Math.abs(simplex[i]![j]! - simplex[0]![j]!));
   return m;
 }
 

@@ -28,7 +28,10 @@ function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number
     const labels = data.groups[grouping];
     const counts = new Map<string, number>();
     for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-    const levels = [...counts.entries()].filter(([, n]) => n >= MIN_GROUP).sort((a, b) => b[1] - a[1]).map(([l]) => l);
+    const levels = [...counts.entries()]
+      .filter(([, n]) => n >= MIN_GROUP)
+      .sort((a, b) => b[1] - a[1])
+      .map(([l]) => l);
     for (const level of levels.slice(1)) {
       names.push(`${grouping} = ${level} (vs ${levels[0]})`);
       columns.push(labels.map((l) => (l === level ? 1 : 0)));
@@ -38,8 +41,11 @@ function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number
   // collinear with the plan dummies (a plan sets most of the price), leaving neither hazard ratio readable.
   const plans = data.groups.plan;
   const planMedians = new Map<string, number>();
-  for (const plan of new Set(plans)) planMedians.set(plan, median(data.startMrr.filter((_, i) => plans[i] === plan && data.startMrr[i]! > 0)));
-  const relativePrice = Array.from(data.startMrr, (v, i) => (v > 0 && planMedians.get(plans[i]!)! > 0 ? Math.log(v / planMedians.get(plans[i]!)!) : 0));
+  for (const plan of new Set(plans))
+    planMedians.set(plan, median(data.startMrr.filter((_, i) => plans[i] === plan && data.startMrr[i]! > 0)));
+  const relativePrice = Array.from(data.startMrr, (v, i) =>
+    v > 0 && planMedians.get(plans[i]!)! > 0 ? Math.log(v / planMedians.get(plans[i]!)!) : 0,
+  );
   if (relativePrice.some((v) => v !== 0)) {
     names.push("log(starting MRR ÷ plan's median)");
     columns.push(relativePrice);
@@ -52,8 +58,19 @@ function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number
 }
 
 export const analyzeSurvival: Analysis = async (ctx) => {
-  const subs = await queryOne<{ n: number }>(ctx.conn, "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of", { as_of: ctx.asOf });
-  if (!subs?.n) return { name: "survival", ran: false, skipped: "no subscriptions: tenure to churn needs subscription start and end dates", tables: [], summary: {} };
+  const subs = await queryOne<{ n: number }>(
+    ctx.conn,
+    "SELECT count(*)::BIGINT AS n FROM subscriptions WHERE start_date <= $as_of",
+    { as_of: ctx.asOf },
+  );
+  if (!subs?.n)
+    return {
+      name: "survival",
+      ran: false,
+      skipped: "no subscriptions: tenure to churn needs subscription start and end dates",
+      tables: [],
+      summary: {},
+    };
   const data = await tenureToChurn(ctx.conn, ctx.asOf);
   await createSurvivalTables(ctx.conn);
   await run(ctx.conn, CREATE_COX_SQL);
@@ -66,7 +83,12 @@ export const analyzeSurvival: Analysis = async (ctx) => {
   if (design.names.length > 0) {
     try {
       const fit = fitCox(design.x, data.days, data.events, design.names);
-      await appendRows(ctx.conn, "survival_cox", ["varchar", "double", "double", "double", "double", "double", "double", "double"], fit.terms.map((t) => [t.term, t.coef, t.hazardRatio, t.lower, t.upper, t.se, t.z, t.p]));
+      await appendRows(
+        ctx.conn,
+        "survival_cox",
+        ["varchar", "double", "double", "double", "double", "double", "double", "double"],
+        fit.terms.map((t) => [t.term, t.coef, t.hazardRatio, t.lower, t.upper, t.se, t.z, t.p]),
+      );
       cox = { concordance: fit.concordance, terms: fit.terms.length };
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;

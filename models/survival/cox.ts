@@ -89,10 +89,16 @@ function partial(x: number[][], time: ArrayLike<number>, event: ArrayLike<number
   return { loglik, grad, info };
 }
 
-export function concordance(time: ArrayLike<number>, event: ArrayLike<number>, risk: ArrayLike<number>, maxSubjects = 4000): number {
+export function concordance(
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  risk: ArrayLike<number>,
+  maxSubjects = 4000,
+): number {
   const n = time.length;
   const step = Math.max(1, Math.ceil(n / maxSubjects));
-  let agree = 0, total = 0;
+  let agree = 0,
+    total = 0;
   for (let i = 0; i < n; i += step) {
     if (event[i] !== 1) continue;
     for (let j = 0; j < n; j += step) {
@@ -105,7 +111,13 @@ export function concordance(time: ArrayLike<number>, event: ArrayLike<number>, r
   return total ? agree / total : 0.5;
 }
 
-export function fitCox(x: number[][], time: ArrayLike<number>, event: ArrayLike<number>, names: string[], maxIterations = 50): CoxFit {
+export function fitCox(
+  x: number[][],
+  time: ArrayLike<number>,
+  event: ArrayLike<number>,
+  names: string[],
+  maxIterations = 50,
+): CoxFit {
   const n = x.length;
   const p = names.length;
   const means = names.map((_, a) => x.reduce((s, row) => s + row[a]!, 0) / n);
@@ -117,7 +129,8 @@ export function fitCox(x: number[][], time: ArrayLike<number>, event: ArrayLike<
   let it = 0;
   for (; it < maxIterations; it++) {
     const step = solveSpd(current.info, current.grad);
-    if (!step) throw new RangeError("Cox: the information matrix is singular (a covariate is constant or perfectly collinear)");
+    if (!step)
+      throw new RangeError("Cox: the information matrix is singular (a covariate is constant or perfectly collinear)");
     let scale = 1;
     let next = beta.map((b, a) => b + step[a]!);
     let trial = partial(xc, time, event, order, next);
@@ -134,16 +147,34 @@ export function fitCox(x: number[][], time: ArrayLike<number>, event: ArrayLike<
       break;
     }
   }
-  if (beta.some((b) => !Number.isFinite(b) || Math.abs(b) > 50)) throw new RangeError("Cox: coefficients diverge (perfect separation of events by a covariate)");
+  if (beta.some((b) => !Number.isFinite(b) || Math.abs(b) > 50))
+    throw new RangeError("Cox: coefficients diverge (perfect separation of events by a covariate)");
   const cov = inverseSpd(current.info);
   if (!cov) throw new RangeError("Cox: the information matrix is singular");
   const risk = x.map((row) => row.reduce((s, v, a) => s + v * beta[a]!, 0));
   const terms = names.map((term, a) => {
     const se = Math.sqrt(cov[a]![a]!);
     const z = beta[a]! / se;
-    return { term, coef: beta[a]!, se, hazardRatio: Math.exp(beta[a]!), lower: Math.exp(beta[a]! - 1.959963984540054 * se), upper: Math.exp(beta[a]! + 1.959963984540054 * se), z, p: 2 * (1 - normalCdf(Math.abs(z))) };
+    return {
+      term,
+      coef: beta[a]!,
+      se,
+      hazardRatio: Math.exp(beta[a]!),
+      lower: Math.exp(beta[a]! - 1.959963984540054 * se),
+      upper: Math.exp(beta[a]! + 1.959963984540054 * se),
+      z,
+      p: 2 * (1 - normalCdf(Math.abs(z))),
+    };
   });
   let events = 0;
   for (let i = 0; i < n; i++) events += event[i]!;
-  return { terms, logLik: current.loglik, concordance: concordance(time, event, risk), iterations: it + 1, converged, n, events };
+  return {
+    terms,
+    logLik: current.loglik,
+    concordance: concordance(time, event, risk),
+    iterations: it + 1,
+    converged,
+    n,
+    events,
+  };
 }

@@ -39,7 +39,11 @@ export interface KaplanMeierOptions {
 
 const isEvent = (e: number | boolean) => e === true || e === 1;
 
-export function kaplanMeier(durations: ArrayLike<number>, events: ArrayLike<number | boolean>, options: KaplanMeierOptions = {}): KaplanMeierCurve {
+export function kaplanMeier(
+  durations: ArrayLike<number>,
+  events: ArrayLike<number | boolean>,
+  options: KaplanMeierOptions = {},
+): KaplanMeierCurve {
   const n = durations.length;
   if (events.length !== n) throw new RangeError("durations and events differ in length");
   const z = normalQuantile(1 - (options.alpha ?? 0.05) / 2);
@@ -148,7 +152,10 @@ export function kaplanMeier(durations: ArrayLike<number>, events: ArrayLike<numb
 }
 
 /** S(t) and its band: 1 before the first time, the step value at or after each time. */
-export function survivalAt(curve: KaplanMeierCurve, t: number): { survival: number; lower: number; upper: number; atRisk: number } {
+export function survivalAt(
+  curve: KaplanMeierCurve,
+  t: number,
+): { survival: number; lower: number; upper: number; atRisk: number } {
   let lo = 0;
   let hi = curve.times.length - 1;
   let k = -1;
@@ -161,5 +168,10 @@ export function survivalAt(curve: KaplanMeierCurve, t: number): { survival: numb
   }
   const next = curve.atRisk[k + 1] ?? 0;
   if (k < 0) return { survival: 1, lower: 1, upper: 1, atRisk: curve.atRisk[0] ?? 0 };
-  return { survival: curve.survival[k]!, lower: curve.lower[k]!, upper: curve.upper[k]!, atRisk: curve.times[k] === t ? curve.atRisk[k]! : next };
+  return {
+    survival: curve.survival[k]!,
+    lower: curve.lower[k]!,
+    upper: curve.upper[k]!,
+    atRisk: curve.times[k] === t ? curve.atRisk[k]! : next,
+  };
 }

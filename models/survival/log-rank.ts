@@ -65,7 +65,14 @@ export function logRankTest(
     if (d > 0) {
       // Peto-Peto's weight is the modified survival estimate at t itself, as in lifelines.
       peto *= 1 - d / (total + 1);
-      const w = weighting === "wilcoxon" ? total : weighting === "tarone-ware" ? Math.sqrt(total) : weighting === "peto" ? peto : 1;
+      const w =
+        weighting === "wilcoxon"
+          ? total
+          : weighting === "tarone-ware"
+            ? Math.sqrt(total)
+            : weighting === "peto"
+              ? peto
+              : 1;
       const factor = total > 1 ? (d * (total - d)) / (total - 1) : 0;
       for (let g = 0; g < k; g++) {
         const share = atRisk[g]! / total;

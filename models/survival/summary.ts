@@ -47,14 +47,32 @@ function summarize(curve: KaplanMeierCurve, times: number[]): CurveSummary {
 export function quartileTimes(durations: ArrayLike<number>): number[] {
   const sorted = Float64Array.from(durations).sort();
   if (sorted.length === 0) return [];
-  return [...new Set([0.25, 0.5, 0.75, 1].map((q) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!))];
+  return [
+    ...new Set(
+      [0.25, 0.5, 0.75, 1].map((q) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!),
+    ),
+  ];
 }
 
 /** `groups` (one label per subject) adds a curve per group and the log-rank test; it needs two groups or more. */
-export function survivalSummary(durations: ArrayLike<number>, events: ArrayLike<number>, times: number[], groups?: readonly string[]): SurvivalSummary {
+export function survivalSummary(
+  durations: ArrayLike<number>,
+  events: ArrayLike<number>,
+  times: number[],
+  groups?: readonly string[],
+): SurvivalSummary {
   const out: SurvivalSummary = { overall: summarize(kaplanMeier(durations, events), times) };
   if (!groups) return out;
-  out.groups = [...indicesByGroup(groups)].map(([name, idx]) => ({ name, ...summarize(kaplanMeier(idx.map((i) => durations[i]!), idx.map((i) => events[i]!)), times) }));
+  out.groups = [...indicesByGroup(groups)].map(([name, idx]) => ({
+    name,
+    ...summarize(
+      kaplanMeier(
+        idx.map((i) => durations[i]!),
+        idx.map((i) => events[i]!),
+      ),
+      times,
+    ),
+  }));
   const test = logRankTest(durations, events, groups);
   out.logRank = { chisq: test.chisq, df: test.df, p: test.p };
   return out;

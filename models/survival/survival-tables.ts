@@ -40,15 +40,48 @@ export class SurvivalTables {
   readonly tests: unknown[][] = [];
 
   addCurve(grouping: string, grp: string, curve: KaplanMeierCurve): void {
-    for (const i of thinCurve(curve)) this.curves.push([grouping, grp, curve.times[i], curve.survival[i], curve.lower[i], curve.upper[i], curve.atRisk[i], curve.events[i]]);
-    this.summary.push([grouping, grp, curve.n, curve.totalEvents, curve.median, curve.medianLower, curve.medianUpper, curve.restrictedMean, curve.restrictedMeanTau]);
+    for (const i of thinCurve(curve))
+      this.curves.push([
+        grouping,
+        grp,
+        curve.times[i],
+        curve.survival[i],
+        curve.lower[i],
+        curve.upper[i],
+        curve.atRisk[i],
+        curve.events[i],
+      ]);
+    this.summary.push([
+      grouping,
+      grp,
+      curve.n,
+      curve.totalEvents,
+      curve.median,
+      curve.medianLower,
+      curve.medianUpper,
+      curve.restrictedMean,
+      curve.restrictedMeanTau,
+    ]);
   }
 
   /** One curve per label (small groups pooled as "(other)") and, with two groups or more, the log-rank test. */
-  addGrouping(grouping: string, labels: readonly string[], days: ArrayLike<number>, events: ArrayLike<number>): { groups: number; p: number | null } {
+  addGrouping(
+    grouping: string,
+    labels: readonly string[],
+    days: ArrayLike<number>,
+    events: ArrayLike<number>,
+  ): { groups: number; p: number | null } {
     const pooled = poolSmallGroups(labels);
     const members = indicesByGroup(pooled);
-    for (const [name, idx] of members) this.addCurve(grouping, name, kaplanMeier(idx.map((i) => days[i]!), idx.map((i) => events[i]!)));
+    for (const [name, idx] of members)
+      this.addCurve(
+        grouping,
+        name,
+        kaplanMeier(
+          idx.map((i) => days[i]!),
+          idx.map((i) => events[i]!),
+        ),
+      );
     if (members.size < 2) return { groups: members.size, p: null };
     const test = logRankTest(days, events, pooled);
     this.tests.push([grouping, members.size, test.chisq, test.df, test.p]);
@@ -57,7 +90,9 @@ export class SurvivalTables {
 
   /** Append the collected rows to the tables (made by createSurvivalTables). */
   async write(conn: DuckDBConnection): Promise<void> {
-    const D: AppendType = "double", V: AppendType = "varchar", I: AppendType = "integer";
+    const D: AppendType = "double",
+      V: AppendType = "varchar",
+      I: AppendType = "integer";
     await appendRows(conn, "survival_curves", [V, V, D, D, D, D, D, D], this.curves);
     await appendRows(conn, "survival_summary", [V, V, I, I, D, D, D, D, D], this.summary);
     await appendRows(conn, "survival_logrank", [V, I, D, I, D], this.tests);

@@ -97,12 +97,26 @@ export async function followUpFromLandmark(conn: DuckDBConnection, landmark: str
  * One label per customer from a column of the customers table (blank = "(none)"). The column must exist there: it
  * is checked against the table's columns and quoted, never pasted from user text.
  */
-export async function customerColumnLabels(conn: DuckDBConnection, customerIds: readonly string[], column: string): Promise<string[]> {
-  const columns = (await query<{ name: string }>(conn, "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position")).map((r) => r.name);
+export async function customerColumnLabels(
+  conn: DuckDBConnection,
+  customerIds: readonly string[],
+  column: string,
+): Promise<string[]> {
+  const columns = (
+    await query<{ name: string }>(
+      conn,
+      "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position",
+    )
+  ).map((r) => r.name);
   if (!columns.includes(column)) {
-    throw new UserError(`The customers table has no column "${column}".`, { hint: `Group by one of: ${["plan (at first subscription)", "quadrant", ...columns.filter((c) => c !== "customer_id" && c !== "plan")].join(", ")}.` });
+    throw new UserError(`The customers table has no column "${column}".`, {
+      hint: `Group by one of: ${["plan (at first subscription)", "quadrant", ...columns.filter((c) => c !== "customer_id" && c !== "plan")].join(", ")}.`,
+    });
   }
-  const rows = await query<{ id: string; label: string | null }>(conn, `SELECT customer_id AS id, nullif(trim(CAST(${quoteIdent(column)} AS VARCHAR)), '') AS label FROM customers`);
+  const rows = await query<{ id: string; label: string | null }>(
+    conn,
+    `SELECT customer_id AS id, nullif(trim(CAST(${quoteIdent(column)} AS VARCHAR)), '') AS label FROM customers`,
+  );
   const byId = new Map(rows.map((r) => [r.id, r.label ?? "(none)"]));
   return customerIds.map((id) => byId.get(id) ?? "(none)");
 }

@@ -17,7 +17,14 @@ import { loadValueSettings } from "./settings.ts";
 import { valueCustomers, type ValueRow } from "./valuation.ts";
 
 const FREQUENCY_BINS = ["0", "1", "2", "3", "4", "5", "6", "7-9", "10-19", "20+"];
-const GAP_BINS: [string, number][] = [["0-4", 4], ["4-13", 13], ["13-26", 26], ["26-52", 52], ["52-104", 104], ["104+", Infinity]];
+const GAP_BINS: [string, number][] = [
+  ["0-4", 4],
+  ["4-13", 13],
+  ["13-26", 26],
+  ["26-52", 52],
+  ["52-104", 104],
+  ["104+", Infinity],
+];
 
 /** Mean P(alive) of buyers by repeat purchases (binned) and by weeks since the last purchase (T − t_x, binned). */
 function paliveGrid(rows: ValueRow[]): [string, string, number, number][] {
@@ -33,10 +40,11 @@ function paliveGrid(rows: ValueRow[]): [string, string, number, number][] {
     cells.set(`${f}|${g}`, cell);
   }
   const out: [string, string, number, number][] = [];
-  for (const f of FREQUENCY_BINS) for (const [g] of GAP_BINS) {
-    const cell = cells.get(`${f}|${g}`);
-    if (cell) out.push([f, g, cell.n, cell.sum / cell.n]);
-  }
+  for (const f of FREQUENCY_BINS)
+    for (const [g] of GAP_BINS) {
+      const cell = cells.get(`${f}|${g}`);
+      if (cell) out.push([f, g, cell.n, cell.sum / cell.n]);
+    }
   return out;
 }
 
@@ -50,7 +58,10 @@ export const analyzeValue: Analysis = async (ctx) => {
     model["bgnbd"] = bg;
     model["gammaGamma"] = valuation.gammaGamma;
     // P(alive) over frequency × weeks since the last purchase (T − t_x), for the site's heat map.
-    await run(ctx.conn, "CREATE OR REPLACE TABLE value_palive_grid (frequency VARCHAR, weeks_since_last_purchase VARCHAR, customers INTEGER, mean_p_alive DOUBLE)");
+    await run(
+      ctx.conn,
+      "CREATE OR REPLACE TABLE value_palive_grid (frequency VARCHAR, weeks_since_last_purchase VARCHAR, customers INTEGER, mean_p_alive DOUBLE)",
+    );
     await appendRows(ctx.conn, "value_palive_grid", ["varchar", "varchar", "integer", "double"], paliveGrid(rows));
     // Holdout: refit on data up to `holdoutWeeks` weeks before the as-of date.
     const calibrationEnd = addDays(ctx.asOf, -7 * settings.holdoutWeeks);
@@ -58,16 +69,42 @@ export const analyzeValue: Analysis = async (ctx) => {
     try {
       const calFit = fitBgNbd(calibration);
       model["holdout"] = { calibrationEnd, holdoutEnd: ctx.asOf, bgnbd: calFit };
-      await run(ctx.conn, "CREATE OR REPLACE TABLE value_holdout (frequency VARCHAR, customers INTEGER, actual DOUBLE, predicted DOUBLE)");
+      await run(
+        ctx.conn,
+        "CREATE OR REPLACE TABLE value_holdout (frequency VARCHAR, customers INTEGER, actual DOUBLE, predicted DOUBLE)",
+      );
       const bins = await holdoutByFrequency(ctx.conn, calFit, calibration, calibrationEnd, ctx.asOf, PERIOD_DAYS.week);
-      await appendRows(ctx.conn, "value_holdout", ["varchar", "integer", "double", "double"], bins.map((b) => [b.frequency, b.customers, b.actual, b.predicted]));
-      await run(ctx.conn, "CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE, calibration BOOLEAN, actual_incremental DOUBLE, predicted_incremental DOUBLE)");
-      const tracking = await cumulativeTracking(ctx.conn, calFit, calibration, calibrationEnd, ctx.asOf, PERIOD_DAYS.week, "buyers");
+      await appendRows(
+        ctx.conn,
+        "value_holdout",
+        ["varchar", "integer", "double", "double"],
+        bins.map((b) => [b.frequency, b.customers, b.actual, b.predicted]),
+      );
+      await run(
+        ctx.conn,
+        "CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE, calibration BOOLEAN, actual_incremental DOUBLE, predicted_incremental DOUBLE)",
+      );
+      const tracking = await cumulativeTracking(
+        ctx.conn,
+        calFit,
+        calibration,
+        calibrationEnd,
+        ctx.asOf,
+        PERIOD_DAYS.week,
+        "buyers",
+      );
       await appendRows(
         ctx.conn,
         "value_tracking",
         ["varchar", "double", "double", "boolean", "double", "double"],
-        tracking.map((p, i) => [p.week, p.actual, p.predicted, p.week <= calibrationEnd, p.actual - (tracking[i - 1]?.actual ?? 0), p.predicted - (tracking[i - 1]?.predicted ?? 0)]),
+        tracking.map((p, i) => [
+          p.week,
+          p.actual,
+          p.predicted,
+          p.week <= calibrationEnd,
+          p.actual - (tracking[i - 1]?.actual ?? 0),
+          p.predicted - (tracking[i - 1]?.predicted ?? 0),
+        ]),
       );
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -76,7 +113,13 @@ export const analyzeValue: Analysis = async (ctx) => {
   }
   if (valuation.subscriberSurvival) model["subscriberSurvival"] = valuation.subscriberSurvival;
   if (rows.length === 0) {
-    return { name: "value", ran: false, skipped: `no customers to value: ${notes.join("; ") || "no transactions of one-off buyers and no subscriptions"}`, tables: [], summary: {} };
+    return {
+      name: "value",
+      ran: false,
+      skipped: `no customers to value: ${notes.join("; ") || "no transactions of one-off buyers and no subscriptions"}`,
+      tables: [],
+      summary: {},
+    };
   }
   const activeRows = rows.filter((r) => r.active);
   model["thresholds"] = valuation.thresholds;
@@ -87,26 +130,76 @@ export const analyzeValue: Analysis = async (ctx) => {
     `CREATE OR REPLACE TABLE customer_value (customer_id VARCHAR, kind VARCHAR, active BOOLEAN, frequency DOUBLE, recency DOUBLE, "T" DOUBLE, monetary DOUBLE,
       p_alive DOUBLE, expected_purchases_12m DOUBLE, expected_spend DOUBLE, clv DOUBLE, clv_if_won_back DOUBLE, clv_method VARCHAR, loyalty_months DOUBLE, quadrant VARCHAR, tier VARCHAR)`,
   );
-  const D: AppendType = "double", V: AppendType = "varchar";
+  const D: AppendType = "double",
+    V: AppendType = "varchar";
   await appendRows(
     ctx.conn,
     "customer_value",
     [V, V, "boolean", D, D, D, D, D, D, D, D, D, V, D, V, V],
-    rows.map((r) => [r.id, r.kind, r.active, r.frequency, r.recency, r.T, r.monetary, r.pAlive, r.expectedPurchases, r.expectedSpend, r.clv, r.clvIfWonBack, r.method, r.loyalty, r.quadrant, r.tier]),
+    rows.map((r) => [
+      r.id,
+      r.kind,
+      r.active,
+      r.frequency,
+      r.recency,
+      r.T,
+      r.monetary,
+      r.pAlive,
+      r.expectedPurchases,
+      r.expectedSpend,
+      r.clv,
+      r.clvIfWonBack,
+      r.method,
+      r.loyalty,
+      r.quadrant,
+      r.tier,
+    ]),
   );
   await run(ctx.conn, "CREATE OR REPLACE TABLE value_model (key VARCHAR, value VARCHAR)");
-  await appendRows(ctx.conn, "value_model", [V, V], Object.entries(model).map(([k, v]) => [k, JSON.stringify(v)]));
-  await run(ctx.conn, "CREATE OR REPLACE TABLE value_quadrants (quadrant VARCHAR, customers INTEGER, total_clv DOUBLE, mean_clv DOUBLE, mean_loyalty_months DOUBLE, strategy VARCHAR)");
-  const quadrants = await query<{ quadrant: Quadrant; customers: number; total: number; mean: number; loyalty: number }>(
+  await appendRows(
+    ctx.conn,
+    "value_model",
+    [V, V],
+    Object.entries(model).map(([k, v]) => [k, JSON.stringify(v)]),
+  );
+  await run(
+    ctx.conn,
+    "CREATE OR REPLACE TABLE value_quadrants (quadrant VARCHAR, customers INTEGER, total_clv DOUBLE, mean_clv DOUBLE, mean_loyalty_months DOUBLE, strategy VARCHAR)",
+  );
+  const quadrants = await query<{
+    quadrant: Quadrant;
+    customers: number;
+    total: number;
+    mean: number;
+    loyalty: number;
+  }>(
     ctx.conn,
     "SELECT quadrant, count(*)::INTEGER AS customers, sum(clv) AS total, avg(clv) AS mean, avg(loyalty_months) AS loyalty FROM customer_value WHERE quadrant IS NOT NULL GROUP BY 1 ORDER BY 1",
   );
-  await appendRows(ctx.conn, "value_quadrants", [V, "integer", D, D, D, V], quadrants.map((q) => [q.quadrant, q.customers, q.total, q.mean, q.loyalty, QUADRANT_STRATEGY[q.quadrant]]));
+  await appendRows(
+    ctx.conn,
+    "value_quadrants",
+    [V, "integer", D, D, D, V],
+    quadrants.map((q) => [q.quadrant, q.customers, q.total, q.mean, q.loyalty, QUADRANT_STRATEGY[q.quadrant]]),
+  );
   const total = await queryOne<{ clv: number }>(ctx.conn, "SELECT sum(clv) AS clv FROM customer_value WHERE active");
   return {
     name: "value",
     ran: true,
-    tables: ["customer_value", "value_model", "value_holdout", "value_tracking", "value_quadrants", ...(bg ? ["value_palive_grid"] : [])],
-    summary: { customers: rows.length, active: activeRows.length, totalClv: total?.clv, bgnbd: bg ? { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b } : null, notes },
+    tables: [
+      "customer_value",
+      "value_model",
+      "value_holdout",
+      "value_tracking",
+      "value_quadrants",
+      ...(bg ? ["value_palive_grid"] : []),
+    ],
+    summary: {
+      customers: rows.length,
+      active: activeRows.length,
+      totalClv: total?.clv,
+      bgnbd: bg ? { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b } : null,
+      notes,
+    },
   };
 };

@@ -71,7 +71,10 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   if (n < 2) throw new UserError(`BG/NBD needs at least 2 customers (got ${n}).`);
   let repeaters = 0;
   for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
-  if (repeaters === 0) throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", { hint: "Lifetime value needs repeat buyers; use a longer calibration period." });
+  if (repeaters === 0)
+    throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", {
+      hint: "Lifetime value needs repeat buyers; use a longer calibration period.",
+    });
   const d = compress(data);
   // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values), and ln(α + T),
   // ln(α + t_x) once per distinct T and t_x (whole days in a period: a few thousand values at most).
@@ -80,14 +83,19 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
     const index = new Map(keys.map((v, k) => [v, k]));
     return { keys: Float64Array.from(keys), rows: Int32Array.from(values, (v) => index.get(v)!) };
   };
-  const X = distinct(d.x), TX = distinct(d.tx), TT = distinct(d.T);
+  const X = distinct(d.x),
+    TX = distinct(d.tx),
+    TT = distinct(d.T);
   const w = Float64Array.from(d.w);
   const perX = new Float64Array(X.keys.length);
   const logBx = new Float64Array(X.keys.length);
   const logT = new Float64Array(TT.keys.length);
   const logTx = new Float64Array(TX.keys.length);
   const negLL = (logp: number[]) => {
-    const r = Math.exp(logp[0]!), alpha = Math.exp(logp[1]!), a = Math.exp(logp[2]!), b = Math.exp(logp[3]!);
+    const r = Math.exp(logp[0]!),
+      alpha = Math.exp(logp[1]!),
+      a = Math.exp(logp[2]!),
+      b = Math.exp(logp[3]!);
     const base = -logGamma(r) + r * Math.log(alpha) - logBeta(a, b);
     const logA = Math.log(a);
     for (let k = 0; k < X.keys.length; k++) {
@@ -105,7 +113,8 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
       let tail = first;
       if (x > 0) {
         const second = logBx[kx]! - (r + x) * logTx[TX.rows[i]!]!;
-        tail = second > first ? second + Math.log1p(Math.exp(first - second)) : first + Math.log1p(Math.exp(second - first));
+        tail =
+          second > first ? second + Math.log1p(Math.exp(first - second)) : first + Math.log1p(Math.exp(second - first));
       }
       ll += w[i]! * (perX[kx]! + tail);
     }
@@ -117,13 +126,26 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   const [lr, lalpha, la, lb] = result.x as [number, number, number, number];
   const params = { r: Math.exp(lr), alpha: Math.exp(lalpha), a: Math.exp(la), b: Math.exp(lb) };
   if (![params.r, params.alpha, params.a, params.b, result.fx].every(Number.isFinite)) {
-    throw new UserError("BG/NBD did not converge to finite parameters.", { hint: "The data may be too small or degenerate; check the calibration period." });
+    throw new UserError("BG/NBD did not converge to finite parameters.", {
+      hint: "The data may be too small or degenerate; check the calibration period.",
+    });
   }
   const cov = inverseSpd(numericalHessian(negLL, result.x));
   const se = cov
-    ? { r: params.r * Math.sqrt(cov[0]![0]!), alpha: params.alpha * Math.sqrt(cov[1]![1]!), a: params.a * Math.sqrt(cov[2]![2]!), b: params.b * Math.sqrt(cov[3]![3]!) }
+    ? {
+        r: params.r * Math.sqrt(cov[0]![0]!),
+        alpha: params.alpha * Math.sqrt(cov[1]![1]!),
+        a: params.a * Math.sqrt(cov[2]![2]!),
+        b: params.b * Math.sqrt(cov[3]![3]!),
+      }
     : null;
-  return { ...params, logLik: -result.fx, se: se && Object.values(se).every(Number.isFinite) ? se : null, converged: result.converged, customers: n };
+  return {
+    ...params,
+    logLik: -result.fx,
+    se: se && Object.values(se).every(Number.isFinite) ? se : null,
+    converged: result.converged,
+    customers: n,
+  };
 }
 
 /** P(alive | x, t_x, T). */
@@ -137,15 +159,17 @@ export function probabilityAlive(p: BgNbdParams, x: number, tx: number, T: numbe
 export function expectedPurchases(p: BgNbdParams, t: number): number {
   const { r, alpha, a, b } = p;
   const z = t / (alpha + t);
-  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, z));
+  return ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z));
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] for a customer with history (x, t_x, T) (eq. 10). */
 export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
-  const head = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
-  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.pow((alpha + T) / (alpha + tx), r + x) : 1;
+  const head =
+    ((a + b + x - 1) / (a - 1)) *
+    (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
+  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * ((alpha + T) / (alpha + tx)) ** (r + x) : 1;
   return head / denominator;
 }
 
@@ -153,9 +177,18 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: numbe
 export function purchaseCountProbability(p: BgNbdParams, t: number, n: number): number {
   const { r, alpha, a, b } = p;
   const logFactorial = (k: number) => logGamma(k + 1);
-  const base = Math.exp(logBeta(a, b + n) - logBeta(a, b) + logGamma(r + n) - logGamma(r) - logFactorial(n) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)));
+  const base = Math.exp(
+    logBeta(a, b + n) -
+      logBeta(a, b) +
+      logGamma(r + n) -
+      logGamma(r) -
+      logFactorial(n) +
+      r * Math.log(alpha / (alpha + t)) +
+      n * Math.log(t / (alpha + t)),
+  );
   if (n === 0) return base;
   let sum = 0;
-  for (let j = 0; j < n; j++) sum += Math.exp(logGamma(r + j) - logGamma(r) - logFactorial(j) + j * Math.log(t / (alpha + t)));
-  return base + Math.exp(logBeta(a + 1, b + n - 1) - logBeta(a, b)) * (1 - Math.pow(alpha / (alpha + t), r) * sum);
+  for (let j = 0; j < n; j++)
+    sum += Math.exp(logGamma(r + j) - logGamma(r) - logFactorial(j) + j * Math.log(t / (alpha + t)));
+  return base + Math.exp(logBeta(a + 1, b + n - 1) - logBeta(a, b)) * (1 - (alpha / (alpha + t)) ** r * sum);
 }

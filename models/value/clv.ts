@@ -20,19 +20,31 @@ export interface ClvOptions {
   margin: number;
 }
 
-export function buyerClv(bg: BgNbdParams, expectedSpend: number, x: number, tx: number, T: number, o: ClvOptions): number {
+export function buyerClv(
+  bg: BgNbdParams,
+  expectedSpend: number,
+  x: number,
+  tx: number,
+  T: number,
+  o: ClvOptions,
+): number {
   let clv = 0;
   let previous = 0;
   for (let s = 1; s <= o.steps; s++) {
     const cumulative = conditionalExpectedPurchases(bg, s * o.periodsPerStep, x, tx, T);
-    clv += (o.margin * expectedSpend * (cumulative - previous)) / Math.pow(1 + o.discountPerStep, s);
+    clv += (o.margin * expectedSpend * (cumulative - previous)) / (1 + o.discountPerStep) ** s;
     previous = cumulative;
   }
   return Number.isFinite(clv) ? clv : 0;
 }
 
 /** Expected months subscribed in the horizon and the discounted value, from a survival function S(months). */
-export function subscriberClv(survival: (months: number) => number, tenureMonths: number, mrr: number, o: Omit<ClvOptions, "periodsPerStep">): { clv: number; expectedMonths: number } {
+export function subscriberClv(
+  survival: (months: number) => number,
+  tenureMonths: number,
+  mrr: number,
+  o: Omit<ClvOptions, "periodsPerStep">,
+): { clv: number; expectedMonths: number } {
   const now = survival(tenureMonths);
   if (!(now > 0)) return { clv: 0, expectedMonths: 0 };
   let clv = 0;
@@ -40,7 +52,7 @@ export function subscriberClv(survival: (months: number) => number, tenureMonths
   for (let m = 1; m <= o.steps; m++) {
     const stay = survival(tenureMonths + m) / now;
     months += stay;
-    clv += (o.margin * mrr * stay) / Math.pow(1 + o.discountPerStep, m);
+    clv += (o.margin * mrr * stay) / (1 + o.discountPerStep) ** m;
   }
   return { clv, expectedMonths: months };
 }

@@ -27,7 +27,15 @@ export interface GammaGammaFit extends GammaGammaParams {
 export function gammaGammaLogLik(g: GammaGammaParams, x: number, m: number): number {
   const { p, q, v } = g;
   const px = p * x;
-  return logGamma(px + q) - logGamma(px) - logGamma(q) + q * Math.log(v) + (px - 1) * Math.log(m) + px * Math.log(x) - (px + q) * Math.log(v + x * m);
+  return (
+    logGamma(px + q) -
+    logGamma(px) -
+    logGamma(q) +
+    q * Math.log(v) +
+    (px - 1) * Math.log(m) +
+    px * Math.log(x) -
+    (px + q) * Math.log(v + x * m)
+  );
 }
 
 function pearson(xs: number[], ys: number[]): number | null {
@@ -35,7 +43,9 @@ function pearson(xs: number[], ys: number[]): number | null {
   if (n < 3) return null;
   const mx = xs.reduce((s, v) => s + v, 0) / n;
   const my = ys.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (xs[i]! - mx) * (ys[i]! - my);
     sxx += (xs[i]! - mx) ** 2;
@@ -53,7 +63,8 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
       ms.push(monetary[i]!);
     }
   }
-  if (xs.length < 2) throw new UserError(`Gamma-Gamma needs at least 2 repeat buyers with positive spend (got ${xs.length}).`);
+  if (xs.length < 2)
+    throw new UserError(`Gamma-Gamma needs at least 2 repeat buyers with positive spend (got ${xs.length}).`);
   // Terms that depend on x only are summed once per distinct x; only ln(v + x m) is needed per customer.
   const groups = new Map<number, { n: number; sumLogM: number }>();
   xs.forEach((x, i) => {
@@ -63,11 +74,15 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
     groups.set(x, g);
   });
   const negLL = (lp: number[]) => {
-    const p = Math.exp(lp[0]!), q = Math.exp(lp[1]!), v = Math.exp(lp[2]!);
+    const p = Math.exp(lp[0]!),
+      q = Math.exp(lp[1]!),
+      v = Math.exp(lp[2]!);
     let ll = 0;
     for (const [x, g] of groups) {
       const px = p * x;
-      ll += g.n * (logGamma(px + q) - logGamma(px) - logGamma(q) + q * Math.log(v) + px * Math.log(x)) + (px - 1) * g.sumLogM;
+      ll +=
+        g.n * (logGamma(px + q) - logGamma(px) - logGamma(q) + q * Math.log(v) + px * Math.log(x)) +
+        (px - 1) * g.sumLogM;
     }
     for (let i = 0; i < xs.length; i++) ll -= (p * xs[i]! + q) * Math.log(v + xs[i]! * ms[i]!);
     return -ll;
@@ -75,8 +90,15 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
   const meanM = ms.reduce((s, v) => s + v, 0) / ms.length;
   const result = nelderMead(negLL, [0, Math.log(2), Math.log(meanM)]);
   const fit = { p: Math.exp(result.x[0]!), q: Math.exp(result.x[1]!), v: Math.exp(result.x[2]!) };
-  if (!Object.values(fit).every(Number.isFinite)) throw new UserError("Gamma-Gamma did not converge to finite parameters.");
-  return { ...fit, logLik: -result.fx, customers: xs.length, frequencySpendCorrelation: pearson(xs, ms), converged: result.converged };
+  if (!Object.values(fit).every(Number.isFinite))
+    throw new UserError("Gamma-Gamma did not converge to finite parameters.");
+  return {
+    ...fit,
+    logLik: -result.fx,
+    customers: xs.length,
+    frequencySpendCorrelation: pearson(xs, ms),
+    converged: result.converged,
+  };
 }
 
 /** E[spend per transaction | x, m]; for x = 0 the population mean p v / (q − 1). */

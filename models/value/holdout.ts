@@ -16,8 +16,18 @@ export interface HoldoutBin {
   predicted: number;
 }
 
-export async function holdoutByFrequency(conn: DuckDBConnection, fit: BgNbdParams, rfm: RfmSummary, calibrationEnd: string, holdoutEnd: string, periodDays: number): Promise<HoldoutBin[]> {
-  const rows = await query<{ customer_id: string; purchases: number }>(conn, HOLDOUT_PURCHASES_SQL, { from: calibrationEnd, to: holdoutEnd });
+export async function holdoutByFrequency(
+  conn: DuckDBConnection,
+  fit: BgNbdParams,
+  rfm: RfmSummary,
+  calibrationEnd: string,
+  holdoutEnd: string,
+  periodDays: number,
+): Promise<HoldoutBin[]> {
+  const rows = await query<{ customer_id: string; purchases: number }>(conn, HOLDOUT_PURCHASES_SQL, {
+    from: calibrationEnd,
+    to: holdoutEnd,
+  });
   const actual = new Map(rows.map((r) => [r.customer_id, r.purchases]));
   const t = (Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / periodDays;
   const bins = new Map<string, HoldoutBin>();
@@ -53,11 +63,23 @@ function repeatDaysSql(population: "all" | "buyers"): string {
   WHERE d.date > f.first GROUP BY 1 ORDER BY 1`;
 }
 
-export async function cumulativeTracking(conn: DuckDBConnection, fit: BgNbdParams, rfm: RfmSummary, calibrationEnd: string, to: string, periodDays: number, population: "all" | "buyers"): Promise<TrackingPoint[]> {
+export async function cumulativeTracking(
+  conn: DuckDBConnection,
+  fit: BgNbdParams,
+  rfm: RfmSummary,
+  calibrationEnd: string,
+  to: string,
+  periodDays: number,
+  population: "all" | "buyers",
+): Promise<TrackingPoint[]> {
   const day = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
   const births = new Map<number, number>();
   for (const f of rfm.firstPurchase) births.set(day(f), (births.get(day(f)) ?? 0) + 1);
-  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(population), { to, calibration_end: calibrationEnd, ...populationParams(population, to) });
+  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(population), {
+    to,
+    calibration_end: calibrationEnd,
+    ...populationParams(population, to),
+  });
   const start = Math.min(...births.keys());
   const end = day(to);
   const perDay = new Map(rows.map((r) => [day(r.date), r.n]));

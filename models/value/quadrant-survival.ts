@@ -23,7 +23,13 @@ import { valueCustomers, type Valuation } from "./valuation.ts";
 
 export const QUADRANT_GROUPING = "quadrant";
 
-const skipped = (reason: string): AnalysisReport => ({ name: "quadrant survival", ran: false, skipped: reason, tables: [], summary: {} });
+const skipped = (reason: string): AnalysisReport => ({
+  name: "quadrant survival",
+  ran: false,
+  skipped: reason,
+  tables: [],
+  summary: {},
+});
 
 export interface QuadrantFollowUp {
   landmark: string;
@@ -34,14 +40,22 @@ export interface QuadrantFollowUp {
 }
 
 /** Subscribers active on the landmark (as-of − quadrantLandmarkMonths), their quadrant then, and their follow-up. */
-export async function quadrantFollowUp(conn: DuckDBConnection, asOf: string, settings: ValueSettings): Promise<QuadrantFollowUp | { skipped: string }> {
+export async function quadrantFollowUp(
+  conn: DuckDBConnection,
+  asOf: string,
+  settings: ValueSettings,
+): Promise<QuadrantFollowUp | { skipped: string }> {
   const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
   const followUp = await followUpFromLandmark(conn, landmark, asOf);
   if (followUp.customerIds.length < 2 * MIN_GROUP) {
-    return { skipped: `only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants` };
+    return {
+      skipped: `only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`,
+    };
   }
   const valuation = await valueCustomers(conn, landmark, settings);
-  const quadrantById = new Map(valuation.rows.flatMap((r) => (r.kind === "subscriber" && r.quadrant ? [[r.id, r.quadrant] as const] : [])));
+  const quadrantById = new Map(
+    valuation.rows.flatMap((r) => (r.kind === "subscriber" && r.quadrant ? [[r.id, r.quadrant] as const] : [])),
+  );
   const labels = followUp.customerIds.map((id) => {
     const quadrant = quadrantById.get(id);
     // Both sides use one definition of "active on L" (start ≤ L and no end or end > L); a gap here is a bug.
@@ -52,7 +66,8 @@ export async function quadrantFollowUp(conn: DuckDBConnection, asOf: string, set
 }
 
 export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
-  if (!(await tableExists(ctx.conn, "survival_curves"))) return skipped("no subscriptions: survival by quadrant follows subscribers to churn");
+  if (!(await tableExists(ctx.conn, "survival_curves")))
+    return skipped("no subscriptions: survival by quadrant follows subscribers to churn");
   const settings = loadValueSettings();
   for (const table of ["survival_curves", "survival_summary", "survival_logrank"]) {
     await run(ctx.conn, `DELETE FROM ${table} WHERE grouping = $g`, { g: QUADRANT_GROUPING });
@@ -80,7 +95,9 @@ export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
     notes: valuation.notes,
     rule: `Quadrant as of ${landmark} (CLV and expected loyalty from data up to that day); subscribers active then, followed to churn or censored at the as-of date.`,
   };
-  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('survival_quadrant', $v)", { v: JSON.stringify(meta) });
+  await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('survival_quadrant', $v)", {
+    v: JSON.stringify(meta),
+  });
   return {
     name: "quadrant survival",
     ran: true,

@@ -27,7 +27,9 @@ export interface RfmSummary {
  * Chosen by the caller from this fixed list, never from user text; bind `buyers_as_of` with populationParams.
  */
 export function populationPredicate(population: "all" | "buyers"): string {
-  return population === "buyers" ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $buyers_as_of)" : "";
+  return population === "buyers"
+    ? "AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $buyers_as_of)"
+    : "";
 }
 
 export function populationParams(population: "all" | "buyers", buyersAsOf: string): { buyers_as_of?: string } {
@@ -54,8 +56,18 @@ export function rfmSql(population: "all" | "buyers"): string {
 }
 
 /** `buyersAsOf`: the day whose subscribers are left out of "buyers" (default: the calibration end). */
-export async function rfmSummary(conn: DuckDBConnection, calibrationEnd: string, period: Period, population: "all" | "buyers", buyersAsOf = calibrationEnd): Promise<RfmSummary> {
-  const c = await queryColumns(conn, rfmSql(population), { calibration_end: calibrationEnd, period_days: PERIOD_DAYS[period], ...populationParams(population, buyersAsOf) });
+export async function rfmSummary(
+  conn: DuckDBConnection,
+  calibrationEnd: string,
+  period: Period,
+  population: "all" | "buyers",
+  buyersAsOf = calibrationEnd,
+): Promise<RfmSummary> {
+  const c = await queryColumns(conn, rfmSql(population), {
+    calibration_end: calibrationEnd,
+    period_days: PERIOD_DAYS[period],
+    ...populationParams(population, buyersAsOf),
+  });
   const f64 = (k: string) => Float64Array.from((c[k] ?? []) as number[]);
   return {
     customerIds: (c["customer_id"] ?? []) as string[],

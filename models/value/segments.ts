@@ -9,7 +9,8 @@ export type Quadrant = "true friends" | "butterflies" | "barnacles" | "strangers
 export const QUADRANT_STRATEGY: Record<Quadrant, string> = {
   "true friends": "Profitable and loyal: reward them and keep in close contact; protect these relationships first.",
   butterflies: "Profitable but passing through: harvest value while they are here; do not overspend to keep them.",
-  barnacles: "Loyal but not profitable: check their share of wallet; upsell where there is room, otherwise serve through cheaper channels.",
+  barnacles:
+    "Loyal but not profitable: check their share of wallet; upsell where there is room, otherwise serve through cheaper channels.",
   strangers: "Neither profitable nor loyal: no special investment; serve efficiently.",
 };
 

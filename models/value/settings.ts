@@ -1,6 +1,6 @@
 /** Value-analysis settings from data/rules/value.json (zod-validated; a bad key or value is named). */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
@@ -30,6 +30,7 @@ export function loadValueSettings(path = DEFAULT_PATH): ValueSettings {
     const issue = result.error.issues[0]!;
     throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`);
   }
-  if (result.data.tierHigh + result.data.tierMid > 1) throw new UserError(`${path}: tierHigh + tierMid must be at most 1.`);
+  if (result.data.tierHigh + result.data.tierMid > 1)
+    throw new UserError(`${path}: tierHigh + tierMid must be at most 1.`);
   return result.data;
 }

@@ -59,9 +59,18 @@ export interface Valuation {
 }
 
 /** Value every customer with data up to `asOf` (YYYY-MM-DD). */
-export async function valueCustomers(conn: DuckDBConnection, asOf: string, settings: ValueSettings): Promise<Valuation> {
+export async function valueCustomers(
+  conn: DuckDBConnection,
+  asOf: string,
+  settings: ValueSettings,
+): Promise<Valuation> {
   const rows: Omit<ValueRow, "quadrant" | "tier">[] = [];
-  const clvOptions = { steps: settings.horizonMonths, periodsPerStep: DAYS_PER_MONTH / 7, discountPerStep: settings.monthlyDiscount, margin: settings.margin };
+  const clvOptions = {
+    steps: settings.horizonMonths,
+    periodsPerStep: DAYS_PER_MONTH / 7,
+    discountPerStep: settings.monthlyDiscount,
+    margin: settings.margin,
+  };
   const notes: string[] = [];
 
   // Buyers.
@@ -81,14 +90,35 @@ export async function valueCustomers(conn: DuckDBConnection, asOf: string, setti
   }
   if (bg && gg) {
     const rho = gg.frequencySpendCorrelation;
-    if (rho !== null && Math.abs(rho) > 0.3) notes.push(`frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, so expected spend may be biased`);
+    if (rho !== null && Math.abs(rho) > 0.3)
+      notes.push(
+        `frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, so expected spend may be biased`,
+      );
     const year = 365.25 / 7;
     for (let i = 0; i < rfm.customerIds.length; i++) {
-      const x = rfm.frequency[i]!, tx = rfm.recency[i]!, T = rfm.T[i]!, m = rfm.monetary[i]!;
+      const x = rfm.frequency[i]!,
+        tx = rfm.recency[i]!,
+        T = rfm.T[i]!,
+        m = rfm.monetary[i]!;
       const pAlive = probabilityAlive(bg, x, tx, T);
       const spend = conditionalExpectedSpend(gg, x, m);
       const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
-      rows.push({ id: rfm.customerIds[i]!, kind: "buyer", active: pAlive >= 0.5, frequency: x, recency: tx, T, monetary: m, pAlive, expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T), expectedSpend: spend, clv, clvIfWonBack: null, method: "bgnbd-gamma-gamma", loyalty: settings.horizonMonths * pAlive });
+      rows.push({
+        id: rfm.customerIds[i]!,
+        kind: "buyer",
+        active: pAlive >= 0.5,
+        frequency: x,
+        recency: tx,
+        T,
+        monetary: m,
+        pAlive,
+        expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T),
+        expectedSpend: spend,
+        clv,
+        clvIfWonBack: null,
+        method: "bgnbd-gamma-gamma",
+        loyalty: settings.horizonMonths * pAlive,
+      });
     }
   }
 
@@ -99,33 +129,73 @@ export async function valueCustomers(conn: DuckDBConnection, asOf: string, setti
     const months = Array.from(tenure.days, (d) => d / DAYS_PER_MONTH);
     const curve = kaplanMeier(months, tenure.events);
     const S = (m: number) => survivalAt(curve, m).survival;
-    const current = new Map((await query<{ customer_id: string; mrr: number }>(conn, CURRENT_MRR_SQL, { as_of: asOf })).map((r) => [r.customer_id, r.mrr]));
-    const last = new Map((await query<{ customer_id: string; mrr: number }>(conn, LAST_MRR_SQL, { as_of: asOf })).map((r) => [r.customer_id, r.mrr]));
+    const current = new Map(
+      (await query<{ customer_id: string; mrr: number }>(conn, CURRENT_MRR_SQL, { as_of: asOf })).map((r) => [
+        r.customer_id,
+        r.mrr,
+      ]),
+    );
+    const last = new Map(
+      (await query<{ customer_id: string; mrr: number }>(conn, LAST_MRR_SQL, { as_of: asOf })).map((r) => [
+        r.customer_id,
+        r.mrr,
+      ]),
+    );
     subscriberSurvival = { customers: curve.n, churned: curve.totalEvents, medianMonths: curve.median };
     tenure.customerIds.forEach((id, i) => {
       const active = tenure.events[i] === 0;
       const mrr = current.get(id) ?? 0;
       const value = active ? subscriberClv(S, months[i]!, mrr, clvOptions) : { clv: 0, expectedMonths: 0 };
       const wonBack = active ? null : subscriberClv(S, 0, last.get(id) ?? 0, clvOptions).clv;
-      rows.push({ id, kind: "subscriber", active, frequency: null, recency: null, T: null, monetary: null, pAlive: active ? 1 : 0, expectedPurchases: null, expectedSpend: null, clv: value.clv, clvIfWonBack: wonBack, method: "subscription-survival", loyalty: value.expectedMonths });
+      rows.push({
+        id,
+        kind: "subscriber",
+        active,
+        frequency: null,
+        recency: null,
+        T: null,
+        monetary: null,
+        pAlive: active ? 1 : 0,
+        expectedPurchases: null,
+        expectedSpend: null,
+        clv: value.clv,
+        clvIfWonBack: wonBack,
+        method: "subscription-survival",
+        loyalty: value.expectedMonths,
+      });
     });
   }
 
   // Quadrants and tiers over customers still active.
   const activeRows = rows.filter((r) => r.active);
-  const valueThreshold = settings.valueThreshold === "median" ? median(activeRows.map((r) => r.clv)) : settings.valueThreshold;
-  const loyaltyThreshold = settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
+  const valueThreshold =
+    settings.valueThreshold === "median" ? median(activeRows.map((r) => r.clv)) : settings.valueThreshold;
+  const loyaltyThreshold =
+    settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
   const share = rows.length ? activeRows.length / rows.length : 0;
-  const tiers = valueTiers(rows.map((r) => (r.active ? r.clv : -1)), settings.tierHigh * share, settings.tierMid * share);
-  const rule = (setting: ValueSettings["valueThreshold"]) => (setting === "median" ? "median over active customers" : "set in data/rules/value.json");
+  const tiers = valueTiers(
+    rows.map((r) => (r.active ? r.clv : -1)),
+    settings.tierHigh * share,
+    settings.tierMid * share,
+  );
+  const rule = (setting: ValueSettings["valueThreshold"]) =>
+    setting === "median" ? "median over active customers" : "set in data/rules/value.json";
   return {
     asOf,
-    rows: rows.map((r, i) => ({ ...r, quadrant: r.active ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null, tier: r.active ? tiers[i]! : null })),
+    rows: rows.map((r, i) => ({
+      ...r,
+      quadrant: r.active ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null,
+      tier: r.active ? tiers[i]! : null,
+    })),
     rfm,
     bgnbd: bg && gg ? bg : null,
     gammaGamma: bg && gg ? gg : null,
     subscriberSurvival,
-    thresholds: { value: valueThreshold, loyaltyMonths: loyaltyThreshold, rule: `value: ${rule(settings.valueThreshold)}; loyalty: ${rule(settings.loyaltyThreshold)}` },
+    thresholds: {
+      value: valueThreshold,
+      loyaltyMonths: loyaltyThreshold,
+      rule: `value: ${rule(settings.valueThreshold)}; loyalty: ${rule(settings.loyaltyThreshold)}`,
+    },
     notes,
   };
 }

@@ -18,7 +18,13 @@ export async function buildSite(dbPath: string, outDir: string, options: { quiet
   const code = await new Promise<number>((resolveCode, reject) => {
     const child = spawn(observable, ["build"], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CHURN_DB: resolve(dbPath), CHURN_SITE_OUT: resolve(outDir), NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: {
+        ...process.env,
+        CHURN_DB: resolve(dbPath),
+        CHURN_SITE_OUT: resolve(outDir),
+        NO_COLOR: "1",
+        FORCE_COLOR: "0",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const keep = (chunk: Buffer) => {

@@ -78,14 +78,24 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
   };
   try {
     let t = performance.now();
-    const ingestOptions = { source: options.source, ...(options.config ? { config: options.config } : {}), ...(options.asOf ? { asOf: options.asOf } : {}) };
+    const ingestOptions = {
+      source: options.source,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.asOf ? { asOf: options.asOf } : {}),
+    };
     const ingest = await buildWarehouse(ingestOptions, tmpDb);
     record("ingest", seconds(t));
 
     const database = await openDatabase(tmpDb);
     try {
       await runPipeline(
-        { conn: database.connection, dbPath: tmpDb, asOf: ingest.asOf, seed: options.seed, log: (m) => options.log(`  ${m}`) },
+        {
+          conn: database.connection,
+          dbPath: tmpDb,
+          asOf: ingest.asOf,
+          seed: options.seed,
+          log: (m) => options.log(`  ${m}`),
+        },
         (stage, timing) => record(stage, timing.seconds, timing.report),
       );
       await database.connection.run("CHECKPOINT");

@@ -11,7 +11,12 @@ export function churnRateChart(monthly, { width, selected } = {}) {
     y: { label: "Churn rate (%)", percent: true, grid: true, zero: true },
     x: { label: "Month", type: "band", tickFormat: (d, i) => (i % 6 === 0 ? d : "") },
     marks: [
-      Plot.barY(monthly, { x: "month", y: "churnRate", fill: (d) => (d.month === selected ? "var(--theme-foreground-focus)" : "#9aa7b8"), tip: true }),
+      Plot.barY(monthly, {
+        x: "month",
+        y: "churnRate",
+        fill: (d) => (d.month === selected ? "var(--theme-foreground-focus)" : "#9aa7b8"),
+        tip: true,
+      }),
       Plot.ruleY([0]),
     ],
   });
@@ -26,14 +31,20 @@ export function mrrMovementsChart(monthly, { width } = {}) {
     ["Contraction", "mrrContraction", -1],
     ["Churned", "mrrChurned", -1],
   ];
-  const rows = monthly.flatMap((m) => kinds.map(([kind, key, sign]) => ({ month: m.month, kind, value: sign * (m[key] ?? 0) })));
+  const rows = monthly.flatMap((m) =>
+    kinds.map(([kind, key, sign]) => ({ month: m.month, kind, value: sign * (m[key] ?? 0) })),
+  );
   const net = monthly.map((m) => ({ month: m.month, net: m.mrrEnd - m.mrrStart }));
   return Plot.plot({
     title: "MRR movements per month",
     subtitle: "Currency units per month; gains above zero, losses below, the line is the net change",
     width,
     height: 300,
-    color: { legend: true, domain: kinds.map((k) => k[0]), range: ["#2b8a3e", "#74b816", "#94d82d", "#f08c00", "#d03a3a"] },
+    color: {
+      legend: true,
+      domain: kinds.map((k) => k[0]),
+      range: ["#2b8a3e", "#74b816", "#94d82d", "#f08c00", "#d03a3a"],
+    },
     y: { label: "MRR change (currency / month)", grid: true },
     x: { label: "Month", type: "band", tickFormat: (d, i) => (i % 6 === 0 ? d : "") },
     marks: [
@@ -53,6 +64,9 @@ export function activeCustomersChart(monthly, { width } = {}) {
     height: 260,
     y: { label: "Customers", grid: true, zero: true },
     x: { label: "Month", type: "band", tickFormat: (d, i) => (i % 6 === 0 ? d : "") },
-    marks: [Plot.lineY(monthly, { x: "month", y: "end", tip: true }), Plot.dot(monthly, { x: "month", y: "end", r: 2 })],
+    marks: [
+      Plot.lineY(monthly, { x: "month", y: "end", tip: true }),
+      Plot.dot(monthly, { x: "month", y: "end", r: 2 }),
+    ],
   });
 }

@@ -6,9 +6,16 @@ export const PAGE_ROWS = 1000;
 
 await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
-    return { available: false, reason: "No scored customers: the at-risk list needs the churn model, which needs enough history (see the model page)." };
+    return {
+      available: false,
+      reason:
+        "No scored customers: the at-risk list needs the churn model, which needs enough history (see the model page).",
+    };
   }
-  const counts = await queryOne(db.connection, "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk FROM scored_customers");
+  const counts = await queryOne(
+    db.connection,
+    "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk FROM scored_customers",
+  );
   return {
     available: true,
     asOf: meta["as_of"],

@@ -12,7 +12,11 @@ await withWarehouse(async (db, meta) => {
   const hasCohorts = await tableExists(db.connection, "cohort_retention");
   const hasBuyers = await tableExists(db.connection, "buyer_monthly");
   if (!hasCohorts && !hasBuyers) {
-    return { available: false, reason: "No cohorts: the exports have no subscriptions (acquisition cohorts need subscription start dates) and no repeat purchases (buyer churn needs gaps between purchases)." };
+    return {
+      available: false,
+      reason:
+        "No cohorts: the exports have no subscriptions (acquisition cohorts need subscription start dates) and no repeat purchases (buyer churn needs gaps between purchases).",
+    };
   }
   return {
     available: true,
@@ -20,7 +24,9 @@ await withWarehouse(async (db, meta) => {
     dataFrom: meta["data_from"],
     dataTo: meta["data_to"],
     cells: hasCohorts ? await query(db.connection, CELLS_SQL) : [],
-    cohortsReason: hasCohorts ? null : "No subscription cohorts: the exports have no subscriptions, and acquisition cohorts need subscription start dates.",
+    cohortsReason: hasCohorts
+      ? null
+      : "No subscription cohorts: the exports have no subscriptions, and acquisition cohorts need subscription start dates.",
     buyers: hasBuyers ? await query(db.connection, BUYERS_SQL) : [],
     buyerWindow: meta["buyer_inactivity_window"] ?? null,
   };

@@ -11,11 +11,16 @@ const EXAMPLES_SQL = `
   ) WHERE k <= 5 ORDER BY source, reason, line`;
 
 const RANGE_SQL: Record<string, string> = {
-  customers: "SELECT 'customers' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers, CAST(min(signup_date) AS VARCHAR) AS first, CAST(max(signup_date) AS VARCHAR) AS last FROM customers",
-  transactions: "SELECT 'transactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM transactions",
-  subscriptions: "SELECT 'subscriptions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(start_date) AS VARCHAR), CAST(max(coalesce(end_date, start_date)) AS VARCHAR) FROM subscriptions",
-  interactions: "SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM interactions",
-  surveys: "SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM surveys",
+  customers:
+    "SELECT 'customers' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers, CAST(min(signup_date) AS VARCHAR) AS first, CAST(max(signup_date) AS VARCHAR) AS last FROM customers",
+  transactions:
+    "SELECT 'transactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM transactions",
+  subscriptions:
+    "SELECT 'subscriptions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(start_date) AS VARCHAR), CAST(max(coalesce(end_date, start_date)) AS VARCHAR) FROM subscriptions",
+  interactions:
+    "SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM interactions",
+  surveys:
+    "SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM surveys",
 };
 
 /** Customers with no transaction, subscription, interaction or survey at all. */

@@ -19,8 +19,18 @@ await withWarehouse(async (db, meta) => {
   const [counts] = await query(db.connection, COUNTS_SQL);
   const hasMonthly = await tableExists(db.connection, "monthly_metrics");
   const has = (t: string) => tableExists(db.connection, t);
-  const value = (await has("customer_value")) ? await query(db.connection, "SELECT sum(clv) FILTER (WHERE active) AS total_clv, count(*) FILTER (WHERE active)::INTEGER AS active FROM customer_value") : [];
-  const risk = (await has("scored_customers")) ? await query(db.connection, "SELECT sum(value_at_risk) AS value_at_risk, count(*) FILTER (WHERE health_band = 'red' AND status = 'active')::INTEGER AS red FROM scored_customers") : [];
+  const value = (await has("customer_value"))
+    ? await query(
+        db.connection,
+        "SELECT sum(clv) FILTER (WHERE active) AS total_clv, count(*) FILTER (WHERE active)::INTEGER AS active FROM customer_value",
+      )
+    : [];
+  const risk = (await has("scored_customers"))
+    ? await query(
+        db.connection,
+        "SELECT sum(value_at_risk) AS value_at_risk, count(*) FILTER (WHERE health_band = 'red' AND status = 'active')::INTEGER AS red FROM scored_customers",
+      )
+    : [];
   return {
     available: true,
     asOf: meta["as_of"],
@@ -31,10 +41,21 @@ await withWarehouse(async (db, meta) => {
     monthly: hasMonthly ? await query(db.connection, MONTHLY_SQL) : [],
     value: value[0] ?? null,
     risk: risk[0] ?? null,
-    symptoms: (await has("symptom_summary")) ? await query(db.connection, "SELECT * FROM symptom_summary ORDER BY customers DESC LIMIT 10") : [],
-    buyerMonthly: (await has("buyer_monthly")) ? await query(db.connection, "SELECT month, start, end_count AS \"end\", lost, new, churn_rate AS \"churnRate\" FROM buyer_monthly WHERE dimension = 'all' ORDER BY month") : [],
+    symptoms: (await has("symptom_summary"))
+      ? await query(db.connection, "SELECT * FROM symptom_summary ORDER BY customers DESC LIMIT 10")
+      : [],
+    buyerMonthly: (await has("buyer_monthly"))
+      ? await query(
+          db.connection,
+          'SELECT month, start, end_count AS "end", lost, new, churn_rate AS "churnRate" FROM buyer_monthly WHERE dimension = \'all\' ORDER BY month',
+        )
+      : [],
     buyerWindow: meta["buyer_inactivity_window"] ?? null,
-    forecast: (await has("forecast")) ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month") : [],
-    monthlyReason: hasMonthly ? null : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",
+    forecast: (await has("forecast"))
+      ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month")
+      : [],
+    monthlyReason: hasMonthly
+      ? null
+      : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",
   };
 });

@@ -17,9 +17,17 @@ const SCATTER_SQL = `
 
 await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "customer_value"))) {
-    return { available: false, reason: "No customer values: they need transactions of one-off buyers (BG/NBD) or subscriptions (survival)." };
+    return {
+      available: false,
+      reason: "No customer values: they need transactions of one-off buyers (BG/NBD) or subscriptions (survival).",
+    };
   }
-  const model = Object.fromEntries((await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM value_model")).map((r) => [r.key, JSON.parse(r.value)]));
+  const model = Object.fromEntries(
+    (await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM value_model")).map((r) => [
+      r.key,
+      JSON.parse(r.value),
+    ]),
+  );
   const has = async (t: string) => tableExists(db.connection, t);
   return {
     available: true,
@@ -27,13 +35,21 @@ await withWarehouse(async (db, meta) => {
     dataFrom: meta["data_from"],
     dataTo: meta["data_to"],
     model,
-    totals: (await query(db.connection, "SELECT kind, count(*)::INTEGER AS customers, count(*) FILTER (WHERE active)::INTEGER AS active, sum(clv) FILTER (WHERE active) AS clv FROM customer_value GROUP BY kind ORDER BY kind")),
+    totals: await query(
+      db.connection,
+      "SELECT kind, count(*)::INTEGER AS customers, count(*) FILTER (WHERE active)::INTEGER AS active, sum(clv) FILTER (WHERE active) AS clv FROM customer_value GROUP BY kind ORDER BY kind",
+    ),
     histogram: await query(db.connection, CLV_HISTOGRAM_SQL),
     pAliveGrid: await query(db.connection, PALIVE_GRID_SQL),
     holdout: (await has("value_holdout")) ? await query(db.connection, "SELECT * FROM value_holdout") : [],
-    tracking: (await has("value_tracking")) ? await query(db.connection, "SELECT * FROM value_tracking ORDER BY week") : [],
+    tracking: (await has("value_tracking"))
+      ? await query(db.connection, "SELECT * FROM value_tracking ORDER BY week")
+      : [],
     quadrants: await query(db.connection, "SELECT * FROM value_quadrants ORDER BY total_clv DESC"),
-    tiers: await query(db.connection, "SELECT tier, count(*)::INTEGER AS customers, sum(clv) AS clv, min(clv) AS min_clv, max(clv) AS max_clv FROM customer_value WHERE active GROUP BY tier ORDER BY min_clv DESC"),
+    tiers: await query(
+      db.connection,
+      "SELECT tier, count(*)::INTEGER AS customers, sum(clv) AS clv, min(clv) AS min_clv, max(clv) AS max_clv FROM customer_value WHERE active GROUP BY tier ORDER BY min_clv DESC",
+    ),
     scatter: await query(db.connection, SCATTER_SQL),
   };
 });

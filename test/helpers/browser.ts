@@ -10,11 +10,21 @@ export const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium; .ci/run does this) or set CHROMIUM_PATH.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium; .ci/run does this) or set CHROMIUM_PATH.`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -32,13 +42,20 @@ export function watchPage(page: Page): PageProblems {
     if (msg.type() === "warning" && msg.text().startsWith("Warning:")) problems.plotWarnings.push(msg.text());
   });
   page.on("pageerror", (error) => problems.consoleErrors.push(String(error)));
-  page.on("requestfailed", (req) => problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? "failed"})`));
+  page.on("requestfailed", (req) =>
+    problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? "failed"})`),
+  );
   page.on("response", (res) => {
     if (res.status() >= 400) problems.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
   });
   page.on("request", (req) => {
     const url = new URL(req.url());
-    if (!["127.0.0.1", "localhost"].includes(url.hostname) && !url.protocol.startsWith("data") && !url.protocol.startsWith("blob")) problems.offsiteRequests.push(req.url());
+    if (
+      !["127.0.0.1", "localhost"].includes(url.hostname) &&
+      !url.protocol.startsWith("data") &&
+      !url.protocol.startsWith("blob")
+    )
+      problems.offsiteRequests.push(req.url());
   });
   return problems;
 }
@@ -52,11 +69,20 @@ export async function marksOutsideCharts(page: Page): Promise<string[]> {
     const problems: string[] = [];
     for (const svg of document.querySelectorAll<SVGSVGElement>("#observablehq-main figure svg")) {
       const box = svg.getBoundingClientRect();
-      const marks = svg.querySelectorAll("g[aria-label='line'] path, g[aria-label='area'] path, g[aria-label='bar'] rect, g[aria-label='cell'] rect");
+      const marks = svg.querySelectorAll(
+        "g[aria-label='line'] path, g[aria-label='area'] path, g[aria-label='bar'] rect, g[aria-label='cell'] rect",
+      );
       let inside = 0;
       for (const m of marks) {
         const r = m.getBoundingClientRect();
-        if (r.right >= box.left && r.left <= box.right && r.bottom >= box.top && r.top <= box.bottom && (r.width > 0 || r.height > 0)) inside++;
+        if (
+          r.right >= box.left &&
+          r.left <= box.right &&
+          r.bottom >= box.top &&
+          r.top <= box.bottom &&
+          (r.width > 0 || r.height > 0)
+        )
+          inside++;
       }
       if (marks.length > 0 && inside < marks.length) {
         const title = svg.closest("figure")?.querySelector("h2")?.textContent ?? "(untitled)";

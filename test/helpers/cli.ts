@@ -9,7 +9,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runChurn(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
+export function runChurn(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): CliResult {
   const tsx = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
   const result = spawnSync(tsx, [join(PROJECT_ROOT, "bin", "churn.ts"), ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,

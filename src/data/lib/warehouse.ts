@@ -39,10 +39,15 @@ export function emit(value: unknown): void {
 }
 
 /** Run a loader body with the warehouse, or emit {available: false, reason} when there is none. */
-export async function withWarehouse(body: (db: Database, meta: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+export async function withWarehouse(
+  body: (db: Database, meta: Record<string, unknown>) => Promise<unknown>,
+): Promise<void> {
   const db = await openWarehouse();
   if (!db) {
-    emit({ available: false, reason: `No warehouse at ${warehousePath()}: run \`npm run build\` (or churn ingest) first.` });
+    emit({
+      available: false,
+      reason: `No warehouse at ${warehousePath()}: run \`npm run build\` (or churn ingest) first.`,
+    });
     return;
   }
   try {
