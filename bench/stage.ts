@@ -10,7 +10,7 @@ import { openDatabase, queryOne } from "../loaders/db.ts";
 import { generateBusiness } from "../loaders/generate/index.ts";
 import { ingest } from "../loaders/ingest.ts";
 import { PIPELINE } from "../models/pipeline.ts";
-import { buildSite } from "../src/build/framework.ts";
+import { buildSite } from "../bin/build/framework.ts";
 
 const [stage, a, b] = process.argv.slice(2);
 const started = performance.now();

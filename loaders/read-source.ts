@@ -54,8 +54,12 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   const params: SqlParams = { path };
   let reader: string;
   if (config.whitespace) {
+    // One VARCHAR column per physical line (blank lines kept as NULL, so the row number is the physical line); the
+    // header, when there is one, is the first non-blank line and names the columns.
     params["delim"] = "\u001f";
-    reader = `(SELECT regexp_split_to_array(trim(line), '\\s+') AS f FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = ${header}, delim = $delim, quote = '', escape = '', store_rejects = true, rejects_table = '${rejectsTable}', rejects_scan = '${rejectsScan}'${config.encoding ? ", encoding = $encoding" : ""}) WHERE trim(line) <> '')`;
+    reader = `(SELECT row_number() OVER () AS __pl, line FROM read_csv($path, columns = {'line': 'VARCHAR'},
+      header = false, delim = $delim, quote = '', escape = '', store_rejects = true, rejects_table = '${rejectsTable}',
+      rejects_scan = '${rejectsScan}'${config.encoding ? ", encoding = $encoding" : ""}))`;
   } else {
     const options = [
       `all_varchar = true`,
@@ -81,9 +85,11 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   try {
     let select: string;
     if (config.whitespace) {
-      const widest = await queryOne<{ n: number }>(conn, `SELECT max(len(f))::INTEGER AS n FROM ${reader}`, params);
-      columns = Array.from({ length: widest?.n ?? 0 }, (_, i) => `column${i}`);
-      select = `SELECT ${columns.map((c, i) => `f[${i + 1}] AS ${c}`).join(", ")} FROM ${reader}`;
+      await stageWhitespace(conn, table, reader, params, header);
+      columns = (await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE ${table})`))
+        .map((r) => r.column_name)
+        .filter((c) => !c.startsWith("__"));
+      select = "";
     } else {
       columns = (
         await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, params)
@@ -91,12 +97,13 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       select = `SELECT * FROM ${reader}`;
     }
     const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
-    await run(
-      conn,
-      `CREATE TEMP TABLE ${table} AS
+    if (!config.whitespace)
+      await run(
+        conn,
+        `CREATE TEMP TABLE ${table} AS
        SELECT *, contains(__raw, chr(10)) AS __multiline FROM (SELECT *, concat_ws(',', ${text}) AS __raw, row_number() OVER () AS __rn FROM (${select}))`,
-      params,
-    );
+        params,
+      );
   } catch (error) {
     if (error instanceof UserError) throw error;
     const message = (error as Error).message;
@@ -114,11 +121,14 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   const badEncoding = rejects.find((r) => r.error_type === "INVALID ENCODING");
   if (badEncoding) throw encodingError(file, config, badEncoding.line);
 
-  const multiline =
-    (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0;
+  const multiline = config.whitespace
+    ? 0
+    : ((await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0);
   const headerLines = header ? 1 : 0;
   let lineExpr = "__line";
-  if (multiline === 0 && rejects.length === 0) {
+  if (config.whitespace) {
+    lineExpr = "__pl";
+  } else if (multiline === 0 && rejects.length === 0) {
     // The common case: one row per line, so the line is the row number plus the header.
     lineExpr = `(__rn + ${headerLines})`;
   } else {
@@ -159,6 +169,50 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       raw: r.csv_line,
     })),
   };
+}
+
+/**
+ * A whitespace-separated file (fields split on runs of spaces, no quoting) staged as text columns named by its header
+ * line (or column0, column1, … without one), keeping each row's physical line (__pl) and its text (__raw).
+ */
+async function stageWhitespace(
+  conn: DuckDBConnection,
+  table: string,
+  reader: string,
+  params: SqlParams,
+  header: boolean,
+): Promise<void> {
+  const lines = `(SELECT __pl, trim(line) AS __raw, regexp_split_to_array(trim(line), '\\s+') AS f
+    FROM ${reader} WHERE trim(coalesce(line, '')) <> '')`;
+  const first = header
+    ? await queryOne<{ pl: number; f: string[] }>(
+        conn,
+        `SELECT __pl::BIGINT AS pl, f FROM ${lines} ORDER BY __pl LIMIT 1`,
+        params,
+      )
+    : null;
+  const widest = await queryOne<{ n: number }>(conn, `SELECT max(len(f))::INTEGER AS n FROM ${lines}`, params);
+  const width = Math.max(widest?.n ?? 0, first?.f.length ?? 0);
+  const names = uniqueNames(Array.from({ length: width }, (_, i) => first?.f[i] ?? `column${i}`));
+  const fields = names.map((name, i) => `f[${i + 1}] AS ${quoteIdent(name)}`).join(", ");
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${table} AS SELECT ${fields}, __raw, __pl::BIGINT AS __pl, row_number() OVER (ORDER BY __pl) AS __rn
+     FROM ${lines} WHERE __pl > $headerLine ORDER BY __pl`,
+    { ...params, headerLine: first?.pl ?? 0 },
+  );
+}
+
+/** Column names made unique and non-empty: a repeated name gets _2, _3, …; an empty one becomes columnN. */
+export function uniqueNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((raw, i) => {
+    const base = raw.trim() === "" ? `column${i}` : raw;
+    let name = base;
+    for (let k = 2; seen.has(name.toLowerCase()); k++) name = `${base}_${k}`;
+    seen.add(name.toLowerCase());
+    return name;
+  });
 }
 
 async function stageParquet(conn: DuckDBConnection, path: string, file: string, table: string): Promise<StagedFile> {

@@ -8,7 +8,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
-import { queryOne, run, type SqlParams } from "./db.ts";
+import { query, queryOne, run, type SqlParams } from "./db.ts";
 import { UserError } from "./errors.ts";
 import { quoteIdent, type StagedFile } from "./read-source.ts";
 import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
@@ -48,6 +48,15 @@ export async function loadStagedFile(
   };
   const typed: string[] = [];
   const checks: string[] = [];
+  // Every way a row can fail, as a small integer in SQL: reason and column label stay in JS and reach the warehouse as
+  // parameters, so a header with quotes, pipes or SQL in it is data, never SQL text.
+  const problems: { reason: string; column: string | null }[] = [];
+  const problem = (reason: string, column: string | null): number => {
+    const found = problems.findIndex((x) => x.reason === reason && x.column === column);
+    if (found >= 0) return found + 1;
+    problems.push({ reason, column });
+    return problems.length;
+  };
 
   for (const spec of SOURCES[source].columns) {
     const derive: DeriveRule | undefined = config.derive?.[spec.name];
@@ -95,10 +104,10 @@ export async function loadStagedFile(
       const num = (c: string) => numberExpr(`trim(${quoteIdent(c)})`, config);
       text = `CAST(${num(q)} * ${num(pr)} AS VARCHAR)`;
       checks.push(
-        `WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.quantity}'`,
+        `WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN ${problem("unparseable number", fromQuantity.quantity)}`,
       );
       checks.push(
-        `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN 'unparseable number|${fromQuantity.price}'`,
+        `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN ${problem("unparseable number", fromQuantity.price)}`,
       );
     } else {
       text = `nullif(trim(${quoteIdent(column!)}), '')`;
@@ -109,16 +118,16 @@ export async function loadStagedFile(
       case "id":
       case "text":
         typed.push(`${v} AS ${quoteIdent(spec.name)}`);
-        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'empty ${spec.name}|${label}'`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem(`empty ${spec.name}`, label)}`);
         break;
       case "date": {
         const parsed = dateExpr(v, derive ? undefined : config.date_format, param);
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
-        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing date|${label}'`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);
         checks.push(
-          `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN 'impossible date|${label}'`,
+          `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN ${problem("impossible date", label)}`,
         );
-        checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN 'unparseable date|${label}'`);
+        checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${problem("unparseable date", label)}`);
         break;
       }
       case "number":
@@ -126,24 +135,27 @@ export async function loadStagedFile(
         const num = fromQuantity ? `TRY_CAST(${v} AS DOUBLE)` : numberExpr(v, config);
         const value = spec.type === "integer" ? `CAST(round(${num}) AS INTEGER)` : num;
         typed.push(`${value} AS ${quoteIdent(spec.name)}`);
-        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN 'missing number|${label}'`);
-        checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN 'unparseable number|${label}'`);
+        if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing number", label)}`);
+        checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN ${problem("unparseable number", label)}`);
         const range = RANGES[spec.name];
         if (range)
           checks.push(
-            `WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN 'out of range|${label}'`,
+            `WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN ${problem("out of range", label)}`,
           );
         break;
       }
     }
   }
-  if (source === "subscriptions")
-    checks.push(
-      `WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN 'end before start|end_date'`,
-    );
+  const endBeforeStart =
+    source === "subscriptions"
+      ? `WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN ${problem("end before start", "end_date")}`
+      : "";
+  const duplicateRow = problem("duplicate row", null);
+  const duplicateCustomer = problem("duplicate customer_id", "customer_id");
 
   const table = staged.table;
   const classified = `${table}_typed`;
+  const reasonsTable = `${table}_reasons`;
   // An exact duplicate is the whole row repeated (all of the file's columns, not only the mapped ones).
   // Find the repeated rows with a hash aggregate first, so only those need a window over their lines.
   const duplicates = `${table}_dups`;
@@ -158,18 +170,17 @@ export async function loadStagedFile(
     );
   }
   // Checks on typed values (end before start) refer to the typed names, so classify in two steps.
-  const rowChecks = checks.filter((c) => !c.includes("end before start"));
-  const typedChecks = checks.filter((c) => c.includes("end before start"));
   await run(
     conn,
     `CREATE TEMP TABLE ${classified} AS
      SELECT *, CASE
          WHEN __problem IS NOT NULL THEN __problem
-         ${typedChecks.join("\n")}
-         ${config.keep_duplicates ? "" : `WHEN __line IN (SELECT __line FROM ${duplicates}) THEN 'duplicate row|'`}
+         ${endBeforeStart}
+         ${config.keep_duplicates ? "" : `WHEN __line IN (SELECT __line FROM ${duplicates}) THEN ${duplicateRow}`}
        END AS __reason
      FROM (
-       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __raw, CASE ${rowChecks.join("\n")} END AS __problem
+       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __raw,
+         ${checks.length ? `CASE ${checks.join("\n")} END` : "NULL::INTEGER"} AS __problem
        FROM ${table}
      )`,
     params,
@@ -179,10 +190,17 @@ export async function loadStagedFile(
     // not merged, or every join on customers would count that customer twice.
     await run(
       conn,
-      `UPDATE ${classified} SET __reason = 'duplicate customer_id|customer_id'
+      `UPDATE ${classified} SET __reason = ${duplicateCustomer}
        WHERE __reason IS NULL AND (customer_id IN (SELECT customer_id FROM customers) OR __line IN (
-         SELECT __line FROM (SELECT __line, row_number() OVER (PARTITION BY customer_id ORDER BY __line) AS k FROM ${classified} WHERE __reason IS NULL) WHERE k > 1))`,
+         SELECT __line FROM (
+           SELECT __line, row_number() OVER (PARTITION BY customer_id ORDER BY __line) AS k
+           FROM ${classified} WHERE __reason IS NULL
+         ) WHERE k > 1))`,
     );
+  }
+  await run(conn, `CREATE TEMP TABLE ${reasonsTable} (code INTEGER, reason VARCHAR, "column" VARCHAR)`);
+  for (const [i, { reason, column }] of problems.entries()) {
+    await run(conn, `INSERT INTO ${reasonsTable} VALUES ($code, $reason, $column)`, { code: i + 1, reason, column });
   }
   const names = SOURCES[source].columns.map((c) => quoteIdent(c.name)).join(", ");
   await run(
@@ -191,9 +209,10 @@ export async function loadStagedFile(
   );
   await run(
     conn,
-    `INSERT INTO rejected_rows SELECT $source, $file, __line, nullif(split_part(__reason, '|', 2), ''), split_part(__reason, '|', 1), left(__raw, 2000)
-     FROM ${classified} WHERE __reason IS NOT NULL`,
-    params,
+    `INSERT INTO rejected_rows
+     SELECT $source, $file, c.__line, r."column", r.reason, left(c.__raw, 2000)
+     FROM ${classified} c JOIN ${reasonsTable} r ON c.__reason = r.code ORDER BY c.__line`,
+    { source, file: staged.file },
   );
   for (const r of staged.structuralRejects) {
     await run(conn, "INSERT INTO rejected_rows VALUES ($source, $file, $line, $column, $reason, left($raw, 2000))", {
@@ -207,15 +226,19 @@ export async function loadStagedFile(
   }
   const counts = await queryOne<{ loaded: number; rejected: number }>(
     conn,
-    `SELECT count(*) FILTER (WHERE __reason IS NULL)::BIGINT AS loaded, count(*) FILTER (WHERE __reason IS NOT NULL)::BIGINT AS rejected FROM ${classified}`,
+    `SELECT count(*) FILTER (WHERE __reason IS NULL)::BIGINT AS loaded,
+            count(*) FILTER (WHERE __reason IS NOT NULL)::BIGINT AS rejected FROM ${classified}`,
   );
-  const reasonRows = await conn.runAndReadAll(
-    `SELECT split_part(__reason, '|', 1) AS reason, count(*)::INTEGER AS n FROM ${classified} WHERE __reason IS NOT NULL GROUP BY 1 ORDER BY 1`,
+  const reasonRows = await query<{ reason: string; n: number }>(
+    conn,
+    `SELECT r.reason, count(*)::INTEGER AS n FROM ${classified} c JOIN ${reasonsTable} r ON c.__reason = r.code
+     GROUP BY 1 ORDER BY 1`,
   );
   const reasons: Record<string, number> = {};
-  for (const [reason, n] of reasonRows.getRows()) reasons[String(reason)] = Number(n);
+  for (const { reason, n } of reasonRows) reasons[reason] = (reasons[reason] ?? 0) + n;
   for (const r of staged.structuralRejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
   await run(conn, `DROP TABLE ${classified}`);
+  await run(conn, `DROP TABLE ${reasonsTable}`);
   await run(conn, `DROP TABLE ${table}`);
   if (!config.keep_duplicates) await run(conn, `DROP TABLE ${duplicates}`);
   const structural = staged.structuralRejects.length;

@@ -1,6 +1,6 @@
 /** `churn build`: ingest, every analysis the warehouse supports, and the static site, all-or-nothing. */
 import { z } from "zod";
-import { buildWorkspace } from "../../src/build/workspace.ts";
+import { buildWorkspace } from "../build/workspace.ts";
 import { flag, parseFlags } from "../args.ts";
 
 export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-site] [--quiet] [--json]

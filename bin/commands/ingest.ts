@@ -1,9 +1,10 @@
 /** `churn ingest`: raw exports → DuckDB warehouse, with rejected rows kept and counted. */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
-import { ingest, type IngestResult } from "../../loaders/ingest.ts";
+import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
+import { guardOutputs, swapIn } from "../build/outputs.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage:
@@ -59,29 +60,48 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError("churn ingest --transactions needs --amount COL, or --quantity COL and --price COL.");
   }
   mkdirSync(dirname(flags.db), { recursive: true });
-  const result = await ingest(
-    {
-      ...(flags.source ? { source: flags.source } : {}),
-      ...(flags.config ? { config: flags.config } : {}),
-      ...(flags.asOf ? { asOf: flags.asOf } : {}),
-      ...(flags.transactions
-        ? {
-            transactions: {
-              file: flags.transactions,
-              customer: flags.customer!,
-              date: flags.date!,
-              ...(flags.amount ? { amount: flags.amount } : {}),
-              ...(flags.quantity ? { quantity: flags.quantity } : {}),
-              ...(flags.price ? { price: flags.price } : {}),
-              ...(flags.order ? { order: flags.order } : {}),
-              ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
-              ...(flags.encoding ? { encoding: flags.encoding } : {}),
-            },
-          }
-        : {}),
-    },
-    flags.db,
-  );
+  // A fresh warehouse beside the target, swapped in at the end: a refusal or a kill leaves the previous one as it was.
+  const guard = await guardOutputs({ db: flags.db }, "ingest");
+  const tmp = `${guard.db}.build-${process.pid}.tmp`;
+  const removeTmp = () => {
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.wal`, { force: true });
+  };
+  const interrupt = guard.onInterrupt(removeTmp);
+  let built: IngestResult;
+  try {
+    built = await buildWarehouse(
+      {
+        ...(flags.source ? { source: flags.source } : {}),
+        ...(flags.config ? { config: flags.config } : {}),
+        ...(flags.asOf ? { asOf: flags.asOf } : {}),
+        ...(flags.transactions
+          ? {
+              transactions: {
+                file: flags.transactions,
+                customer: flags.customer!,
+                date: flags.date!,
+                ...(flags.amount ? { amount: flags.amount } : {}),
+                ...(flags.quantity ? { quantity: flags.quantity } : {}),
+                ...(flags.price ? { price: flags.price } : {}),
+                ...(flags.order ? { order: flags.order } : {}),
+                ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
+                ...(flags.encoding ? { encoding: flags.encoding } : {}),
+              },
+            }
+          : {}),
+      },
+      tmp,
+    );
+    swapIn([{ tmp, target: guard.db, wal: true }]);
+  } catch (error) {
+    removeTmp();
+    throw error;
+  } finally {
+    interrupt.done();
+    guard.release();
+  }
+  const result: IngestResult = { ...built, dbPath: guard.db };
   const json = flags.transactions
     ? totals(result)
     : {

@@ -1,5 +1,5 @@
 /** `churn score`: the scored at-risk list as a spreadsheet-safe CSV, sorted by value at risk. */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { z } from "zod";
 import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
@@ -7,6 +7,7 @@ import { analyzeActions, scoredListCsv } from "../../models/actions/analyze.ts";
 import { analyzeForest } from "../../models/forest/analyze.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
+import { guardOutputs, writeOwnFile } from "../build/outputs.ts";
 
 export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--json]
 
@@ -31,14 +32,40 @@ const Flags = z.object({
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("score", argv, Flags);
-  const result = await withDatabase(flags.db, { readOnly: false }, async (db) => {
+  if (!existsSync(flags.db)) throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first." });
+  const guard = await guardOutputs({ db: flags.db }, "score");
+  // Scoring at another date than the warehouse's works on a scratch copy, so the warehouse never holds tables of
+  // two dates; the copy is deleted at the end.
+  const warehouseAsOf = await withDatabase(
+    guard.db,
+    { readOnly: true },
+    async (db) =>
+      (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value,
+  );
+  const scratch = flags.asOf && flags.asOf !== warehouseAsOf ? `${guard.db}.build-${process.pid}.tmp` : undefined;
+  const removeScratch = () => {
+    if (scratch) for (const f of [scratch, `${scratch}.wal`]) rmSync(f, { force: true });
+  };
+  const interrupt = guard.onInterrupt(removeScratch);
+  if (scratch) {
+    copyFileSync(guard.db, scratch);
+    if (existsSync(`${guard.db}.wal`)) copyFileSync(`${guard.db}.wal`, `${scratch}.wal`);
+  }
+  try {
+    return await scoreWarehouse(flags, scratch ?? guard.db, warehouseAsOf);
+  } finally {
+    removeScratch();
+    interrupt.done();
+    guard.release();
+  }
+}
+
+async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, warehouseAsOf: string | undefined) {
+  const result = await withDatabase(dbPath, { readOnly: false }, async (db) => {
     const conn = db.connection;
-    const warehouseAsOf = (
-      await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
-    )?.value;
     const asOf = flags.asOf ?? warehouseAsOf;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Ingest again, or pass --as-of DATE." });
-    const ctx = { conn, dbPath: flags.db, asOf, seed: flags.seed, log: (m: string) => process.stderr.write(`${m}\n`) };
+    const ctx = { conn, dbPath, asOf, seed: flags.seed, log: (m: string) => process.stderr.write(`${m}\n`) };
     const modelAsOf = (await tableExists(conn, "churn_model"))
       ? (await queryOne<{ a: string }>(conn, "SELECT trained_at_as_of AS a FROM churn_model"))?.a
       : undefined;
@@ -54,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     const report = await analyzeActions(ctx);
     if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);
     const list = await scoredListCsv(conn, flags.top);
-    writeFileSync(flags.out, list.csv);
+    writeOwnFile(flags.out, list.csv, (old) => old.startsWith("\ufeffcustomer_id"));
     return { asOf, written: list.rows, out: flags.out, summary: report.summary };
   });
   printResult(

@@ -1,15 +1,17 @@
 /**
  * `churn build`: raw exports → fresh warehouse → every analysis → static site, all-or-nothing.
- * The warehouse and the site are built under temporary names beside their targets and swapped in only when
- * every stage succeeded, so a failed run leaves the previous warehouse and site exactly as they were.
+ * The warehouse and the site are built under temporary names beside their targets and swapped in together only when
+ * every stage succeeded (bin/build/outputs.ts), so a failed, interrupted or killed run leaves the previous warehouse
+ * and site exactly as they were, and nothing the tool did not create is ever replaced.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { openDatabase } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
 import { runPipeline } from "../../models/pipeline.ts";
 import { buildSite } from "./framework.ts";
+import { guardOutputs, SITE_MARKER, swapIn } from "./outputs.ts";
 
 export interface BuildOptions {
   source: string;
@@ -42,22 +44,11 @@ export interface BuildSummary {
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
-function swapInto(tmp: string, target: string): void {
-  const old = `${target}.old-${process.pid}`;
-  if (existsSync(target)) renameSync(target, old);
-  try {
-    renameSync(tmp, target);
-  } catch (error) {
-    if (existsSync(old)) renameSync(old, target);
-    throw error;
-  }
-  rmSync(old, { recursive: true, force: true });
-}
-
 export async function buildWorkspace(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
-  const db = resolve(options.db);
-  const out = resolve(options.out);
+  const guard = await guardOutputs({ db: options.db, ...(options.site ? { out: options.out } : {}) }, "build");
+  const { db } = guard;
+  const out = guard.out ?? options.out;
   const tmpDb = `${db}.build-${process.pid}.tmp`;
   const tmpOut = `${out}.build-${process.pid}.tmp`;
   const cleanup = () => {
@@ -65,6 +56,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     rmSync(`${tmpDb}.wal`, { force: true });
     rmSync(tmpOut, { recursive: true, force: true });
   };
+  const interrupt = guard.onInterrupt(cleanup);
   mkdirSync(dirname(db), { recursive: true });
   cleanup();
   const stages: StageResult[] = [];
@@ -106,16 +98,17 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     if (options.site) {
       t = performance.now();
       await buildSite(tmpDb, tmpOut);
+      writeFileSync(join(tmpOut, SITE_MARKER), `Built by churn build on ${new Date().toISOString()} from ${db}.\n`);
       record("site", seconds(t));
-    }
-    swapInto(tmpDb, db);
-    if (options.site) {
       mkdirSync(dirname(out), { recursive: true });
-      swapInto(tmpOut, out);
     }
+    swapIn([{ tmp: tmpDb, target: db, wal: true }, ...(options.site ? [{ tmp: tmpOut, target: out }] : [])]);
     return { db, out: options.site ? out : null, asOf: ingest.asOf, ingest, stages, seconds: seconds(started) };
   } catch (error) {
     cleanup();
     throw error;
+  } finally {
+    interrupt.done();
+    guard.release();
   }
 }
