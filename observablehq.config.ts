@@ -1,8 +1,9 @@
 // Observable Framework configuration for the churn site. Offline and private: no Google Fonts (globalStylesheets
 // is empty), the Inputs stylesheet is bundled through src/style.css, pages import Plot/Inputs/d3 from node_modules.
-// `churn build` sets CHURN_SITE_OUT to build into a temporary folder that is swapped in only when the build succeeds.
+// `churn build` sets CHURN_SITE_OUT to build into a temporary folder that is swapped in only when the build succeeds,
+// and CHURN_SITE_ROOT to a private copy of src/ (links) so concurrent builds never share Framework's loader cache.
 export default {
-  root: "src",
+  root: process.env.CHURN_SITE_ROOT ?? "src",
   output: process.env.CHURN_SITE_OUT ?? "dist",
   title: "Churn workspace",
   pages: [

@@ -181,9 +181,26 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     const range = await queryOne<{ first: string | null; last: string | null }>(conn, DATA_RANGE_SQL);
     const asOf = options.asOf ?? config?.as_of ?? range?.last;
     if (!asOf)
-      throw new UserError("No usable rows: every row of every export was rejected, so there is no date to analyse.", {
-        hint: "See the reasons above; fix the export or the config.",
-      });
+      throw new UserError(
+        "No usable rows: every row of every export was rejected, so there is no date to analyse (" +
+          reports.map((r) => `${r.file}: ${r.rejected} of ${r.read} rejected`).join("; ") +
+          ").",
+        {
+          hint:
+            "Most common reasons: " +
+            Object.entries(
+              reports.reduce<Record<string, number>>((all, r) => {
+                for (const [reason, n] of Object.entries(r.reasons)) all[reason] = (all[reason] ?? 0) + n;
+                return all;
+              }, {}),
+            )
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 3)
+              .map(([reason, n]) => `${reason} (${n})`)
+              .join(", ") +
+            ". Fix the export or the config (date_format, delimiter, columns).",
+        },
+      );
     const orphans: Record<string, number> = {};
     if (!derivedCustomers) {
       for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {

@@ -7,10 +7,13 @@
  * + structural rejects before it (an ASOF join on the reject lines). Parquet rows get line = row number + 1.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { statSync } from "node:fs";
-import { basename } from "node:path";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { appendRows } from "./append.ts";
 import type { SourceConfig } from "./config.ts";
 import { query, queryOne, run, type SqlParams } from "./db.ts";
+import { guessDelimiter, readRecordText, scanRecords, type RecordScan } from "./csv-records.ts";
 import { UserError } from "./errors.ts";
 
 export interface StagedFile {
@@ -23,6 +26,12 @@ export interface StagedFile {
   /** Rows DuckDB could not split into the header's columns: already classified, with line and reason. */
   structuralRejects: { line: number; column: string | null; reason: string; raw: string }[];
   rows: number;
+  /** Records in the file (after the header): from the independent scan when `exact`, else rows + structural rejects. */
+  read: number;
+  /** Lines (and `read`) come from the independent record scan, so they are exact. */
+  exact: boolean;
+  /** The file's own text of a staged row (by __rn), when known exactly. */
+  rawText?: (rowNumber: number) => string;
 }
 
 const STRUCTURAL_REASONS: Record<string, string> = {
@@ -52,6 +61,19 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   const rejectsTable = `rejects_${id}`;
   const rejectsScan = `rejects_scan_${id}`;
   const params: SqlParams = { path };
+  // The records as RFC 4180 defines them, found independently of DuckDB (loaders/csv-records.ts): the row count that
+  // read = loaded + rejected is checked against, exact physical lines, and rejected rows' raw text. Not for UTF-16.
+  const scannable = !config.whitespace && (config.encoding ?? "utf-8") !== "utf-16";
+  const quote = config.quote ?? '"';
+  const delimiter = config.delimiter ?? (scannable ? guessDelimiter(firstLine(path), quote) : undefined);
+  const scan = scannable ? scanRecords(path, { delimiter: delimiter!, quote, escape: quote, header }) : undefined;
+  let readPath = path;
+  if (scan && scan.lineBreaks > 1) {
+    // DuckDB's reader refuses a file that mixes LF, CRLF and CR line breaks: read a copy with LF throughout.
+    readPath = join(mkdtempSync(join(tmpdir(), "churn-lf-")), "normalized.csv");
+    normalizeLineBreaks(path, readPath);
+    params["path"] = readPath;
+  }
   let reader: string;
   if (config.whitespace) {
     // One VARCHAR column per physical line (blank lines kept as NULL, so the row number is the physical line); the
@@ -69,13 +91,13 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       `rejects_table = '${rejectsTable}'`,
       `rejects_scan = '${rejectsScan}'`,
     ];
-    if (config.delimiter) {
+    if (delimiter !== undefined) {
       options.push("delim = $delim");
-      params["delim"] = config.delimiter;
+      params["delim"] = delimiter;
     }
-    if (config.quote !== undefined) {
-      options.push("quote = $quote");
-      params["quote"] = config.quote;
+    if (config.quote !== undefined || scan) {
+      options.push("quote = $quote", "escape = $quote");
+      params["quote"] = quote;
     }
     reader = `read_csv($path, ${options.join(", ")}${config.encoding ? ", encoding = $encoding" : ""})`;
   }
@@ -83,92 +105,202 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
 
   let columns: string[];
   try {
-    let select: string;
     if (config.whitespace) {
       await stageWhitespace(conn, table, reader, params, header);
       columns = (await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE ${table})`))
         .map((r) => r.column_name)
         .filter((c) => !c.startsWith("__"));
-      select = "";
     } else {
       columns = (
         await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, params)
       ).map((r) => r.column_name);
-      select = `SELECT * FROM ${reader}`;
-    }
-    const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
-    if (!config.whitespace)
+      const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
       await run(
         conn,
         `CREATE TEMP TABLE ${table} AS
-       SELECT *, contains(__raw, chr(10)) AS __multiline FROM (SELECT *, concat_ws(',', ${text}) AS __raw, row_number() OVER () AS __rn FROM (${select}))`,
+         SELECT *, contains(__raw, chr(10)) AS __multiline FROM (
+           SELECT *, concat_ws(',', ${text}) AS __raw, row_number() OVER () AS __rn FROM (SELECT * FROM ${reader})
+         )`,
         params,
       );
+    }
   } catch (error) {
     if (error instanceof UserError) throw error;
     const message = (error as Error).message;
     if (/unicode|encoding/i.test(message)) throw encodingError(file, config);
     throw new UserError(`Could not read ${file}: ${message.split("\n")[0]}`, {
-      hint: "Is it a delimited text file with a header row? Set delimiter, quote or header for it in a config file (--config).",
+      hint:
+        "Is it a delimited text file with a header row? Set delimiter, quote or header for it in a config file " +
+        "(--config).",
       cause: error,
     });
+  } finally {
+    if (readPath !== path) rmSync(dirname(readPath), { recursive: true, force: true });
   }
 
   const rejects = await query<{ line: number; column_name: string | null; error_type: string; csv_line: string }>(
     conn,
-    `SELECT line::BIGINT AS line, column_name, error_type, csv_line FROM ${rejectsTable} ORDER BY line`,
+    `SELECT DISTINCT line::BIGINT AS line, column_name, error_type, csv_line FROM ${rejectsTable} ORDER BY line`,
   );
   const badEncoding = rejects.find((r) => r.error_type === "INVALID ENCODING");
   if (badEncoding) throw encodingError(file, config, badEncoding.line);
-
-  const multiline = config.whitespace
-    ? 0
-    : ((await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0);
-  const headerLines = header ? 1 : 0;
-  let lineExpr = "__line";
-  if (config.whitespace) {
-    lineExpr = "__pl";
-  } else if (multiline === 0 && rejects.length === 0) {
-    // The common case: one row per line, so the line is the row number plus the header.
-    lineExpr = `(__rn + ${headerLines})`;
-  } else {
-    // Newlines inside quoted fields, and structural rejects, shift the physical lines of all later rows.
-    // Reject j (1-based, in line order) at line L_j sits where a good row's base would be b_j = L_j − j + 1; a good row
-    // with base B is pushed down by k = #{j : b_j ≤ B}. Consecutive rejects share a b_j, so keep the largest k per b_j.
-    await run(
-      conn,
-      `CREATE TEMP TABLE ${rejectsTable}_base AS
-       SELECT b, max(k) AS k FROM (SELECT line - row_number() OVER (ORDER BY line) + 1 AS b, row_number() OVER (ORDER BY line) AS k FROM ${rejectsTable}) GROUP BY b`,
-    );
-    await run(
-      conn,
-      `CREATE TEMP TABLE ${table}_lines AS
-       WITH based AS (
-         SELECT *, ${headerLines} + __rn + coalesce(sum(CASE WHEN __multiline THEN length(__raw) - length(replace(__raw, chr(10), '')) ELSE 0 END)
-                OVER (ORDER BY __rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __base
-         FROM ${table}
-       )
-       SELECT based.* EXCLUDE (__base), (__base + coalesce(r.k, 0))::BIGINT AS __line
-       FROM based ASOF LEFT JOIN ${rejectsTable}_base r ON based.__base >= r.b`,
-    );
-    await run(conn, `DROP TABLE ${table}`);
-    await run(conn, `ALTER TABLE ${table}_lines RENAME TO ${table}`);
-  }
-
   const rows = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table}`))?.n ?? 0;
+
+  if (config.whitespace) {
+    return { file, table, lineExpr: "__pl", columns, rows, structuralRejects: [], read: rows, exact: true };
+  }
+  if (scan) {
+    const exact = await exactLines(conn, table, scan, columns, rows, path);
+    if (exact) return { file, table, lineExpr: "__line", columns, rows, ...exact };
+  }
+  // DuckDB's own reject lines: used only when the independent scan and DuckDB disagree on the records (or for
+  // UTF-16); then lines after a quoted line break or a blank line may be approximate.
+  const lineExpr = await approximateLines(conn, table, rejectsTable, rejects, header);
+  const structuralRejects = rejects.map((r) => ({
+    line: r.line,
+    column: r.column_name,
+    reason: STRUCTURAL_REASONS[r.error_type] ?? r.error_type.toLowerCase(),
+    raw: r.csv_line,
+  }));
   return {
     file,
     table,
     lineExpr,
     columns,
     rows,
-    structuralRejects: rejects.map((r) => ({
-      line: r.line,
-      column: r.column_name,
-      reason: STRUCTURAL_REASONS[r.error_type] ?? r.error_type.toLowerCase(),
-      raw: r.csv_line,
-    })),
+    structuralRejects,
+    read: rows + structuralRejects.length,
+    exact: false,
   };
+}
+
+/**
+ * When the scan's records with the header's number of fields are exactly the rows DuckDB read, give every row its
+ * physical line from the scan (stored as breakpoints where line − row number changes, joined back with ASOF), and
+ * classify the other records as too few / too many fields with their exact line and raw text.
+ */
+async function exactLines(
+  conn: DuckDBConnection,
+  table: string,
+  scan: RecordScan,
+  columns: string[],
+  rows: number,
+  path: string,
+): Promise<Pick<StagedFile, "structuralRejects" | "read" | "exact" | "rawText"> | null> {
+  const width = columns.length;
+  let good = 0;
+  for (let k = 0; k < scan.count; k++) if (scan.fields[k] === width) good++;
+  if (good !== rows) return null;
+  const breaks: [number, number][] = [];
+  const goodIndex = new Float64Array(rows);
+  const structuralRejects: StagedFile["structuralRejects"] = [];
+  let rn = 0;
+  let shift = Number.NaN;
+  for (let k = 0; k < scan.count; k++) {
+    const line = scan.lines[k]!;
+    if (scan.fields[k] === width) {
+      goodIndex[rn] = k;
+      rn++;
+      if (line - rn !== shift) {
+        shift = line - rn;
+        breaks.push([rn, shift]);
+      }
+    } else {
+      structuralRejects.push({
+        line,
+        // The first missing column, as DuckDB names it; none for a record with too many.
+        column: scan.fields[k]! < width ? (columns[scan.fields[k]!] ?? null) : null,
+        reason: scan.fields[k]! < width ? "too few fields" : "too many fields",
+        raw: readRecordText(path, scan.starts[k]!, scan.ends[k]!),
+      });
+    }
+  }
+  await run(conn, `CREATE TEMP TABLE ${table}_breaks (rn DOUBLE, shift DOUBLE)`);
+  await appendRows(conn, `${table}_breaks`, ["double", "double"], breaks);
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${table}_lines AS
+     SELECT t.*, (t.__rn + b.shift)::BIGINT AS __line FROM ${table} t ASOF JOIN ${table}_breaks b ON t.__rn >= b.rn`,
+  );
+  await run(conn, `DROP TABLE ${table}`);
+  await run(conn, `DROP TABLE ${table}_breaks`);
+  await run(conn, `ALTER TABLE ${table}_lines RENAME TO ${table}`);
+  const rawText = (rowNumber: number) => {
+    const k = goodIndex[rowNumber - 1]!;
+    return readRecordText(path, scan.starts[k]!, scan.ends[k]!);
+  };
+  return { structuralRejects, read: scan.count, exact: true, rawText };
+}
+
+async function approximateLines(
+  conn: DuckDBConnection,
+  table: string,
+  rejectsTable: string,
+  rejects: { line: number }[],
+  header: boolean,
+): Promise<string> {
+  const multiline =
+    (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table} WHERE __multiline`))?.n ?? 0;
+  const headerLines = header ? 1 : 0;
+  // The common case: one row per line, so the line is the row number plus the header.
+  if (multiline === 0 && rejects.length === 0) return `(__rn + ${headerLines})`;
+  // Newlines inside quoted fields, and structural rejects, shift the physical lines of all later rows.
+  // Reject j (1-based, in line order) at line L_j sits where a good row's base would be b_j = L_j − j + 1; a good row
+  // with base B is pushed down by k = #{j : b_j ≤ B}. Consecutive rejects share a b_j, so keep the largest k per b_j.
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${rejectsTable}_base AS
+     SELECT b, max(k) AS k FROM (
+       SELECT line - row_number() OVER (ORDER BY line) + 1 AS b, row_number() OVER (ORDER BY line) AS k
+       FROM (SELECT DISTINCT line FROM ${rejectsTable})
+     ) GROUP BY b`,
+  );
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${table}_lines AS
+     WITH based AS (
+       SELECT *, ${headerLines} + __rn + coalesce(sum(
+           CASE WHEN __multiline THEN length(__raw) - length(replace(__raw, chr(10), '')) ELSE 0 END
+         ) OVER (ORDER BY __rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __base
+       FROM ${table}
+     )
+     SELECT based.* EXCLUDE (__base), (__base + coalesce(r.k, 0))::BIGINT AS __line
+     FROM based ASOF LEFT JOIN ${rejectsTable}_base r ON based.__base >= r.b`,
+  );
+  await run(conn, `DROP TABLE ${table}`);
+  await run(conn, `ALTER TABLE ${table}_lines RENAME TO ${table}`);
+  return "__line";
+}
+
+/** The first line of a file (BOM stripped), for guessing its delimiter. */
+function firstLine(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(65536);
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer
+      .subarray(0, n)
+      .toString("latin1")
+      .replace(/^\xef\xbb\xbf/, "");
+    return text.split(/\r\n|\r|\n/).find((l) => l.trim() !== "") ?? "";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copy `from` to `to` with every CRLF and lone CR turned into LF. */
+function normalizeLineBreaks(from: string, to: string): void {
+  const text = readFileSync(from);
+  const out = Buffer.alloc(text.length);
+  let j = 0;
+  for (let i = 0; i < text.length; i++) {
+    const b = text[i]!;
+    if (b === 13) {
+      out[j++] = 10;
+      if (text[i + 1] === 10) i++;
+    } else out[j++] = b;
+  }
+  writeFileSync(to, out.subarray(0, j));
 }
 
 /**
@@ -226,11 +358,12 @@ async function stageParquet(conn: DuckDBConnection, path: string, file: string, 
   const text = columns.map((c) => `coalesce(CAST(${quoteIdent(c)} AS VARCHAR), '')`).join(", ");
   await run(
     conn,
-    `CREATE TEMP TABLE ${table} AS SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line FROM read_parquet($path)`,
+    `CREATE TEMP TABLE ${table} AS SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line,
+       row_number() OVER () AS __rn FROM read_parquet($path)`,
     { path },
   );
   const rows = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table}`))?.n ?? 0;
-  return { file, table, lineExpr: "__line", columns, rows, structuralRejects: [] };
+  return { file, table, lineExpr: "__line", columns, rows, structuralRejects: [], read: rows, exact: true };
 }
 
 function encodingError(file: string, config: SourceConfig, line?: number): UserError {

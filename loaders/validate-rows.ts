@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
 import { query, queryOne, run, type SqlParams } from "./db.ts";
+import { appendRows } from "./append.ts";
 import { UserError } from "./errors.ts";
 import { quoteIdent, type StagedFile } from "./read-source.ts";
 import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
@@ -179,7 +180,7 @@ export async function loadStagedFile(
          ${config.keep_duplicates ? "" : `WHEN __line IN (SELECT __line FROM ${duplicates}) THEN ${duplicateRow}`}
        END AS __reason
      FROM (
-       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __raw,
+       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __rn, __raw,
          ${checks.length ? `CASE ${checks.join("\n")} END` : "NULL::INTEGER"} AS __problem
        FROM ${table}
      )`,
@@ -207,13 +208,30 @@ export async function loadStagedFile(
     conn,
     `INSERT INTO ${source} (${names}) SELECT ${names} FROM ${classified} WHERE __reason IS NULL ORDER BY __line`,
   );
+  // A rejected row keeps the file's own text when the record scan knows it (quotes and line breaks as written).
+  const rawTable = `${table}_rawtext`;
+  await run(conn, `CREATE TEMP TABLE ${rawTable} (rn DOUBLE, raw VARCHAR)`);
+  if (staged.rawText) {
+    const rejectedRows = await query<{ rn: number }>(
+      conn,
+      `SELECT __rn::BIGINT AS rn FROM ${classified} WHERE __reason IS NOT NULL`,
+    );
+    await appendRows(
+      conn,
+      rawTable,
+      ["double", "varchar"],
+      rejectedRows.map(({ rn }) => [rn, staged.rawText!(rn)]),
+    );
+  }
   await run(
     conn,
     `INSERT INTO rejected_rows
-     SELECT $source, $file, c.__line, r."column", r.reason, left(c.__raw, 2000)
-     FROM ${classified} c JOIN ${reasonsTable} r ON c.__reason = r.code ORDER BY c.__line`,
+     SELECT $source, $file, c.__line, r."column", r.reason, coalesce(x.raw, left(c.__raw, 2000))
+     FROM ${classified} c JOIN ${reasonsTable} r ON c.__reason = r.code LEFT JOIN ${rawTable} x ON x.rn = c.__rn
+     ORDER BY c.__line`,
     { source, file: staged.file },
   );
+  await run(conn, `DROP TABLE ${rawTable}`);
   for (const r of staged.structuralRejects) {
     await run(conn, "INSERT INTO rejected_rows VALUES ($source, $file, $line, $column, $reason, left($raw, 2000))", {
       source,
@@ -243,7 +261,7 @@ export async function loadStagedFile(
   if (!config.keep_duplicates) await run(conn, `DROP TABLE ${duplicates}`);
   const structural = staged.structuralRejects.length;
   return {
-    read: staged.rows + structural,
+    read: staged.read,
     loaded: counts?.loaded ?? 0,
     rejected: (counts?.rejected ?? 0) + structural,
     reasons,

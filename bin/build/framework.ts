@@ -1,18 +1,51 @@
 /**
  * Run the real Observable Framework build (`observable build`) for this project's src/ into `outDir`,
  * with the data loaders reading the warehouse at `dbPath` (environment CHURN_DB).
- * The loader cache is cleared first: Framework keys it on the loader's source, not on the warehouse it reads.
+ *
+ * Every build gets its own Framework root: a fresh folder beside src/ whose entries are links to src/'s, so its loader
+ * cache (`<root>/.observablehq/cache`) belongs to this build alone. Framework keys that cache on the loader's source,
+ * not on the warehouse it reads, so a shared cache would serve one warehouse's data to another build running at the
+ * same time. The folder is removed when the build ends, however it ends.
  */
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
+import { processAlive } from "./outputs.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
+let builds = 0;
+
+/** A private Framework root for one build: links to every entry of src/ except Framework's own cache folder. */
+function privateRoot(): string {
+  for (const entry of readdirSync(PROJECT_ROOT)) {
+    const pid = /^\.churn-site-root-(\d+)-\d+$/.exec(entry)?.[1];
+    if (pid && !processAlive(Number(pid))) rmSync(join(PROJECT_ROOT, entry), { recursive: true, force: true });
+  }
+  const root = join(PROJECT_ROOT, `.churn-site-root-${process.pid}-${++builds}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root);
+  for (const entry of readdirSync(join(PROJECT_ROOT, "src"))) {
+    if (entry !== ".observablehq") symlinkSync(join("..", "src", entry), join(root, entry));
+  }
+  return root;
+}
+
 export async function buildSite(dbPath: string, outDir: string, options: { quiet?: boolean } = {}): Promise<void> {
-  rmSync(join(PROJECT_ROOT, "src", ".observablehq", "cache"), { recursive: true, force: true });
+  const root = privateRoot();
+  const removeRoot = () => rmSync(root, { recursive: true, force: true });
+  process.once("exit", removeRoot);
+  try {
+    await runFramework(root, dbPath, outDir, options);
+  } finally {
+    removeRoot();
+    process.off("exit", removeRoot);
+  }
+}
+
+async function runFramework(root: string, dbPath: string, outDir: string, options: { quiet?: boolean }): Promise<void> {
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
   const output: string[] = [];
   const code = await new Promise<number>((resolveCode, reject) => {
@@ -22,6 +55,7 @@ export async function buildSite(dbPath: string, outDir: string, options: { quiet
         ...process.env,
         CHURN_DB: resolve(dbPath),
         CHURN_SITE_OUT: resolve(outDir),
+        CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),
         NO_COLOR: "1",
         FORCE_COLOR: "0",
       },

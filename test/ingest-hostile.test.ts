@@ -1,0 +1,178 @@
+/**
+ * Hostile exports, generated (fast-check, fixed seed): headers with quotes, pipes, %, unicode, SQL keywords,
+ * duplicate and empty names; BOMs; LF, CRLF, lone CR and mixed line breaks; quoted delimiters and line breaks; very long
+ * fields; numbers with thousands separators and currency signs; dates in several formats; rows with too few or too many
+ * fields. Whatever the file, ingest either loads it or refuses it with a UserError naming the file, never anything
+ * else; and when it loads, the counts are checked against what the generator wrote (not against the staging table):
+ * read = records written = loaded + rejected, every rejected row has the physical line its record starts on and its
+ * text exactly as written.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { query, withDatabase } from "../loaders/db.ts";
+import { isUserError } from "../loaders/errors.ts";
+import { buildWarehouse } from "../loaders/ingest.ts";
+import { runChurn } from "./helpers/cli.ts";
+
+const root = mkdtempSync(join(tmpdir(), "churn-hostile-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const HOSTILE_NAMES = [
+  "Date d'achat",
+  'He said "hi"',
+  "a|b",
+  "100%",
+  "SELECT",
+  "DROP TABLE customers; --",
+  "Montant (€)",
+  "客户",
+  "naïve café",
+  "x'); DROP TABLE t; --",
+  "$1",
+  "?",
+  "\\N",
+  "  spaced  ",
+];
+
+const field = fc.oneof(
+  fc.constantFrom("", "plain", "with,comma", 'with "quote"', "line\nbreak", "cr\rbreak", "tab\there", "a|b", "'; --"),
+  fc.string({ maxLength: 12 }),
+  fc.constant("x".repeat(5000)),
+);
+const date = fc.constantFrom(
+  "2024-01-31",
+  "2024-02-30",
+  "31/01/2024",
+  "2024-01-31 10:00:00",
+  "Jan 5 2024",
+  "",
+  "2024-13-01",
+);
+const amount = fc.constantFrom("10", "-2.5", "1,234.50", "$12", "€ 7", "12 345", "abc", "", "1e3", "NaN", "Infinity");
+const lineBreak = fc.constantFrom("\n", "\r\n", "\r");
+
+interface Generated {
+  text: string;
+  /** Per data record: the physical line it starts on and its text as written. */
+  records: { line: number; text: string }[];
+  names: { customer: string; date: string; amount: string };
+}
+
+const quoteField = (value: string) =>
+  /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
+
+const exportFile = fc
+  .record({
+    names: fc.uniqueArray(fc.constantFrom(...HOSTILE_NAMES), { minLength: 3, maxLength: 3 }),
+    extra: fc.constantFrom(["note"], ["note", "note"], [""], ["SELECT", "select"]),
+    bom: fc.boolean(),
+    breaks: fc.array(lineBreak, { minLength: 1, maxLength: 3 }),
+    rows: fc.array(
+      fc.record({
+        customer: fc.oneof(fc.constantFrom("c1", "c2", "", "c'3", 'c"4', "c|5"), field),
+        date,
+        amount,
+        extras: fc.array(field, { minLength: 0, maxLength: 3 }),
+        blankBefore: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 25 },
+    ),
+  })
+  .map(({ names, extra, bom, breaks, rows }): Generated => {
+    const [customer, dateName, amountName] = names as [string, string, string];
+    const header = [customer, dateName, amountName, ...extra];
+    let line = 1;
+    let text = bom ? "\ufeff" : "";
+    const records: Generated["records"] = [];
+    const emit = (recordText: string, i: number) => {
+      const lineBreakHere = breaks[i % breaks.length]!;
+      text += recordText + lineBreakHere;
+      line += 1 + (recordText.match(/\r\n|\r|\n/g)?.length ?? 0);
+    };
+    emit(header.map(quoteField).join(","), 0);
+    rows.forEach((row, i) => {
+      if (row.blankBefore) emit("", i);
+      // extras shorter or longer than the header's give too few / too many fields
+      const cells = [row.customer, row.date, row.amount, ...row.extras].map(quoteField).join(",");
+      records.push({ line, text: cells });
+      emit(cells, i + 1);
+    });
+    return { text, records, names: { customer, date: dateName, amount: amountName } };
+  });
+
+let counter = 0;
+
+describe("ingest on generated hostile exports", () => {
+  it("loads or refuses cleanly, and every count, line and raw text agrees with what was written", async () => {
+    await fc.assert(
+      fc.asyncProperty(exportFile, async (generated) => {
+        const dir = join(root, `case-${++counter}`);
+        const file = join(dir, "orders.csv");
+        const db = join(dir, "w.duckdb");
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(file, generated.text);
+        if (process.env["CHURN_DEBUG_HOSTILE"]) writeFileSync("/tmp/last-case.json", JSON.stringify(generated));
+        let result: Awaited<ReturnType<typeof buildWarehouse>>;
+        try {
+          result = await buildWarehouse(
+            {
+              transactions: {
+                file,
+                customer: generated.names.customer,
+                date: generated.names.date,
+                amount: generated.names.amount,
+              },
+            },
+            db,
+          );
+        } catch (error) {
+          // A refusal must be a UserError that names the file; anything else is a bug.
+          expect(isUserError(error), String((error as Error).stack)).toBe(true);
+          expect((error as Error).message).toContain("orders.csv");
+          return;
+        }
+        const source = result.sources[0]!;
+        expect(source.read).toBe(generated.records.length);
+        expect(source.loaded + source.rejected).toBe(source.read);
+        const rejected = await withDatabase(db, { readOnly: true }, (d) =>
+          query<{ line: number; raw: string }>(d.connection, "SELECT line, raw FROM rejected_rows ORDER BY line"),
+        );
+        expect(rejected.length).toBe(source.rejected);
+        const byLine = new Map(generated.records.map((r) => [r.line, r.text]));
+        for (const r of rejected) {
+          expect(byLine.has(r.line), `line ${r.line} starts a record`).toBe(true);
+          expect(r.raw).toBe(byLine.get(r.line)!.slice(0, 2000));
+        }
+      }),
+      { numRuns: 40, seed: 20261128, endOnFailure: true },
+    );
+  }, 600_000);
+
+  it("a header with an apostrophe and a pipe goes through the command line without a stack trace", () => {
+    const dir = join(root, "cli");
+    const file = join(dir, "t.csv");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, "client,Date d'achat,montant|€\nc1,2024-01-02,10\nc2,2024-02-30,5\n");
+    const r = runChurn([
+      "ingest",
+      "--transactions",
+      file,
+      "--customer",
+      "client",
+      "--date",
+      "Date d'achat",
+      "--amount",
+      "montant|€",
+      "--db",
+      join(dir, "w.duckdb"),
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ read: 2, loaded: 1, rejected: 1, reasons: { "impossible date": 1 } });
+  });
+});
