@@ -1,13 +1,24 @@
 /**
  * Read a flat table (CSV, TSV or Parquet) for the single-file commands (`survival --input`, `train --input`,
- * `cohorts --subscriptions`, …) through DuckDB. All CSV columns are read as text, so each command parses and
- * validates the columns it uses and can name the line and column of a bad value.
- * Line numbers: line 1 is the header, so the first data row is line 2.
+ * `readout --assignments`, …) through DuckDB, staged exactly as ingest stages an export (loaders/read-source.ts):
+ * the path is taken literally, every CSV column is text, each row keeps its exact physical line (line 1 is the header;
+ * quoted line breaks and blank lines are counted), and rows that cannot be split into the header's columns are set
+ * aside and reported (`rejected`), never silently dropped. Each command parses and validates the columns it uses and
+ * names the line and column of a bad value.
  */
 import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { openDatabase, queryColumns } from "./db.ts";
 import { UserError } from "./errors.ts";
+import { quoteIdent, stageFile } from "./read-source.ts";
+
+/** What a command set aside from its input, as printed in text and in JSON (`"rejected"`). */
+export interface RejectedSummary {
+  count: number;
+  reasons: Record<string, number>;
+  /** First few, for the message: physical line and reason. */
+  examples: { line: number; reason: string }[];
+}
 
 export interface FlatTable {
   file: string;
@@ -17,6 +28,9 @@ export interface FlatTable {
   /** Physical line of each row (CSV: header = 1); for Parquet the 1-based row number + 1. */
   lines: number[];
   rowCount: number;
+  /** Data records in the file: rowCount + rejected.count. */
+  read: number;
+  rejected: RejectedSummary;
 }
 
 export async function readFlatFile(file: string): Promise<FlatTable> {
@@ -24,6 +38,7 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
     throw new UserError(`File not found: ${file}.`, {
       hint: "Check the path (relative paths are from the current folder).",
     });
+  if (statSync(file).isDirectory()) throw new UserError(`${file} is a folder; pass the file itself.`);
   if (statSync(file).size === 0)
     throw new UserError(`${file} is empty.`, {
       hint: "Export the table again with a header row and at least one data row.",
@@ -31,16 +46,37 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
   const db = await openDatabase(":memory:");
   try {
     const isParquet = /\.parquet$/i.test(file);
-    const source = isParquet
-      ? "read_parquet($file)"
-      : "read_csv($file, all_varchar = true, header = true, auto_detect = true, null_padding = false)";
-    const values = await queryColumns(db.connection, `SELECT * FROM ${source}`, { file });
+    let values: Record<string, unknown[]>;
+    let rejected: RejectedSummary = { count: 0, reasons: {}, examples: [] };
+    let read: number;
+    if (isParquet) {
+      values = await queryColumns(db.connection, "SELECT * FROM read_parquet($file)", { file });
+      const n = Object.values(values)[0]?.length ?? 0;
+      values["__line"] = Array.from({ length: n }, (_, i) => i + 2);
+      read = n;
+    } else {
+      const staged = await stageFile(db.connection, file, { file });
+      const columns = staged.columns.map(quoteIdent).join(", ");
+      values = await queryColumns(
+        db.connection,
+        `SELECT ${columns}, ${staged.lineExpr} AS __line FROM ${staged.table} ORDER BY __line`,
+      );
+      rejected = summarize(staged.structuralRejects);
+      read = staged.read;
+    }
+    const lines = (values["__line"] ?? []).map(Number);
+    delete values["__line"];
     const columns = Object.keys(values);
-    const rowCount = columns.length ? (values[columns[0]!]?.length ?? 0) : 0;
+    const rowCount = lines.length;
     if (rowCount === 0)
-      throw new UserError(`${file} has a header but no data rows.`, { hint: "Export the table again with its rows." });
-    const lines = Array.from({ length: rowCount }, (_, i) => i + 2);
-    return { file: basename(file), columns, values, lines, rowCount };
+      throw new UserError(
+        rejected.count
+          ? `${file}: none of its ${rejected.count} rows could be split into the header's columns ` +
+              `(line ${rejected.examples[0]?.line}: ${rejected.examples[0]?.reason}).`
+          : `${file} has a header but no data rows.`,
+        { hint: "Check the delimiter and quoting, or export the table again with its rows." },
+      );
+    return { file: basename(file), columns, values, lines, rowCount, read, rejected };
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`Could not read ${file}: ${(error as Error).message.split("\n")[0]}`, {
@@ -52,6 +88,27 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
   }
 }
 
+function summarize(rows: { line: number; reason: string }[]): RejectedSummary {
+  const reasons: Record<string, number> = {};
+  for (const r of rows) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+  return { count: rows.length, reasons, examples: rows.slice(0, 3).map(({ line, reason }) => ({ line, reason })) };
+}
+
+/** A one-line note of what was set aside (empty when nothing was), for a command's text output. */
+export function rejectedNote(file: string, rejected: RejectedSummary, duplicatesHint = false): string {
+  if (rejected.count === 0) return "";
+  const reasons = Object.entries(rejected.reasons)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(", ");
+  const lines = rejected.examples.map((e) => e.line).join(", ");
+  let note = `note: set aside ${rejected.count} row(s) of ${file} that could not be used (${reasons}; first at line(s) ${lines}).`;
+  if (duplicatesHint && rejected.reasons["duplicate row"])
+    note +=
+      " Exact repeats were dropped as duplicates; if your export has no order id and one customer can genuinely " +
+      "buy the same amount twice in a day (as in CDNOW), rerun with --keep-duplicates.";
+  return note;
+}
+
 /** The values of a column, or a UserError naming the missing column and listing the ones found. */
 export function requireColumn(table: FlatTable, name: string, flagName?: string): unknown[] {
   const values = table.values[name];
@@ -61,4 +118,11 @@ export function requireColumn(table: FlatTable, name: string, flagName?: string)
     });
   }
   return values;
+}
+
+/** What an ingest into a scratch warehouse set aside, summed over its files (examples are not kept there). */
+export function rejectedOfSources(sources: { rejected: number; reasons: Record<string, number> }[]): RejectedSummary {
+  const reasons: Record<string, number> = {};
+  for (const s of sources) for (const [r, n] of Object.entries(s.reasons)) reasons[r] = (reasons[r] ?? 0) + n;
+  return { count: sources.reduce((a, s) => a + s.rejected, 0), reasons, examples: [] };
 }

@@ -55,6 +55,8 @@ export interface IngestOptions {
   /** Path of a JSON config file mapping another layout. */
   config?: string;
   transactions?: SingleFileTransactions;
+  /** One export file of any source, read as it is named (no glob), with its column mapping. */
+  single?: { source: SourceName; config: SourceConfig };
   asOf?: string;
   log?: (message: string) => void;
 }
@@ -97,6 +99,11 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
     if (t.keepDuplicates) config.keep_duplicates = true;
     if (!t.amount && t.quantity && t.price) config.amount_from = { quantity: t.quantity, price: t.price };
     return { plans: [{ source: "transactions", files: [resolve(t.file)], config }], config: null };
+  }
+  if (options.single) {
+    const { source, config } = options.single;
+    if (!existsSync(config.file)) throw new UserError(`File not found: ${config.file}.`);
+    return { plans: [{ source, files: [resolve(config.file)], config }], config: null };
   }
   const folder = options.source;
   if (!folder)

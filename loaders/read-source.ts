@@ -7,9 +7,19 @@
  * + structural rejects before it (an ASOF join on the reject lines). Parquet rows get line = row number + 1.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { appendRows } from "./append.ts";
 import type { SourceConfig } from "./config.ts";
 import { query, queryOne, run, type SqlParams } from "./db.ts";
@@ -55,12 +65,37 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   }
   const id = ++counter;
   const table = `stage_${id}`;
-  if (/\.parquet$/i.test(path)) return stageParquet(conn, path, file, table);
+  // DuckDB expands *, ?, [..] and {..} in a path; a file whose name holds them is read through a plain-named link.
+  const link = /[*?[\]{}]/.test(path) ? literalLink(path) : undefined;
+  try {
+    if (/\.parquet$/i.test(path)) return await stageParquet(conn, link ?? path, file, table);
+    return await stageDelimited(conn, path, link ?? path, file, table, id, config);
+  } finally {
+    if (link) rmSync(dirname(link), { recursive: true, force: true });
+  }
+}
 
+/** A symbolic link with a plain name to `path`, in a new temporary folder (the caller removes the folder). */
+function literalLink(path: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "churn-file-"));
+  const link = join(dir, `file${extname(path)}`);
+  symlinkSync(resolve(path), link);
+  return link;
+}
+
+async function stageDelimited(
+  conn: DuckDBConnection,
+  path: string,
+  duckdbPath: string,
+  file: string,
+  table: string,
+  id: number,
+  config: SourceConfig,
+): Promise<StagedFile> {
   const header = config.header ?? true;
   const rejectsTable = `rejects_${id}`;
   const rejectsScan = `rejects_scan_${id}`;
-  const params: SqlParams = { path };
+  const params: SqlParams = { path: duckdbPath };
   // The records as RFC 4180 defines them, found independently of DuckDB (loaders/csv-records.ts): the row count that
   // read = loaded + rejected is checked against, exact physical lines, and rejected rows' raw text. Not for UTF-16.
   const scannable = !config.whitespace && (config.encoding ?? "utf-8") !== "utf-16";

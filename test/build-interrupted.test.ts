@@ -65,7 +65,7 @@ beforeAll(() => {
   const generated = runChurn(["generate", "--customers", "300", "--seed", "7", "--out", source]);
   if (generated.code !== 0) throw new Error(generated.stderr);
   const started = performance.now();
-  const first = runChurn(buildArgs);
+  const first = runChurn(buildArgs, { timeoutMs: 900_000 });
   fullSeconds = (performance.now() - started) / 1000;
   if (first.code !== 0) throw new Error(first.stderr);
   before = snapshot();
@@ -92,7 +92,7 @@ describe("a rebuild killed with SIGKILL", () => {
   }, 900_000);
 
   it("the next run removes what the killed ones left and builds normally", () => {
-    const next = runChurn(buildArgs);
+    const next = runChurn(buildArgs, { timeoutMs: 900_000 });
     expect(next.code, next.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(["exports", "site", "w.duckdb"]);
     // Private Framework roots of killed runs are gone (those of other live builds, e.g. parallel tests, may exist).

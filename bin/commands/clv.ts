@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
+import { rejectedNote, rejectedOfSources } from "../../loaders/flat-file.ts";
 import { buildWarehouse } from "../../loaders/ingest.ts";
 import { toCsv } from "../../models/actions/csv.ts";
 import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "../../models/value/bgnbd.ts";
@@ -60,28 +61,30 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("clv", argv, Flags);
   let dbPath = flags.db;
   let tmp: string | undefined;
-  if (flags.transactions) {
-    if (!flags.customer || !flags.date || !flags.amount)
-      throw new UserError("churn clv --transactions needs --customer COL, --date COL and --amount COL.");
-    if (!flags.calibrationEnd) throw new UserError("churn clv --transactions needs --calibration-end DATE.");
-    tmp = mkdtempSync(join(tmpdir(), "churn-clv-"));
-    dbPath = join(tmp, "w.duckdb");
-    await buildWarehouse(
-      {
-        transactions: {
-          file: flags.transactions,
-          customer: flags.customer,
-          date: flags.date,
-          amount: flags.amount,
-          ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
-          keepDuplicates: flags.keepDuplicates,
-        },
-      },
-      dbPath,
-    );
-  }
-  if (!dbPath) throw new UserError("churn clv needs --transactions FILE or --db FILE.");
+  let rejected = rejectedOfSources([]);
   try {
+    if (flags.transactions) {
+      if (!flags.customer || !flags.date || !flags.amount)
+        throw new UserError("churn clv --transactions needs --customer COL, --date COL and --amount COL.");
+      if (!flags.calibrationEnd) throw new UserError("churn clv --transactions needs --calibration-end DATE.");
+      tmp = mkdtempSync(join(tmpdir(), "churn-clv-"));
+      dbPath = join(tmp, "w.duckdb");
+      const ingested = await buildWarehouse(
+        {
+          transactions: {
+            file: flags.transactions,
+            customer: flags.customer,
+            date: flags.date,
+            amount: flags.amount,
+            ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
+            keepDuplicates: flags.keepDuplicates,
+          },
+        },
+        dbPath,
+      );
+      rejected = rejectedOfSources(ingested.sources);
+    }
+    if (!dbPath) throw new UserError("churn clv needs --transactions FILE or --db FILE.");
     const result = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
       const conn = db.connection;
       const calibrationEnd =
@@ -152,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
               +c.pAlive.toFixed(6),
               +c.purchases.toFixed(6),
               +c.spend.toFixed(2),
-              +c.clv.toFixed(2),
+              Number.isFinite(c.clv) ? +c.clv.toFixed(2) : "",
               quadrantOf(c.clv, c.loyalty, vThreshold, lThreshold),
               tiers[i]!,
             ]),
@@ -179,20 +182,26 @@ export async function run(argv: string[]): Promise<number> {
                 `frequency and spend are correlated (Pearson r = ${gg.frequencySpendCorrelation.toFixed(2)}); Gamma-Gamma assumes they are independent, so expected spend may be biased`,
               ]
             : [],
-        totalClv: customers.reduce((s, c) => s + c.clv, 0),
+        totalClv: customers.reduce((s, c) => s + (Number.isFinite(c.clv) ? c.clv : 0), 0),
+        notComputable: {
+          count: customers.filter((c) => !Number.isFinite(c.clv)).length,
+          reason: "BG/NBD expectation overflowed for the history; left out of the total, empty in --out",
+        },
         definitions: {
           clv: `Σ over ${flags.horizon} months of margin × expected spend × expected purchases in the month ÷ (1 + ${flags.discount})^month; a month is 30.4375 days`,
           timeUnit: period,
         },
       };
     });
-    printResult(flags.json, result, () =>
+    const note = rejectedNote(flags.transactions ?? "", rejected, true);
+    printResult(flags.json, { ...result, rejected: { count: rejected.count, reasons: rejected.reasons } }, () =>
       [
         `${result.customers} customers (${result.repeatBuyers} repeat buyers), calibration end ${result.calibrationEnd}, time unit ${result.period}`,
         `BG/NBD: r ${result.bgnbd.r.toFixed(4)}, alpha ${result.bgnbd.alpha.toFixed(4)}, a ${result.bgnbd.a.toFixed(4)}, b ${result.bgnbd.b.toFixed(4)} (log-likelihood ${result.bgnbd.logLik.toFixed(2)})`,
         `Gamma-Gamma: p ${result.gammaGamma.p.toFixed(4)}, q ${result.gammaGamma.q.toFixed(4)}, v ${result.gammaGamma.v.toFixed(4)}; corr(frequency, spend) ${result.gammaGamma.frequencySpendCorrelation?.toFixed(3) ?? "n/a"}`,
         `Total CLV: ${result.totalClv.toFixed(0)}${flags.out ? ` · per customer in ${flags.out}` : ""}`,
         ...result.warnings.map((w) => `Warning: ${w}`),
+        ...(note ? [note] : []),
       ].join("\n"),
     );
     return 0;

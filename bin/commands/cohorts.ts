@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { query, queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
+import { rejectedNote, rejectedOfSources } from "../../loaders/flat-file.ts";
 import { buildWarehouse } from "../../loaders/ingest.ts";
-import { writeFileSync } from "node:fs";
 import { cohortCurves, cohortMatrix } from "../../models/cohorts/cohort-matrix.ts";
 import { monthlyMetrics } from "../../models/cohorts/monthly-metrics.ts";
 import { buildSubscriptionStates } from "../../models/cohorts/subscription-states.ts";
@@ -41,51 +41,42 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("cohorts", argv, Flags);
   let dbPath = flags.db ?? "data/warehouse.duckdb";
   let tmp: string | undefined;
-  if (flags.subscriptions) {
-    if (!flags.customer || !flags.start || !flags.end)
-      throw new UserError("churn cohorts --subscriptions needs --customer COL, --start COL and --end COL.");
-    tmp = mkdtempSync(join(tmpdir(), "churn-cohorts-"));
-    const config = join(tmp, "config.json");
-    const columns: Record<string, string> = {
-      customer_id: flags.customer,
-      start_date: flags.start,
-      end_date: flags.end,
-    };
-    if (flags.mrr) columns["mrr"] = flags.mrr;
-    writeFileSync(
-      config,
-      JSON.stringify({
-        sources: {
-          subscriptions: {
-            file: flags.subscriptions,
-            columns,
-            ...(flags.dateFormat ? { date_format: flags.dateFormat } : {}),
-          },
-        },
-      }),
-    );
-    dbPath = join(tmp, "w.duckdb");
-    const result = await buildWarehouse(
-      { source: process.cwd(), config, ...(flags.asOf ? { asOf: flags.asOf } : {}) },
-      dbPath,
-    );
-    for (const s of result.sources.filter((x) => x.rejected > 0)) {
-      process.stderr.write(
-        `warning: ${s.file}: ${s.rejected} of ${s.read} rows left out (${Object.entries(s.reasons)
-          .map(([r, n]) => `${r} ${n}`)
-          .join(", ")})\n`,
-      );
-      const examples = await withDatabase(dbPath, { readOnly: true }, (db) =>
-        query<{ line: number; column: string | null; reason: string; raw: string }>(
-          db.connection,
-          `SELECT line, "column", reason, raw FROM rejected_rows ORDER BY line LIMIT 5`,
-        ),
-      );
-      for (const e of examples)
-        process.stderr.write(`  line ${e.line}${e.column ? `, column ${e.column}` : ""}: ${e.reason}: ${e.raw}\n`);
-    }
-  }
+  let rejected = rejectedOfSources([]);
   try {
+    if (flags.subscriptions) {
+      if (!flags.customer || !flags.start || !flags.end)
+        throw new UserError("churn cohorts --subscriptions needs --customer COL, --start COL and --end COL.");
+      tmp = mkdtempSync(join(tmpdir(), "churn-cohorts-"));
+      const columns: Record<string, string> = {
+        customer_id: flags.customer,
+        start_date: flags.start,
+        end_date: flags.end,
+      };
+      if (flags.mrr) columns["mrr"] = flags.mrr;
+      const config = {
+        file: flags.subscriptions,
+        columns,
+        ...(flags.dateFormat ? { date_format: flags.dateFormat } : {}),
+      };
+      dbPath = join(tmp, "w.duckdb");
+      const result = await buildWarehouse(
+        { single: { source: "subscriptions", config }, ...(flags.asOf ? { asOf: flags.asOf } : {}) },
+        dbPath,
+      );
+      rejected = rejectedOfSources(result.sources);
+      const note = rejectedNote(flags.subscriptions, rejected);
+      if (note) {
+        process.stderr.write(`${note}\n`);
+        const examples = await withDatabase(dbPath, { readOnly: true }, (db) =>
+          query<{ line: number; column: string | null; reason: string; raw: string }>(
+            db.connection,
+            `SELECT line, "column", reason, raw FROM rejected_rows ORDER BY line LIMIT 5`,
+          ),
+        );
+        for (const e of examples)
+          process.stderr.write(`  line ${e.line}${e.column ? `, column ${e.column}` : ""}: ${e.reason}: ${e.raw}\n`);
+      }
+    }
     const output = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
       const asOf =
         flags.asOf ??
@@ -136,7 +127,10 @@ export async function run(argv: string[]): Promise<number> {
         },
       };
     });
-    printResult(flags.json, output, () => {
+    const withRejected = flags.subscriptions
+      ? { ...output, rejected: { count: rejected.count, reasons: rejected.reasons } }
+      : output;
+    printResult(flags.json, withRejected, () => {
       const pct = (x: number | null | undefined) =>
         x === null || x === undefined ? "   -  " : `${(100 * x).toFixed(1).padStart(5)}%`;
       const lines = [

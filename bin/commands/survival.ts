@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
-import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
+import { readFlatFile, rejectedNote, requireColumn, type RejectedSummary } from "../../loaders/flat-file.ts";
 import { MIN_GROUP, poolSmallGroups } from "../../models/survival/groups.ts";
 import {
   quartileTimes,
@@ -48,6 +48,8 @@ const FALSE = new Set(["0", "false", "no", "n", "f"]);
 const MAX_GROUPS = 30;
 
 interface Subjects {
+  /** Rows of the flat file set aside (none for the warehouse form). */
+  rejected?: RejectedSummary;
   durations: number[];
   events: number[];
   groups?: string[];
@@ -101,6 +103,7 @@ async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
     events.push(e);
   }
   return {
+    rejected: table.rejected,
     durations,
     events,
     groups: groupValues ? groups : undefined,
@@ -234,8 +237,13 @@ export async function run(argv: string[]): Promise<number> {
       logRank: "chi-square test of equal survival across groups, k-1 degrees of freedom",
     },
   };
-  printResult(flags.json, output, () =>
-    textReport({ ...summary, source: subjects.source, time: subjects.time }, flags.group),
+  const rejected = subjects.rejected;
+  const note = rejected && flags.input ? rejectedNote(flags.input, rejected) : "";
+  printResult(
+    flags.json,
+    rejected ? { ...output, rejected: { count: rejected.count, reasons: rejected.reasons } } : output,
+    () =>
+      textReport({ ...summary, source: subjects.source, time: subjects.time }, flags.group) + (note ? `\n${note}` : ""),
   );
   return 0;
 }

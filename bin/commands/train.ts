@@ -1,7 +1,7 @@
 /** `churn train`: cross-validated churn forest on any flat table (or the warehouse with --db). */
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
-import { readFlatFile } from "../../loaders/flat-file.ts";
+import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
 import { crossValidate } from "../../models/forest/evaluate.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
@@ -88,7 +88,10 @@ export async function run(argv: string[]): Promise<number> {
     importances: evaluation.importances,
     permutationImportances: evaluation.permutationImportances,
     lift: evaluation.lift,
+    rejected: { count: flat.rejected.count, reasons: flat.rejected.reasons },
   };
+  const note = rejectedNote(flags.input, flat.rejected);
+  if (note) process.stderr.write(`${note}\n`);
   printResult(flags.json, output, () =>
     [
       `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ${evaluation.features} features (${flags.trees} trees):`,

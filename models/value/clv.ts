@@ -35,7 +35,8 @@ export function buyerClv(
     clv += (o.margin * expectedSpend * (cumulative - previous)) / (1 + o.discountPerStep) ** s;
     previous = cumulative;
   }
-  return Number.isFinite(clv) ? clv : 0;
+  // NaN, never 0, when an expectation overflows: callers count such customers as "not computable".
+  return clv;
 }
 
 /** Expected months subscribed in the horizon and the discounted value, from a survival function S(months). */

@@ -36,7 +36,8 @@ export interface ValueRow {
   pAlive: number;
   expectedPurchases: number | null;
   expectedSpend: number | null;
-  clv: number;
+  /** Null when not computable (the BG/NBD expectation overflowed for this history): `method` says so. */
+  clv: number | null;
   clvIfWonBack: number | null;
   method: string;
   /** Expected months as a customer in the coming horizon. */
@@ -72,6 +73,7 @@ export async function valueCustomers(
     margin: settings.margin,
   };
   const notes: string[] = [];
+  let notComputable = 0;
 
   // Buyers.
   const rfm = await rfmSummary(conn, asOf, "week", "buyers");
@@ -103,10 +105,12 @@ export async function valueCustomers(
       const pAlive = probabilityAlive(bg, x, tx, T);
       const spend = conditionalExpectedSpend(gg, x, m);
       const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
+      const computable = Number.isFinite(clv) && Number.isFinite(pAlive) && Number.isFinite(spend);
+      if (!computable) notComputable++;
       rows.push({
         id: rfm.customerIds[i]!,
         kind: "buyer",
-        active: pAlive >= 0.5,
+        active: Number.isFinite(pAlive) && pAlive >= 0.5,
         frequency: x,
         recency: tx,
         T,
@@ -114,9 +118,9 @@ export async function valueCustomers(
         pAlive,
         expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T),
         expectedSpend: spend,
-        clv,
+        clv: computable ? clv : null,
         clvIfWonBack: null,
-        method: "bgnbd-gamma-gamma",
+        method: computable ? "bgnbd-gamma-gamma" : "not computable: BG/NBD expectation overflowed for this history",
         loyalty: settings.horizonMonths * pAlive,
       });
     }
@@ -169,12 +173,14 @@ export async function valueCustomers(
   // Quadrants and tiers over customers still active.
   const activeRows = rows.filter((r) => r.active);
   const valueThreshold =
-    settings.valueThreshold === "median" ? median(activeRows.map((r) => r.clv)) : settings.valueThreshold;
+    settings.valueThreshold === "median"
+      ? median(activeRows.flatMap((r) => (r.clv === null ? [] : [r.clv])))
+      : settings.valueThreshold;
   const loyaltyThreshold =
     settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
   const share = rows.length ? activeRows.length / rows.length : 0;
   const tiers = valueTiers(
-    rows.map((r) => (r.active ? r.clv : -1)),
+    rows.map((r) => (r.active && r.clv !== null ? r.clv : -1)),
     settings.tierHigh * share,
     settings.tierMid * share,
   );
@@ -184,8 +190,8 @@ export async function valueCustomers(
     asOf,
     rows: rows.map((r, i) => ({
       ...r,
-      quadrant: r.active ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null,
-      tier: r.active ? tiers[i]! : null,
+      quadrant: r.active && r.clv !== null ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null,
+      tier: r.active && r.clv !== null ? tiers[i]! : null,
     })),
     rfm,
     bgnbd: bg && gg ? bg : null,
@@ -196,6 +202,8 @@ export async function valueCustomers(
       loyaltyMonths: loyaltyThreshold,
       rule: `value: ${rule(settings.valueThreshold)}; loyalty: ${rule(settings.loyaltyThreshold)}`,
     },
-    notes,
+    notes: notComputable
+      ? [...notes, `${notComputable} buyer(s) have no computable value (BG/NBD overflow); their clv is empty, not 0`]
+      : notes,
   };
 }
