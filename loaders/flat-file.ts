@@ -15,6 +15,8 @@ import { quoteIdent, stageFile } from "./read-source.ts";
 /** What a command set aside from its input, as printed in text and in JSON (`"rejected"`). */
 export interface RejectedSummary {
   count: number;
+  /** Records read, set aside or not. */
+  read: number;
   reasons: Record<string, number>;
   /** First few, for the message: physical line and reason. */
   examples: { line: number; reason: string }[];
@@ -47,7 +49,7 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
   try {
     const isParquet = /\.parquet$/i.test(file);
     let values: Record<string, unknown[]>;
-    let rejected: RejectedSummary = { count: 0, reasons: {}, examples: [] };
+    let rejected: RejectedSummary = { count: 0, read: 0, reasons: {}, examples: [] };
     let read: number;
     if (isParquet) {
       values = await queryColumns(db.connection, "SELECT * FROM read_parquet($file)", { file });
@@ -61,8 +63,8 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
         db.connection,
         `SELECT ${columns}, ${staged.lineExpr} AS __line FROM ${staged.table} ORDER BY __line`,
       );
-      rejected = summarize(staged.structuralRejects);
       read = staged.read;
+      rejected = summarize(staged.structuralRejects, read);
     }
     const lines = (values["__line"] ?? []).map(Number);
     delete values["__line"];
@@ -88,20 +90,25 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
   }
 }
 
-function summarize(rows: { line: number; reason: string }[]): RejectedSummary {
+function summarize(rows: { line: number; reason: string }[], read: number): RejectedSummary {
   const reasons: Record<string, number> = {};
   for (const r of rows) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
-  return { count: rows.length, reasons, examples: rows.slice(0, 3).map(({ line, reason }) => ({ line, reason })) };
+  return {
+    count: rows.length,
+    read,
+    reasons,
+    examples: rows.slice(0, 3).map(({ line, reason }) => ({ line, reason })),
+  };
 }
 
 /** A one-line note of what was set aside (empty when nothing was), for a command's text output. */
 export function rejectedNote(file: string, rejected: RejectedSummary, duplicatesHint = false): string {
   if (rejected.count === 0) return "";
   const reasons = Object.entries(rejected.reasons)
-    .map(([reason, n]) => `${n} ${reason}`)
+    .map(([reason, n]) => `${reason} ${n}`)
     .join(", ");
-  const lines = rejected.examples.map((e) => e.line).join(", ");
-  let note = `note: set aside ${rejected.count} row(s) of ${file} that could not be used (${reasons}; first at line(s) ${lines}).`;
+  const lines = rejected.examples.length ? `; first at line ${rejected.examples.map((e) => e.line).join(", ")}` : "";
+  let note = `note: ${file}: ${rejected.count} of ${rejected.read} rows left out (${reasons}${lines}).`;
   if (duplicatesHint && rejected.reasons["duplicate row"])
     note +=
       " Exact repeats were dropped as duplicates; if your export has no order id and one customer can genuinely " +
@@ -121,8 +128,11 @@ export function requireColumn(table: FlatTable, name: string, flagName?: string)
 }
 
 /** What an ingest into a scratch warehouse set aside, summed over its files (examples are not kept there). */
-export function rejectedOfSources(sources: { rejected: number; reasons: Record<string, number> }[]): RejectedSummary {
+export function rejectedOfSources(
+  sources: { read: number; rejected: number; reasons: Record<string, number> }[],
+): RejectedSummary {
   const reasons: Record<string, number> = {};
   for (const s of sources) for (const [r, n] of Object.entries(s.reasons)) reasons[r] = (reasons[r] ?? 0) + n;
-  return { count: sources.reduce((a, s) => a + s.rejected, 0), reasons, examples: [] };
+  const count = sources.reduce((a, s) => a + s.rejected, 0);
+  return { count, read: sources.reduce((a, s) => a + s.read, 0), reasons, examples: [] };
 }

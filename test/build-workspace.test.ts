@@ -76,7 +76,7 @@ describe("churn build (warehouse and analyses, no site)", () => {
       // Every listed customer has a probability in [0, 1] and a finite value at risk.
       const [scored] = await query<{ n: number; bad: number }>(
         database.connection,
-        "SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE NOT (churn_probability BETWEEN 0 AND 1) OR NOT isfinite(value_at_risk))::INTEGER AS bad FROM scored_customers",
+        "SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE churn_probability IS NULL OR NOT (churn_probability BETWEEN 0 AND 1) OR value_at_risk IS NULL OR NOT isfinite(value_at_risk))::INTEGER AS bad FROM scored_customers",
       );
       expect(scored!.n).toBeGreaterThan(1000);
       expect(scored!.bad).toBe(0);

@@ -44,7 +44,7 @@ describe("what the flat-file commands set aside", () => {
     const out = JSON.parse(json.stdout) as { rejected: { count: number; reasons: Record<string, number> } };
     expect(out.rejected).toEqual({ count: 2, reasons: { "duplicate row": 1, "unparseable date": 1 } });
     const text = runChurn([...args, "--calibration-end", "2024-12-31"], { env: { TMPDIR: tmp } });
-    expect(text.stdout).toMatch(/set aside 2 row\(s\)/);
+    expect(text.stdout).toMatch(/2 of 27 rows left out \(duplicate row 1, unparseable date 1\)/);
     expect(text.stdout).toMatch(/--keep-duplicates/);
     const kept = runChurn([...args, "--calibration-end", "2024-12-31", "--keep-duplicates", "--json"], {
       env: { TMPDIR: tmp },
