@@ -364,7 +364,8 @@ async function stageWhitespace(
   const fields = names.map((name, i) => `f[${i + 1}] AS ${quoteIdent(name)}`).join(", ");
   await run(
     conn,
-    `CREATE TEMP TABLE ${table} AS SELECT ${fields}, __raw, __pl::BIGINT AS __pl, row_number() OVER (ORDER BY __pl) AS __rn
+    `CREATE TEMP TABLE ${table} AS
+     SELECT ${fields}, __raw, __pl::BIGINT AS __pl, row_number() OVER (ORDER BY __pl) AS __rn
      FROM ${lines} WHERE __pl > $headerLine ORDER BY __pl`,
     { ...params, headerLine: first?.pl ?? 0 },
   );
@@ -393,7 +394,8 @@ async function stageParquet(conn: DuckDBConnection, path: string, file: string, 
   const text = columns.map((c) => `coalesce(CAST(${quoteIdent(c)} AS VARCHAR), '')`).join(", ");
   await run(
     conn,
-    `CREATE TEMP TABLE ${table} AS SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line,
+    `CREATE TEMP TABLE ${table} AS
+     SELECT ${casts}, concat_ws(',', ${text}) AS __raw, (row_number() OVER () + 1)::BIGINT AS __line,
        row_number() OVER () AS __rn FROM read_parquet($path)`,
     { path },
   );
@@ -405,6 +407,8 @@ function encodingError(file: string, config: SourceConfig, line?: number): UserE
   const current = config.encoding ?? "utf-8";
   const suggestion = current === "utf-8" ? "latin-1" : "utf-8";
   return new UserError(`${file}${line ? `, line ${line}` : ""}: the file is not valid ${current} text.`, {
-    hint: `Try --encoding ${suggestion} (or "encoding": "${suggestion}" for this source in the config file). Accepted: utf-8, latin-1, utf-16.`,
+    hint:
+      `Try --encoding ${suggestion} (or "encoding": "${suggestion}" for this source in the config file). ` +
+      "Accepted: utf-8, latin-1, utf-16.",
   });
 }

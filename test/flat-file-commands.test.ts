@@ -51,7 +51,7 @@ describe("what the flat-file commands set aside", () => {
     });
     expect(JSON.parse(kept.stdout).rejected).toEqual({ count: 1, reasons: { "unparseable date": 1 } });
     expect(leftovers(tmp)).toEqual([]);
-  });
+  }, 300_000);
 
   it("a refused clv or cohorts run leaves no temporary folder", () => {
     const { dir, tmp } = scratch("refused");

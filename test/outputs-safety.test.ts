@@ -163,7 +163,7 @@ describe("the command line never replaces what it did not create", () => {
     expect(readdirSync(dir).sort()).toEqual(["docs"]);
   });
 
-  it("churn ingest --db refuses a file that is not a warehouse: text, or a DuckDB database of someone else", async () => {
+  it("churn ingest --db refuses a file that is not a warehouse: text, or someone else's DuckDB database", async () => {
     const dir = tempDir();
     const source = join(PROJECT_ROOT, "test", "fixtures", "ingest");
     writeFileSync(join(dir, "notes.duckdb"), "my notes");

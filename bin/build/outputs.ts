@@ -5,9 +5,10 @@
  *   its parents, when it is a file, or when it is a non-empty folder without the marker.
  * - A warehouse path is refused when it holds anything but a DuckDB warehouse this tool wrote (its `warehouse_meta`
  *   table), so `--db ~/thesis.docx` or someone else's DuckDB file is never replaced.
- * - New outputs are built under temporary names and swapped in through a journal: the journal is written before the first
- *   rename and removed after the last, and `recoverInterruptedSwap` (run at the start of every writing command) puts the
- *   previous files back if a run was killed in between. So `kill -9` at any moment leaves the previous warehouse and site
+ * - New outputs are built under temporary names and swapped in through a journal: the journal is written before the
+ *   first rename and removed after the last, and `recoverInterruptedSwap` (run at the start of every writing command)
+ *   puts the previous files back if a run was killed in between. So `kill -9` at any moment leaves the previous
+ *   warehouse and site
  *   (or, once the journal is gone, the complete new ones).
  * - A warehouse's write-ahead log (`.wal`) moves and is deleted together with the file it belongs to.
  */
@@ -56,7 +57,9 @@ export function checkSiteTarget(out: string, cwd = process.cwd()): string {
   const entries = readdirSync(target);
   if (entries.length > 0 && !entries.includes(SITE_MARKER)) {
     throw new UserError(`--out ${out} is a folder with other files in it (${entries.slice(0, 3).join(", ")}…).`, {
-      hint: `churn only replaces an empty folder or a site it built (one with a ${SITE_MARKER} file). Pass a new folder.`,
+      hint:
+        `churn only replaces an empty folder or a site it built (one with a ${SITE_MARKER} file). ` +
+        "Pass a new folder.",
     });
   }
   return target;
@@ -279,8 +282,9 @@ const cleanups = new Set<() => void>();
 let signalsHooked = false;
 
 /**
- * Run `fn` if the process is interrupted (Ctrl-C, SIGTERM, SIGHUP) before `done()` is called, then exit with 128 + signal.
- * For temporary files: `kill -9` cannot be caught, and its leftovers are removed by the next run (removeStaleTemporaries).
+ * Run `fn` if the process is interrupted (Ctrl-C, SIGTERM, SIGHUP) before `done()` is called, then exit with
+ * 128 + signal. For temporary files: `kill -9` cannot be caught, and its leftovers are removed by the next run
+ * (removeStaleTemporaries).
  */
 export function onInterrupt(fn: () => void): { done(): void } {
   cleanups.add(fn);
@@ -341,7 +345,8 @@ export async function isChurnWarehouse(path: string): Promise<boolean> {
 }
 
 /**
- * Write a file the tool makes (a CSV list, say) through a temporary file and a rename. An existing file is replaced only
+ * Write a file the tool makes (a CSV list, say) through a temporary file and a rename. An existing file is replaced
+ * only
  * when `isOurs(its first bytes)` says the tool wrote it; anything else is refused.
  */
 export function writeOwnFile(path: string, content: string, isOurs: (head: string) => boolean): void {

@@ -33,8 +33,8 @@ export function describeWithReference(name: string, fn: () => void): void {
     describe(name, () => {
       it("has the reference data", () => {
         throw new Error(
-          "CHURN_REQUIRE_REFERENCE=1 but ../shared/data (or $CHURN_REFERENCE_DATA) was not found: the reference tests " +
-            "cannot run.",
+          "CHURN_REQUIRE_REFERENCE=1 but ../shared/data (or $CHURN_REFERENCE_DATA) was not found: " +
+            "the reference tests cannot run.",
         );
       });
     });

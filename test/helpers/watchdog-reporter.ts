@@ -55,7 +55,9 @@ export default class WatchdogReporter implements Reporter {
     const now = Date.now();
     const lines = [
       `\nwatchdog: no test progress for ${Math.round(idle / 1000)} s; stopping the run as failed.`,
-      ...[...this.running].map(([file, since]) => `  still running: ${file} (for ${Math.round((now - since) / 1000)} s)`),
+      ...[...this.running].map(
+        ([file, since]) => `  still running: ${file} (for ${Math.round((now - since) / 1000)} s)`,
+      ),
       ...[...this.queued].map((file) => `  never started: ${file}`),
       "  (CHURN_TEST_STALL_SECONDS sets the limit.)",
     ];
