@@ -3,7 +3,7 @@
  * the warehouse holds every derived table the data support, and a refused build leaves the previous warehouse untouched.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { csvParse } from "d3-dsv";
@@ -133,6 +133,34 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const bad = runChurn(["readout", "--db", db, "--assignments", file]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('line 2, column group: "maybe" is neither treatment nor control');
+  });
+
+  it("churn score at another as-of date leaves the warehouse byte-identical (it scores a scratch copy)", () => {
+    const before = sha(db);
+    const out = join(dir, "at-risk-earlier.csv");
+    const r = runChurn(["score", "--db", db, "--out", out, "--as-of", "2026-06-30", "--json"], { timeoutMs: 900_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).asOf).toBe("2026-06-30");
+    expect(sha(db)).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.includes(".build-"))).toEqual([]);
+  }, 900_000);
+
+  it("a second writer on the same warehouse is refused while the first holds it, and nothing changes", () => {
+    const before = sha(db);
+    // The lock of a live run: this test process stands in for it.
+    const lock = join(dir, ".warehouse.duckdb.churn-lock");
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, command: "build", started: "now" }));
+    try {
+      const r = runChurn(["score", "--db", db, "--out", join(dir, "x.csv")]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`being written by another churn run \\(pid ${process.pid}`));
+      const b = runChurn(["build", "--source", join(PROJECT_ROOT, "data", "sample"), "--db", db, "--no-site"]);
+      expect(b.code).not.toBe(0);
+      expect(b.stderr).toMatch(/being written by another churn run/);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+    expect(sha(db)).toBe(before);
   });
 
   it("refuses a broken export without touching the previous warehouse or leaving temporary files", () => {

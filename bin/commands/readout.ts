@@ -1,4 +1,5 @@
 /** `churn readout`: churn difference between a campaign's treatment and control groups, with its return. */
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { appendRows } from "../../loaders/append.ts";
 import { query, queryOne, run as runSql, tableExists, withDatabase } from "../../loaders/db.ts";
@@ -6,6 +7,7 @@ import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
 import { ASSIGNMENT_OUTCOMES_SQL, twoProportionReadout } from "../../models/actions/readout.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
+import { lockOutputs } from "../build/outputs.ts";
 
 export const help = `Usage: churn readout --db FILE --assignments FILE.csv [--horizon DAYS] [--cost COST_PER_TREATED] [--json]
 
@@ -47,6 +49,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError(`${file.file}, line ${file.lines[i]}, column date: "${d}" is not a date YYYY-MM-DD.`);
     rows.push([String(ids[i]).trim(), String(campaigns[i] ?? "").trim() || "(unnamed)", g, d]);
   }
+  if (!existsSync(flags.db))
+    throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first, or pass --db FILE." });
+  // The readout writes its campaign tables into the warehouse: one writer at a time.
+  const lock = lockOutputs([flags.db], "readout");
   const output = await withDatabase(flags.db, { readOnly: false }, async (db) => {
     const conn = db.connection;
     const asOf = (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
@@ -105,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       };
     });
     return { asOf, horizonDays: flags.horizon, campaigns: campaignsOut };
-  });
+  }).finally(() => lock.release());
   printResult(flags.json, output, () =>
     output.campaigns
       .map((c) =>
