@@ -64,7 +64,9 @@ export async function benchForest(options: { rows?: number[] } = {}): Promise<Be
       const r = spawnSync(PYTHON, [script, csv, "100", "10", "2"], { encoding: "utf8" });
       if (r.status === 0) {
         const sk = JSON.parse(r.stdout.trim()) as { seconds: number; auc: number };
-        note += `; scikit-learn (n_jobs=2): ${sk.seconds.toFixed(2)} s, ROC-AUC ${sk.auc.toFixed(3)}; ours ÷ sklearn time = ${(seconds / sk.seconds).toFixed(2)}`;
+        note +=
+          `; scikit-learn (n_jobs=2): ${sk.seconds.toFixed(2)} s, ROC-AUC ${sk.auc.toFixed(3)}; ` +
+          `ours ÷ sklearn time = ${(seconds / sk.seconds).toFixed(2)}`;
       } else note += `; scikit-learn failed: ${r.stderr.split("\n").slice(-2).join(" ")}`;
     } else note += "; scikit-learn not installed (apt-get install python3-sklearn): peer skipped";
     out.push({

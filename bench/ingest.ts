@@ -29,7 +29,8 @@ const SYNTHETIC_TRANSACTIONS_SQL = `
 
 const SYNTHETIC_CUSTOMERS_SQL = `
   COPY (
-    SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 7, '0') AS customer_id, DATE '2023-10-01' + CAST(i % 1000 AS INTEGER) AS signup_date
+    SELECT 'C' || lpad(CAST(i + 1 AS VARCHAR), 7, '0') AS customer_id,
+           DATE '2023-10-01' + CAST(i % 1000 AS INTEGER) AS signup_date
     FROM range($customers) t(i)
   ) TO '__FILE__' (HEADER, DELIMITER ',')`;
 
@@ -65,7 +66,9 @@ export async function benchIngest(options: { rows?: number; keep?: boolean } = {
       seconds,
       peakRssMB,
       targetSeconds: 30,
-      note: `${loaded.toLocaleString("en")} transactions loaded from ${sizeMB.toFixed(0)} MB CSV, ${(rows / seconds / 1e6).toFixed(2)} M rows/s`,
+      note:
+        `${loaded.toLocaleString("en")} transactions loaded from ${sizeMB.toFixed(0)} MB CSV, ` +
+        `${(rows / seconds / 1e6).toFixed(2)} M rows/s`,
     },
   ];
 }
@@ -79,6 +82,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } as { rows?: number; keep?: boolean });
   const ok = row!.seconds <= 30 && row!.peakRssMB <= 4096;
   process.stdout.write(
-    `ingest ${row!.n.toLocaleString("en")} rows: ${row!.seconds.toFixed(1)} s, peak RSS ${row!.peakRssMB.toFixed(0)} MiB (target ≤ 30 s, ≤ 4096 MiB: ${ok ? "met" : "NOT met"}); ${row!.note}\n`,
+    `ingest ${row!.n.toLocaleString("en")} rows: ${row!.seconds.toFixed(1)} s, ` +
+      `peak RSS ${row!.peakRssMB.toFixed(0)} MiB (target ≤ 30 s, ≤ 4096 MiB: ${ok ? "met" : "NOT met"}); ` +
+      `${row!.note}\n`,
   );
 }

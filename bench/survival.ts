@@ -42,6 +42,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--n");
   const [row] = await benchSurvival(i >= 0 ? { n: Number(process.argv[i + 1]) } : {});
   process.stdout.write(
-    `${row!.stage}, ${row!.n.toLocaleString("en")} subjects: ${row!.seconds.toFixed(2)} s (target ≤ 2 s: ${row!.seconds <= 2 ? "met" : "NOT met"}), peak RSS ${row!.peakRssMB.toFixed(0)} MiB; ${row!.note}\n`,
+    `${row!.stage}, ${row!.n.toLocaleString("en")} subjects: ${row!.seconds.toFixed(2)} s ` +
+      `(target ≤ 2 s: ${row!.seconds <= 2 ? "met" : "NOT met"}), ` +
+      `peak RSS ${row!.peakRssMB.toFixed(0)} MiB; ${row!.note}\n`,
   );
 }

@@ -79,7 +79,8 @@ export async function benchValue(options: { customers?: number } = {}): Promise<
       await appendRows(conn, "staging", ["varchar", "integer", "double"], batch);
       await run(
         conn,
-        "INSERT INTO transactions (customer_id, date, amount) SELECT customer_id, CAST($start AS DATE) + day, amount FROM staging",
+        `INSERT INTO transactions (customer_id, date, amount)
+         SELECT customer_id, CAST($start AS DATE) + day, amount FROM staging`,
         { start: START },
       );
       await run(conn, "DROP TABLE staging");
@@ -107,7 +108,10 @@ export async function benchValue(options: { customers?: number } = {}): Promise<
       seconds: bg.seconds,
       peakRssMB: bg.peakRssMB,
       targetSeconds: 10,
-      note: `r ${bg.value.r.toFixed(3)} α ${bg.value.alpha.toFixed(3)} a ${bg.value.a.toFixed(3)} b ${bg.value.b.toFixed(3)} (true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})`,
+      note:
+        `r ${bg.value.r.toFixed(3)} α ${bg.value.alpha.toFixed(3)} ` +
+        `a ${bg.value.a.toFixed(3)} b ${bg.value.b.toFixed(3)} ` +
+        `(true ${TRUE.r}, ${TRUE.alpha}, ${TRUE.a}, ${TRUE.b})`,
     });
     const gg = await timed(() => fitGammaGamma(rfm.value.frequency, rfm.value.monetary));
     rows.push({
@@ -116,7 +120,9 @@ export async function benchValue(options: { customers?: number } = {}): Promise<
       seconds: gg.seconds,
       peakRssMB: gg.peakRssMB,
       targetSeconds: 10,
-      note: `p ${gg.value.p.toFixed(2)} q ${gg.value.q.toFixed(2)} v ${gg.value.v.toFixed(2)} (true ${TRUE.p}, ${TRUE.q}, ${TRUE.gamma})`,
+      note:
+        `p ${gg.value.p.toFixed(2)} q ${gg.value.q.toFixed(2)} v ${gg.value.v.toFixed(2)} ` +
+        `(true ${TRUE.p}, ${TRUE.q}, ${TRUE.gamma})`,
     });
     const score = await timed(() => {
       const s = rfm.value;
@@ -162,8 +168,10 @@ if (isMain) {
   );
   for (const r of result) {
     const verdict = r.targetSeconds === undefined ? "" : r.seconds <= r.targetSeconds ? "pass" : "FAIL";
+    const target = r.targetSeconds === undefined ? "-" : String(r.targetSeconds);
     process.stdout.write(
-      `${pad(r.stage, 70)}${pad(String(r.n), 12)}${pad(r.seconds.toFixed(2), 10)}${pad(String(r.peakRssMB), 13)}${pad(r.targetSeconds === undefined ? "-" : String(r.targetSeconds), 10)}${verdict}${r.note ? `  ${r.note}` : ""}\n`,
+      `${pad(r.stage, 70)}${pad(String(r.n), 12)}${pad(r.seconds.toFixed(2), 10)}${pad(String(r.peakRssMB), 13)}` +
+        `${pad(target, 10)}${verdict}${r.note ? `  ${r.note}` : ""}\n`,
     );
   }
 }

@@ -20,12 +20,15 @@ describe("buyer churn by inactivity window", () => {
       await run(db.connection, createTableSql(s));
     await run(
       db.connection,
-      "INSERT INTO customers (customer_id, signup_date, plan, segment) VALUES ('X', DATE '2023-12-01', 'Free', 'SMB'), ('Z', DATE '2023-12-01', 'Basic', 'SMB')",
+      `INSERT INTO customers (customer_id, signup_date, plan, segment)
+       VALUES ('X', DATE '2023-12-01', 'Free', 'SMB'), ('Z', DATE '2023-12-01', 'Basic', 'SMB')`,
     );
     await run(
       db.connection,
-      `INSERT INTO transactions VALUES ('X', DATE '2024-01-01', 10, NULL), ('X', DATE '2024-01-31', 10, NULL), ('X', DATE '2024-03-02', 10, NULL),
-      ('Y', DATE '2024-01-10', 10, NULL), ('Y', DATE '2024-02-20', 10, NULL), ('Z', DATE '2024-01-05', 49, NULL), ('Z', DATE '2024-02-05', 49, NULL)`,
+      `INSERT INTO transactions VALUES
+      ('X', DATE '2024-01-01', 10, NULL), ('X', DATE '2024-01-31', 10, NULL), ('X', DATE '2024-03-02', 10, NULL),
+      ('Y', DATE '2024-01-10', 10, NULL), ('Y', DATE '2024-02-20', 10, NULL),
+      ('Z', DATE '2024-01-05', 49, NULL), ('Z', DATE '2024-02-05', 49, NULL)`,
     );
     await run(db.connection, "INSERT INTO subscriptions VALUES ('Z', DATE '2024-01-05', NULL, 'Basic', 49)");
     const window = await inactivityWindow(db.connection, "2024-04-30");

@@ -2,8 +2,8 @@
  * Monthly metrics and cohorts on a small constructed export, every number computed by hand (issue 3's definitions).
  *
  * Subscriptions (as of 2024-04-30): A Basic 10 from Jan 1, open; B 30 Jan 15 → Mar 10; C 10 Jan 1 → Feb 1 then 30
- * from Feb 1 (upgrade); D 30 Jan 1 → Mar 1 then 10 from Mar 1 (downgrade); E 10 Jan 1 → Feb 1, back Apr 1 (reactivation);
- * F 10 Feb 10 → Feb 20 (never active on a month's first day); G ends before it starts (rejected).
+ * from Feb 1 (upgrade); D 30 Jan 1 → Mar 1 then 10 from Mar 1 (downgrade); E 10 Jan 1 → Feb 1, back Apr 1
+ * (reactivation); F 10 Feb 10 → Feb 20 (never active on a month's first day); G ends before it starts (rejected).
  * Active on first days: Jan 1 {A10, C10, D30, E10} · Feb 1 {A10, B30, C30, D30} · Mar 1 {A10, B30, C30, D10}
  *                       Apr 1 {A10, C30, D10, E10} · May 1 {A10, C30, D10, E10}
  */

@@ -25,8 +25,10 @@ describe("metrics", () => {
     expect(brierScore([1, 0.5, 0], [1, 0, 0])).toBeCloseTo(0.25 / 3, 12);
   });
   it("picks the threshold that maximises expected saved value (hand-computed)", () => {
-    // scores 0.9 (churner worth 1000), 0.8 (stays, 500), 0.6 (churner worth 100), 0.2 (churner worth 50); save rate 0.5, cost 60.
-    // Contact top 1: 500 − 60 = 440; top 2: 440 − 60 = 380; top 3: 380 + 50 − 60 = 370; top 4: 370 + 25 − 60 = 335 → best at 0.9.
+    // scores 0.9 (churner worth 1000), 0.8 (stays, 500), 0.6 (churner worth 100), 0.2 (churner worth 50);
+    // save rate 0.5, cost 60.
+    // Contact top 1: 500 − 60 = 440; top 2: 440 − 60 = 380; top 3: 380 + 50 − 60 = 370;
+    // top 4: 370 + 25 − 60 = 335 → best at 0.9.
     expect(bestValueThreshold([0.9, 0.8, 0.6, 0.2], [1, 0, 1, 1], [1000, 500, 100, 50], 0.5, 60)).toEqual({
       threshold: 0.9,
       savedValue: 440,

@@ -67,7 +67,9 @@ describeWithReference("ingest of the shared reference exports with the shipped c
     try {
       const [row] = await query<{ ended: number; tenure0: number }>(
         database.connection,
-        "SELECT count(*) FILTER (WHERE end_date IS NOT NULL)::INTEGER AS ended, count(*) FILTER (WHERE start_date = DATE '2024-01-31')::INTEGER AS tenure0 FROM subscriptions",
+        `SELECT count(*) FILTER (WHERE end_date IS NOT NULL)::INTEGER AS ended,
+                count(*) FILTER (WHERE start_date = DATE '2024-01-31')::INTEGER AS tenure0
+         FROM subscriptions`,
       );
       // SOURCES.md: Churn Yes = 1,869; 11 customers have tenure 0.
       expect(row).toEqual({ ended: 1869, tenure0: 11 });

@@ -7,7 +7,7 @@ describe("distributions", () => {
     expect(logGamma(5)).toBeCloseTo(Math.log(24), 13);
     expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);
   });
-  it("chi-square upper tail: 3.841459 (df 1) and 5.991465 (df 2) are the 5% critical values (R qchisq(0.95, df))", () => {
+  it("chi-square upper tail: 3.841459 (df 1) and 5.991465 (df 2) are 5% critical values (R qchisq(0.95, df))", () => {
     expect(chiSquareSurvival(3.841459, 1)).toBeCloseTo(0.05, 7);
     expect(chiSquareSurvival(5.991465, 2)).toBeCloseTo(0.05, 7);
     expect(chiSquareSurvival(0, 3)).toBe(1);

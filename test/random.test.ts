@@ -16,7 +16,8 @@ describe("seeded random numbers", () => {
     expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 
-  // Expected moments are the distributions' textbook values; 200k draws keep the standard error well under the tolerance.
+  // Expected moments are the distributions' textbook values; 200k draws keep the standard error well under the
+  // tolerance.
   it("gamma(shape, rate) has mean shape/rate and variance shape/rate² (shape < 1 and > 1)", () => {
     const rng = createRandom(1);
     for (const [shape, rate] of [

@@ -101,7 +101,7 @@ describe("survival by quadrant on the sample", () => {
     expect(past.rows).toEqual(now.rows);
   });
 
-  it("draws one curve per quadrant for exactly the subscribers active on the landmark, with the log-rank test", async () => {
+  it("draws one curve per quadrant for exactly the subscribers active on the landmark, with log-rank", async () => {
     const meta = JSON.parse(
       (
         await query<{ value: string }>(

@@ -1,6 +1,7 @@
 /**
- * Kaplan-Meier and log-rank against the values that lifelines' test suite asserts (and that lifelines checks against R),
- * on the files in ../shared/data/survival. Each expectation cites the upstream file and lines (REFERENCE.md section 2).
+ * Kaplan-Meier and log-rank against the values that lifelines' test suite asserts (and that lifelines checks against
+ * R), on the files in ../shared/data/survival. Each expectation cites the upstream file and lines (REFERENCE.md
+ * section 2).
  */
 import { readFileSync } from "node:fs";
 import { csvParse } from "d3-dsv";
@@ -64,7 +65,7 @@ describeWithReference("Kaplan-Meier and log-rank vs lifelines / R", () => {
     expect(result.df).toBe(1);
   });
 
-  it("dd.csv: median survival 4.0 over all 1,808 rows (lifelines docs, Survival analysis with lifelines.rst 98-101)", () => {
+  it("dd.csv: median survival 4.0, all 1,808 rows (lifelines docs/Survival analysis with lifelines.rst 98-101)", () => {
     const rows = csv("dd.csv");
     const curve = kaplanMeier(
       rows.map((r) => Number(r.duration)),
@@ -74,7 +75,7 @@ describeWithReference("Kaplan-Meier and log-rank vs lifelines / R", () => {
     expect(curve.median).toBe(4);
   });
 
-  it("lymphoma.csv: multivariate log-rank by Stage_group, statistic 6.70971, p 0.0096 (lifelines test_statistics.py 83-88)", () => {
+  it("lymphoma.csv: k-group log-rank by Stage_group, χ² 6.70971, p 0.0096 (lifelines test_statistics.py 83-88)", () => {
     const rows = csv("lymphoma.csv");
     const result = logRankTest(
       rows.map((r) => Number(r.Time)),
@@ -85,7 +86,7 @@ describeWithReference("Kaplan-Meier and log-rank vs lifelines / R", () => {
     expect(Math.abs(result.p - 0.0096)).toBeLessThan(1e-4);
   });
 
-  it("anderson.csv: weighted log-rank Wilcoxon 13.457852, Tarone-Ware 15.123575, Peto 14.084139 (lifelines 117-155; Kleinbaum & Klein)", () => {
+  it("anderson.csv: Wilcoxon 13.4579, Tarone-Ware 15.1236, Peto 14.0841 (lifelines 117-155; Kleinbaum & Klein)", () => {
     const lines = readFileSync(referencePath("survival", "anderson.csv"), "utf8")
       .trim()
       .split("\n")
@@ -134,7 +135,7 @@ describe("Kaplan-Meier with weights and late entry (lifelines test_estimation.py
 });
 
 describeWithReference("Cox proportional hazards vs R coxph (Efron ties) on the Rossi recidivism data", () => {
-  it("reproduces the published coefficients and standard errors (Fox & Weisberg, Cox appendix; lifelines docs)", async () => {
+  it("matches published coefficients and standard errors (Fox & Weisberg, Cox appendix; lifelines docs)", async () => {
     const { fitCox } = await import("../models/survival/cox.ts");
     const rows = csvParse(readFileSync(referencePath("survival", "rossi.csv"), "utf8"));
     const names = ["fin", "age", "race", "wexp", "mar", "paro", "prio"];

@@ -50,7 +50,7 @@ describeWithReference("BG/NBD on cdnow_customers_summary.csv", () => {
     expect(Math.abs(se.b / 0.705345 - 1)).toBeLessThan(0.02);
   });
 
-  it("conditional expectation 1.226 for x = 2, t_x = 30.43, T = 38.86, t = 39 (test_estimation.py 530-539, Hardie's sheet)", () => {
+  it("cond. expectation 1.226 for x=2, t_x=30.43, T=38.86, t=39 (test_estimation.py 530-539, Hardie's sheet)", () => {
     expect(Math.abs(conditionalExpectedPurchases(fit, 39, 2, 30.43, 38.86) - 1.226)).toBeLessThan(0.001);
   });
 
@@ -96,7 +96,7 @@ describeWithReference("Gamma-Gamma on cdnow_customers_summary_with_transactions.
     expect(fit.frequencySpendCorrelation).not.toBeNull();
   });
 
-  it("conditional expected average profit of IDs 1-10 with fixed p, q, v (test_estimation.py 181-192, atol 0.1)", () => {
+  it("conditional expected average profit of IDs 1-10 at fixed p, q, v (test_estimation.py 181-192, atol 0.1)", () => {
     const r = rows().slice(0, 10);
     const expected = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
     r.forEach((row, i) =>
@@ -108,7 +108,7 @@ describeWithReference("Gamma-Gamma on cdnow_customers_summary_with_transactions.
     );
   });
 
-  it("CLV of IDs 1-10 with lifetimes' convention: 12 steps of 30 weeks, 1% per step (docs/Quickstart.md 310-335)", () => {
+  it("CLV of IDs 1-10 in lifetimes' convention: 12 steps of 30 weeks, 1% per step (docs/Quickstart.md 310-335)", () => {
     const r = rows();
     const bg = fitBgNbd({
       frequency: r.map((x) => Number(x.x)),
@@ -133,7 +133,8 @@ describeWithReference("Gamma-Gamma on cdnow_customers_summary_with_transactions.
         discountPerStep: 0.01,
         margin: 1,
       });
-      // The documented values come from lifetimes' own fit (printed to 6 decimals); ours differs in the 4th significant digit.
+      // The documented values come from lifetimes' own fit (printed to 6 decimals); ours differs in the 4th
+      // significant digit.
       expect(Math.abs(clv / expected[i]! - 1), `ID ${i + 1}: ${clv}`).toBeLessThan(0.002);
     });
   });

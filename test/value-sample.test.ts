@@ -50,12 +50,14 @@ describe("customer value on the generated sample", () => {
     expect(Math.abs(gg.frequencySpendCorrelation)).toBeLessThan(0.1);
   });
 
-  it("values every customer with a finite CLV, says which method, and puts active ones in a quadrant and tier", async () => {
+  it("gives every customer a finite CLV and its method, and puts active ones in a quadrant and tier", async () => {
     const [row] = await query<{ n: number; bad: number; methods: number; unplaced: number }>(
       db.connection,
-      `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE clv IS NULL OR NOT isfinite(clv) OR clv < 0)::INTEGER AS bad,
+      `SELECT count(*)::INTEGER AS n,
+              count(*) FILTER (WHERE clv IS NULL OR NOT isfinite(clv) OR clv < 0)::INTEGER AS bad,
               count(DISTINCT clv_method)::INTEGER AS methods,
-              count(*) FILTER (WHERE active AND (quadrant IS NULL OR tier IS NULL))::INTEGER AS unplaced FROM customer_value`,
+              count(*) FILTER (WHERE active AND (quadrant IS NULL OR tier IS NULL))::INTEGER AS unplaced
+       FROM customer_value`,
     );
     expect(row!.n).toBeGreaterThan(4000);
     expect(row!.bad).toBe(0);

@@ -1,4 +1,6 @@
-/** The value settings file: shipped defaults load, bad keys and values are named, quadrant rules follow the thresholds. */
+/**
+ * The value settings file: shipped defaults load, bad keys and values are named, quadrant rules follow the thresholds.
+ */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

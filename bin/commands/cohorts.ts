@@ -1,4 +1,7 @@
-/** `churn cohorts`: monthly churn/retention, MRR movements and cohort retention, from the warehouse or one subscriptions file. */
+/**
+ * `churn cohorts`: monthly churn/retention, MRR movements and cohort retention, from the warehouse or one
+ * subscriptions file.
+ */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,15 +118,18 @@ export async function run(argv: string[]): Promise<number> {
         definitions: {
           active: "some subscription with start <= day < end (no end = active)",
           churnRate:
-            "lost / start, where start = active on the month's first day and lost = active then but not on the next month's first day",
+            "lost / start, where start = active on the month's first day and lost = active then " +
+            "but not on the next month's first day",
           retentionRate: "(end - new) / start",
           cohortCell:
             "cohort = month of first subscription start; cell k is measured on the first day of month cohort + k + 1",
           retention: "cohort customers active that day / cohort size",
           revenueRetention:
-            "net: the cohort's MRR that day / its MRR at acquisition (first subscription MRR); expansion counts, so it can exceed 1",
+            "net: the cohort's MRR that day / its MRR at acquisition (first subscription MRR); " +
+            "expansion counts, so it can exceed 1",
           grossRevenueRetention:
-            "sum over the cohort of min(MRR that day, MRR at acquisition) / its MRR at acquisition; expansion does not count",
+            "sum over the cohort of min(MRR that day, MRR at acquisition) / its MRR at acquisition; " +
+            "expansion does not count",
         },
       };
     });
@@ -139,7 +145,10 @@ export async function run(argv: string[]): Promise<number> {
       ];
       for (const m of output.monthly) {
         lines.push(
-          `${m.month} ${String(m.start).padStart(6)} ${String(m.end).padStart(6)} ${String(m.lost).padStart(6)} ${String(m.new).padStart(6)} ${pct(m.churnRate)} ${pct(m.retentionRate)}    ${m.mrrEnd === null ? "-" : m.mrrEnd.toFixed(2).padStart(12)}`,
+          `${m.month} ${String(m.start).padStart(6)} ${String(m.end).padStart(6)} ` +
+            `${String(m.lost).padStart(6)} ${String(m.new).padStart(6)} ` +
+            `${pct(m.churnRate)} ${pct(m.retentionRate)}    ` +
+            `${m.mrrEnd === null ? "-" : m.mrrEnd.toFixed(2).padStart(12)}`,
         );
       }
       const ks = [0, 1, 2, 3, 6, 12];

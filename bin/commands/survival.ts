@@ -1,4 +1,7 @@
-/** `churn survival`: Kaplan-Meier with log-log bands, medians and the log-rank test, on any flat file or on the warehouse. */
+/**
+ * `churn survival`: Kaplan-Meier with log-log bands, medians and the log-rank test, on any flat file or on the
+ * warehouse.
+ */
 import { z } from "zod";
 import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
@@ -26,9 +29,11 @@ Without --at, survival is reported at the quartiles of the observed times.
 
 With --db, the warehouse's subscription customers: tenure to churn in days (first subscription start to the end of the
 last one, or censored at the as-of date). --group plan is the plan at the first subscription; any other column of the
-customers table groups by its value (blank = "(none)"; values with fewer than ${MIN_GROUP} customers pooled as "(other)");
+customers table groups by its value (blank = "(none)"; values with fewer than ${MIN_GROUP} customers pooled as \
+"(other)");
 --group quadrant is the landmark analysis of the build: subscribers active 12 months before the as-of date (setting
-quadrantLandmarkMonths in data/rules/value.json), grouped by their Reinartz-Kumar quadrant that day and followed from it.`;
+quadrantLandmarkMonths in data/rules/value.json), grouped by their Reinartz-Kumar quadrant that day and followed \
+from it.`;
 
 const Flags = z.object({
   input: flag.string().optional(),
@@ -117,7 +122,8 @@ async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
   for (const f of ["duration", "event", "eventValue"] as const) {
     if (flags[f] !== undefined)
       throw new UserError(
-        `churn survival --db computes durations and events from the warehouse; drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`,
+        "churn survival --db computes durations and events from the warehouse; " +
+          `drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`,
       );
   }
   return withDatabase(flags.db, { readOnly: true }, async (db) => {
@@ -154,12 +160,14 @@ async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
       const distinct = new Set(groups).size;
       if (distinct === 1 && groups[0] === "(other)")
         throw new UserError(
-          `Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; survival curves by group need a category column.`,
+          `Every value of ${flags.group} has fewer than ${MIN_GROUP} customers; ` +
+            "survival curves by group need a category column.",
           { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." },
         );
       if (distinct > MAX_GROUPS)
         throw new UserError(
-          `Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; survival curves by group need a category column.`,
+          `Column ${flags.group} has ${distinct} groups of ${MIN_GROUP} or more customers; ` +
+            "survival curves by group need a category column.",
           { hint: "Try plan, segment, region, acquisition_channel, industry or company_size." },
         );
     }
@@ -185,12 +193,14 @@ function parseTimes(at: string[] | undefined, durations: number[]): number[] {
 function textReport(s: SurvivalSummary & { source: string; time: string }, group: string | undefined): string {
   const fmt = (x: number | null) => (x === null ? "not reached" : String(x));
   const lines = [
-    `Kaplan-Meier on ${s.source}: ${s.overall.n} subjects, ${s.overall.events} events, median ${fmt(s.overall.median)}; time = ${s.time}`,
+    `Kaplan-Meier on ${s.source}: ${s.overall.n} subjects, ${s.overall.events} events, ` +
+      `median ${fmt(s.overall.median)}; time = ${s.time}`,
   ];
   const curveLines = (c: CurveSummary, indent: string) => {
     for (const p of c.at)
       lines.push(
-        `${indent}S(${p.t}) = ${p.survival.toFixed(3)}  [${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`,
+        `${indent}S(${p.t}) = ${p.survival.toFixed(3)}  ` +
+          `[${p.lower.toFixed(3)}, ${p.upper.toFixed(3)}]  at risk ${p.atRisk}`,
       );
   };
   curveLines(s.overall, "  ");

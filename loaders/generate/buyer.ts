@@ -1,9 +1,9 @@
 /**
  * A one-off buyer following BG/NBD exactly (Fader, Hardie & Lee 2005), time in weeks: λ ~ Gamma(r, α), p ~ Beta(a, b);
  * the first purchase is on the signup day; afterwards purchases arrive as a Poisson process with rate λ, and after
- * each repeat purchase the buyer drops out with probability p. Spend per purchase follows Gamma-Gamma (Fader & Hardie 2013):
- * ν ~ Gamma(q, γ) per buyer, z ~ Gamma(p, ν) per purchase. Symptoms never change purchase timing (so the model stays
- * recoverable); they cluster around the dropout instead.
+ * each repeat purchase the buyer drops out with probability p. Spend per purchase follows Gamma-Gamma (Fader & Hardie
+ * 2013): ν ~ Gamma(q, γ) per buyer, z ~ Gamma(p, ν) per purchase. Symptoms never change purchase timing (so the
+ * model stays recoverable); they cluster around the dropout instead.
  */
 import type { Random } from "../random.ts";
 import type { CustomerEvents } from "./events.ts";

@@ -11,9 +11,15 @@ export const PLANS = [
 export const TRUE_PARAMETERS = {
   /** Share of customers by kind. */
   mix: { subscription: 0.45, buyer: 0.54, inactive: 0.01 },
-  /** BG/NBD (Fader, Hardie & Lee 2005) for one-off buyers; time unit: week. λ ~ Gamma(r, alpha) (alpha = rate), p ~ Beta(a, b). */
+  /**
+   * BG/NBD (Fader, Hardie & Lee 2005) for one-off buyers; time unit: week. λ ~ Gamma(r, alpha) (alpha = rate),
+   * p ~ Beta(a, b).
+   */
   bgnbd: { r: 0.9, alpha: 3.5, a: 0.8, b: 3.2, unit: "week" },
-  /** Gamma-Gamma spend (Fader & Hardie 2013): ν ~ Gamma(q, gamma) (gamma = rate), each purchase z ~ Gamma(p, ν); currency units. */
+  /**
+   * Gamma-Gamma spend (Fader & Hardie 2013): ν ~ Gamma(q, gamma) (gamma = rate), each purchase z ~ Gamma(p, ν);
+   * currency units.
+   */
   gammaGamma: { p: 6.0, q: 4.0, gamma: 40.0, unit: "currency per purchase" },
   /** Share of purchases later refunded (a negative amount with the same order_id within 30 days). */
   refundRate: 0.02,

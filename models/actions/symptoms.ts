@@ -25,14 +25,17 @@ function ruleSql(rule: SymptomRule, p: string): string {
   switch (rule.type) {
     case "event":
       return `SELECT customer_id, max(date) AS date, count(*) || ' × ' || $${p}_label AS detail FROM interactions
-              WHERE type = $${p}_value AND date <= $as_of AND date > $as_of::DATE - $${p}_days GROUP BY customer_id HAVING count(*) >= $${p}_n`;
+              WHERE type = $${p}_value AND date <= $as_of AND date > $as_of::DATE - $${p}_days
+              GROUP BY customer_id HAVING count(*) >= $${p}_n`;
     case "mood":
       return `SELECT customer_id, max(date) AS date, count(*) || ' × ' || $${p}_label AS detail FROM interactions
-              WHERE mood = $${p}_value AND date <= $as_of AND date > $as_of::DATE - $${p}_days GROUP BY customer_id HAVING count(*) >= $${p}_n`;
+              WHERE mood = $${p}_value AND date <= $as_of AND date > $as_of::DATE - $${p}_days
+              GROUP BY customer_id HAVING count(*) >= $${p}_n`;
     case "survey_threshold":
       return `SELECT customer_id, date, $${p}_label || ' (' || v || ')' AS detail FROM (
                 SELECT customer_id, max(date) AS date, arg_max(${rule.field}, date) AS v FROM surveys
-                WHERE ${rule.field} IS NOT NULL AND date <= $as_of AND date > $as_of::DATE - $${p}_days GROUP BY customer_id)
+                WHERE ${rule.field} IS NOT NULL AND date <= $as_of AND date > $as_of::DATE - $${p}_days
+                GROUP BY customer_id)
               WHERE v <= $${p}_n`;
     case "survey_change":
       return `SELECT customer_id, date, $${p}_label || ' from ' || vs[2] || ' to ' || vs[1] AS detail FROM (
@@ -40,23 +43,35 @@ function ruleSql(rule: SymptomRule, p: string): string {
                 WHERE ${rule.field} IS NOT NULL AND date <= $as_of GROUP BY customer_id)
               WHERE len(vs) >= 2 AND vs[1] - vs[2] <= -$${p}_n AND date > $as_of::DATE - $${p}_days`;
     case "mrr_drop":
-      return `SELECT customer_id, $as_of::DATE AS date, $${p}_label || ' (' || round(before, 2) || ' → ' || round(now, 2) || ')' AS detail FROM (
+      return `SELECT customer_id, $as_of::DATE AS date,
+                $${p}_label || ' (' || round(before, 2) || ' → ' || round(now, 2) || ')' AS detail FROM (
                 SELECT customer_id,
-                  sum(coalesce(mrr, 0)) FILTER (WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of)) AS now,
-                  sum(coalesce(mrr, 0)) FILTER (WHERE start_date <= $as_of::DATE - $${p}_days AND (end_date IS NULL OR end_date > $as_of::DATE - $${p}_days)) AS before
+                  sum(coalesce(mrr, 0))
+                    FILTER (WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of)) AS now,
+                  sum(coalesce(mrr, 0))
+                    FILTER (WHERE start_date <= $as_of::DATE - $${p}_days
+                              AND (end_date IS NULL OR end_date > $as_of::DATE - $${p}_days)) AS before
                 FROM subscriptions GROUP BY customer_id)
               WHERE now > 0 AND before > now`;
     case "purchase_decline":
-      return `SELECT customer_id, $as_of::DATE AS date, $${p}_label || ' (' || round(100 * (1 - recent / previous)) || '% down)' AS detail FROM (
+      return `SELECT customer_id, $as_of::DATE AS date,
+                $${p}_label || ' (' || round(100 * (1 - recent / previous)) || '% down)' AS detail FROM (
                 SELECT customer_id,
                   coalesce(sum(amount) FILTER (WHERE date > $as_of::DATE - 90), 0) AS recent,
-                  coalesce(sum(amount) FILTER (WHERE date > $as_of::DATE - 180 AND date <= $as_of::DATE - 90), 0) AS previous
-                FROM transactions WHERE date <= $as_of AND date > $as_of::DATE - 180 AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of) GROUP BY customer_id)
+                  coalesce(sum(amount) FILTER (WHERE date > $as_of::DATE - 180 AND date <= $as_of::DATE - 90), 0)
+                    AS previous
+                FROM transactions WHERE date <= $as_of AND date > $as_of::DATE - 180
+                  AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
+                GROUP BY customer_id)
               WHERE previous > 0 AND recent <= (1 - $${p}_n) * previous`;
     case "inactivity":
-      return `SELECT customer_id, last AS date, $${p}_label || ' (' || date_diff('day', last, $as_of::DATE) || ' days, usually ' || round(gap) || ')' AS detail FROM (
-                SELECT customer_id, max(date) AS last, date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) AS gap
-                FROM transactions WHERE date <= $as_of AND amount > 0 AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
+      return `SELECT customer_id, last AS date,
+                $${p}_label || ' (' || date_diff('day', last, $as_of::DATE) || ' days, usually ' || round(gap) || ')'
+                  AS detail FROM (
+                SELECT customer_id, max(date) AS last,
+                  date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) AS gap
+                FROM transactions WHERE date <= $as_of AND amount > 0
+                  AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
                 GROUP BY customer_id HAVING count(DISTINCT date) >= 3)
               WHERE date_diff('day', last, $as_of::DATE) > $${p}_n * gap`;
   }
@@ -90,7 +105,8 @@ export async function computeSymptoms(conn: DuckDBConnection, asOf: string, rule
       [`${p}_weight`]: weight,
     });
     parts.push(
-      `SELECT customer_id, $${p}_id AS symptom, $${p}_severity AS severity, CAST(date AS DATE) AS date, detail, CAST($${p}_weight AS DOUBLE) AS weight FROM (${ruleSql(r, p)})`,
+      `SELECT customer_id, $${p}_id AS symptom, $${p}_severity AS severity, CAST(date AS DATE) AS date, detail,
+              CAST($${p}_weight AS DOUBLE) AS weight FROM (${ruleSql(r, p)})`,
     );
   });
   await run(

@@ -12,20 +12,26 @@ import { buildSubscriptionStates, DIMENSION_NAMES } from "./subscription-states.
 import { buyerMonthly, inactivityWindow } from "./inactivity.ts";
 
 const CREATE_MONTHLY = `CREATE OR REPLACE TABLE monthly_metrics (
-  dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, reactivated INTEGER,
+  dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER,
+  reactivated INTEGER,
   churn_rate DOUBLE, retention_rate DOUBLE, mrr_start DOUBLE, mrr_end DOUBLE, mrr_new DOUBLE, mrr_expansion DOUBLE,
   mrr_contraction DOUBLE, mrr_churned DOUBLE, mrr_reactivation DOUBLE, grr DOUBLE, nrr DOUBLE)`;
 const CREATE_COHORTS = `CREATE OR REPLACE TABLE cohort_retention (
-  dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER, retention DOUBLE, revenue_retention DOUBLE, gross_revenue_retention DOUBLE)`;
+  dimension VARCHAR, value VARCHAR, cohort VARCHAR, months_since INTEGER, size INTEGER, active INTEGER,
+  retention DOUBLE, revenue_retention DOUBLE, gross_revenue_retention DOUBLE)`;
 
-/** Monthly churn of one-off buyers by the inactivity window, overall and per filter value; writes buyer_monthly and the window to warehouse_meta. */
+/**
+ * Monthly churn of one-off buyers by the inactivity window, overall and per filter value; writes buyer_monthly and the
+ * window to warehouse_meta.
+ */
 async function analyzeBuyers(ctx: Parameters<Analysis>[0]): Promise<Record<string, unknown> | null> {
   const window = await inactivityWindow(ctx.conn, ctx.asOf);
   if (!window) return null;
   const months = await buyerMonthly(ctx.conn, ctx.asOf, window.days);
   await run(
     ctx.conn,
-    "CREATE OR REPLACE TABLE buyer_monthly (dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER, end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)",
+    `CREATE OR REPLACE TABLE buyer_monthly (dimension VARCHAR, value VARCHAR, month VARCHAR, start INTEGER,
+       end_count INTEGER, lost INTEGER, new INTEGER, churn_rate DOUBLE, retention_rate DOUBLE, window_days INTEGER)`,
   );
   await appendRows(
     ctx.conn,
@@ -69,7 +75,8 @@ export const analyzeCohorts: Analysis = async (ctx) => {
       name: "cohorts",
       ran: false,
       skipped:
-        "no subscriptions (monthly churn and cohorts need start and end dates) and no repeat buyers (an inactivity window needs purchase gaps)",
+        "no subscriptions (monthly churn and cohorts need start and end dates) and no repeat buyers " +
+        "(an inactivity window needs purchase gaps)",
       tables: [],
       summary: {},
     };

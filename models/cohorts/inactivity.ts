@@ -13,7 +13,8 @@ import { query, queryOne } from "../../loaders/db.ts";
 const GAP_P90_SQL = `
   WITH days AS (
     SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
+    WHERE amount >= 0 AND date <= $as_of
+      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
   ), gaps AS (
     SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM days
   )
@@ -32,7 +33,9 @@ export async function inactivityWindow(conn: DuckDBConnection, asOf: string): Pr
   return {
     days,
     gaps: row.gaps,
-    rule: `90th percentile of ${row.gaps} gaps between repeat purchase days (${Math.ceil(row.p90)} days), kept within 30–365 days`,
+    rule:
+      `90th percentile of ${row.gaps} gaps between repeat purchase days (${Math.ceil(row.p90)} days), ` +
+      "kept within 30–365 days",
   };
 }
 
@@ -53,7 +56,8 @@ const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIME
 const BUYER_MONTHLY_SQL = `
   WITH days AS (
     SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
+    WHERE amount >= 0 AND date <= $as_of
+      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
   ), months AS (
     SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
     FROM generate_series(CAST(date_trunc('month', (SELECT min(date) FROM days)) + INTERVAL 1 MONTH AS TIMESTAMP),
@@ -68,15 +72,18 @@ const BUYER_MONTHLY_SQL = `
     FROM flags f LEFT JOIN customers c USING (customer_id)
   ), agg AS (
     SELECT d0,
-           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN '${d}'`).join(" ")} ELSE 'all' END AS dimension,
-           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN dim_${d}`).join(" ")} ELSE 'all' END AS value,
+           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN '${d}'`).join(" ")}
+                ELSE 'all' END AS dimension,
+           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN dim_${d}`).join(" ")}
+                ELSE 'all' END AS value,
            count(*) FILTER (WHERE a0)::INTEGER AS start, count(*) FILTER (WHERE a1)::INTEGER AS "end",
            count(*) FILTER (WHERE a0 AND NOT a1)::INTEGER AS lost, count(*) FILTER (WHERE a1 AND NOT a0)::INTEGER AS new
     FROM labelled
     GROUP BY GROUPING SETS ((d0), ${DIMENSION_KEYS.map((d) => `(d0, dim_${d})`).join(", ")})
   ), keys AS (SELECT DISTINCT dimension, value FROM agg)
   SELECT k.dimension, k.value, strftime(m.d0, '%Y-%m') AS month,
-         coalesce(a.start, 0) AS start, coalesce(a."end", 0) AS "end", coalesce(a.lost, 0) AS lost, coalesce(a.new, 0) AS new
+         coalesce(a.start, 0) AS start, coalesce(a."end", 0) AS "end", coalesce(a.lost, 0) AS lost,
+         coalesce(a.new, 0) AS new
   FROM months m CROSS JOIN keys k LEFT JOIN agg a ON a.d0 = m.d0 AND a.dimension = k.dimension AND a.value = k.value
   ORDER BY k.dimension = 'all' DESC, k.dimension, k.value, month`;
 

@@ -7,8 +7,9 @@
  *   churnRate = lost / start; retentionRate = (end − new) / start.
  *   MRR movements per customer from d0 to d1: new (0 → x, first time), reactivation (0 → x, had one before),
  *   expansion (x → y > x), contraction (x → y, 0 < y < x), churned (x → 0). So mrrEnd = mrrStart + new + reactivation
- *   + expansion − contraction − churned exactly. Gross revenue retention GRR = (mrrStart − contraction − churned) / mrrStart;
- *   net revenue retention NRR = (mrrStart + expansion − contraction − churned) / mrrStart.
+ *   + expansion − contraction − churned exactly. Gross revenue retention
+ *   GRR = (mrrStart − contraction − churned) / mrrStart; net revenue retention
+ *   NRR = (mrrStart + expansion − contraction − churned) / mrrStart.
  * Rates are null when their denominator is 0. Only complete months (d1 ≤ as-of + 1 day) are reported.
  * Definitions as in issue 3; the usual SaaS conventions (e.g. ChartMogul's MRR movements).
  */
@@ -48,13 +49,16 @@ function monthlySql(dimension: Dimension): string {
                          CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)
     WHERE d + INTERVAL 1 MONTH <= $as_of::DATE + INTERVAL 1 DAY
   ), roles AS (
-    SELECT m.d0, s.customer_id, s.mrr AS mrr0, 0.0 AS mrr1, true AS a0, false AS a1 FROM cohort_states s JOIN months m ON s.day = m.d0
+    SELECT m.d0, s.customer_id, s.mrr AS mrr0, 0.0 AS mrr1, true AS a0, false AS a1
+    FROM cohort_states s JOIN months m ON s.day = m.d0
     UNION ALL
     SELECT m.d0, s.customer_id, 0.0, s.mrr, false, true FROM cohort_states s JOIN months m ON s.day = m.d1
   ), per_customer AS (
-    SELECT d0, customer_id, sum(mrr0) AS mrr0, sum(mrr1) AS mrr1, bool_or(a0) AS a0, bool_or(a1) AS a1 FROM roles GROUP BY ALL
+    SELECT d0, customer_id, sum(mrr0) AS mrr0, sum(mrr1) AS mrr1, bool_or(a0) AS a0, bool_or(a1) AS a1
+    FROM roles GROUP BY ALL
   ), flagged AS (
-    SELECT p.*, s.dim_${dimension} AS value, s.first_start < p.d0 AS had_before FROM per_customer p JOIN cohort_subscribers s USING (customer_id)
+    SELECT p.*, s.dim_${dimension} AS value, s.first_start < p.d0 AS had_before
+    FROM per_customer p JOIN cohort_subscribers s USING (customer_id)
   )
   SELECT '${dimension}' AS dimension, value, strftime(m.d0, '%Y-%m') AS month,
     count(*) FILTER (WHERE a0)::INTEGER AS start,

@@ -22,7 +22,8 @@ export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
 const SUBSCRIBERS_SQL = `
   CREATE OR REPLACE TEMP TABLE cohort_subscribers AS
   WITH firsts AS (
-    SELECT customer_id, min(start_date) AS first_start, arg_min(plan, start_date) AS first_plan, arg_min(coalesce(mrr, 0), start_date) AS first_mrr
+    SELECT customer_id, min(start_date) AS first_start, arg_min(plan, start_date) AS first_plan,
+           arg_min(coalesce(mrr, 0), start_date) AS first_mrr
     FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id
   )
   SELECT f.customer_id, f.first_start, f.first_mrr, strftime(f.first_start, '%Y-%m') AS cohort,
@@ -34,8 +35,10 @@ const STATES_SQL = `
   CREATE OR REPLACE TEMP TABLE cohort_states AS
   WITH bounds AS (
     SELECT customer_id, coalesce(mrr, 0) AS mrr,
-           CASE WHEN day(start_date) = 1 THEN start_date ELSE date_trunc('month', start_date) + INTERVAL 1 MONTH END AS first_day,
-           least(coalesce(end_date - INTERVAL 1 DAY, $as_of::DATE + INTERVAL 1 DAY), $as_of::DATE + INTERVAL 1 DAY) AS last_day
+           CASE WHEN day(start_date) = 1 THEN start_date
+                ELSE date_trunc('month', start_date) + INTERVAL 1 MONTH END AS first_day,
+           least(coalesce(end_date - INTERVAL 1 DAY, $as_of::DATE + INTERVAL 1 DAY), $as_of::DATE + INTERVAL 1 DAY)
+             AS last_day
     FROM subscriptions WHERE start_date <= $as_of
   ), days AS (
     SELECT customer_id, mrr, unnest(generate_series(first_day, last_day, INTERVAL 1 MONTH)) AS day

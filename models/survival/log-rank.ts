@@ -3,8 +3,10 @@
  * At each distinct event time with d deaths among n at risk (n_g, d_g in group g) and weight w:
  *   O_g − E_g = Σ w (d_g − d n_g / n),  V_gh = Σ w² d (n − d)/(n − 1) · (n_g / n)(δ_gh − n_h / n),
  *   χ² = (O − E)ᵀ V⁻¹ (O − E) over the first k − 1 groups, with k − 1 degrees of freedom.
- * Weights: log-rank w = 1; Wilcoxon (Gehan-Breslow) w = n; Tarone-Ware w = √n; Peto(-Peto) w = Π_{t_j ≤ t} (1 − d_j/(n_j + 1)).
- * Sources: Klein & Moeschberger (2003) §7.3; Kleinbaum & Klein (2012) ch. 2; lifelines.statistics.multivariate_logrank_test.
+ * Weights: log-rank w = 1; Wilcoxon (Gehan-Breslow) w = n; Tarone-Ware w = √n;
+ * Peto(-Peto) w = Π_{t_j ≤ t} (1 − d_j/(n_j + 1)).
+ * Sources: Klein & Moeschberger (2003) §7.3; Kleinbaum & Klein (2012) ch. 2;
+ * lifelines.statistics.multivariate_logrank_test.
  */
 import { chiSquareSurvival } from "../math/distributions.ts";
 import { solveSpd } from "../math/linear-algebra.ts";

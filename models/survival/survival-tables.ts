@@ -12,8 +12,10 @@ import { indicesByGroup, poolSmallGroups } from "./groups.ts";
 import { logRankTest } from "./log-rank.ts";
 
 const CREATE_SQL = [
-  `CREATE OR REPLACE TABLE survival_curves (grouping VARCHAR, grp VARCHAR, t_days DOUBLE, survival DOUBLE, lower DOUBLE, upper DOUBLE, at_risk DOUBLE, events DOUBLE)`,
-  `CREATE OR REPLACE TABLE survival_summary (grouping VARCHAR, grp VARCHAR, n INTEGER, events INTEGER, median_days DOUBLE, median_lower DOUBLE, median_upper DOUBLE, rmst_days DOUBLE, rmst_tau_days DOUBLE)`,
+  `CREATE OR REPLACE TABLE survival_curves (grouping VARCHAR, grp VARCHAR, t_days DOUBLE, survival DOUBLE,
+     lower DOUBLE, upper DOUBLE, at_risk DOUBLE, events DOUBLE)`,
+  `CREATE OR REPLACE TABLE survival_summary (grouping VARCHAR, grp VARCHAR, n INTEGER, events INTEGER,
+     median_days DOUBLE, median_lower DOUBLE, median_upper DOUBLE, rmst_days DOUBLE, rmst_tau_days DOUBLE)`,
   `CREATE OR REPLACE TABLE survival_logrank (grouping VARCHAR, groups INTEGER, chisq DOUBLE, df INTEGER, p DOUBLE)`,
 ];
 

@@ -23,13 +23,15 @@ const TENURE_SQL = `
     FROM subs GROUP BY customer_id
   )
   SELECT p.customer_id,
-         CAST(date_diff('day', p.first_start, CASE WHEN p.active THEN $as_of::DATE ELSE p.last_end END) AS DOUBLE) AS days,
+         CAST(date_diff('day', p.first_start, CASE WHEN p.active THEN $as_of::DATE ELSE p.last_end END) AS DOUBLE)
+           AS days,
          CASE WHEN p.active THEN 0 ELSE 1 END AS event,
          coalesce(p.first_plan, '(none)') AS plan,
          coalesce(c.segment, '(none)') AS segment,
          coalesce(c.region, '(none)') AS region,
          coalesce(c.acquisition_channel, '(none)') AS acquisition_channel,
-         (SELECT coalesce(sum(mrr), 0) FROM subscriptions s WHERE s.customer_id = p.customer_id AND s.start_date = p.first_start) AS start_mrr,
+         (SELECT coalesce(sum(mrr), 0) FROM subscriptions s
+            WHERE s.customer_id = p.customer_id AND s.start_date = p.first_start) AS start_mrr,
          (SELECT count(*) FROM interactions i WHERE i.customer_id = p.customer_id AND i.type = 'complaint'
             AND i.date >= p.first_start AND i.date < p.first_start + 90 AND i.date <= $as_of) AS complaints_first_90d
   FROM per_customer p LEFT JOIN customers c USING (customer_id)
@@ -68,13 +70,15 @@ const FOLLOW_UP_SQL = `
     SELECT DISTINCT customer_id FROM subscriptions
     WHERE start_date <= $landmark AND (end_date IS NULL OR end_date > $landmark)
   ), per_customer AS (
-    SELECT customer_id, bool_or(end_date IS NULL OR end_date > $as_of) AS active, max(end_date) FILTER (WHERE end_date <= $as_of) AS last_end
+    SELECT customer_id, bool_or(end_date IS NULL OR end_date > $as_of) AS active,
+           max(end_date) FILTER (WHERE end_date <= $as_of) AS last_end
     FROM subscriptions
     WHERE start_date <= $as_of AND customer_id IN (SELECT customer_id FROM at_landmark)
     GROUP BY customer_id
   )
   SELECT customer_id,
-         CAST(date_diff('day', $landmark::DATE, CASE WHEN active THEN $as_of::DATE ELSE last_end END) AS DOUBLE) AS days,
+         CAST(date_diff('day', $landmark::DATE, CASE WHEN active THEN $as_of::DATE ELSE last_end END) AS DOUBLE)
+           AS days,
          CASE WHEN active THEN 0 ELSE 1 END AS event
   FROM per_customer ORDER BY customer_id`;
 
@@ -105,12 +109,14 @@ export async function customerColumnLabels(
   const columns = (
     await query<{ name: string }>(
       conn,
-      "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position",
+      `SELECT column_name AS name FROM information_schema.columns
+       WHERE table_name = 'customers' ORDER BY ordinal_position`,
     )
   ).map((r) => r.name);
   if (!columns.includes(column)) {
+    const others = columns.filter((c) => c !== "customer_id" && c !== "plan");
     throw new UserError(`The customers table has no column "${column}".`, {
-      hint: `Group by one of: ${["plan (at first subscription)", "quadrant", ...columns.filter((c) => c !== "customer_id" && c !== "plan")].join(", ")}.`,
+      hint: `Group by one of: ${["plan (at first subscription)", "quadrant", ...others].join(", ")}.`,
     });
   }
   const rows = await query<{ id: string; label: string | null }>(

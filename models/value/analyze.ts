@@ -1,8 +1,9 @@
 /**
  * The customer-value analysis of `churn build`. Buyers (customers without subscriptions): BG/NBD + Gamma-Gamma fitted
  * in weeks on transactions up to the as-of date; a holdout check refits on data up to 26 weeks before. Subscribers:
- * value from the Kaplan-Meier curve of tenure. Then Reinartz-Kumar quadrants and value tiers over everyone (valuation.ts).
- * Writes customer_value, value_model, value_holdout, value_tracking, value_quadrants, value_palive_grid.
+ * value from the Kaplan-Meier curve of tenure. Then Reinartz-Kumar quadrants and value tiers over everyone
+ * (valuation.ts). Writes customer_value, value_model, value_holdout, value_tracking, value_quadrants,
+ * value_palive_grid.
  */
 import { addDays } from "../../loaders/dates.ts";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
@@ -60,7 +61,8 @@ export const analyzeValue: Analysis = async (ctx) => {
     // P(alive) over frequency × weeks since the last purchase (T − t_x), for the site's heat map.
     await run(
       ctx.conn,
-      "CREATE OR REPLACE TABLE value_palive_grid (frequency VARCHAR, weeks_since_last_purchase VARCHAR, customers INTEGER, mean_p_alive DOUBLE)",
+      `CREATE OR REPLACE TABLE value_palive_grid (frequency VARCHAR, weeks_since_last_purchase VARCHAR,
+         customers INTEGER, mean_p_alive DOUBLE)`,
     );
     await appendRows(ctx.conn, "value_palive_grid", ["varchar", "varchar", "integer", "double"], paliveGrid(rows));
     // Holdout: refit on data up to `holdoutWeeks` weeks before the as-of date.
@@ -82,7 +84,8 @@ export const analyzeValue: Analysis = async (ctx) => {
       );
       await run(
         ctx.conn,
-        "CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE, calibration BOOLEAN, actual_incremental DOUBLE, predicted_incremental DOUBLE)",
+        `CREATE OR REPLACE TABLE value_tracking (week VARCHAR, actual_cumulative DOUBLE, predicted_cumulative DOUBLE,
+           calibration BOOLEAN, actual_incremental DOUBLE, predicted_incremental DOUBLE)`,
       );
       const tracking = await cumulativeTracking(
         ctx.conn,
@@ -127,8 +130,9 @@ export const analyzeValue: Analysis = async (ctx) => {
 
   await run(
     ctx.conn,
-    `CREATE OR REPLACE TABLE customer_value (customer_id VARCHAR, kind VARCHAR, active BOOLEAN, frequency DOUBLE, recency DOUBLE, "T" DOUBLE, monetary DOUBLE,
-      p_alive DOUBLE, expected_purchases_12m DOUBLE, expected_spend DOUBLE, clv DOUBLE, clv_if_won_back DOUBLE, clv_method VARCHAR, loyalty_months DOUBLE, quadrant VARCHAR, tier VARCHAR)`,
+    `CREATE OR REPLACE TABLE customer_value (customer_id VARCHAR, kind VARCHAR, active BOOLEAN, frequency DOUBLE,
+      recency DOUBLE, "T" DOUBLE, monetary DOUBLE, p_alive DOUBLE, expected_purchases_12m DOUBLE, expected_spend DOUBLE,
+      clv DOUBLE, clv_if_won_back DOUBLE, clv_method VARCHAR, loyalty_months DOUBLE, quadrant VARCHAR, tier VARCHAR)`,
   );
   const D: AppendType = "double",
     V: AppendType = "varchar";
@@ -164,7 +168,8 @@ export const analyzeValue: Analysis = async (ctx) => {
   );
   await run(
     ctx.conn,
-    "CREATE OR REPLACE TABLE value_quadrants (quadrant VARCHAR, customers INTEGER, total_clv DOUBLE, mean_clv DOUBLE, mean_loyalty_months DOUBLE, strategy VARCHAR)",
+    `CREATE OR REPLACE TABLE value_quadrants (quadrant VARCHAR, customers INTEGER, total_clv DOUBLE, mean_clv DOUBLE,
+       mean_loyalty_months DOUBLE, strategy VARCHAR)`,
   );
   const quadrants = await query<{
     quadrant: Quadrant;
@@ -174,7 +179,9 @@ export const analyzeValue: Analysis = async (ctx) => {
     loyalty: number;
   }>(
     ctx.conn,
-    "SELECT quadrant, count(*)::INTEGER AS customers, sum(clv) AS total, avg(clv) AS mean, avg(loyalty_months) AS loyalty FROM customer_value WHERE quadrant IS NOT NULL GROUP BY 1 ORDER BY 1",
+    `SELECT quadrant, count(*)::INTEGER AS customers, sum(clv) AS total, avg(clv) AS mean,
+            avg(loyalty_months) AS loyalty
+     FROM customer_value WHERE quadrant IS NOT NULL GROUP BY 1 ORDER BY 1`,
   );
   await appendRows(
     ctx.conn,

@@ -49,7 +49,9 @@ export async function quadrantFollowUp(
   const followUp = await followUpFromLandmark(conn, landmark, asOf);
   if (followUp.customerIds.length < 2 * MIN_GROUP) {
     return {
-      skipped: `only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} (${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`,
+      skipped:
+        `only ${followUp.customerIds.length} subscribers were active on the landmark ${landmark} ` +
+        `(${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`,
     };
   }
   const valuation = await valueCustomers(conn, landmark, settings);
@@ -93,7 +95,9 @@ export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
     customersByQuadrant,
     thresholds: valuation.thresholds,
     notes: valuation.notes,
-    rule: `Quadrant as of ${landmark} (CLV and expected loyalty from data up to that day); subscribers active then, followed to churn or censored at the as-of date.`,
+    rule:
+      `Quadrant as of ${landmark} (CLV and expected loyalty from data up to that day); ` +
+      "subscribers active then, followed to churn or censored at the as-of date.",
   };
   await run(ctx.conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('survival_quadrant', $v)", {
     v: JSON.stringify(meta),

@@ -1,9 +1,9 @@
 /**
  * The RFM summary of buyers from transactions, with lifetimes' conventions (summary_data_from_transaction_data):
  * purchases on the same day are one purchase (amounts summed); refunds and returns (negative amounts) are not purchases
- * and are left out of spend (a zero-value order still counts, as in lifetimes); frequency x = purchase days − 1; recency t_x = last − first
- * purchase day; T = calibration end − first purchase day (in periods: day = 1, week = 7, month = 30.4375 days);
- * monetary = mean net spend of the repeat purchase days (the first day excluded), 0 when x = 0.
+ * and are left out of spend (a zero-value order still counts, as in lifetimes); frequency x = purchase days − 1;
+ * recency t_x = last − first purchase day; T = calibration end − first purchase day (in periods: day = 1, week = 7,
+ * month = 30.4375 days); monetary = mean net spend of the repeat purchase days (the first day excluded), 0 when x = 0.
  * Only customers whose first purchase is on or before the calibration end are summarised.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";

@@ -7,7 +7,8 @@ await withWarehouse(async (db, meta) => {
     return {
       available: false,
       reason:
-        "No survival curves: the exports have no subscriptions, and tenure to churn needs subscription start and end dates.",
+        "No survival curves: the exports have no subscriptions, " +
+        "and tenure to churn needs subscription start and end dates.",
     };
   }
   return {
@@ -17,7 +18,8 @@ await withWarehouse(async (db, meta) => {
     dataTo: meta["data_to"],
     curves: await query(
       db.connection,
-      "SELECT grouping, grp, t_days, survival, lower, upper, at_risk, events FROM survival_curves ORDER BY grouping, grp, t_days",
+      `SELECT grouping, grp, t_days, survival, lower, upper, at_risk, events
+       FROM survival_curves ORDER BY grouping, grp, t_days`,
     ),
     summary: await query(db.connection, "SELECT * FROM survival_summary ORDER BY grouping, grp"),
     logrank: await query(db.connection, "SELECT * FROM survival_logrank ORDER BY grouping"),
@@ -25,7 +27,8 @@ await withWarehouse(async (db, meta) => {
       ? await query(db.connection, "SELECT * FROM survival_cox")
       : [],
     coxFit: meta["survival_cox"] ?? null,
-    // Curves by quadrant follow customers from a landmark date (see models/value/quadrant-survival.ts), not from their start.
+    // Curves by quadrant follow customers from a landmark date (see models/value/quadrant-survival.ts), not from their
+    // start.
     quadrantLandmark: meta["survival_quadrant"] ?? null,
   };
 });
