@@ -38,7 +38,7 @@ describe("churn forest on the sample warehouse", () => {
   });
 
   it("computes the same features at a date whatever happens after it", async () => {
-    const before = await snapshotFeatures(db.connection, "2026-03-31", 90);
+    const before = await snapshotFeatures(db.connection, "2026-03-31", 90, 80);
     const id = before.ids[0]!;
     await run(
       db.connection,
@@ -47,7 +47,7 @@ describe("churn forest on the sample warehouse", () => {
     );
     await run(db.connection, "INSERT INTO transactions VALUES ($id, DATE '2026-04-03', 999, 'late')", { id });
     await run(db.connection, "INSERT INTO surveys VALUES ($id, DATE '2026-04-04', 0, 1)", { id });
-    const after = await snapshotFeatures(db.connection, "2026-03-31", 90);
+    const after = await snapshotFeatures(db.connection, "2026-03-31", 90, 80);
     expect(after.ids).toEqual(before.ids);
     before.table.columns.forEach((column, f) =>
       expect(Array.from(after.table.columns[f]! as ArrayLike<unknown>), before.table.names[f]).toEqual(

@@ -1,4 +1,8 @@
-/** `churn clv`: BG/NBD + Gamma-Gamma lifetime value from a transactions file or the warehouse. */
+/**
+ * `churn clv`: lifetime value, quadrant and tier of every customer from a transactions file or the warehouse, by the
+ * same function as `churn build` (models/value/valuation.ts valueCustomers): one-off buyers by BG/NBD + Gamma-Gamma,
+ * subscribers by the Kaplan-Meier curve of tenure, quadrants and tiers among customers active on the calibration end.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,13 +12,10 @@ import { UserError } from "../../loaders/errors.ts";
 import { rejectedNote, rejectedOfSources } from "../../loaders/flat-file.ts";
 import { buildWarehouse } from "../../loaders/ingest.ts";
 import { toCsv } from "../../models/actions/csv.ts";
-import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive } from "../../models/value/bgnbd.ts";
-import { buyerClv } from "../../models/value/clv.ts";
-import { conditionalExpectedSpend, fitGammaGamma } from "../../models/value/gamma-gamma.ts";
 import { holdoutByFrequency } from "../../models/value/holdout.ts";
-import { PERIOD_DAYS, rfmSummary, type Period } from "../../models/value/rfm.ts";
-import { median } from "../../models/math/median.ts";
-import { quadrantOf, valueTiers } from "../../models/value/segments.ts";
+import { PERIOD_DAYS, type Period } from "../../models/value/rfm.ts";
+import { loadValueSettings } from "../../models/value/settings.ts";
+import { valueCustomers } from "../../models/value/valuation.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage:
@@ -25,9 +26,12 @@ export const help = `Usage:
 
 RFM summary with lifetimes' conventions (same-day purchases merged; frequency = repeat purchase days; recency and T in
 periods up to the calibration end, inclusive; monetary = mean of the repeat purchases), BG/NBD and Gamma-Gamma by
-maximum likelihood, P(alive), expected purchases and spend, and CLV over --horizon months (default 12) discounted at
---discount per month (default 0.01) with --margin (default 1 = revenue). With --holdout-end, predicted vs actual
-purchases in the holdout by calibration frequency. With --db, every customer with transactions is included.
+maximum likelihood, P(alive), expected purchases and spend, and CLV over --horizon months discounted at --discount per
+month with --margin (defaults from data/rules/value.json: 12, 0.01, 1 = revenue). With --holdout-end, predicted vs
+actual purchases in the holdout by calibration frequency. With --db, customers with a subscription started by the
+calibration end are valued as subscribers (Kaplan-Meier of tenure), the others as one-off buyers: the same valuation,
+quadrants and tiers as \`churn build\`'s customer_value. Quadrants and tiers are set among active customers (a
+subscription covering the calibration end, or a purchase in the buyers' inactivity window W before it).
 --keep-duplicates keeps exact duplicate rows (an export without order ids, like CDNOW, repeats genuine purchases).`;
 
 const Flags = z.object({
@@ -43,15 +47,15 @@ const Flags = z.object({
   horizon: flag
     .integer()
     .pipe(z.number().min(1, { error: "must be at least 1 month" }))
-    .default(12),
+    .optional(),
   discount: flag
     .number()
     .pipe(z.number().min(0, { error: "must be ≥ 0" }))
-    .default(0.01),
+    .optional(),
   margin: flag
     .number()
     .pipe(z.number().gt(0, { error: "must be > 0" }))
-    .default(1),
+    .optional(),
   keepDuplicates: flag.boolean(),
   out: flag.string().optional(),
   json: flag.boolean(),
@@ -92,45 +96,28 @@ export async function run(argv: string[]): Promise<number> {
         (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value;
       if (!calibrationEnd) throw new UserError("No calibration end: pass --calibration-end DATE.");
       const period = flags.period as Period;
-      const rfm = await rfmSummary(conn, calibrationEnd, period, "all");
-      const bg = fitBgNbd(rfm);
-      const gg = fitGammaGamma(rfm.frequency, rfm.monetary);
-      const periodsPerMonth = 30.4375 / PERIOD_DAYS[period];
-      const options = {
-        steps: flags.horizon,
-        periodsPerStep: periodsPerMonth,
-        discountPerStep: flags.discount,
-        margin: flags.margin,
+      const defaults = loadValueSettings();
+      const settings = {
+        ...defaults,
+        horizonMonths: flags.horizon ?? defaults.horizonMonths,
+        monthlyDiscount: flags.discount ?? defaults.monthlyDiscount,
+        margin: flags.margin ?? defaults.margin,
       };
-      const customers = rfm.customerIds.map((id, i) => {
-        const x = rfm.frequency[i]!,
-          tx = rfm.recency[i]!,
-          T = rfm.T[i]!,
-          m = rfm.monetary[i]!;
-        const pAlive = probabilityAlive(bg, x, tx, T);
-        const spend = conditionalExpectedSpend(gg, x, m);
-        return {
-          id,
-          x,
-          tx,
-          T,
-          m,
-          pAlive,
-          purchases: conditionalExpectedPurchases(bg, flags.horizon * periodsPerMonth, x, tx, T),
-          spend,
-          clv: buyerClv(bg, spend, x, tx, T, options),
-          loyalty: flags.horizon * pAlive,
-        };
-      });
-      const vThreshold = median(customers.map((c) => c.clv)),
-        lThreshold = median(customers.map((c) => c.loyalty));
-      const tiers = valueTiers(customers.map((c) => c.clv));
-      const holdout = flags.holdoutEnd
-        ? await holdoutByFrequency(conn, bg, rfm, calibrationEnd, flags.holdoutEnd, PERIOD_DAYS[period])
-        : null;
+      const valuation = await valueCustomers(conn, calibrationEnd, settings, { period });
+      const { rows, rfm } = valuation;
+      const bg = valuation.bgnbd,
+        gg = valuation.gammaGamma;
+      if ((!bg || !gg) && (rfm.customerIds.length > 0 || rows.length === 0))
+        throw new UserError(`No BG/NBD fit on the one-off buyers: ${valuation.notes.join("; ") || "no buyers"}.`);
+      const holdout =
+        flags.holdoutEnd && bg
+          ? await holdoutByFrequency(conn, bg, rfm, calibrationEnd, flags.holdoutEnd, PERIOD_DAYS[period])
+          : null;
       if (flags.out) {
         const cols = [
           "customer_id",
+          "kind",
+          "active",
           "frequency",
           "recency",
           "T",
@@ -139,56 +126,71 @@ export async function run(argv: string[]): Promise<number> {
           "expected_purchases",
           "expected_spend",
           "clv",
+          "clv_method",
           "quadrant",
           "tier",
         ];
+        const round = (v: number | null, digits: number) => (v === null ? null : +v.toFixed(digits));
         writeFileSync(
           flags.out,
           toCsv(
             cols,
-            customers.map((c, i) => [
-              c.id,
-              c.x,
-              +c.tx.toFixed(4),
-              +c.T.toFixed(4),
-              +c.m.toFixed(2),
-              +c.pAlive.toFixed(6),
-              +c.purchases.toFixed(6),
-              +c.spend.toFixed(2),
-              Number.isFinite(c.clv) ? +c.clv.toFixed(2) : "",
-              quadrantOf(c.clv, c.loyalty, vThreshold, lThreshold),
-              tiers[i]!,
+            rows.map((r) => [
+              r.id,
+              r.kind,
+              r.active ? "true" : "false",
+              r.frequency,
+              round(r.recency, 4),
+              round(r.T, 4),
+              round(r.monetary, 2),
+              round(r.pAlive, 6),
+              round(r.expectedPurchases, 6),
+              round(r.expectedSpend, 2),
+              round(r.clv, 2),
+              r.method,
+              r.quadrant,
+              r.tier,
             ]),
           ),
         );
       }
+      const corr = gg?.frequencySpendCorrelation ?? null;
       return {
-        customers: customers.length,
-        repeatBuyers: customers.filter((c) => c.x > 0).length,
+        customers: rows.length,
+        buyers: rows.filter((r) => r.kind === "buyer").length,
+        subscribers: rows.filter((r) => r.kind === "subscriber").length,
+        active: rows.filter((r) => r.active).length,
+        repeatBuyers: rows.filter((r) => r.kind === "buyer" && (r.frequency ?? 0) > 0).length,
         calibrationEnd,
         period,
-        bgnbd: { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b, logLik: bg.logLik, se: bg.se, converged: bg.converged },
-        gammaGamma: {
-          p: gg.p,
-          q: gg.q,
-          v: gg.v,
-          logLik: gg.logLik,
-          frequencySpendCorrelation: gg.frequencySpendCorrelation,
+        buyerWindowDays: valuation.windowDays,
+        bgnbd: bg && {
+          r: bg.r,
+          alpha: bg.alpha,
+          a: bg.a,
+          b: bg.b,
+          logLik: bg.logLik,
+          se: bg.se,
+          converged: bg.converged,
         },
+        gammaGamma: gg && { p: gg.p, q: gg.q, v: gg.v, logLik: gg.logLik, frequencySpendCorrelation: corr },
         holdout,
-        warnings:
-          gg.frequencySpendCorrelation !== null && Math.abs(gg.frequencySpendCorrelation) > 0.3
-            ? [
-                `frequency and spend are correlated (Pearson r = ${gg.frequencySpendCorrelation.toFixed(2)}); Gamma-Gamma assumes they are independent, so expected spend may be biased`,
-              ]
-            : [],
-        totalClv: customers.reduce((s, c) => s + (Number.isFinite(c.clv) ? c.clv : 0), 0),
+        thresholds: valuation.thresholds,
+        warnings: valuation.notes,
+        totalClv: rows.reduce((s, r) => s + (r.clv ?? 0), 0),
         notComputable: {
-          count: customers.filter((c) => !Number.isFinite(c.clv)).length,
+          count: rows.filter((r) => r.clv === null).length,
           reason: "BG/NBD expectation overflowed for the history; left out of the total, empty in --out",
         },
         definitions: {
-          clv: `Σ over ${flags.horizon} months of margin × expected spend × expected purchases in the month ÷ (1 + ${flags.discount})^month; a month is 30.4375 days`,
+          clv:
+            `buyers: Σ over ${settings.horizonMonths} months of margin ${settings.margin} × expected spend × ` +
+            `expected purchases in the month ÷ (1 + ${settings.monthlyDiscount})^month; subscribers: Σ of margin × ` +
+            "MRR × S(tenure + month) / S(tenure) discounted alike; a month is 30.4375 days",
+          active:
+            `subscribers: a subscription covering ${calibrationEnd}; one-off buyers: a purchase in the ` +
+            `${valuation.windowDays} days up to it`,
+          quadrant: `among active customers; thresholds ${valuation.thresholds.rule}`,
           timeUnit: period,
         },
       };
@@ -196,9 +198,19 @@ export async function run(argv: string[]): Promise<number> {
     const note = rejectedNote(flags.transactions ?? "", rejected, true);
     printResult(flags.json, { ...result, rejected: { count: rejected.count, reasons: rejected.reasons } }, () =>
       [
-        `${result.customers} customers (${result.repeatBuyers} repeat buyers), calibration end ${result.calibrationEnd}, time unit ${result.period}`,
-        `BG/NBD: r ${result.bgnbd.r.toFixed(4)}, alpha ${result.bgnbd.alpha.toFixed(4)}, a ${result.bgnbd.a.toFixed(4)}, b ${result.bgnbd.b.toFixed(4)} (log-likelihood ${result.bgnbd.logLik.toFixed(2)})`,
-        `Gamma-Gamma: p ${result.gammaGamma.p.toFixed(4)}, q ${result.gammaGamma.q.toFixed(4)}, v ${result.gammaGamma.v.toFixed(4)}; corr(frequency, spend) ${result.gammaGamma.frequencySpendCorrelation?.toFixed(3) ?? "n/a"}`,
+        `${result.customers} customers (${result.buyers} one-off buyers, ${result.repeatBuyers} of them repeat ` +
+          `buyers; ${result.subscribers} subscribers; ${result.active} active), calibration end ` +
+          `${result.calibrationEnd}, time unit ${result.period}`,
+        result.bgnbd
+          ? `BG/NBD: r ${result.bgnbd.r.toFixed(4)}, alpha ${result.bgnbd.alpha.toFixed(4)}, ` +
+            `a ${result.bgnbd.a.toFixed(4)}, b ${result.bgnbd.b.toFixed(4)} ` +
+            `(log-likelihood ${result.bgnbd.logLik.toFixed(2)})`
+          : "BG/NBD: no one-off buyers",
+        result.gammaGamma
+          ? `Gamma-Gamma: p ${result.gammaGamma.p.toFixed(4)}, q ${result.gammaGamma.q.toFixed(4)}, ` +
+            `v ${result.gammaGamma.v.toFixed(4)}; corr(frequency, spend) ` +
+            `${result.gammaGamma.frequencySpendCorrelation?.toFixed(3) ?? "n/a"}`
+          : "Gamma-Gamma: no one-off buyers",
         `Total CLV: ${result.totalClv.toFixed(0)}${flags.out ? ` · per customer in ${flags.out}` : ""}`,
         ...result.warnings.map((w) => `Warning: ${w}`),
         ...(note ? [note] : []),

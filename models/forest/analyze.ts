@@ -8,12 +8,16 @@
  */
 import { addDays } from "../../loaders/dates.ts";
 import { appendRows } from "../../loaders/append.ts";
-import { openDatabase, query, queryOne, run, tableExists } from "../../loaders/db.ts";
+import { openDatabase, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext } from "../context.ts";
-import { averagePrecision, bestValueThreshold, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
+import { buyerWindow } from "../cohorts/active.ts";
+import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
+import { calibrationByKind } from "./calibration.ts";
 import { driverWords } from "./drivers.ts";
 import { crossValidate } from "./evaluate.ts";
 import { snapshotFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
+import { labelDefinition } from "./label.ts";
+import { contactThreshold } from "./value-threshold.ts";
 import { createRandom, shuffle } from "../../loaders/random.ts";
 import { contributions, DEFAULT_FOREST, predictForest, trainForest, type ForestOptions } from "./forest.ts";
 import { serializeForest } from "./serialize.ts";
@@ -25,7 +29,10 @@ export const CHURN_HORIZON_DAYS = 90;
  * still scored, from the full snapshot at the as-of date.
  */
 export const MAX_TRAINING_ROWS = 60_000;
-/** Assumptions of the value-maximising threshold: a contacted churner is kept with this probability; a contact costs this much. */
+/**
+ * Assumptions of the value-maximising threshold: a contacted churner is kept with this probability; a contact costs
+ * this much (value-threshold.ts).
+ */
 export const SAVE_RATE = 0.3;
 export const COST_PER_CONTACT = 20;
 const SNAPSHOTS = 12;
@@ -41,6 +48,8 @@ function customerFolds(ids: string[], k: number): Uint8Array {
 
 export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const H = CHURN_HORIZON_DAYS;
+  // Buyers are active, and churned, by the report's inactivity window W (models/cohorts/active.ts).
+  const window = await buyerWindow(ctx.conn, ctx.asOf);
   const range = await queryOne<{ first: string }>(
     ctx.conn,
     "SELECT CAST(min(signup_date) AS VARCHAR) AS first FROM customers",
@@ -56,7 +65,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const snapshots: Snapshot[] = [];
   let available = 0;
   for (const [k, d] of dates.entries()) {
-    const s = await snapshotFeatures(ctx.conn, d, H);
+    const s = await snapshotFeatures(ctx.conn, d, H, window.days);
     available += s.table.rows;
     if (s.table.rows === 0) continue;
     if (s.table.rows <= perSnapshot) snapshots.push(s);
@@ -76,14 +85,17 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     return {
       name: "forest",
       ran: false,
-      skipped: `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`,
+      skipped:
+        `not enough history to learn churn: ${training?.labels.length ?? 0} customer-snapshots with ${positives} ` +
+        `churns within ${H} days (needs ≥ 20 of each, and 180 days of history before the first snapshot)`,
       tables: [],
       summary: {},
     };
   }
   const options: ForestOptions = { ...DEFAULT_FOREST, trees: 100, seed: ctx.seed };
   ctx.log(
-    `forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly snapshots, ${positives} churned within ${H} days`,
+    `forest: ${training.labels.length} of ${available} customer-snapshots from ${snapshots.length} monthly ` +
+      `snapshots, ${positives} churned within ${H} days (buyers by a ${window.days}-day inactivity window)`,
   );
 
   const evaluation = await crossValidate(
@@ -95,26 +107,17 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     customerFolds(training.ids, 5),
   );
 
-  // The threshold that maximises expected saved value on the out-of-fold predictions, valuing each customer-snapshot at the
-  // customer's CLV today (customer_value), when the value analysis ran.
-  let valueThreshold: Record<string, unknown> | null = null;
-  if (await tableExists(ctx.conn, "customer_value")) {
-    const clv = new Map(
-      (
-        await query<{ customer_id: string; clv: number }>(
-          ctx.conn,
-          "SELECT customer_id, coalesce(clv_if_won_back, clv, 0) AS clv FROM customer_value",
-        )
-      ).map((r) => [r.customer_id, r.clv]),
-    );
-    const values = Float64Array.from(training.ids, (id) => clv.get(id) ?? 0);
-    valueThreshold = {
-      ...bestValueThreshold(evaluation.outOfFold, training.labels, values, SAVE_RATE, COST_PER_CONTACT),
-      saveRate: SAVE_RATE,
-      costPerContact: COST_PER_CONTACT,
-      rule: "maximises Σ over contacted customers of (churned × save rate × CLV − cost per contact) on the out-of-fold predictions",
-    };
-  }
+  // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
+  // what was known on its snapshot date (value-threshold.ts), when the value analysis ran.
+  const valueThreshold = (await tableExists(ctx.conn, "customer_value"))
+    ? await contactThreshold(ctx.conn, snapshots, evaluation.outOfFold, training.labels, {
+        saveRate: SAVE_RATE,
+        costPerContact: COST_PER_CONTACT,
+        windowDays: window.days,
+      })
+    : null;
+  const kindColumn = (t: { names: string[]; columns: unknown[] }) => t.columns[t.names.indexOf("kind")] as string[];
+  const calibration = calibrationByKind(evaluation.outOfFold, training.labels, kindColumn(training.table));
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
   let backtest: Record<string, unknown> | null = null;
@@ -144,28 +147,32 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const started = performance.now();
   const model = await trainForest(training.table, training.labels, all(training.labels.length), options);
   const trainSeconds = (performance.now() - started) / 1000;
-  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H);
+  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H, window.days);
   const probabilities = current.table.rows ? predictForest(model, current.table) : new Float64Array(0);
   const contribs = current.table.rows ? contributions(model, current.table, all(current.table.rows)) : [];
   await run(
     ctx.conn,
-    "CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE, top_drivers VARCHAR, drivers_json VARCHAR)",
+    `CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE,
+      probability_source VARCHAR, top_drivers VARCHAR, drivers_json VARCHAR)`,
   );
-  const kindColumn = current.table.columns[current.table.names.indexOf("kind")] as (string | null)[];
+  const kinds = kindColumn(current.table);
   await appendRows(
     ctx.conn,
     "churn_predictions",
-    ["varchar", "varchar", "double", "varchar", "varchar"],
+    ["varchar", "varchar", "double", "varchar", "varchar", "varchar"],
     current.ids.map((id, i) => {
       const words = driverWords(current.table, i, contribs[i]!);
-      return [id, kindColumn[i], probabilities[i], words.map((w) => w.text).join("; "), JSON.stringify(words)];
+      // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
+      return [id, kinds[i], probabilities[i], "forest", words.map((w) => w.text).join("; "), JSON.stringify(words)];
     }),
   );
   const card: Record<string, unknown> = {
-    label: `churned within ${H} days after the snapshot date: subscribers with no active subscription on that day; one-off buyers with no purchase in the window`,
-    population:
-      "subscribers with an active subscription on the snapshot date; one-off buyers with a purchase in the 365 days before it",
+    ...labelDefinition(H, window.days),
     horizonDays: H,
+    buyerWindowDays: window.days,
+    buyerWindowRule: window.rule,
+    probabilitySource:
+      "forest: every scored customer's probability comes from the forest (churn_predictions.probability_source)",
     snapshots: snapshots.map((s) => ({
       date: s.date,
       customers: s.labels.length,
@@ -176,7 +183,8 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     availableRows: available,
     sampling:
       available > training.labels.length
-        ? `${training.labels.length} of ${available} customer-snapshots drawn at random (at most ${perSnapshot} per snapshot, seed ${ctx.seed})`
+        ? `${training.labels.length} of ${available} customer-snapshots drawn at random ` +
+          `(at most ${perSnapshot} per snapshot, seed ${ctx.seed})`
         : "all customer-snapshots",
     features: training.table.names,
     options: model.options,
@@ -186,13 +194,18 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     brier: evaluation.brier,
     threshold: evaluation.threshold,
     thresholdRule: "maximises F1 on the out-of-fold predictions",
-    valueThreshold,
+    valueThreshold: valueThreshold && {
+      ...valueThreshold,
+      // Customers scored today at or above the threshold: the list one round of contacts would call.
+      contactedToday: probabilities.filter((p) => p >= valueThreshold.threshold && valueThreshold.contacted > 0).length,
+    },
     precision: evaluation.precision,
     recall: evaluation.recall,
     f1: evaluation.f1,
     roc: evaluation.roc,
     pr: evaluation.pr,
     reliability: evaluation.reliability,
+    calibrationByKind: calibration,
     lift: evaluation.lift,
     importances: evaluation.importances,
     permutationImportances: evaluation.permutationImportances,

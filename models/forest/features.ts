@@ -1,12 +1,14 @@
 /**
  * Churn features from the warehouse at a snapshot date d, using only rows dated ≤ d (leak-free), for the customers
- * active at d: subscribers with a subscription active on d, and one-off buyers (never subscribed by d) with a purchase
- * in the 365 days up to d. Label: churned within the horizon H after d — subscribers: no active subscription on d + H;
- * buyers: no purchase in (d, d + H].
+ * active at d by the workspace's one rule (models/cohorts/active.ts): subscribers with a subscription active on d, and
+ * one-off buyers (no subscription started by d) with a purchase in the W days up to d. The label (label.ts): not active
+ * on d + H by the same rule.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryColumns } from "../../loaders/db.ts";
+import { ACTIVE_ON_SQL } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
+import { churnLabels } from "./label.ts";
 
 export const NUMERIC_FEATURES = [
   "tenure_days",
@@ -48,12 +50,7 @@ const FEATURES_SQL = `
   WITH subscribed AS (
     SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan FROM subscriptions
     WHERE start_date <= $d AND (end_date IS NULL OR end_date > $d) GROUP BY customer_id
-  ), ever AS (SELECT DISTINCT customer_id FROM subscriptions WHERE start_date <= $d),
-  pop AS (
-    SELECT customer_id, 'subscriber' AS kind FROM subscribed
-    UNION ALL
-    SELECT DISTINCT customer_id, 'buyer' FROM transactions
-    WHERE date <= $d AND date > $d::DATE - 365 AND amount > 0 AND customer_id NOT IN (SELECT customer_id FROM ever)
+  ), pop AS (${ACTIVE_ON_SQL}
   ), tx AS (
     SELECT customer_id,
       count(DISTINCT date) FILTER (WHERE date > $d::DATE - 90) AS purchases_90d,
@@ -96,11 +93,7 @@ const FEATURES_SQL = `
     ${["complaints_30d", "complaints_90d", "support_calls_90d", "delivery_delays_90d", "cancellation_requests_90d", "failed_payments_90d", "downgrade_requests_90d", "contacts_left_90d", "renewals_postponed_90d", "unhappy_90d"].map((k) => `CAST(coalesce(i.${k}, 0) AS DOUBLE) AS ${k}`).join(", ")},
     CAST(i.days_since_last_contact AS DOUBLE) AS days_since_last_contact,
     CAST(v.nps_list[1] AS DOUBLE) AS last_nps, CAST(v.nps_list[1] - v.nps_list[2] AS DOUBLE) AS nps_change, CAST(v.last_csat AS DOUBLE) AS last_csat,
-    c.segment, c.region, c.industry, c.company_size, c.acquisition_channel,
-    CASE WHEN pop.kind = 'subscriber'
-         THEN NOT EXISTS (SELECT 1 FROM subscriptions z WHERE z.customer_id = pop.customer_id AND z.start_date <= $d::DATE + $h AND (z.end_date IS NULL OR z.end_date > $d::DATE + $h))
-         ELSE NOT EXISTS (SELECT 1 FROM transactions z WHERE z.customer_id = pop.customer_id AND z.date > $d AND z.date <= $d::DATE + $h AND z.amount > 0)
-    END AS churned
+    c.segment, c.region, c.industry, c.company_size, c.acquisition_channel
   FROM pop LEFT JOIN customers c USING (customer_id) LEFT JOIN subscribed s USING (customer_id) LEFT JOIN before b USING (customer_id)
   LEFT JOIN firsts f USING (customer_id) LEFT JOIN tx USING (customer_id) LEFT JOIN inter i USING (customer_id) LEFT JOIN surv v USING (customer_id)
   ORDER BY pop.customer_id`;
@@ -112,8 +105,14 @@ export interface Snapshot {
   labels: Uint8Array;
 }
 
-export async function snapshotFeatures(conn: DuckDBConnection, date: string, horizonDays: number): Promise<Snapshot> {
-  const c = await queryColumns(conn, FEATURES_SQL, { d: date, h: horizonDays });
+/** Features of the customers active on `date` (buyers: a purchase in the `windowDays` up to it) and their labels. */
+export async function snapshotFeatures(
+  conn: DuckDBConnection,
+  date: string,
+  horizonDays: number,
+  windowDays: number,
+): Promise<Snapshot> {
+  const c = await queryColumns(conn, FEATURES_SQL, { d: date, w: windowDays });
   const ids = (c["customer_id"] ?? []) as string[];
   const rows = ids.length;
   const names = [...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES] as string[];
@@ -125,7 +124,7 @@ export async function snapshotFeatures(conn: DuckDBConnection, date: string, hor
       ((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
     ),
   ];
-  const labels = Uint8Array.from((c["churned"] ?? []) as boolean[], (v) => (v ? 1 : 0));
+  const labels = await churnLabels(conn, ids, date, horizonDays, windowDays);
   return { date, ids, table: { names, columns, rows }, labels };
 }
 

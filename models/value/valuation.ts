@@ -1,8 +1,11 @@
 /**
  * Every customer's value as of one date, from data up to that date only: one-off buyers by BG/NBD + Gamma-Gamma
- * (fitted in weeks), subscribers by the Kaplan-Meier curve of tenure and their MRR on that date; then the
- * Reinartz-Kumar quadrant and value tier of each active customer. `churn build` runs it at the as-of date (customer
- * value) and at a landmark a year earlier (survival by quadrant), so both use one definition.
+ * (fitted in weeks by default), subscribers by the Kaplan-Meier curve of tenure and their MRR on that date; then the
+ * Reinartz-Kumar quadrant and value tier of each active customer (segments.ts segmentCustomers). Active is the
+ * workspace's one rule (models/cohorts/active.ts): a subscription covering the date, or for a one-off buyer a purchase
+ * in the W days up to it. `churn build` runs it at the as-of date (customer value), at a landmark a year earlier
+ * (survival by quadrant) and at each churn-model snapshot (the contact threshold); `churn clv` runs it too, so all use
+ * one definition.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
@@ -13,8 +16,9 @@ import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit
 import { buyerClv, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
 import { rfmSummary, type RfmSummary } from "./rfm.ts";
-import { median } from "../math/median.ts";
-import { quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
+import { buyerWindow } from "../cohorts/active.ts";
+import { PERIOD_DAYS, type Period } from "./rfm.ts";
+import { segmentCustomers, type Quadrant, type Tier } from "./segments.ts";
 import type { ValueSettings } from "./settings.ts";
 
 export const DAYS_PER_MONTH = 30.4375;
@@ -22,12 +26,14 @@ export const DAYS_PER_MONTH = 30.4375;
 const CURRENT_MRR_SQL = `
   SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr FROM subscriptions
   WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id`;
-const LAST_MRR_SQL = `SELECT customer_id, arg_max(coalesce(mrr, 0), start_date) AS mrr FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id`;
+const LAST_MRR_SQL = `
+  SELECT customer_id, arg_max(coalesce(mrr, 0), start_date) AS mrr FROM subscriptions
+  WHERE start_date <= $as_of GROUP BY customer_id`;
 
 export interface ValueRow {
   id: string;
   kind: "buyer" | "subscriber";
-  /** Buyers: P(alive) ≥ 0.5; subscribers: a subscription active on the valuation date. */
+  /** Buyers: a purchase in the W days up to the valuation date; subscribers: a subscription covering it. */
   active: boolean;
   frequency: number | null;
   recency: number | null;
@@ -44,7 +50,16 @@ export interface ValueRow {
   loyalty: number;
   /** Null for customers who are not active. */
   quadrant: Quadrant | null;
-  tier: "high" | "mid" | "low" | null;
+  tier: Tier | null;
+}
+
+export interface ValuationOptions {
+  /** The buyers' inactivity window W in days (default: the warehouse's, models/cohorts/active.ts buyerWindow). */
+  windowDays?: number;
+  /** Value only these customers (the models are still fitted on everyone); quadrants and tiers are then among them. */
+  only?: ReadonlySet<string>;
+  /** Time unit of the BG/NBD fit and of frequency, recency and T (default week). */
+  period?: Period;
 }
 
 export interface Valuation {
@@ -56,6 +71,8 @@ export interface Valuation {
   gammaGamma: GammaGammaFit | null;
   subscriberSurvival: { customers: number; churned: number; medianMonths: number | null } | null;
   thresholds: { value: number; loyaltyMonths: number; rule: string };
+  /** The buyers' inactivity window used for "active". */
+  windowDays: number;
   notes: string[];
 }
 
@@ -64,11 +81,16 @@ export async function valueCustomers(
   conn: DuckDBConnection,
   asOf: string,
   settings: ValueSettings,
+  options: ValuationOptions = {},
 ): Promise<Valuation> {
   const rows: Omit<ValueRow, "quadrant" | "tier">[] = [];
+  const period = options.period ?? "week";
+  const unit = PERIOD_DAYS[period];
+  const windowDays = options.windowDays ?? (await buyerWindow(conn, asOf)).days;
+  const wanted = (id: string) => !options.only || options.only.has(id);
   const clvOptions = {
     steps: settings.horizonMonths,
-    periodsPerStep: DAYS_PER_MONTH / 7,
+    periodsPerStep: DAYS_PER_MONTH / unit,
     discountPerStep: settings.monthlyDiscount,
     margin: settings.margin,
   };
@@ -76,7 +98,7 @@ export async function valueCustomers(
   let notComputable = 0;
 
   // Buyers.
-  const rfm = await rfmSummary(conn, asOf, "week", "buyers");
+  const rfm = await rfmSummary(conn, asOf, period, "buyers");
   let bg: BgNbdFit | null = null;
   let gg: GammaGammaFit | null = null;
   try {
@@ -94,10 +116,12 @@ export async function valueCustomers(
     const rho = gg.frequencySpendCorrelation;
     if (rho !== null && Math.abs(rho) > 0.3)
       notes.push(
-        `frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, so expected spend may be biased`,
+        `frequency and spend are correlated (Pearson r = ${rho.toFixed(2)}); Gamma-Gamma assumes independence, ` +
+          "so expected spend may be biased",
       );
-    const year = 365.25 / 7;
+    const year = 365.25 / unit;
     for (let i = 0; i < rfm.customerIds.length; i++) {
+      if (!wanted(rfm.customerIds[i]!)) continue;
       const x = rfm.frequency[i]!,
         tx = rfm.recency[i]!,
         T = rfm.T[i]!,
@@ -110,7 +134,8 @@ export async function valueCustomers(
       rows.push({
         id: rfm.customerIds[i]!,
         kind: "buyer",
-        active: Number.isFinite(pAlive) && pAlive >= 0.5,
+        // Days since the last purchase day < W, i.e. a purchase in (asOf − W, asOf].
+        active: Math.round((T - tx) * unit) < windowDays,
         frequency: x,
         recency: tx,
         T,
@@ -147,6 +172,7 @@ export async function valueCustomers(
     );
     subscriberSurvival = { customers: curve.n, churned: curve.totalEvents, medianMonths: curve.median };
     tenure.customerIds.forEach((id, i) => {
+      if (!wanted(id)) return;
       const active = tenure.events[i] === 0;
       const mrr = current.get(id) ?? 0;
       const value = active ? subscriberClv(S, months[i]!, mrr, clvOptions) : { clv: 0, expectedMonths: 0 };
@@ -171,37 +197,16 @@ export async function valueCustomers(
   }
 
   // Quadrants and tiers over customers still active.
-  const activeRows = rows.filter((r) => r.active);
-  const valueThreshold =
-    settings.valueThreshold === "median"
-      ? median(activeRows.flatMap((r) => (r.clv === null ? [] : [r.clv])))
-      : settings.valueThreshold;
-  const loyaltyThreshold =
-    settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
-  const share = rows.length ? activeRows.length / rows.length : 0;
-  const tiers = valueTiers(
-    rows.map((r) => (r.active && r.clv !== null ? r.clv : -1)),
-    settings.tierHigh * share,
-    settings.tierMid * share,
-  );
-  const rule = (setting: ValueSettings["valueThreshold"]) =>
-    setting === "median" ? "median over active customers" : "set in data/rules/value.json";
+  const segments = segmentCustomers(rows, settings);
   return {
     asOf,
-    rows: rows.map((r, i) => ({
-      ...r,
-      quadrant: r.active && r.clv !== null ? quadrantOf(r.clv, r.loyalty, valueThreshold, loyaltyThreshold) : null,
-      tier: r.active && r.clv !== null ? tiers[i]! : null,
-    })),
+    rows: rows.map((r, i) => ({ ...r, quadrant: segments.quadrants[i]!, tier: segments.tiers[i]! })),
     rfm,
     bgnbd: bg && gg ? bg : null,
     gammaGamma: bg && gg ? gg : null,
     subscriberSurvival,
-    thresholds: {
-      value: valueThreshold,
-      loyaltyMonths: loyaltyThreshold,
-      rule: `value: ${rule(settings.valueThreshold)}; loyalty: ${rule(settings.loyaltyThreshold)}`,
-    },
+    thresholds: segments.thresholds,
+    windowDays,
     notes: notComputable
       ? [...notes, `${notComputable} buyer(s) have no computable value (BG/NBD overflow); their clv is empty, not 0`]
       : notes,

@@ -1,0 +1,77 @@
+/**
+ * The contact threshold that maximises expected saved value on the out-of-fold predictions:
+ *   saved(t) = Σ over customer-snapshots scored ≥ t of (churned × saveRate × value − costPerContact)
+ * (math/metrics.ts bestValueThreshold). Each customer-snapshot is valued at what was known on its snapshot date: the
+ * customer's CLV from valueCustomers (valuation.ts) run at that date with data up to it only. Valuing them at today's
+ * CLV instead leaks the outcome: a customer who churned after the snapshot is worth about 0 today, so every churner
+ * looks worthless to save and the best threshold contacts nobody.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { bestValueThreshold } from "../math/metrics.ts";
+import { loadValueSettings } from "../value/settings.ts";
+import { valueCustomers } from "../value/valuation.ts";
+
+export interface ContactThreshold {
+  threshold: number;
+  /** Over all training customer-snapshots. */
+  savedValue: number;
+  contacted: number;
+  snapshots: number;
+  /** The same per monthly snapshot: what one round of contacts at this threshold would do. */
+  contactedPerSnapshot: number;
+  savedValuePerSnapshot: number;
+  /** Customer-snapshots that could not be valued on their date (e.g. too few buyers for BG/NBD then): valued 0. */
+  unvalued: number;
+  saveRate: number;
+  costPerContact: number;
+  valuedAt: string;
+  rule: string;
+}
+
+/** The value of each customer-snapshot on its own snapshot date, in the stacked order of `snapshots`. */
+export async function snapshotValues(
+  conn: DuckDBConnection,
+  snapshots: readonly { date: string; ids: readonly string[] }[],
+  windowDays: number,
+): Promise<{ values: Float64Array; unvalued: number }> {
+  const settings = loadValueSettings();
+  const values = new Float64Array(snapshots.reduce((s, x) => s + x.ids.length, 0));
+  let offset = 0,
+    unvalued = 0;
+  for (const s of snapshots) {
+    const valuation = await valueCustomers(conn, s.date, settings, { windowDays, only: new Set(s.ids) });
+    const clv = new Map(valuation.rows.map((r) => [r.id, r.clv]));
+    s.ids.forEach((id, i) => {
+      const v = clv.get(id);
+      if (v === undefined || v === null) unvalued++;
+      values[offset + i] = v ?? 0;
+    });
+    offset += s.ids.length;
+  }
+  return { values, unvalued };
+}
+
+export async function contactThreshold(
+  conn: DuckDBConnection,
+  snapshots: readonly { date: string; ids: readonly string[] }[],
+  outOfFold: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: { saveRate: number; costPerContact: number; windowDays: number },
+): Promise<ContactThreshold> {
+  const { values, unvalued } = await snapshotValues(conn, snapshots, options.windowDays);
+  const best = bestValueThreshold(outOfFold, labels, values, options.saveRate, options.costPerContact);
+  const n = Math.max(1, snapshots.length);
+  return {
+    ...best,
+    snapshots: snapshots.length,
+    contactedPerSnapshot: best.contacted / n,
+    savedValuePerSnapshot: best.savedValue / n,
+    unvalued,
+    saveRate: options.saveRate,
+    costPerContact: options.costPerContact,
+    valuedAt: "the snapshot date: CLV from data up to that day only (no outcome leakage)",
+    rule:
+      "maximises Σ over contacted customer-snapshots of (churned × save rate × CLV on the snapshot date − cost per " +
+      "contact) on the out-of-fold predictions",
+  };
+}
