@@ -1,11 +1,13 @@
 /**
  * The analyses `churn build` runs on a freshly ingested warehouse, in dependency order:
- * cohorts → survival → value → survival by quadrant (needs the valuation) → forest → actions (needs value and forest).
+ * cohorts → survival → value → acquisition economics (needs the valuation) → survival by quadrant → forest → actions
+ * (needs value and forest).
  * Each analysis writes its own derived tables and returns a report; a skipped analysis says what the data lacked.
  */
 import { analyzeCohorts } from "./cohorts/analyze.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "./context.ts";
 import { analyzeSurvival } from "./survival/analyze.ts";
+import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest } from "./forest/analyze.ts";
@@ -20,6 +22,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "cohorts", analysis: analyzeCohorts },
   { name: "survival", analysis: analyzeSurvival },
   { name: "value", analysis: analyzeValue },
+  { name: "acquisition", analysis: analyzeAcquisition },
   { name: "quadrant survival", analysis: analyzeQuadrantSurvival },
   { name: "forest", analysis: analyzeForest },
   { name: "actions", analysis: analyzeActions },

@@ -2,20 +2,29 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { appendRows } from "../../loaders/append.ts";
-import { query, queryOne, run as runSql, tableExists, withDatabase } from "../../loaders/db.ts";
+import { queryOne, run as runSql, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
-import { ASSIGNMENT_OUTCOMES_SQL, twoProportionReadout } from "../../models/actions/readout.ts";
+import {
+  type Assignment,
+  assignmentOutcomes,
+  CREATE_CAMPAIGN_READOUT,
+  twoProportionReadout,
+} from "../../models/actions/readout.ts";
+import { buyerWindow } from "../../models/cohorts/active.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 import { lockOutputs } from "../build/outputs.ts";
 
 export const help = `Usage: churn readout --db FILE --assignments FILE.csv [--horizon DAYS] [--cost COST_PER_TREATED] [--json]
 
 Assignments: one row per customer with columns customer_id, campaign, group (treatment or control), date (YYYY-MM-DD).
-For each campaign: churn within the horizon (default 90 days) after each customer's date, in each group; the
+For each campaign: churn within the horizon (default 90 days) after each customer's date, in each group, by the churn
+model's label (subscribers by their subscriptions, one-off buyers by the inactivity window W; only customers active on
+their date count); the
 difference (control − treatment) with 95% Wald and Newcombe intervals; the two-proportion z-test (pooled, two-sided;
 z² = R's prop.test(correct = FALSE) chi-square); value saved = difference × treated × mean CLV of the treated, and
-the return = value saved − cost × treated. Assignments whose horizon ends after the as-of date are left out and counted.`;
+the return = value saved − cost × treated, and ROI = return ÷ cost. Assignments whose horizon ends after the as-of date
+are left out and counted. The readout is stored in the warehouse (table campaign_readout) for the monthly report.`;
 
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
@@ -35,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     campaigns = requireColumn(file, "campaign"),
     groups = requireColumn(file, "group"),
     dates = requireColumn(file, "date");
-  const rows: unknown[][] = [];
+  const rows: Assignment[] = [];
   for (let i = 0; i < file.rowCount; i++) {
     const g = String(groups[i] ?? "")
       .trim()
@@ -47,7 +56,12 @@ export async function run(argv: string[]): Promise<number> {
     const d = String(dates[i] ?? "").trim();
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d)))
       throw new UserError(`${file.file}, line ${file.lines[i]}, column date: "${d}" is not a date YYYY-MM-DD.`);
-    rows.push([String(ids[i]).trim(), String(campaigns[i] ?? "").trim() || "(unnamed)", g, d]);
+    rows.push({
+      customer_id: String(ids[i]).trim(),
+      campaign: String(campaigns[i] ?? "").trim() || "(unnamed)",
+      grp: g,
+      date: d,
+    });
   }
   if (!existsSync(flags.db))
     throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first, or pass --db FILE." });
@@ -62,29 +76,14 @@ export async function run(argv: string[]): Promise<number> {
       throw new UserError(`${flags.db} has no customer values yet.`, {
         hint: "Run `churn build` (or `churn score`) first.",
       });
-    await runSql(
-      conn,
-      "CREATE OR REPLACE TEMP TABLE assignments_raw (customer_id VARCHAR, campaign VARCHAR, grp VARCHAR, date VARCHAR)",
-    );
-    await appendRows(conn, "assignments_raw", ["varchar", "varchar", "varchar", "varchar"], rows);
-    await runSql(
-      conn,
-      "CREATE OR REPLACE TEMP TABLE assignments AS SELECT customer_id, campaign, grp, CAST(date AS DATE) AS date FROM assignments_raw",
-    );
-    const all = await query<{
-      campaign: string;
-      grp: string;
-      churned: boolean;
-      complete: boolean;
-      active_at_start: boolean;
-      clv: number;
-    }>(conn, ASSIGNMENT_OUTCOMES_SQL, { h: flags.horizon, as_of: asOf });
-    const inactive = all.filter((o) => !o.active_at_start).length;
+    const window = await buyerWindow(conn, asOf);
+    const all = await assignmentOutcomes(conn, rows, { horizonDays: flags.horizon, asOf, windowDays: window.days });
+    const inactive = all.filter((o) => !o.activeAtStart).length;
     if (inactive)
       process.stderr.write(
         `note: ${inactive} assigned customers were not active on their assignment date and are left out\n`,
       );
-    const outcomes = all.filter((o) => o.active_at_start);
+    const outcomes = all.filter((o) => o.activeAtStart);
     const campaignsOut = [...new Set(outcomes.map((o) => o.campaign))].sort().map((campaign) => {
       const mine = outcomes.filter((o) => o.campaign === campaign && o.complete);
       const count = (g: string) => ({
@@ -108,9 +107,43 @@ export async function run(argv: string[]): Promise<number> {
         valueSaved,
         cost: flags.cost * treatment.n,
         return: valueSaved - flags.cost * treatment.n,
+        roi: flags.cost > 0 ? (valueSaved - flags.cost * treatment.n) / (flags.cost * treatment.n) : null,
       };
     });
-    return { asOf, horizonDays: flags.horizon, campaigns: campaignsOut };
+    await runSql(conn, CREATE_CAMPAIGN_READOUT);
+    await appendRows(
+      conn,
+      "campaign_readout",
+      [
+        ...(["varchar", "varchar", "integer", "integer", "integer", "integer", "integer"] as const),
+        ...(["double", "double", "double", "double", "double", "double", "double", "double", "double"] as const),
+      ],
+      campaignsOut.flatMap((c) =>
+        "error" in c
+          ? []
+          : [
+              [
+                c.campaign,
+                asOf,
+                flags.horizon,
+                c.control.n,
+                c.control.churned,
+                c.treatment.n,
+                c.treatment.churned,
+                c.effect,
+                c.newcombe[0],
+                c.newcombe[1],
+                c.p,
+                c.meanClvTreated,
+                c.valueSaved,
+                c.cost,
+                c.return,
+                c.roi,
+              ],
+            ],
+      ),
+    );
+    return { asOf, horizonDays: flags.horizon, buyerWindowDays: window.days, campaigns: campaignsOut };
   }).finally(() => lock.release());
   printResult(flags.json, output, () =>
     output.campaigns

@@ -5,8 +5,13 @@
  *   z² equals the chi-square of R's prop.test(correct = FALSE). 95% intervals for the effect: Wald
  *   (p_c − p_t ± 1.96 √(p_c(1−p_c)/n_c + p_t(1−p_t)/n_t)) and Newcombe's hybrid score interval (method 10 of
  *   Newcombe 1998, from the two Wilson intervals), which behaves better for small groups and rates near 0 or 1.
- *   Value saved = effect × treated customers × mean CLV of the treated; return = value saved − cost per treated × n_t.
+ *   Value saved = effect × treated customers × mean CLV of the treated; return = value saved − cost per treated × n_t;
+ *   retention ROI = return ÷ cost (null when the campaign cost nothing).
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { addDays } from "../../loaders/dates.ts";
+import { query } from "../../loaders/db.ts";
+import { activeCustomers } from "../cohorts/active.ts";
 import { normalCdf, normalQuantile } from "../math/distributions.ts";
 
 export interface GroupCounts {
@@ -59,18 +64,59 @@ export function twoProportionReadout(control: GroupCounts, treatment: GroupCount
   };
 }
 
-/** Churn of each assignment within the horizon after its date, as in the churn model's label; only customers active
- * on their assignment date (same population as the model) can churn. */
-export const ASSIGNMENT_OUTCOMES_SQL = `
-  SELECT a.campaign, a.grp, a.customer_id,
-    CASE WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = a.customer_id AND s.start_date <= a.date)
-         THEN NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = a.customer_id AND s.start_date <= a.date + $h AND (s.end_date IS NULL OR s.end_date > a.date + $h))
-         ELSE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.customer_id = a.customer_id AND t.date > a.date AND t.date <= a.date + $h AND t.amount > 0)
-    END AS churned,
-    a.date + $h <= $as_of AS complete,
-    CASE WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = a.customer_id AND s.start_date <= a.date)
-         THEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = a.customer_id AND s.start_date <= a.date AND (s.end_date IS NULL OR s.end_date > a.date))
-         ELSE EXISTS (SELECT 1 FROM transactions t WHERE t.customer_id = a.customer_id AND t.date <= a.date AND t.date > a.date - 365 AND t.amount > 0)
-    END AS active_at_start,
-    coalesce(v.clv, 0) AS clv
-  FROM assignments a LEFT JOIN customer_value v USING (customer_id)`;
+/** One assignment of a campaign: a customer put in the treatment or control group on a date. */
+export interface Assignment {
+  customer_id: string;
+  campaign: string;
+  grp: string;
+  date: string;
+}
+
+export interface AssignmentOutcome extends Assignment {
+  /** Active on the assignment date by the workspace's rule (models/cohorts/active.ts); only these can churn. */
+  activeAtStart: boolean;
+  /** Not active on date + horizon by the same rule: the churn model's label. */
+  churned: boolean;
+  /** date + horizon ≤ the as-of date, so the outcome is known. */
+  complete: boolean;
+  clv: number;
+}
+
+/**
+ * Churn of each assignment within the horizon after its date, by the churn model's label (models/forest/label.ts):
+ * subscribers by their subscriptions, one-off buyers by the inactivity window W; `clv` is customer_value.clv (0 if none).
+ */
+export async function assignmentOutcomes(
+  conn: DuckDBConnection,
+  assignments: readonly Assignment[],
+  options: { horizonDays: number; asOf: string; windowDays: number },
+): Promise<AssignmentOutcome[]> {
+  const active = new Map<string, Set<string>>();
+  const activeOn = async (date: string) => {
+    if (!active.has(date)) active.set(date, await activeCustomers(conn, date, options.windowDays));
+    return active.get(date)!;
+  };
+  const clv = new Map(
+    (await query<{ customer_id: string; clv: number }>(conn, "SELECT customer_id, clv FROM customer_value")).map(
+      (r) => [r.customer_id, r.clv],
+    ),
+  );
+  const out: AssignmentOutcome[] = [];
+  for (const a of assignments) {
+    const end = addDays(a.date, options.horizonDays);
+    out.push({
+      ...a,
+      activeAtStart: (await activeOn(a.date)).has(a.customer_id),
+      churned: !(await activeOn(end)).has(a.customer_id),
+      complete: end <= options.asOf,
+      clv: clv.get(a.customer_id) ?? 0,
+    });
+  }
+  return out;
+}
+
+/** The readout table `churn readout` writes, which the monthly report shows as retention ROI. */
+export const CREATE_CAMPAIGN_READOUT = `CREATE OR REPLACE TABLE campaign_readout (
+  campaign VARCHAR, as_of VARCHAR, horizon_days INTEGER, control_n INTEGER, control_churned INTEGER,
+  treatment_n INTEGER, treatment_churned INTEGER, effect DOUBLE, effect_low DOUBLE, effect_high DOUBLE, p_value DOUBLE,
+  mean_clv_treated DOUBLE, value_saved DOUBLE, cost DOUBLE, net_return DOUBLE, roi DOUBLE)`;

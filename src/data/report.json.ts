@@ -51,6 +51,21 @@ await withWarehouse(async (db, meta) => {
         )
       : [],
     buyerWindow: meta["buyer_inactivity_window"] ?? null,
+    // Acquisition economics per channel and signup cohort (models/value/acquisition.ts), and the retention ROI of any
+    // campaign read out with `churn readout` (table campaign_readout).
+    acquisition: (await has("acquisition_economics"))
+      ? await query(
+          db.connection,
+          `SELECT dimension, value, customers, customers_with_cost AS "customersWithCost",
+                  acquisition_spend AS "acquisitionSpend", cac, ltv, ltv_to_cac AS "ltvToCac",
+                  payback_months AS "paybackMonths", months_observed AS "monthsObserved", note
+           FROM acquisition_economics ORDER BY dimension, value`,
+        )
+      : [],
+    acquisitionMeta: meta["acquisition_economics"] ?? null,
+    retention: (await has("campaign_readout"))
+      ? await query(db.connection, "SELECT * FROM campaign_readout ORDER BY campaign")
+      : [],
     forecast: (await has("forecast"))
       ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month")
       : [],
