@@ -4,19 +4,26 @@
  * (math/metrics.ts bestValueThreshold). Each customer-snapshot is valued at what was known on its snapshot date: the
  * customer's CLV from valueCustomers (valuation.ts) run at that date with data up to it only. Valuing them at today's
  * CLV instead leaks the outcome: a customer who churned after the snapshot is worth about 0 today, so every churner
- * looks worthless to save and the best threshold contacts nobody.
+ * looks worthless to save and the best threshold contacts nobody. Each valuation refits the value models on the data up
+ * to its date, so only VALUED_SNAPSHOTS of the snapshots, evenly spaced from the latest, are valued and used.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { bestValueThreshold } from "../math/metrics.ts";
 import { loadValueSettings } from "../value/settings.ts";
 import { valueCustomers } from "../value/valuation.ts";
 
+/** How many snapshot dates are valued (each one refits BG/NBD, Gamma-Gamma and Kaplan-Meier on data up to it). */
+export const VALUED_SNAPSHOTS = 4;
+
 export interface ContactThreshold {
   threshold: number;
   /** Over all training customer-snapshots. */
   savedValue: number;
   contacted: number;
+  /** Snapshot dates valued and used (of `snapshotsAvailable`). */
   snapshots: number;
+  snapshotsAvailable: number;
+  dates: string[];
   /** The same per monthly snapshot: what one round of contacts at this threshold would do. */
   contactedPerSnapshot: number;
   savedValuePerSnapshot: number;
@@ -58,12 +65,28 @@ export async function contactThreshold(
   labels: ArrayLike<number>,
   options: { saveRate: number; costPerContact: number; windowDays: number },
 ): Promise<ContactThreshold> {
-  const { values, unvalued } = await snapshotValues(conn, snapshots, options.windowDays);
-  const best = bestValueThreshold(outOfFold, labels, values, options.saveRate, options.costPerContact);
-  const n = Math.max(1, snapshots.length);
+  // Evenly spaced snapshots from the latest, and their rows in the stacked order.
+  const step = Math.max(1, Math.ceil(snapshots.length / VALUED_SNAPSHOTS));
+  const chosen: { date: string; ids: readonly string[] }[] = [];
+  const rows: number[] = [];
+  let offset = 0;
+  snapshots.forEach((s, k) => {
+    if (k % step === 0) {
+      chosen.push(s);
+      for (let i = 0; i < s.ids.length; i++) rows.push(offset + i);
+    }
+    offset += s.ids.length;
+  });
+  const { values, unvalued } = await snapshotValues(conn, chosen, options.windowDays);
+  const scores = Float64Array.from(rows, (i) => outOfFold[i]!);
+  const y = Uint8Array.from(rows, (i) => labels[i]!);
+  const best = bestValueThreshold(scores, y, values, options.saveRate, options.costPerContact);
+  const n = Math.max(1, chosen.length);
   return {
     ...best,
-    snapshots: snapshots.length,
+    snapshots: chosen.length,
+    snapshotsAvailable: snapshots.length,
+    dates: chosen.map((s) => s.date),
     contactedPerSnapshot: best.contacted / n,
     savedValuePerSnapshot: best.savedValue / n,
     unvalued,
