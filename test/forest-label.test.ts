@@ -1,13 +1,15 @@
 /**
- * The churn label and the scored population follow the monthly report's one rule of "active" (models/cohorts/active.ts),
- * on a constructed warehouse with W = 30 days, snapshot d = 2024-03-01 and horizon H = 90 days (d + H = 2024-05-30):
+ * The churn label and the scored population follow the monthly report's one rule of "active"
+ * (models/cohorts/active.ts), on a constructed warehouse with W = 30 days, snapshot d = 2024-03-01 and horizon
+ * H = 90 days (d + H = 2024-05-30):
  * - S1 subscribes 2024-01-01 to 2024-05-15: active on d, not on May 30 → churned.
  * - S2 subscribes 2024-01-01, no end: active on both days → 0.
  * - B1 buys 2024-02-15 and 2024-05-20: active on d (a purchase in (Jan 31, Mar 1]); May 20 is in (Apr 30, May 30] → 0.
  * - B2 buys 2024-02-20 and 2024-04-10: active on d; nothing in (Apr 30, May 30] → churned. (The old label, "no purchase
  *   in (d, d + H]", called B2 retained because of April 10.)
  * - B3 bought once on 2023-12-01: not active on d (the old population, a purchase in 365 days, scored B3).
- * - B4 buys 2024-02-25, then subscribes from 2024-04-01 with no end: a buyer on d, active by subscription on May 30 → 0.
+ * - B4 buys 2024-02-25, then subscribes from 2024-04-01 with no end: a buyer on d, active by subscription on May 30
+ *   → 0.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -89,7 +89,10 @@ describe("churn forest on the sample warehouse", () => {
   it("scores every active customer with a probability, and those at risk with drivers in words", async () => {
     const [row] = await query<{ n: number; bad: number; words: number }>(
       db.connection,
-      "SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE churn_probability IS NULL OR NOT (churn_probability BETWEEN 0 AND 1))::INTEGER AS bad, count(*) FILTER (WHERE churn_probability >= 0.3 AND top_drivers = '')::INTEGER AS words FROM churn_predictions",
+      `SELECT count(*)::INTEGER AS n,
+              count(*) FILTER (WHERE churn_probability IS NULL OR NOT (churn_probability BETWEEN 0 AND 1))::INTEGER AS bad,
+              count(*) FILTER (WHERE churn_probability >= 0.3 AND top_drivers = '')::INTEGER AS words
+       FROM churn_predictions`,
     );
     expect(row!.n).toBe(card["scored"]);
     expect(row!.bad).toBe(0);
@@ -97,7 +100,7 @@ describe("churn forest on the sample warehouse", () => {
     expect(row!.words).toBe(0);
   });
 
-  it("scores exactly the customers active by the report's rule, and says where each probability comes from", async () => {
+  it("scores exactly the customers active by the report's rule and says where probabilities come from", async () => {
     expect(card["buyerWindowDays"]).toBe(80);
     const active = await activeCustomers(db.connection, asOf, card["buyerWindowDays"]);
     const scored = await query<{ customer_id: string; probability_source: string }>(

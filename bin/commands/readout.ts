@@ -15,7 +15,8 @@ import { buyerWindow } from "../../models/cohorts/active.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 import { lockOutputs } from "../build/outputs.ts";
 
-export const help = `Usage: churn readout --db FILE --assignments FILE.csv [--horizon DAYS] [--cost COST_PER_TREATED] [--json]
+export const help = `Usage: churn readout --db FILE --assignments FILE.csv [--horizon DAYS] [--cost COST_PER_TREATED]
+                     [--json]
 
 Assignments: one row per customer with columns customer_id, campaign, group (treatment or control), date (YYYY-MM-DD).
 For each campaign: churn within the horizon (default 90 days) after each customer's date, in each group, by the churn
@@ -150,7 +151,13 @@ export async function run(argv: string[]): Promise<number> {
       .map((c) =>
         "error" in c
           ? `${c.campaign}: ${c.error}`
-          : `${c.campaign}: churn ${(100 * c.control.rate).toFixed(1)}% control (n ${c.control.n}) vs ${(100 * c.treatment.rate).toFixed(1)}% treated (n ${c.treatment.n}); difference ${(100 * c.effect).toFixed(1)} pts [${(100 * c.newcombe[0]).toFixed(1)}, ${(100 * c.newcombe[1]).toFixed(1)}], p = ${c.p.toPrecision(3)}; value saved ${c.valueSaved.toFixed(0)}, return ${c.return.toFixed(0)}${c.incomplete ? ` (${c.incomplete} assignments too recent, left out)` : ""}`,
+          : `${c.campaign}: churn ${(100 * c.control.rate).toFixed(1)}% control (n ${c.control.n}) vs ` +
+            `${(100 * c.treatment.rate).toFixed(1)}% treated (n ${c.treatment.n}); difference ` +
+            `${(100 * c.effect).toFixed(1)} pts [${(100 * c.newcombe[0]).toFixed(1)}, ` +
+            `${(100 * c.newcombe[1]).toFixed(1)}], p = ${c.p.toPrecision(3)}; value saved ` +
+            `${c.valueSaved.toFixed(0)}, return ${c.return.toFixed(0)}` +
+            `${c.roi === null ? "" : `, ROI ${(100 * c.roi).toFixed(0)}%`}` +
+            `${c.incomplete ? ` (${c.incomplete} assignments too recent, left out)` : ""}`,
       )
       .join("\n"),
   );

@@ -84,7 +84,8 @@ export interface AssignmentOutcome extends Assignment {
 
 /**
  * Churn of each assignment within the horizon after its date, by the churn model's label (models/forest/label.ts):
- * subscribers by their subscriptions, one-off buyers by the inactivity window W; `clv` is customer_value.clv (0 if none).
+ * subscribers by their subscriptions, one-off buyers by the inactivity window W; `clv` is customer_value.clv (0 when
+ * absent).
  */
 export async function assignmentOutcomes(
   conn: DuckDBConnection,
