@@ -129,6 +129,17 @@ describe("churn build (warehouse and analyses, no site)", () => {
     expect(c.p).toBeGreaterThanOrEqual(0);
     expect(c.p).toBeLessThanOrEqual(1);
     expect(c.return).toBeCloseTo(c.valueSaved - 10 * c.treatment.n, 6);
+    expect(c.roi).toBeCloseTo(c.return / (10 * c.treatment.n), 9);
+    // Stored for the monthly report's retention ROI.
+    const stored = await openDatabase(db, { readOnly: true });
+    const [row] = await query<{ campaign: string; treatment_n: number; net_return: number; roi: number }>(
+      stored.connection,
+      "SELECT campaign, treatment_n, net_return, roi FROM campaign_readout",
+    );
+    stored.close();
+    expect(row).toMatchObject({ campaign: "call", treatment_n: c.treatment.n });
+    expect(row!.net_return).toBeCloseTo(c.return, 6);
+    expect(row!.roi).toBeCloseTo(c.roi, 9);
     writeFileSync(file, "customer_id,campaign,group,date\nC1,call,maybe,2026-03-01\n");
     const bad = runChurn(["readout", "--db", db, "--assignments", file]);
     expect(bad.code).not.toBe(0);
