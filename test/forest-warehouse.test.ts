@@ -90,7 +90,8 @@ describe("churn forest on the sample warehouse", () => {
     const [row] = await query<{ n: number; bad: number; words: number }>(
       db.connection,
       `SELECT count(*)::INTEGER AS n,
-              count(*) FILTER (WHERE churn_probability IS NULL OR NOT (churn_probability BETWEEN 0 AND 1))::INTEGER AS bad,
+              count(*) FILTER (WHERE churn_probability IS NULL
+                               OR NOT (churn_probability BETWEEN 0 AND 1))::INTEGER AS bad,
               count(*) FILTER (WHERE churn_probability >= 0.3 AND top_drivers = '')::INTEGER AS words
        FROM churn_predictions`,
     );

@@ -48,9 +48,9 @@ export interface Segmented {
 
 /**
  * Quadrant and tier of every customer, the one rule `churn build` (customer_value) and `churn clv --out` share: only
- * customers with a value who are active on the valuation date (models/cohorts/active.ts: subscribers covered by a subscription, one-off
- * buyers with a purchase in the last W days) are placed; the "median" thresholds and the tier shares are taken over
- * them alone.
+ * customers with a value who are active on the valuation date (models/cohorts/active.ts: subscribers covered by a
+ * subscription, one-off buyers with a purchase in the last W days) are placed; the "median" thresholds and the tier
+ * shares are taken over them alone.
  */
 export function segmentCustomers(
   rows: readonly { clv: number | null; loyalty: number; active: boolean }[],
