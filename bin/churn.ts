@@ -7,7 +7,7 @@
 import { isUserError } from "../loaders/errors.ts";
 
 const COMMANDS: Record<string, string> = {
-  generate: "Write a seeded synthetic business (all five raw exports + ground truth).",
+  generate: "Write a seeded synthetic business (all six raw exports + ground truth).",
   ingest: "Load raw exports (CSV/Parquet) into the DuckDB warehouse; bad rows go to rejected_rows.",
   build: "Ingest, run every analysis the warehouse supports, build the static site.",
   cohorts: "Monthly churn/retention, MRR movements and cohort matrices.",
@@ -16,6 +16,7 @@ const COMMANDS: Record<string, string> = {
   train: "Train and evaluate the churn forest on a flat file or the warehouse.",
   score: "Score active customers: churn probability, CLV, value at risk, health, symptoms, action.",
   forecast: "Customers, revenue and churn for the coming months, baseline and what-if scenarios.",
+  reasons: "Why customers left: cancellation reasons by category and month, lost MRR, share with no reason.",
   readout: "Campaign readout: churn difference between treatment and control, with its return.",
 };
 

@@ -1,5 +1,5 @@
 /**
- * `churn ingest`: load whichever of the five raw exports exist (CSV, TSV or Parquet) into a fresh DuckDB warehouse.
+ * `churn ingest`: load whichever of the six raw exports exist (CSV, TSV or Parquet) into a fresh DuckDB warehouse.
  * Every source is read as text, checked row by row in SQL (loaders/validate-rows.ts) and loaded; rows that cannot be
  * used go to rejected_rows with their file, line, column and reason, so for every source read = loaded + rejected.
  * The warehouse is always built as a new file and renamed over the old one at the end: a refusal or a crash part-way
@@ -128,13 +128,15 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
     if (files.length) plans.push({ source, files, config: sourceConfig });
   }
   if (plans.length === 0) {
-    throw new UserError(`${folder} holds none of the five exports.`, {
-      hint: `Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv or surveys.csv (or .parquet), or a config file (--config) naming your files.`,
+    throw new UserError(`${folder} holds none of the six exports.`, {
+      hint: `Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv or cancellations.csv (or .parquet), or a config file (--config) naming your files.`,
     });
   }
   return { plans, config };
 }
 
+// Cancellations are left out of the data range and of derived customers: a billing tool can export a cancellation
+// scheduled for the end of a term, and such a future date must not move the as-of date.
 const DATE_SOURCES_SQL = `
   SELECT customer_id, signup_date AS d FROM customers
   UNION ALL SELECT customer_id, date FROM transactions

@@ -1,5 +1,5 @@
 /**
- * The warehouse contract: the five raw sources in their native layout (GUIDE.md) and the tables they load into.
+ * The warehouse contract: the six raw sources in their native layout (GUIDE.md) and the tables they load into.
  * Every other part of the project reads these tables by these names; change them here and nowhere else.
  */
 export type ColumnType = "id" | "text" | "date" | "number" | "integer";
@@ -18,7 +18,14 @@ export interface SourceSpec {
   description: string;
 }
 
-export const SOURCE_NAMES = ["customers", "transactions", "subscriptions", "interactions", "surveys"] as const;
+export const SOURCE_NAMES = [
+  "customers",
+  "transactions",
+  "subscriptions",
+  "interactions",
+  "surveys",
+  "cancellations",
+] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 const col = (name: string, type: ColumnType, required: boolean, description: string): ColumnSpec => ({
@@ -92,6 +99,18 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
       col("date", "date", true, "Date answered."),
       col("nps", "integer", false, "Net Promoter answer 0–10."),
       col("csat", "integer", false, "Satisfaction 1–5."),
+    ],
+  },
+  cancellations: {
+    name: "cancellations",
+    description: "Why customers left: one row per cancellation, with the reason code and the customer's own words.",
+    columns: [
+      col("customer_id", "id", true, "Customer key."),
+      col("date", "date", true, "Date of the cancellation."),
+      col("reason", "text", true, "Reason code or label as the billing or CRM tool records it."),
+      col("category", "text", false, "internal / external; empty = from data/rules/reasons.json."),
+      col("note", "text", false, "The customer's own words."),
+      col("mrr_lost", "number", false, "MRR lost with this cancellation, currency units per month (sign ignored)."),
     ],
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The analyses `churn build` runs on a freshly ingested warehouse, in dependency order:
- * cohorts → survival → value → acquisition economics (needs the valuation) → survival by quadrant → forest → actions
- * (needs value and forest).
+ * cohorts → survival → value → acquisition economics (needs the valuation) → survival by quadrant → reasons (uses the
+ * values) → forest → actions (needs value and forest).
  * Each analysis writes its own derived tables and returns a report; a skipped analysis says what the data lacked.
  */
 import { analyzeCohorts } from "./cohorts/analyze.ts";
@@ -12,6 +12,7 @@ import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest } from "./forest/analyze.ts";
 import { analyzeActions } from "./actions/analyze.ts";
+import { analyzeReasons } from "./reasons/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -24,6 +25,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "value", analysis: analyzeValue },
   { name: "acquisition", analysis: analyzeAcquisition },
   { name: "quadrant survival", analysis: analyzeQuadrantSurvival },
+  { name: "reasons", analysis: analyzeReasons },
   { name: "forest", analysis: analyzeForest },
   { name: "actions", analysis: analyzeActions },
 ];

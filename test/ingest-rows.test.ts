@@ -183,7 +183,7 @@ describe("churn ingest: refusals leave the warehouse untouched", () => {
   });
 
   it("a folder with none of the exports says what it expected", () => {
-    expect(refuse({ "notes.txt": "hello" })).toContain("holds none of the five exports");
+    expect(refuse({ "notes.txt": "hello" })).toContain("holds none of the six exports");
   });
 
   it("a misspelt config key is named", () => {
