@@ -1,6 +1,6 @@
 /**
- * `churn generate`: a seeded synthetic small business written as the five raw exports in the native layout
- * (customers, transactions, subscriptions, interactions, surveys) plus ground_truth.csv / ground_truth.json.
+ * `churn generate`: a seeded synthetic small business written as the six raw exports in the native layout
+ * (customers, transactions, subscriptions, interactions, surveys, cancellations) plus ground_truth.csv / .json.
  * The same options always give byte-identical files. The business mixes subscription customers (plans, upgrades,
  * downgrades, cancellations, reactivations, monthly invoices) and one-off buyers (BG/NBD purchase process with
  * Gamma-Gamma spend), with churn driven by plan, tenure, price and symptoms; see params.ts for the true values.
@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRandom, type Random } from "../random.ts";
 import { dissatisfactionFromDropout, simulateBuyer } from "./buyer.ts";
-import { DateTable, dayNumber } from "./calendar.ts";
+import { addMonths, DateTable, dayNumber } from "./calendar.ts";
 import { CustomerEvents } from "./events.ts";
 import { companyName, emailFor } from "./names.ts";
 import {
@@ -22,7 +22,8 @@ import {
   SIGNUP_SEASONALITY,
   TRUE_PARAMETERS,
 } from "./params.ts";
-import { simulateSubscriber } from "./subscriber.ts";
+import { drawReason } from "./reasons.ts";
+import { simulateSubscriber, type SubscriberHistory } from "./subscriber.ts";
 import { CsvFile, csvField, type DirtyKind, type DirtyRow, money } from "./writer.ts";
 
 export interface GenerateOptions {
@@ -74,6 +75,8 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
   const rng = createRandom(options.seed);
   const dirtyLog: DirtyRow[] = [];
   const dirtyRng = createRandom((options.seed ^ 0x5eed_d17) >>> 0);
+  // Cancellation reasons draw from their own stream, so the other files are the same with or without them.
+  const reasonRng = createRandom((options.seed ^ 0x0ca2_ce15) >>> 0);
   const dirty = (kinds: DirtyKind[], dateField: number, numberField?: number) =>
     options.dirty > 0
       ? {
@@ -118,6 +121,7 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     dirty(["empty_id", "impossible_date", "duplicate", "missing_field"], 1),
   );
   const surveysCsv = file("surveys.csv", ["customer_id", "date", "nps", "csat"], dirty(all, 1, 2));
+  const cancellationsCsv = file("cancellations.csv", ["customer_id", "date", "reason", "category", "note", "mrr_lost"]);
   const truthCsv = file("ground_truth.csv", [
     "customer_id",
     "kind",
@@ -168,8 +172,8 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
       const history = simulateSubscriber(rng, events, signup, firstPlan, to);
       const lastChurn = history.churns.at(-1)?.day ?? to;
       events.background(signup, history.activeAtEnd ? to : lastChurn);
-      for (const churn of history.churns)
-        for (const d of events.precursors(churn.day, churn.sequenceStart, true)) history.drivers.add(d);
+      const fired = history.churns.map((churn) => events.precursors(churn.day, churn.sequenceStart, true));
+      for (const d of fired.flat()) history.drivers.add(d);
       planName = PLANS[history.finalPlan]!.name;
       churned = !history.activeAtEnd;
       churnDay = churned ? lastChurn : null;
@@ -179,6 +183,7 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
           `${idPrefix}${dates.iso(p.start)},${p.end === null || p.end > to ? "" : dates.iso(p.end)},${PLANS[p.plan]!.name},${money(p.mrrCents)}`,
         );
       }
+      writeCancellations(history, fired, events.dissatisfaction);
       history.invoices.forEach((inv, k) =>
         lines.push({ day: inv.day, text: `${idPrefix}${dates.iso(inv.day)},${money(inv.cents)},INV-${id}-${k + 1}` }),
       );
@@ -216,6 +221,32 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
       `${idPrefix}${kind},${churned ? 1 : 0},${churnDay === null ? "" : dates.iso(churnDay)},${dissatisfaction.toFixed(3)},${[...drivers].sort().join(";")}`,
     );
 
+    /** One row per churn that has a stated reason (loaders/generate/reasons.ts), with the MRR that ended. */
+    function writeCancellations(history: SubscriberHistory, fired: string[][], dissatisfaction: number): void {
+      history.churns.forEach((churn, k) => {
+        const period = history.periods.find((p) => p.end === churn.day)!;
+        const downgraded = history.periods.some(
+          (p, j) =>
+            j > 0 &&
+            p.start < churn.day &&
+            history.periods[j - 1]!.end === p.start &&
+            p.plan < history.periods[j - 1]!.plan,
+        );
+        const stated = drawReason(reasonRng, {
+          priceAboveList: period.mrrCents > 1.15 * PLANS[period.plan]!.mrr * 100,
+          downgraded,
+          basicPlan: period.plan === 0,
+          dissatisfaction,
+          earlyChurn: churn.day <= addMonths(churn.sequenceStart, 3),
+          precursors: fired[k] ?? [],
+        });
+        if (!stated) return;
+        cancellationsCsv.write(
+          `${idPrefix}${dates.iso(churn.day)},${csvField(stated.reason)},${stated.category},${csvField(stated.note)},${money(period.mrrCents)}`,
+        );
+      });
+    }
+
     function writeEvents(events: CustomerEvents, first: number, last: number): void {
       events.interactions.sort((x, y) => x.day - y.day);
       for (const e of events.interactions) {
@@ -231,7 +262,15 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     }
   }
 
-  const files = [customersCsv, transactionsCsv, subscriptionsCsv, interactionsCsv, surveysCsv, truthCsv];
+  const files = [
+    customersCsv,
+    transactionsCsv,
+    subscriptionsCsv,
+    interactionsCsv,
+    surveysCsv,
+    cancellationsCsv,
+    truthCsv,
+  ];
   for (const f of files) f.close();
   const rows: Record<string, number> = {
     "customers.csv": customersCsv.rows,
@@ -240,6 +279,9 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     "interactions.csv": interactionsCsv.rows,
     "surveys.csv": surveysCsv.rows,
   };
+  // ground_truth.json keeps the five original files' counts, so it stays byte-identical to before cancellations.
+  const truthRows = { ...rows };
+  rows["cancellations.csv"] = cancellationsCsv.rows;
   const summary: GenerateSummary = {
     out: options.out,
     customers: options.customers,
@@ -256,7 +298,7 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     from: options.from,
     to: options.to,
     customers: options.customers,
-    rows,
+    rows: truthRows,
     plans: PLANS,
     parameters: TRUE_PARAMETERS,
     dirty_rate: options.dirty,
