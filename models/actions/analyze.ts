@@ -13,6 +13,7 @@ import { healthBand, healthScore } from "./health.ts";
 import { decide } from "./playbooks.ts";
 import { loadOffers, loadRules } from "./rules-config.ts";
 import { computeSymptoms } from "./symptoms.ts";
+import { applyWinBackByReason } from "./win-back.ts";
 
 export const SCORED_COLUMNS = [
   "customer_id",
@@ -153,6 +154,7 @@ export const analyzeActions: Analysis = async (ctx) => {
       };
   }
   const scored = await scoreCustomers(ctx.conn, ctx.asOf);
+  const winBack = await applyWinBackByReason(ctx.conn, ctx.asOf);
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE symptom_summary AS
@@ -203,7 +205,7 @@ export const analyzeActions: Analysis = async (ctx) => {
     name: "actions",
     ran: true,
     tables: ["symptom_events", "scored_customers", "symptom_summary", "action_summary", "health_summary", "forecast"],
-    summary: { scored, valueAtRisk: risk?.var, red: risk?.red },
+    summary: { scored, valueAtRisk: risk?.var, red: risk?.red, winBackByReason: winBack },
   };
 };
 
