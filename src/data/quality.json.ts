@@ -1,5 +1,5 @@
 // The data-quality page's data: rows per source, rejected rows by reason with examples, date ranges, coverage.
-import { query } from "../../loaders/db.ts";
+import { query, tableExists } from "../../loaders/db.ts";
 import { SOURCE_NAMES } from "../../loaders/schema.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
@@ -21,6 +21,8 @@ const RANGE_SQL: Record<string, string> = {
     "SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM interactions",
   surveys:
     "SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM surveys",
+  cancellations: `SELECT 'cancellations', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR),
+    CAST(max(date) AS VARCHAR) FROM cancellations`,
 };
 
 /** Customers with no transaction, subscription, interaction or survey at all. */
@@ -36,11 +38,14 @@ const MONTHLY_ROWS_SQL = `
   UNION ALL SELECT strftime(date, '%Y-%m'), 'interactions', count(*)::INTEGER FROM interactions GROUP BY ALL
   UNION ALL SELECT strftime(date, '%Y-%m'), 'surveys', count(*)::INTEGER FROM surveys GROUP BY ALL
   UNION ALL SELECT strftime(start_date, '%Y-%m'), 'subscriptions started', count(*)::INTEGER FROM subscriptions GROUP BY ALL
+  UNION ALL SELECT strftime(date, '%Y-%m'), 'cancellations', count(*)::INTEGER FROM cancellations GROUP BY ALL
   ORDER BY 1, 2`;
 
 await withWarehouse(async (db, meta) => {
   const ranges = [];
-  for (const source of SOURCE_NAMES) ranges.push(...(await query(db.connection, RANGE_SQL[source]!)));
+  // A warehouse ingested before cancellations existed has no such table.
+  for (const source of SOURCE_NAMES)
+    if (await tableExists(db.connection, source)) ranges.push(...(await query(db.connection, RANGE_SQL[source]!)));
   const [noActivity] = await query<{ n: number }>(db.connection, NO_ACTIVITY_SQL);
   return {
     available: true,
