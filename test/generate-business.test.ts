@@ -1,13 +1,15 @@
 /** The generated business: reproducible bytes, the native layout, consistent histories, and the true processes it claims. */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { csvParse } from "d3-dsv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateBusiness } from "../loaders/generate/index.ts";
-import { TRUE_PARAMETERS } from "../loaders/generate/params.ts";
+import { PLANS, TRUE_PARAMETERS } from "../loaders/generate/params.ts";
+import { REASON_PARAMETERS } from "../loaders/generate/reasons.ts";
 import { SOURCES, SOURCE_NAMES } from "../loaders/schema.ts";
+import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const FILES = [
   "customers.csv",
@@ -15,6 +17,7 @@ const FILES = [
   "subscriptions.csv",
   "interactions.csv",
   "surveys.csv",
+  "cancellations.csv",
   "ground_truth.csv",
   "ground_truth.json",
 ];
@@ -148,6 +151,44 @@ describe("churn generate", () => {
     expect(rate(stayers)).toBeLessThan(rate(churners) / 2);
   });
 
+  it("writes a cancellation for most churns, with the MRR that ended and reasons that follow the churn's causes", () => {
+    const subs = read(dir, "subscriptions.csv");
+    const cancellations = read(dir, "cancellations.csv");
+    // A churn: a period that ends with no period of the same customer starting that day (a plan change does).
+    const starts = new Set(subs.map((s) => `${s.customer_id}|${s.start_date}`));
+    const churns = new Map(
+      subs
+        .filter((s) => s.end_date && !starts.has(`${s.customer_id}|${s.end_date}`))
+        .map((s) => [`${s.customer_id}|${s.end_date}`, s]),
+    );
+    for (const c of cancellations) {
+      const ended = churns.get(`${c.customer_id}|${c.date}`);
+      expect(ended, `${c.customer_id} ${c.date}`).toBeDefined();
+      expect(c.mrr_lost).toBe(ended!.mrr);
+    }
+    // Share of churns with a reason: 1 − noReasonShare, within 4 binomial standard errors.
+    const p = 1 - REASON_PARAMETERS.noReasonShare;
+    const n = churns.size;
+    expect(n).toBeGreaterThan(300);
+    expect(Math.abs(cancellations.length / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+    // Causes: a price above list (MRR > 1.15 × the plan's list MRR) makes "Too expensive" likelier; the Basic plan
+    // makes "Missing features" likelier (weights in loaders/generate/reasons.ts).
+    const listMrr = new Map(PLANS.map((plan) => [plan.name as string, plan.mrr as number]));
+    const plan = (c: (typeof cancellations)[number]) => churns.get(`${c.customer_id}|${c.date}`)!.plan!;
+    const share = (rows: (typeof cancellations)[number][], reason: string) =>
+      rows.filter((c) => c.reason === reason).length / rows.length;
+    const dear = cancellations.filter((c) => Number(c.mrr_lost) > 1.15 * listMrr.get(plan(c))!);
+    const cheap = cancellations.filter((c) => Number(c.mrr_lost) <= 1.15 * listMrr.get(plan(c))!);
+    expect(dear.length).toBeGreaterThan(30);
+    expect(share(dear, "Too expensive")).toBeGreaterThan(1.5 * share(cheap, "Too expensive"));
+    const basic = cancellations.filter((c) => plan(c) === "Basic");
+    const other = cancellations.filter((c) => plan(c) !== "Basic");
+    expect(share(basic, "Missing features")).toBeGreaterThan(1.3 * share(other, "Missing features"));
+    // Some rows leave the category to the rules, some carry the customer's words.
+    expect(cancellations.some((c) => c.category === "")).toBe(true);
+    expect(cancellations.some((c) => c.note !== "")).toBe(true);
+  });
+
   it("injects exactly the dirty rows it lists, at the lines it names", async () => {
     const dirty = mkdtempSync(join(tmpdir(), "churn-gen-dirty-"));
     await generateBusiness({ customers: 1500, seed: 3, out: dirty, from: "2024-01-01", to: "2025-12-31", dirty: 0.01 });
@@ -166,5 +207,27 @@ describe("churn generate", () => {
       if (kind === "missing_field") expect(text.split(",").length).toBe(header.length - 1);
       if (kind === "duplicate") expect(lines.get(file)![line - 2]).toBe(text);
     }
+  });
+});
+
+describe("the bundled sample (data/sample)", () => {
+  it("is exactly what the command in its README writes, byte for byte", async () => {
+    const sample = join(PROJECT_ROOT, "data", "sample");
+    const readme = readFileSync(join(sample, "README.md"), "utf8");
+    const m = /generate --customers (\d+) --seed (\d+) --out data\/sample --dirty ([\d.]+)/.exec(readme);
+    expect(m, "the README names the command").not.toBeNull();
+    const out = mkdtempSync(join(tmpdir(), "churn-gen-sample-"));
+    // The command's defaults for --from and --to (bin/commands/generate.ts).
+    await generateBusiness({
+      customers: Number(m![1]),
+      seed: Number(m![2]),
+      out,
+      from: "2023-10-01",
+      to: "2026-09-30",
+      dirty: Number(m![3]),
+    });
+    const files = readdirSync(sample).filter((f) => f !== "README.md");
+    expect(files.sort()).toEqual(readdirSync(out).sort());
+    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(sample, f))), f).toBe(true);
   });
 });

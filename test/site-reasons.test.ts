@@ -94,8 +94,11 @@ describe("/reasons, why customers leave", () => {
     );
     expect(quotes.length).toBeGreaterThan(5);
     for (const [reason, line] of quotes) {
-      const said = /“([^”]+)”/.exec(line)?.[1];
-      expect(rows.some((r) => r.reason === reason && r.note === said), `${reason}: ${line}`).toBe(true);
+      const said = /“([^”]+)”/.exec(line ?? "")?.[1];
+      expect(
+        rows.some((r) => r.reason === reason && r.note === said),
+        `${reason}: ${line}`,
+      ).toBe(true);
     }
     await page.screenshot({ path: join(SCREENSHOTS, "reasons.png"), fullPage: true });
 
