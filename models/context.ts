@@ -1,6 +1,6 @@
 /**
  * What every warehouse analysis receives and returns. `churn build` runs the analyses in order
- * (cohorts → survival → value → quadrant survival → forest → actions); each reads the warehouse tables of loaders/schema.ts,
+ * (cohorts → survival → value → quadrant survival → reasons → forest → actions); each reads the warehouse tables of loaders/schema.ts,
  * writes its own derived tables (CREATE OR REPLACE) and returns a short report for the build log.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";

@@ -102,7 +102,8 @@ describe("cancellations.csv: ingest, churn_reasons and churn reasons", () => {
     try {
       const rejected = await query(
         database.connection,
-        `SELECT line::INTEGER AS line, "column", reason FROM rejected_rows WHERE source = 'cancellations' ORDER BY line`,
+        `SELECT line::INTEGER AS line, "column", reason FROM rejected_rows
+         WHERE source = 'cancellations' ORDER BY line`,
       );
       expect(rejected).toEqual([
         { line: 8, column: null, reason: "duplicate row" },

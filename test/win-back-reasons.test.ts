@@ -92,7 +92,8 @@ describe("win-back by reason on a scored list", () => {
       );
       await run(
         c,
-        "ALTER TABLE scored_customers ADD COLUMN offer VARCHAR; ALTER TABLE scored_customers ADD COLUMN offer_budget DOUBLE",
+        `ALTER TABLE scored_customers ADD COLUMN offer VARCHAR;
+         ALTER TABLE scored_customers ADD COLUMN offer_budget DOUBLE`,
       );
       changed = await applyWinBackByReason(c, "2026-06-30");
       rows = await query(

@@ -1,4 +1,4 @@
-/** `churn generate`: write a seeded synthetic business (the five raw exports + ground truth). */
+/** `churn generate`: write a seeded synthetic business (the six raw exports + ground truth). */
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { generateBusiness } from "../../loaders/generate/index.ts";
@@ -6,8 +6,8 @@ import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage: churn generate [--customers N] [--seed S] --out DIR [--from YYYY-MM-DD --to YYYY-MM-DD] [--dirty RATE] [--json]
 
-Writes customers.csv, transactions.csv, subscriptions.csv, interactions.csv and surveys.csv in the native layout,
-plus ground_truth.csv (each customer's true churn date and drivers) and ground_truth.json (the true parameters).
+Writes customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv and cancellations.csv (the
+reason given for about 80% of subscription churns) in the native layout, plus ground_truth.csv (each customer's true churn date and drivers) and ground_truth.json (the true parameters).
 The same flags always give byte-identical files.
 
   --customers N   number of customers (default 5000)

@@ -29,23 +29,30 @@ const money = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 
 
 function textReport(s: ReasonsSummary): string {
   if (s.reasons.length === 0)
-    return `No cancellation reasons up to ${s.asOf}: the warehouse has no cancellations export and no cancellation_request interactions with a note.`;
+    return (
+      `No cancellation reasons up to ${s.asOf}: the warehouse has no cancellations export and no ` +
+      "cancellation_request interactions with a note."
+    );
   const width = Math.min(40, Math.max(...s.reasons.map((r) => r.reason.length)));
+  const from = s.source === "cancellations" ? "the cancellations export" : "cancellation requests in interactions";
+  const row = (cells: string[]) =>
+    `  ${cells[0]!.slice(0, width).padEnd(width)}  ${cells[1]!.padEnd(12)}  ${cells[2]!.padStart(7)}  ` +
+    `${cells[3]!.padStart(9)}  ${cells[4]}`;
   const lines = [
-    `Why customers left, up to ${s.asOf} (from ${s.source === "cancellations" ? "the cancellations export" : "cancellation requests in interactions"}):`,
-    `  ${"reason".padEnd(width)}  ${"category".padEnd(12)}  ${"events".padStart(7)}  ${"customers".padStart(9)}  lost MRR`,
-    ...s.reasons.map(
-      (r) =>
-        `  ${r.reason.slice(0, width).padEnd(width)}  ${r.category.padEnd(12)}  ${String(r.events).padStart(7)}  ${String(r.customers).padStart(9)}  ${money(r.lostMrr)}`,
-    ),
+    `Why customers left, up to ${s.asOf} (from ${from}):`,
+    row(["reason", "category", "events", "customers", "lost MRR"]),
+    ...s.reasons.map((r) => row([r.reason, r.category, String(r.events), String(r.customers), money(r.lostMrr)])),
   ];
   if (s.unclassified > 0)
     lines.push(
-      `${s.unclassified} events are unclassified; add their reasons to data/rules/reasons.json: ${s.unclassifiedReasons.slice(0, 10).join(", ")}`,
+      `${s.unclassified} events are unclassified; add their reasons to data/rules/reasons.json: ` +
+        s.unclassifiedReasons.slice(0, 10).join(", "),
     );
-  if (s.churned && s.churned.share !== null)
+  const c = s.churned;
+  if (c && c.share !== null)
     lines.push(
-      `${s.churned.withoutReason} of ${s.churned.churned} churned customers (${(100 * s.churned.share).toFixed(1)}%) gave no reason (churned: ${s.churned.definition}).`,
+      `${c.withoutReason} of ${c.churned} churned customers (${(100 * c.share).toFixed(1)}%) gave no reason ` +
+        `(churned: ${c.definition}).`,
     );
   return lines.join("\n");
 }

@@ -241,8 +241,9 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
           precursors: fired[k] ?? [],
         });
         if (!stated) return;
+        const { reason, category, note } = stated;
         cancellationsCsv.write(
-          `${idPrefix}${dates.iso(churn.day)},${csvField(stated.reason)},${stated.category},${csvField(stated.note)},${money(period.mrrCents)}`,
+          `${idPrefix}${dates.iso(churn.day)},${csvField(reason)},${category},${csvField(note)},${money(period.mrrCents)}`,
         );
       });
     }

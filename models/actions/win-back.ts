@@ -111,9 +111,8 @@ const APPLY_SQL = `
     offer = CASE WHEN d.changed THEN d.offer ELSE s.offer END,
     offer_budget = CASE WHEN d.changed THEN d.budget ELSE s.offer_budget END,
     top_drivers = concat_ws('; ', nullif(s.top_drivers, ''), d.said)
-  FROM (SELECT unnest(from_json($decisions::JSON,
-        '[{"id":"VARCHAR","changed":"BOOLEAN","action":"VARCHAR","offer":"VARCHAR","budget":"DOUBLE","said":"VARCHAR"}]'),
-        recursive := true)) d
+  FROM (SELECT unnest(from_json($decisions::JSON, '[{"id": "VARCHAR", "changed": "BOOLEAN", "action": "VARCHAR",
+        "offer": "VARCHAR", "budget": "DOUBLE", "said": "VARCHAR"}]'), recursive := true)) d
   WHERE s.customer_id = d.id AND s.status LIKE 'churned%'`;
 
 /** Apply win-back by reason to scored_customers (every listed reason is shown); returns how many actions changed. */

@@ -54,8 +54,8 @@ const ENRICH_SQL = `
 
 const CLASSES_SQL = `
   CREATE OR REPLACE TEMP TABLE reason_classes AS
-  SELECT unnest(from_json($classes::JSON, '[{"reason":"VARCHAR","given":"VARCHAR","category":"VARCHAR","grp":"VARCHAR"}]'),
-                recursive := true)`;
+  SELECT unnest(from_json($classes::JSON,
+    '[{"reason": "VARCHAR", "given": "VARCHAR", "category": "VARCHAR", "grp": "VARCHAR"}]'), recursive := true)`;
 
 export interface ReasonEventsResult {
   source: ReasonSource;

@@ -45,8 +45,9 @@ await withWarehouse(async (db, meta) => {
     return {
       available: false,
       reason:
-        "No cancellation reasons: the exports have no cancellations.csv and no cancellation_request interactions " +
-        "with a note. Add a cancellations export (customer_id, date, reason; see the README) to see why customers leave.",
+        "No cancellation reasons: the exports have no cancellations.csv and no cancellation_request " +
+        "interactions with a note. Add a cancellations export (customer_id, date, reason; see the README) " +
+        "to see why customers leave.",
     };
   const asOf = String(meta["as_of"]);
   const source = (
