@@ -9,7 +9,8 @@ Ingests the raw exports in --source (default data/sample), runs every analysis t
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
 Nothing is replaced until every stage has succeeded: a failed build leaves the previous warehouse and site as they were.
 
-  --source DIR    folder with customers/transactions/subscriptions/interactions/surveys exports (default data/sample)
+  --source DIR    folder with the exports: customers, transactions, subscriptions, interactions, surveys,
+                  cancellations (default data/sample)
   --config FILE   JSON mapping for other export layouts (see README, "Your own exports")
   --db FILE       warehouse file (default data/warehouse.duckdb)
   --out DIR       site output folder (default dist)

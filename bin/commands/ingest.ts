@@ -12,8 +12,9 @@ export const help = `Usage:
   churn ingest --transactions FILE --customer COL --date COL (--amount COL | --quantity COL --price COL)
                [--order COL] [--date-format FMT] [--encoding ENC] [--db FILE] [--as-of DATE] [--json]
 
-Loads whichever of customers, transactions, subscriptions, interactions and surveys exist in DIR (CSV, TSV or
-Parquet; native column names, or mapped by --config) into a fresh warehouse (default data/warehouse.duckdb).
+Loads whichever of customers, transactions, subscriptions, interactions, surveys and cancellations exist in DIR
+(CSV, TSV or Parquet; native column names, or mapped by --config) into a fresh warehouse (default
+data/warehouse.duckdb).
 Rows that cannot be used are kept in the table rejected_rows with file, line, column and reason.
 
   --date-format FMT   strftime codes as DuckDB's strptime, e.g. %d/%m/%Y or %Y%m%d (default ISO dates)
