@@ -31,13 +31,15 @@ beforeAll(async () => {
     exports = join(dir, "exports");
     await generateBusiness({ customers: 1500, seed: 11, out: exports, from: "2023-10-01", to: "2026-09-30", dirty: 0 });
     site = join(dir, "site");
-    const build = runChurn(["build", "--source", exports, "--db", join(dir, "w.duckdb"), "--out", site, "--quiet"]);
+    const build = runChurn(["build", "--source", exports, "--db", join(dir, "w.duckdb"), "--out", site, "--quiet"], {
+      timeoutMs: 900_000,
+    });
     if (build.code !== 0) throw new Error(`churn build failed:\n${build.stderr}`);
   }
   server = await serveStatic(site);
   browser = await launchBrowser();
   mkdirSync(SCREENSHOTS, { recursive: true });
-}, 600_000);
+}, 1_000_000);
 
 afterAll(async () => {
   await browser?.close();
