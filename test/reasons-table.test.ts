@@ -8,8 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, query } from "../loaders/db.ts";
+import { openDatabase, query, run } from "../loaders/db.ts";
 import { analyzeReasons } from "../models/reasons/analyze.ts";
+import { buildReasonEvents } from "../models/reasons/events.ts";
+import { loadReasonRules } from "../models/reasons/rules.ts";
 import { runChurn } from "./helpers/cli.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
@@ -129,6 +131,32 @@ describe("cancellations.csv: ingest, churn_reasons and churn reasons", () => {
       );
       // No customer values in this warehouse (the value analysis did not run), so no lost CLV.
       expect(table).toEqual(EXPECTED_TABLE.map((r) => ({ ...r, lost_clv: null })));
+    } finally {
+      database.close();
+    }
+  });
+
+  it("gives a quadrant on the landmark only to reasons dated after the landmark", async () => {
+    const database = await openDatabase(db);
+    try {
+      const c = database.connection;
+      await run(
+        c,
+        `CREATE TEMP TABLE q AS SELECT * FROM (VALUES ('a', 'true friends', DATE '2026-01-01'),
+         ('c', 'barnacles', DATE '2026-01-01')) t(customer_id, quadrant, landmark)`,
+      );
+      await buildReasonEvents(c, AS_OF, loadReasonRules(), { table: "ev", temp: true, quadrants: "q" });
+      const rows = await query(
+        c,
+        `SELECT customer_id, CAST(date AS VARCHAR) AS date, quadrant FROM ev
+         WHERE customer_id IN ('a', 'c') ORDER BY 1, 2`,
+      );
+      // a left 2026-03-01 and c on 2026-05-01, after the landmark; c's 2025-10-01 reason came before it.
+      expect(rows).toEqual([
+        { customer_id: "a", date: "2026-03-01", quadrant: "true friends" },
+        { customer_id: "c", date: "2025-10-01", quadrant: null },
+        { customer_id: "c", date: "2026-05-01", quadrant: "barnacles" },
+      ]);
     } finally {
       database.close();
     }

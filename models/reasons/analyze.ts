@@ -10,6 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows } from "../../loaders/append.ts";
 import { addMonths } from "../../loaders/dates.ts";
 import { queryOne, run, tableExists } from "../../loaders/db.ts";
+import { isUserError } from "../../loaders/errors.ts";
 import type { Analysis } from "../context.ts";
 import { loadValueSettings } from "../value/settings.ts";
 import { valueCustomers } from "../value/valuation.ts";
@@ -30,7 +31,13 @@ async function landmarkQuadrants(conn: DuckDBConnection, asOf: string): Promise<
   if (!(await tableExists(conn, "customer_value"))) return undefined;
   const settings = loadValueSettings();
   const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
-  const valuation = await valueCustomers(conn, landmark, settings);
+  let valuation: Awaited<ReturnType<typeof valueCustomers>>;
+  try {
+    valuation = await valueCustomers(conn, landmark, settings);
+  } catch (error) {
+    if (isUserError(error)) return undefined; // too little data on the landmark: no quadrants, said on the page
+    throw error;
+  }
   const rows = valuation.rows.flatMap((r) => (r.quadrant ? [[r.id, r.quadrant, landmark]] : []));
   if (rows.length === 0) return undefined;
   await run(

@@ -64,7 +64,8 @@ export interface ReasonEventsResult {
 
 /**
  * Write the reason events to `table` (churn_reason_events in a build; a TEMP table for read-only use).
- * `quadrants`: a table (customer_id, quadrant) of each customer's quadrant before they left, when there is one.
+ * `quadrants`: a table (customer_id, quadrant, landmark) of each customer's quadrant on a landmark date, given to
+ * the reasons dated after that landmark (an earlier reason was given before the customer was placed).
  */
 export async function buildReasonEvents(
   conn: DuckDBConnection,
@@ -101,7 +102,7 @@ export async function buildReasonEvents(
     options.quadrants ? `LEFT JOIN ${options.quadrants} q ON q.customer_id = r.customer_id` : "",
   ].join("\n  ");
   const sql = ENRICH_SQL.replace("{clv}", hasValue ? "v.clv_if_won_back" : "NULL::DOUBLE")
-    .replace("{quadrant}", options.quadrants ? "q.quadrant" : "NULL::VARCHAR")
+    .replace("{quadrant}", options.quadrants ? "CASE WHEN r.date > q.landmark THEN q.quadrant END" : "NULL::VARCHAR")
     .replace("{joins}", joins);
   await run(conn, `CREATE OR REPLACE ${options.temp ? "TEMP " : ""}TABLE ${options.table} AS ${sql}`, { as_of: asOf });
   const n = await queryOne<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM ${options.table}`);
