@@ -70,6 +70,33 @@ describe("reason categories from data/rules/reasons.json", () => {
     expect(classifyReason("Reorganisation", "", rules)).toEqual({ category: "unclassified", group: null });
   });
 
+  it("classifies Stripe's cancellation feedback codes", () => {
+    // Stripe's cancellation_details.feedback values, as a billing export writes them.
+    expect(
+      Object.fromEntries(
+        [
+          "too_expensive",
+          "missing_features",
+          "switched_service",
+          "unused",
+          "customer_service",
+          "too_complex",
+          "low_quality",
+          "other",
+        ].map((code) => [code, classifyReason(code, null, rules).group]),
+      ),
+    ).toEqual({
+      too_expensive: "price",
+      missing_features: "features",
+      switched_service: "competitor",
+      unused: "no longer needed",
+      customer_service: "support",
+      too_complex: "quality",
+      low_quality: "quality",
+      other: null,
+    });
+  });
+
   it("a reason no rule names is unclassified", () => {
     expect(classifyReason("Other", null, rules)).toEqual({ category: "unclassified", group: null });
     expect(classifyReason("", null, rules)).toEqual({ category: "unclassified", group: null });
