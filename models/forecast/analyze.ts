@@ -1,0 +1,140 @@
+/**
+ * The forecast stage of `churn build` and the report behind `churn forecast`: the forecast per scenario from the
+ * as-of date (inputs.ts, model.ts, run.ts) and its backtest (backtest.ts). Needs no churn model: the scenario on red
+ * customers is left out when there are no health scores. Writes `forecast` (scenario, month = months ahead, customers,
+ * lower, upper, mrr, churned, plus calendar_month, subscribers, buyers, mrr_lower, mrr_upper) and `forecast_backtest`
+ * (month, predicted, lower, upper, actual, naive), and warehouse_meta `forecast` (cut-off, MAPEs, rates, notes).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { appendRows } from "../../loaders/append.ts";
+import { run } from "../../loaders/db.ts";
+import type { Analysis } from "../context.ts";
+import { type Backtest, backtestForecast } from "./backtest.ts";
+import { gatherInputs } from "./inputs.ts";
+import { estimateHazard } from "./hazards.ts";
+import { type ForecastRules, loadForecastRules, scenariosOf } from "./rules.ts";
+import { runForecast, type ScenarioForecast } from "./run.ts";
+import { scenarioInputs } from "./scenarios.ts";
+
+export interface ForecastReport {
+  asOf: string;
+  buyerWindowDays: number | null;
+  scenarios: ScenarioForecast[];
+  backtest: Backtest;
+  /** What the forecast rests on, for the text report and warehouse_meta. */
+  basis: Record<string, unknown>;
+  notes: string[];
+}
+
+export async function forecastReport(
+  conn: DuckDBConnection,
+  asOf: string,
+  options: { months?: number; rules?: ForecastRules; seed: number },
+): Promise<ForecastReport> {
+  const rules = options.rules ?? loadForecastRules();
+  const months = options.months ?? rules.months;
+  const gathered = await gatherInputs(conn, asOf, months, rules);
+  const picked = await scenarioInputs(conn, scenariosOf(rules), gathered.subscriberIds, gathered.buyerIds);
+  const scenarios = runForecast(gathered.inputs, picked.scenarios, {
+    runs: rules.simulations,
+    level: rules.bandLevel,
+    seed: options.seed,
+  });
+  const backtest = await backtestForecast(conn, asOf, rules, options.seed);
+  const { inputs } = gathered;
+  const hazard = estimateHazard(inputs.hazardBands);
+  return {
+    asOf,
+    buyerWindowDays: inputs.windowDays,
+    scenarios,
+    backtest,
+    basis: {
+      activeSubscribers: inputs.subscribers.length,
+      knownBuyers: inputs.buyers.length,
+      activeBuyers: inputs.windowDays === null ? 0 : inputs.buyers.filter((b) => b.gap < inputs.windowDays!).length,
+      monthlyChurnHazardByTenureDays: Object.fromEntries(
+        hazard.starts.map((s, j) => [s, 1 - Math.exp(-hazard.rates[j]! * 30.4375)]),
+      ),
+      arrivalsPerMonth: {
+        newSubscribers: inputs.arrivals.newSubscribers.mean,
+        reactivations: inputs.arrivals.reactivations.mean,
+        newBuyers: inputs.arrivals.newBuyers.mean,
+        fromMonths: rules.arrivalMonths,
+      },
+      bgnbd: inputs.buyerModel?.params ?? null,
+      bandLevel: rules.bandLevel,
+      simulations: rules.simulations,
+    },
+    notes: [...gathered.notes, ...picked.notes, ...(backtest.note ? [backtest.note] : [])],
+  };
+}
+
+const CREATE_FORECAST = `CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE, lower DOUBLE,
+  upper DOUBLE, mrr DOUBLE, churned DOUBLE, calendar_month VARCHAR, subscribers DOUBLE, buyers DOUBLE, mrr_lower DOUBLE,
+  mrr_upper DOUBLE)`;
+const CREATE_BACKTEST = `CREATE OR REPLACE TABLE forecast_backtest (month VARCHAR, predicted DOUBLE, lower DOUBLE,
+  upper DOUBLE, actual INTEGER, naive INTEGER)`;
+
+export async function writeForecastTables(conn: DuckDBConnection, report: ForecastReport): Promise<void> {
+  await run(conn, CREATE_FORECAST);
+  await appendRows(
+    conn,
+    "forecast",
+    ["varchar", "integer", "double", "double", "double", "double", "double", "varchar", "double", "double", "double", "double"],
+    report.scenarios.flatMap((s) =>
+      s.months.map((m, k) => [
+        s.name,
+        k + 1,
+        m.customers,
+        m.lower,
+        m.upper,
+        m.mrr,
+        m.churned,
+        m.month,
+        m.subscribers,
+        m.buyers,
+        m.mrrLower,
+        m.mrrUpper,
+      ]),
+    ),
+  );
+  await run(conn, CREATE_BACKTEST);
+  await appendRows(
+    conn,
+    "forecast_backtest",
+    ["varchar", "double", "double", "double", "integer", "integer"],
+    report.backtest.months.map((m) => [m.month, m.predicted, m.lower, m.upper, m.actual, m.naive]),
+  );
+  const { backtest } = report;
+  await run(conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ('forecast', $v)", {
+    v: JSON.stringify({
+      backtest: {
+        from: backtest.from,
+        windowDays: backtest.windowDays,
+        mape: backtest.mape,
+        naiveMape: backtest.naiveMape,
+        covered: backtest.covered,
+      },
+      buyerWindowDays: report.buyerWindowDays,
+      basis: report.basis,
+      notes: report.notes,
+    }),
+  });
+}
+
+export const analyzeForecast: Analysis = async (ctx) => {
+  const report = await forecastReport(ctx.conn, ctx.asOf, { seed: ctx.seed });
+  await writeForecastTables(ctx.conn, report);
+  for (const note of report.notes) ctx.log(`  forecast: ${note}`);
+  const baseline = report.scenarios[0]!.months;
+  return {
+    name: "forecast",
+    ran: true,
+    tables: ["forecast", "forecast_backtest"],
+    summary: {
+      customersIn6Months: Math.round(baseline.at(-1)!.customers),
+      backtestMape: report.backtest.mape,
+      naiveMape: report.backtest.naiveMape,
+    },
+  };
+};

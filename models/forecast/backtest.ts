@@ -1,0 +1,98 @@
+/**
+ * The forecast's backtest: the baseline forecast made at a cut-off c with only the rows dated on or before c (every
+ * input is re-read as of c: spells, hazards, arrivals, BG/NBD, and the inactivity window W chosen from the gaps known
+ * then), for the last `months` complete months before the as-of date (c = the day before the first of them), compared
+ * month by month with the customers active at each month's end with the data up to the as-of date, counted by the same
+ * rules and the same W. The naive forecast keeps the count active on c + 1 (the last month end known at c) flat.
+ * MAPE = mean over the months of |predicted − actual| / actual, in percent.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { addDays } from "../../loaders/dates.ts";
+import { queryOne } from "../../loaders/db.ts";
+import { activeCounts, completeMonthsBefore, firstDay, nextMonth } from "./history.ts";
+import { gatherInputs } from "./inputs.ts";
+import type { ForecastRules } from "./rules.ts";
+import { runForecast } from "./run.ts";
+
+export interface BacktestMonth {
+  month: string;
+  predicted: number;
+  lower: number;
+  upper: number;
+  actual: number;
+  naive: number;
+}
+
+export interface Backtest {
+  /** The cut-off date the forecast was made at (null: not enough history before it). */
+  from: string | null;
+  windowDays: number | null;
+  months: BacktestMonth[];
+  mape: number | null;
+  naiveMape: number | null;
+  /** Months whose actual lies in the band. */
+  covered: number;
+  note?: string;
+}
+
+export const mape = (predicted: number[], actual: number[]) => {
+  const terms = actual.map((a, i) => Math.abs(predicted[i]! - a) / a).filter(Number.isFinite);
+  return terms.length ? (100 * terms.reduce((s, x) => s + x, 0)) / terms.length : null;
+};
+
+export async function backtestForecast(
+  conn: DuckDBConnection,
+  asOf: string,
+  rules: ForecastRules,
+  seed: number,
+  months = 6,
+): Promise<Backtest> {
+  const list = completeMonthsBefore(asOf, months);
+  const from = addDays(firstDay(list[0]!), -1);
+  const empty = (note: string): Backtest => ({
+    from: null,
+    windowDays: null,
+    months: [],
+    mape: null,
+    naiveMape: null,
+    covered: 0,
+    note,
+  });
+  const first = await queryOne<{ d: string | null }>(
+    conn,
+    `SELECT CAST(least((SELECT min(date) FROM transactions), (SELECT min(start_date) FROM subscriptions)) AS VARCHAR) AS d`,
+  );
+  if (!first?.d || first.d > threeMonthsBefore(from))
+    return empty(`no backtest: the data start on ${first?.d ?? "(none)"}, less than 3 months before ${from}`);
+  const gathered = await gatherInputs(conn, from, months, rules);
+  const baseline = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
+  const [forecast] = runForecast(gathered.inputs, [baseline], { runs: rules.simulations, level: rules.bandLevel, seed });
+  const w = gathered.inputs.windowDays;
+  const counts = await activeCounts(conn, asOf, firstDay(list[0]!), firstDay(nextMonth(list.at(-1)!)), w);
+  const total = (c: (typeof counts)[number]) => c.subscribers + c.buyers;
+  const naive = total(counts[0]!);
+  const rows = forecast!.months.map((m, k) => ({
+    month: m.month,
+    predicted: m.customers,
+    lower: m.lower,
+    upper: m.upper,
+    actual: total(counts[k + 1]!),
+    naive,
+  }));
+  return {
+    from,
+    windowDays: w,
+    months: rows,
+    mape: mape(
+      rows.map((r) => r.predicted),
+      rows.map((r) => r.actual),
+    ),
+    naiveMape: mape(
+      rows.map((r) => r.naive),
+      rows.map((r) => r.actual),
+    ),
+    covered: rows.filter((r) => r.actual >= r.lower && r.actual <= r.upper).length,
+  };
+}
+
+const threeMonthsBefore = (iso: string) => addDays(iso, -91);

@@ -1,0 +1,37 @@
+/**
+ * A buyer's chance of buying in a future window under BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys
+ * at Poisson rate λ and drops out after each purchase with probability p. Given the history (x, t_x, T), the customer
+ * is alive at T with P(alive) (`probabilityAlive`), and then λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x).
+ * Alive at T with (λ, p): dropout comes at rate λp, so P(alive at T + s) = e^(−λps), and an alive customer buys in
+ * the next D with probability 1 − e^(−λD). Hence
+ *   P(a purchase in (T + s, T + s + D]) = P(alive) · E[e^(−λps) − e^(−λ(ps + D))]
+ *     = P(alive) · ( E_p[(1 + p·s/(α+T))^(−(r+x))] − ((α+T)/(α+T+D))^(r+x) · E_p[(1 + p·s/(α+T+D))^(−(r+x))] ),
+ * and E_p[(1 + p·u)^(−m)] for p ~ Beta(a, β) is 2F1(m, a; a + β; −u) (Euler's integral), evaluated with Pfaff's
+ * transformation (1 + u)^(−a) · 2F1(a + β − m, a; a + β; u / (1 + u)) so the series argument stays in [0, 1).
+ * With s = 0 this is 1 − ((α+T)/(α+T+D))^(r+x), the complement of the paper's P(no purchase in D | alive).
+ * Times are in the model's unit (weeks in this workspace).
+ */
+import { hyp2f1 } from "../math/hypergeometric.ts";
+import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
+
+/** E_p[(1 + p·u)^(−m)] for p ~ Beta(a, beta), u ≥ 0. */
+export function betaPowerMean(m: number, a: number, beta: number, u: number): number {
+  if (u <= 0) return 1;
+  return (1 + u) ** -a * hyp2f1(a + beta - m, a, a + beta, u / (1 + u));
+}
+
+/** P(at least one purchase in (T + s, T + s + D] | alive at T, x) for a customer with x repeat purchases and age T. */
+export function purchaseInWindowIfAlive(p: BgNbdParams, x: number, T: number, s: number, D: number): number {
+  if (D <= 0) return 0;
+  const m = p.r + x;
+  const beta = p.b + x;
+  const base = p.alpha + T;
+  const first = betaPowerMean(m, p.a, beta, s / base);
+  const second = (base / (base + D)) ** m * betaPowerMean(m, p.a, beta, s / (base + D));
+  return Math.min(1, Math.max(0, first - second));
+}
+
+/** P(at least one purchase in (T + s, T + s + D] | x, t_x, T): the same times P(alive at T). */
+export function purchaseInWindow(p: BgNbdParams, x: number, tx: number, T: number, s: number, D: number): number {
+  return probabilityAlive(p, x, tx, T) * purchaseInWindowIfAlive(p, x, T, s, D);
+}

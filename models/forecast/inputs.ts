@@ -1,0 +1,107 @@
+/**
+ * Gathers a forecast's inputs from the warehouse as known on one date (history.ts reads nothing after it): today's
+ * active subscribers and their spell tenure, the hazard bands, the buyers' BG/NBD summary and fit, the arrival rates
+ * of the last complete months, the buyers' inactivity window, and the forecast months with their horizons.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { addDays } from "../../loaders/dates.ts";
+import { queryOne } from "../../loaders/db.ts";
+import { inactivityWindow } from "../cohorts/inactivity.ts";
+import { rfmSummary } from "../value/rfm.ts";
+import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
+import type { ForecastBuyer, ForecastInputs } from "./model.ts";
+import { estimateArrivalRate, fitBuyerModel } from "./rates.ts";
+import type { ForecastRules } from "./rules.ts";
+
+export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+
+/** The forecast months after `asOf`: the first is the month of the next day; each ends on the next month's first day. */
+export function forecastMonths(asOf: string, count: number): { months: string[]; horizons: number[] } {
+  const months: string[] = [];
+  let month = monthOf(addDays(asOf, 1));
+  for (let k = 0; k < count; k++) {
+    months.push(month);
+    month = nextMonth(month);
+  }
+  return { months, horizons: months.map((m) => daysBetween(asOf, firstDay(nextMonth(m)))) };
+}
+
+/**
+ * The buyers' inactivity window W on `asOf`: the build's choice in warehouse_meta when the warehouse is as of that
+ * day, else chosen the same way from the data up to `asOf` (models/cohorts/inactivity.ts). Null: no repeat buyers.
+ */
+export async function buyerWindow(conn: DuckDBConnection, asOf: string): Promise<number | null> {
+  const meta = await queryOne<{ as_of: string | null; window: string | null }>(
+    conn,
+    `SELECT (SELECT value FROM warehouse_meta WHERE key = 'as_of') AS as_of,
+            (SELECT value FROM warehouse_meta WHERE key = 'buyer_inactivity_window') AS "window"`,
+  );
+  if (meta?.as_of === asOf && meta.window) {
+    const days = Number((JSON.parse(meta.window) as { days?: unknown }).days);
+    if (Number.isFinite(days) && days > 0) return days;
+  }
+  return (await inactivityWindow(conn, asOf))?.days ?? null;
+}
+
+export interface GatheredInputs {
+  inputs: ForecastInputs;
+  subscriberIds: string[];
+  buyerIds: string[];
+  notes: string[];
+}
+
+export async function gatherInputs(
+  conn: DuckDBConnection,
+  asOf: string,
+  months: number,
+  rules: ForecastRules,
+): Promise<GatheredInputs> {
+  const notes: string[] = [];
+  const { months: labels, horizons } = forecastMonths(asOf, months);
+  const subs = await loadSubscriptionHistory(conn, asOf, rules.hazardMonths);
+  const arrivals = await loadArrivals(conn, asOf, rules.arrivalMonths);
+  const windowDays = await buyerWindow(conn, asOf);
+  let buyers: ForecastBuyer[] = [];
+  let buyerIds: string[] = [];
+  let buyerModel: ForecastInputs["buyerModel"] = null;
+  if (windowDays === null) notes.push("no repeat buyers, so no inactivity window: one-off buyers are not forecast");
+  else {
+    const rfm = await rfmSummary(conn, asOf, "week", "buyers");
+    buyerIds = rfm.customerIds;
+    buyers = buyerIds.map((_, i) => ({
+      x: rfm.frequency[i]!,
+      tx: rfm.recency[i]!,
+      T: rfm.T[i]!,
+      gap: Math.round((rfm.T[i]! - rfm.recency[i]!) * 7),
+    }));
+    const fit = fitBuyerModel(rfm);
+    buyerModel = fit.model;
+    if (!fit.model)
+      notes.push(`BG/NBD could not be fitted (${fit.note}): buyers stay active only while their last purchase is in W`);
+  }
+  const sum = (f: (a: (typeof arrivals)[number]) => number) => arrivals.reduce((s, a) => s + f(a), 0);
+  const newSubs = sum((a) => a.newSubscribers);
+  const reactivations = sum((a) => a.reactivations);
+  return {
+    inputs: {
+      asOf,
+      months: labels,
+      horizons,
+      windowDays,
+      subscribers: subs.active.map((s) => ({ tenure: s.tenure, mrr: s.mrr })),
+      hazardBands: subs.hazardBands,
+      buyers,
+      buyerModel,
+      arrivals: {
+        newSubscribers: estimateArrivalRate(arrivals.map((a) => a.newSubscribers)),
+        reactivations: estimateArrivalRate(arrivals.map((a) => a.reactivations)),
+        newBuyers: estimateArrivalRate(windowDays === null ? [] : arrivals.map((a) => a.newBuyers)),
+        newMrr: newSubs ? sum((a) => a.newMrr) / newSubs : 0,
+        reactivationMrr: reactivations ? sum((a) => a.reactivationMrr) / reactivations : 0,
+      },
+    },
+    subscriberIds: subs.active.map((s) => s.id),
+    buyerIds,
+    notes,
+  };
+}

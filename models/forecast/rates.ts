@@ -1,0 +1,100 @@
+/**
+ * The rates the forecast draws from, each with its uncertainty:
+ * - arrivals (new subscribers, reactivated subscribers, new buyers) per month: the mean m of the last k complete
+ *   months' counts. The rate's uncertainty is a Gamma with mean m and variance max(m, s²)/k (s² the months' sample
+ *   variance: Poisson when the months agree, wider when they scatter), and each future month's count is Poisson with a
+ *   Gamma-mixed mean of extra variance max(0, s² − m) (a negative binomial), so month-to-month scatter is kept too;
+ * - BG/NBD for buyers: the maximum-likelihood fit (models/value/bgnbd.ts) and the covariance of its log-parameters
+ *   from the inverse numerical Hessian; a draw is multivariate normal on the log scale (the asymptotic sampling law).
+ */
+import { isUserError } from "../../loaders/errors.ts";
+import type { Random } from "../../loaders/random.ts";
+import { cholesky, inverseSpd } from "../math/linear-algebra.ts";
+import { numericalHessian } from "../math/optimize.ts";
+import { type BgNbdParams, bgnbdLogLik, fitBgNbd } from "../value/bgnbd.ts";
+import type { RfmSummary } from "../value/rfm.ts";
+
+export interface ArrivalRate {
+  /** Mean count per month (30.4375 days). */
+  mean: number;
+  /** Variance of the rate's estimate. */
+  rateVariance: number;
+  /** Month-to-month variance beyond Poisson. */
+  extraVariance: number;
+  months: number;
+}
+
+export function estimateArrivalRate(counts: number[]): ArrivalRate {
+  const k = counts.length;
+  const mean = k ? counts.reduce((a, b) => a + b, 0) / k : 0;
+  const s2 = k > 1 ? counts.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1) : mean;
+  return { mean, rateVariance: k ? Math.max(mean, s2) / k : 0, extraVariance: Math.max(0, s2 - mean), months: k };
+}
+
+/** One draw of the monthly rate from its Gamma (0 when nothing arrived in the months looked at). */
+export function drawArrivalRate(rate: ArrivalRate, rng: Random): number {
+  if (!(rate.mean > 0) || !(rate.rateVariance > 0)) return rate.mean;
+  return rng.gamma((rate.mean * rate.mean) / rate.rateVariance, rate.mean / rate.rateVariance);
+}
+
+/** One month's count given the drawn rate `mean` (already scaled to the interval): Poisson-Gamma. */
+export function drawArrivalCount(rate: ArrivalRate, mean: number, rng: Random): number {
+  if (!(mean > 0)) return 0;
+  const extra = rate.extraVariance * (mean / Math.max(rate.mean, 1e-12)) ** 2;
+  const lambda = extra > 0 ? rng.gamma((mean * mean) / extra, mean / extra) : mean;
+  return rng.poisson(lambda);
+}
+
+export interface BuyerModel {
+  params: BgNbdParams;
+  /** Lower Cholesky factor of the log-parameters' covariance (null: the Hessian was not positive definite). */
+  logCholesky: number[][] | null;
+  customers: number;
+}
+
+/** Fit BG/NBD on the buyers' summary; null (with the reason) when it cannot be fitted. */
+export function fitBuyerModel(rfm: RfmSummary): { model: BuyerModel | null; note?: string } {
+  let fit: ReturnType<typeof fitBgNbd>;
+  try {
+    fit = fitBgNbd(rfm);
+  } catch (error) {
+    if (isUserError(error)) return { model: null, note: error.message };
+    throw error;
+  }
+  const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
+  // Distinct (x, t_x, T) rows with weights, as in the fit.
+  const rows = new Map<string, [number, number, number, number]>();
+  for (let i = 0; i < rfm.frequency.length; i++) {
+    const key = `${rfm.frequency[i]}|${rfm.recency[i]}|${rfm.T[i]}`;
+    const row = rows.get(key);
+    if (row) row[3]++;
+    else rows.set(key, [rfm.frequency[i]!, rfm.recency[i]!, rfm.T[i]!, 1]);
+  }
+  const data = [...rows.values()];
+  const negLL = (lp: number[]) => {
+    const p = { r: Math.exp(lp[0]!), alpha: Math.exp(lp[1]!), a: Math.exp(lp[2]!), b: Math.exp(lp[3]!) };
+    let ll = 0;
+    for (const [x, tx, T, w] of data) ll += w * bgnbdLogLik(p, x, tx, T);
+    return -ll;
+  };
+  const at = [params.r, params.alpha, params.a, params.b].map(Math.log);
+  const cov = inverseSpd(numericalHessian(negLL, at));
+  const chol = cov ? cholesky(cov) : null;
+  const ok = chol?.every((row) => row.every(Number.isFinite)) ?? false;
+  return { model: { params, logCholesky: ok ? chol : null, customers: fit.customers } };
+}
+
+/** One draw of the BG/NBD parameters from the fit's asymptotic law (the fit itself without a covariance). */
+export function drawBuyerParams(model: BuyerModel, rng: Random): BgNbdParams {
+  const L = model.logCholesky;
+  if (!L) return model.params;
+  const z = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
+  const shift = L.map((row) => row.reduce((s, l, j) => s + l * z[j]!, 0));
+  const p = model.params;
+  return {
+    r: p.r * Math.exp(shift[0]!),
+    alpha: p.alpha * Math.exp(shift[1]!),
+    a: p.a * Math.exp(shift[2]!),
+    b: p.b * Math.exp(shift[3]!),
+  };
+}
