@@ -1,7 +1,8 @@
 /**
  * The analyses `churn build` runs on a freshly ingested warehouse, in dependency order:
  * cohorts → survival → value → acquisition economics (needs the valuation) → survival by quadrant → reasons (uses the
- * values) → forest → actions (needs value and forest).
+ * values) → forest → actions (needs value and forest) → forecast (from the history's rates; uses health bands and
+ * quadrants for its scenarios when they exist).
  * Each analysis writes its own derived tables and returns a report; a skipped analysis says what the data lacked.
  */
 import { analyzeCohorts } from "./cohorts/analyze.ts";
@@ -13,6 +14,7 @@ import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest } from "./forest/analyze.ts";
 import { analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
+import { analyzeForecast } from "./forecast/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -28,6 +30,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "reasons", analysis: analyzeReasons },
   { name: "forest", analysis: analyzeForest },
   { name: "actions", analysis: analyzeActions },
+  { name: "forecast", analysis: analyzeForecast },
 ];
 
 export interface StageTiming {

@@ -1,5 +1,5 @@
 /**
- * Symptoms, health, playbooks, the CSV and the forecast, each against a constructed case computed by hand.
+ * Symptoms, health, playbooks and the CSV, each against a constructed case computed by hand.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +9,6 @@ import { describe, expect, it } from "vitest";
 import { openDatabase, query, run } from "../loaders/db.ts";
 import { createTableSql } from "../loaders/schema.ts";
 import { csvCell, toCsv } from "../models/actions/csv.ts";
-import { forecast } from "../models/actions/forecast.ts";
 import { healthBand, healthScore } from "../models/actions/health.ts";
 import { decide, type PlaybookInput } from "../models/actions/playbooks.ts";
 import { loadOffers, loadRules } from "../models/actions/rules-config.ts";
@@ -123,25 +122,6 @@ describe("spreadsheet-safe CSV", () => {
     expect(text.startsWith("\ufeff")).toBe(true);
     const rows = csvParse(text.slice(1).replace(/\r\n/g, "\n"));
     expect(rows.map((r) => r.name)).toEqual(["Müller GmbH", 'Say "hi", then\nleave', `'=HYPERLINK("http://x","y")`]);
-  });
-});
-
-describe("forecast", () => {
-  it("matches a hand-computed case: 100 customers with p = 0.271 over 90 days → monthly hazard 0.1", () => {
-    // p over 90 days with 90 / 30.4375 months: h = 1 − (1 − p)^(30.4375/90). Choose p so that h = 0.1 exactly.
-    const p = 1 - 0.9 ** (90 / 30.4375);
-    const customers = Array.from({ length: 100 }, () => ({ p, mrr: 10, band: "green" }));
-    const base = forecast(customers, 90, 3, 0, 0).filter((x) => x.scenario === "baseline");
-    expect(base.map((x) => x.customers)).toEqual([90, 81, 72.9].map((v) => expect.closeTo(v, 9)));
-    // Var = Σ s(1 − s) with s = 0.9 → 100 × 0.09 = 9; 90% band = 90 ± 1.645 × 3
-    expect(base[0]!.upper - base[0]!.customers).toBeCloseTo(1.6448536269514722 * 3, 9);
-    expect(base[0]!.mrr).toBeCloseTo(900, 9);
-    expect(base[0]!.churned).toBeCloseTo(10, 9);
-    // Halving churn among red customers changes nothing when nobody is red.
-    const scenario = forecast(customers, 90, 3, 0, 0).filter(
-      (x) => x.scenario === "save team halves churn among red customers",
-    );
-    expect(scenario[2]!.customers).toBeCloseTo(72.9, 9);
   });
 });
 

@@ -64,6 +64,7 @@ describe("churn build (warehouse and analyses, no site)", () => {
         "scored_customers",
         "action_summary",
         "forecast",
+        "forecast_backtest",
       ]) {
         expect(tables, `table ${table}`).toContain(table);
       }

@@ -1,14 +1,13 @@
 /**
  * Symptoms, health, playbooks and the scored at-risk list (`churn build`, `churn score`). Needs the forest's
  * churn_predictions and the value analysis' customer_value. Writes symptom_events, scored_customers,
- * symptom_summary, action_summary, health_summary and forecast.
+ * symptom_summary, action_summary and health_summary (the forecast is its own stage: models/forecast/analyze.ts).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
 import { toCsv, type CsvValue } from "./csv.ts";
-import { forecast } from "./forecast.ts";
 import { healthBand, healthScore } from "./health.ts";
 import { decide } from "./playbooks.ts";
 import { loadOffers, loadRules } from "./rules-config.ts";
@@ -172,31 +171,6 @@ export const analyzeActions: Analysis = async (ctx) => {
     SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk FROM scored_customers WHERE status = 'active' GROUP BY 1`,
   );
 
-  // Forecast from the active scored customers and the recent arrival rate.
-  const customers = await query<{ p: number; mrr: number; band: string }>(
-    ctx.conn,
-    `SELECT s.churn_probability AS p, coalesce(m.mrr, 0) AS mrr, s.health_band AS band FROM scored_customers s
-     LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr FROM subscriptions WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY 1) m USING (customer_id)
-     WHERE s.status = 'active'`,
-    { as_of: ctx.asOf },
-  );
-  const arrivals = (await tableExists(ctx.conn, "monthly_metrics"))
-    ? await queryOne<{ n: number; mrr: number }>(
-        ctx.conn,
-        "SELECT avg(new) AS n, sum(mrr_new) / nullif(sum(new), 0) AS mrr FROM (SELECT * FROM monthly_metrics WHERE dimension = 'all' ORDER BY month DESC LIMIT 6)",
-      )
-    : undefined;
-  const points = forecast(customers, 90, 6, arrivals?.n ?? 0, arrivals?.mrr ?? 0);
-  await run(
-    ctx.conn,
-    "CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE, lower DOUBLE, upper DOUBLE, mrr DOUBLE, churned DOUBLE)",
-  );
-  await appendRows(
-    ctx.conn,
-    "forecast",
-    ["varchar", "integer", "double", "double", "double", "double", "double"],
-    points.map((p) => [p.scenario, p.month, p.customers, p.lower, p.upper, p.mrr, p.churned]),
-  );
   const risk = await queryOne<{ var: number; red: number }>(
     ctx.conn,
     "SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red FROM scored_customers WHERE status = 'active'",
@@ -204,7 +178,7 @@ export const analyzeActions: Analysis = async (ctx) => {
   return {
     name: "actions",
     ran: true,
-    tables: ["symptom_events", "scored_customers", "symptom_summary", "action_summary", "health_summary", "forecast"],
+    tables: ["symptom_events", "scored_customers", "symptom_summary", "action_summary", "health_summary"],
     summary: { scored, valueAtRisk: risk?.var, red: risk?.red, winBackByReason: winBack },
   };
 };

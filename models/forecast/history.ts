@@ -44,7 +44,8 @@ const HAZARD_SQL = `
   ), bands(lo, hi) AS (VALUES ${bandValues})
   SELECT lo::INTEGER AS start,
          count(*) FILTER (WHERE ended AND t1 > lo AND t1 <= hi)::INTEGER AS events,
-         coalesce(sum(greatest(0, least(t1, hi) - greatest(t0, lo))), 0)::DOUBLE AS exposure
+         coalesce(sum(CASE WHEN t1 IS NULL THEN 0 ELSE greatest(0, least(t1, hi) - greatest(t0, lo)) END), 0)::DOUBLE
+           AS exposure
   FROM bands LEFT JOIN sp ON true GROUP BY lo ORDER BY lo`;
 
 const ARRIVALS_SQL = `
