@@ -80,7 +80,20 @@ export async function writeForecastTables(conn: DuckDBConnection, report: Foreca
   await appendRows(
     conn,
     "forecast",
-    ["varchar", "integer", "double", "double", "double", "double", "double", "varchar", "double", "double", "double", "double"],
+    [
+      "varchar",
+      "integer",
+      "double",
+      "double",
+      "double",
+      "double",
+      "double",
+      "varchar",
+      "double",
+      "double",
+      "double",
+      "double",
+    ],
     report.scenarios.flatMap((s) =>
       s.months.map((m, k) => [
         s.name,

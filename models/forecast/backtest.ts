@@ -66,7 +66,11 @@ export async function backtestForecast(
     return empty(`no backtest: the data start on ${first?.d ?? "(none)"}, less than 3 months before ${from}`);
   const gathered = await gatherInputs(conn, from, months, rules);
   const baseline = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
-  const [forecast] = runForecast(gathered.inputs, [baseline], { runs: rules.simulations, level: rules.bandLevel, seed });
+  const [forecast] = runForecast(gathered.inputs, [baseline], {
+    runs: rules.simulations,
+    level: rules.bandLevel,
+    seed,
+  });
   const w = gathered.inputs.windowDays;
   const counts = await activeCounts(conn, asOf, firstDay(list[0]!), firstDay(nextMonth(list.at(-1)!)), w);
   const total = (c: (typeof counts)[number]) => c.subscribers + c.buyers;

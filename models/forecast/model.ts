@@ -22,14 +22,14 @@
 import type { Random } from "../../loaders/random.ts";
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { purchaseInWindowIfAlive } from "./buyer-activity.ts";
-import { conditionalSurvival, cumulativeHazard, estimateHazard, type HazardBand, type PiecewiseHazard } from "./hazards.ts";
 import {
-  type ArrivalRate,
-  type BuyerModel,
-  drawArrivalCount,
-  drawArrivalRate,
-  drawBuyerParams,
-} from "./rates.ts";
+  conditionalSurvival,
+  cumulativeHazard,
+  estimateHazard,
+  type HazardBand,
+  type PiecewiseHazard,
+} from "./hazards.ts";
+import { type ArrivalRate, type BuyerModel, drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
 
 export const DAYS_PER_MONTH = 30.4375;
 
@@ -107,32 +107,71 @@ function buyerActive(p: BgNbdParams | null, b: ForecastBuyer, h: number, w: numb
   return pAlive * purchaseInWindowIfAlive(p, b.x, b.T, s / 7, (h - s) / 7);
 }
 
+/** Each customer's chance of being active at each month's end (index i · K + k), from the point estimates. */
+interface BaseProbabilities {
+  subscribers: Float64Array;
+  buyers: Float64Array;
+}
+const baseCache = new WeakMap<ForecastInputs, BaseProbabilities>();
+
+function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
+  const cached = baseCache.get(inputs);
+  if (cached) return cached;
+  const hazard = estimateHazard(inputs.hazardBands);
+  const p = inputs.buyerModel?.params ?? null;
+  const w = inputs.windowDays;
+  const H = inputs.horizons;
+  const K = H.length;
+  const subscribers = new Float64Array(inputs.subscribers.length * K);
+  inputs.subscribers.forEach((s, i) => {
+    for (let k = 0; k < K; k++) subscribers[i * K + k] = conditionalSurvival(hazard, s.tenure, H[k]!);
+  });
+  const buyers = new Float64Array(w === null ? 0 : inputs.buyers.length * K);
+  // Buyers with the same history have the same chances: computed once per distinct (x, t_x, T, gap).
+  const seen = new Map<string, number>();
+  if (w !== null)
+    inputs.buyers.forEach((b, i) => {
+      const key = `${b.x}|${b.tx}|${b.T}|${b.gap}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        buyers.copyWithin(i * K, first * K, first * K + K);
+        return;
+      }
+      seen.set(key, i);
+      const alive = p ? probabilityAlive(p, b.x, b.tx, b.T) : 0;
+      for (let k = 0; k < K; k++) buyers[i * K + k] = buyerActive(p, b, H[k]!, w, alive);
+    });
+  const base = { subscribers, buyers };
+  baseCache.set(inputs, base);
+  return base;
+}
+
 /** Expected subscribers, buyers and MRR at each month's end under a scenario, from the point estimates. */
 export function expectedForecast(inputs: ForecastInputs, scenario: ScenarioInput): ExpectedPath {
   const hazard = estimateHazard(inputs.hazardBands);
   const p = inputs.buyerModel?.params ?? null;
   const w = inputs.windowDays;
   const H = inputs.horizons;
+  const K = H.length;
   const slots = intervals(H);
+  const base = baseProbabilities(inputs);
   const out: ExpectedPath = { subscribers: [], buyers: [], mrr: [] };
-  const pAlive = inputs.buyers.map((b) => (p ? probabilityAlive(p, b.x, b.tx, b.T) : 0));
   const a = inputs.arrivals;
-  for (let k = 0; k < H.length; k++) {
+  for (let k = 0; k < K; k++) {
     const h = H[k]!;
     let subs = 0,
       mrr = 0;
     inputs.subscribers.forEach((s, i) => {
       const f = scenario.subscriberFactor?.[i] ?? 1;
-      const stay = 1 - f * (1 - conditionalSurvival(hazard, s.tenure, h));
+      const stay = 1 - f * (1 - base.subscribers[i * K + k]!);
       subs += stay;
       mrr += stay * s.mrr;
     });
     let buyers = 0;
     if (w !== null)
       inputs.buyers.forEach((b, i) => {
-        const q = buyerActive(p, b, h, w, pAlive[i]!);
         const f = b.gap < w ? (scenario.buyerFactor?.[i] ?? 1) : 1;
-        buyers += 1 - f * (1 - q);
+        buyers += 1 - f * (1 - base.buyers[i * K + k]!);
       });
     for (let j = 0; j <= k; j++) {
       const { length, mid } = slots[j]!;
@@ -160,7 +199,48 @@ export interface SimulatedPaths {
   churned: number[][];
 }
 
-/** Simulate `runs` futures for every scenario (common draws of the rates and of today's customers' fates). */
+/** Per-run totals: [month] for the baseline fates, [scenario · K + month] for a scenario's changes to them. */
+class Tally {
+  readonly subs: Float64Array;
+  readonly buyers: Float64Array;
+  readonly mrr: Float64Array;
+  readonly lost: Float64Array;
+  constructor(size: number) {
+    this.subs = new Float64Array(size);
+    this.buyers = new Float64Array(size);
+    this.mrr = new Float64Array(size);
+    this.lost = new Float64Array(size);
+  }
+  reset() {
+    this.subs.fill(0);
+    this.buyers.fill(0);
+    this.mrr.fill(0);
+    this.lost.fill(0);
+  }
+}
+
+/**
+ * At most this many customers of each kind have their fates simulated; above it, a seeded random sample of this size
+ * stands for all, each weighing N / SIMULATED_CUSTOMERS. The band's centre and the part that comes from the rates stay
+ * right; the part from who leaves is widened by √(N / SIMULATED_CUSTOMERS), which is small beside the rates' part
+ * at such sizes (a conservative band, and a bounded cost: 25,000 customers × the runs).
+ */
+export const SIMULATED_CUSTOMERS = 25_000;
+
+function sampleIndices(n: number, rng: Random): { indices: Int32Array; weight: number } {
+  if (n <= SIMULATED_CUSTOMERS) return { indices: Int32Array.from({ length: n }, (_, i) => i), weight: 1 };
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < SIMULATED_CUSTOMERS; i++) {
+    const j = i + rng.int(n - i);
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return { indices: all.slice(0, SIMULATED_CUSTOMERS).sort(), weight: n / SIMULATED_CUSTOMERS };
+}
+
+/**
+ * Simulate `runs` futures for every scenario. The draws of the rates and today's customers' fates are shared by the
+ * scenarios (common random numbers); a scenario only re-decides the customers it picks, and draws its own arrivals.
+ */
 export function simulateForecast(
   inputs: ForecastInputs,
   scenarios: ScenarioInput[],
@@ -179,56 +259,98 @@ export function simulateForecast(
   const H = inputs.horizons;
   const w = inputs.windowDays;
   const slots = intervals(H);
-  const prev = new Uint8Array(S);
-  const times: number[] = [];
   const hN = H[K - 1]!;
+  const times: number[] = [];
+  const base = new Tally(K);
+  const delta = new Tally(S * K);
+  const active = new Uint8Array(K);
+  // Which scenarios change whom (factor ≠ 1).
+  const changes = (pick: (s: ScenarioInput) => Float64Array | null, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      scenarios.flatMap((s, c) => {
+        const f = pick(s)?.[i] ?? 1;
+        return f === 1 ? [] : [[c, f] as const];
+      }),
+    );
+  const subscriberChanges = changes((s) => s.subscriberFactor, inputs.subscribers.length);
+  const buyerChanges = changes((s) => s.buyerFactor, w === null ? 0 : inputs.buyers.length);
+  const survive = new Float64Array(K);
+  const subSample = sampleIndices(inputs.subscribers.length, rng);
+  const buySample = sampleIndices(w === null ? 0 : inputs.buyers.length, rng);
   for (let run = 0; run < runs; run++) {
+    base.reset();
+    delta.reset();
     const hazard: PiecewiseHazard = estimateHazard(inputs.hazardBands, rng);
-    const model = inputs.buyerModel;
-    const p = model ? drawBuyerParams(model, rng) : null;
+    const p = inputs.buyerModel ? drawBuyerParams(inputs.buyerModel, rng) : null;
     // Subscribers active today: one uniform U each; active at k when U < 1 − f(1 − S_k).
-    inputs.subscribers.forEach((s, i) => {
+    const ws = subSample.weight;
+    for (const i of subSample.indices) {
+      const s = inputs.subscribers[i]!;
       const u = rng.next();
       const h0 = cumulativeHazard(hazard, s.tenure);
-      prev.fill(1);
+      let was = 1;
       for (let k = 0; k < K; k++) {
-        const survive = Math.exp(-(cumulativeHazard(hazard, s.tenure + H[k]!) - h0));
-        for (let c = 0; c < S; c++) {
-          const f = scenarios[c]!.subscriberFactor?.[i] ?? 1;
-          const active = u < 1 - f * (1 - survive) ? 1 : 0;
-          if (active) {
-            out.subscribers[c]![k]![run]! += 1;
-            out.mrr[c]![k]![run]! += s.mrr;
-          } else if (prev[c]) out.churned[c]![k]! += 1;
-          prev[c] = active;
+        survive[k] = Math.exp(-(cumulativeHazard(hazard, s.tenure + H[k]!) - h0));
+        const now = u < survive[k]! ? 1 : 0;
+        if (now) {
+          base.subs[k]! += ws;
+          base.mrr[k]! += ws * s.mrr;
+        } else if (was) base.lost[k]! += ws;
+        active[k] = now;
+        was = now;
+      }
+      for (const [c, f] of subscriberChanges[i]!) {
+        let wasC = 1;
+        let wasB = 1;
+        for (let k = 0; k < K; k++) {
+          const now = u < 1 - f * (1 - survive[k]!) ? 1 : 0;
+          const d = c * K + k;
+          delta.subs[d]! += ws * (now - active[k]!);
+          delta.mrr[d]! += ws * (now - active[k]!) * s.mrr;
+          delta.lost[d]! += ws * ((wasC && !now ? 1 : 0) - (wasB && !active[k] ? 1 : 0));
+          wasC = now;
+          wasB = active[k]!;
         }
       }
-    });
+    }
     // Buyers: simulate each one's purchases after today from the BG/NBD posterior given their history.
+    const wb = buySample.weight;
     if (w !== null)
-      inputs.buyers.forEach((b, i) => {
+      for (const i of buySample.indices) {
+        const b = inputs.buyers[i]!;
         times.length = 0;
         if (b.gap + hN >= w && p && rng.next() < probabilityAlive(p, b.x, b.tx, b.T)) {
           const perDay = rng.gamma(p.r + b.x, p.alpha + b.T) / 7;
           const drop = rng.beta(p.a, p.b + b.x);
           simulatePurchases(perDay, drop, 0, hN, rng, times);
         }
-        const v = rng.next();
-        const activeToday = b.gap < w;
-        for (let c = 0; c < S; c++) prev[c] = activeToday ? 1 : 0;
+        const activeToday = b.gap < w ? 1 : 0;
+        let was = activeToday;
         for (let k = 0; k < K; k++) {
           const h = H[k]!;
-          const base = b.gap + h < w || times.some((t) => t > h - w && t <= h);
-          for (let c = 0; c < S; c++) {
-            const f = activeToday ? (scenarios[c]!.buyerFactor?.[i] ?? 1) : 1;
-            const active = base || v < 1 - f ? 1 : 0;
-            if (active) out.buyers[c]![k]![run]! += 1;
-            else if (prev[c]) out.churned[c]![k]! += 1;
-            prev[c] = active;
+          let now = b.gap + h < w ? 1 : 0;
+          for (let t = 0; !now && t < times.length; t++) if (times[t]! > h - w && times[t]! <= h) now = 1;
+          if (now) base.buyers[k]! += wb;
+          else if (was) base.lost[k]! += wb;
+          active[k] = now;
+          was = now;
+        }
+        if (!activeToday || buyerChanges[i]!.length === 0) continue;
+        const v = rng.next();
+        for (const [c, f] of buyerChanges[i]!) {
+          let wasC = 1;
+          let wasB = 1;
+          for (let k = 0; k < K; k++) {
+            const now = active[k] || v < 1 - f ? 1 : 0;
+            const d = c * K + k;
+            delta.buyers[d]! += wb * (now - active[k]!);
+            delta.lost[d]! += wb * ((wasC && !now ? 1 : 0) - (wasB && !active[k] ? 1 : 0));
+            wasC = now;
+            wasB = active[k]!;
           }
         }
-      });
-    // Arrivals.
+      }
+    // Arrivals, per scenario.
     const rates = {
       newSubscribers: drawArrivalRate(inputs.arrivals.newSubscribers, rng),
       reactivations: drawArrivalRate(inputs.arrivals.reactivations, rng),
@@ -236,6 +358,13 @@ export function simulateForecast(
     };
     for (let c = 0; c < S; c++) {
       const factor = scenarios[c]!.arrivalsFactor;
+      for (let k = 0; k < K; k++) {
+        const d = c * K + k;
+        out.subscribers[c]![k]![run] = base.subs[k]! + delta.subs[d]!;
+        out.buyers[c]![k]![run] = base.buyers[k]! + delta.buyers[d]!;
+        out.mrr[c]![k]![run] = base.mrr[k]! + delta.mrr[d]!;
+        out.churned[c]![k]! += base.lost[k]! + delta.lost[d]!;
+      }
       for (let j = 0; j < K; j++) {
         const { length, mid } = slots[j]!;
         const months = length / DAYS_PER_MONTH;
@@ -267,10 +396,11 @@ export function simulateForecast(
           let was = true;
           for (let k = j; k < K; k++) {
             const h = H[k]!;
-            const active = times.some((t) => t > h - w && t <= h);
-            if (active) out.buyers[c]![k]![run]! += 1;
+            let now = false;
+            for (let t = 0; !now && t < times.length; t++) if (times[t]! > h - w && times[t]! <= h) now = true;
+            if (now) out.buyers[c]![k]![run]! += 1;
             else if (was && k > j) out.churned[c]![k]! += 1;
-            was = active;
+            was = now;
           }
         }
       }

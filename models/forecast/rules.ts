@@ -27,9 +27,13 @@ export const ScenarioSchema = z.strictObject({
   name: z.string().min(1).max(80),
   description: z.string().optional(),
   where: WhereSchema.default({}),
-  churnChange: z.number().min(-1, { error: "must be at least -1 (no churn)" }).max(0, {
-    error: "must be at most 0: only reductions of churn are modelled",
-  }).default(0),
+  churnChange: z
+    .number()
+    .min(-1, { error: "must be at least -1 (no churn)" })
+    .max(0, {
+      error: "must be at most 0: only reductions of churn are modelled",
+    })
+    .default(0),
   newCustomersChange: z.number().min(-1).max(10).default(0),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -31,7 +31,11 @@ export interface RunOptions {
   seed: number;
 }
 
-export function runForecast(inputs: ForecastInputs, scenarios: ScenarioInput[], options: RunOptions): ScenarioForecast[] {
+export function runForecast(
+  inputs: ForecastInputs,
+  scenarios: ScenarioInput[],
+  options: RunOptions,
+): ScenarioForecast[] {
   const sims = simulateForecast(inputs, scenarios, options.runs, createRandom(options.seed));
   const lo = (1 - options.level) / 2;
   const hi = 1 - lo;

@@ -67,8 +67,13 @@ await withWarehouse(async (db, meta) => {
       ? await query(db.connection, "SELECT * FROM campaign_readout ORDER BY campaign")
       : [],
     forecast: (await has("forecast"))
-      ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario, month")
+      ? await query(db.connection, "SELECT * FROM forecast ORDER BY scenario <> 'baseline', scenario, month")
       : [],
+    // Six months ago we forecast X; it was Y: the forecast's backtest (models/forecast/backtest.ts).
+    forecastBacktest: (await has("forecast_backtest"))
+      ? await query(db.connection, "SELECT * FROM forecast_backtest ORDER BY month")
+      : [],
+    forecastMeta: meta["forecast"] ?? null,
     monthlyReason: hasMonthly
       ? null
       : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",
