@@ -3,7 +3,7 @@
  * exposure, arrivals, active counts); no row after the as-of date changes anything (leak test); the build stage
  * fills `forecast` and `forecast_backtest` without any churn model; and `churn forecast --json` keeps its contract.
  */
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -104,30 +104,30 @@ describe("forecast on the sample warehouse (ingest only: no churn model)", () =>
   it("is unchanged by rows dated after the as-of date (leak test)", async () => {
     const [plain, extended] = [await openDatabase(copy()), await openDatabase(copy())];
     const c = extended.connection;
-    const after = (days: number) => addDays(asOf, days);
+    const daysAfter = (days: number) => addDays(asOf, days);
     // Purchases after the as-of date by existing buyers and a new one; a subscription started after it by a buyer;
     // end dates after it for active subscriptions; a new subscriber.
     await run(
       c,
       `INSERT INTO transactions SELECT customer_id, $d1::DATE, 50, 'late-' || customer_id FROM
         (SELECT DISTINCT customer_id FROM transactions ORDER BY customer_id LIMIT 300)`,
-      { d1: after(3) },
+      { d1: daysAfter(3) },
     );
-    await run(c, "INSERT INTO transactions VALUES ('late-buyer', $d::DATE, 80, 'late-1')", { d: after(1) });
+    await run(c, "INSERT INTO transactions VALUES ('late-buyer', $d::DATE, 80, 'late-1')", { d: daysAfter(1) });
     await run(
       c,
       `INSERT INTO subscriptions SELECT customer_id, $d::DATE, NULL, 'Basic', 30 FROM
         (SELECT DISTINCT customer_id FROM transactions WHERE customer_id NOT IN (SELECT customer_id FROM subscriptions)
          ORDER BY customer_id LIMIT 50)`,
-      { d: after(2) },
+      { d: daysAfter(2) },
     );
     await run(
       c,
       `UPDATE subscriptions SET end_date = $d::DATE WHERE end_date IS NULL AND customer_id IN
         (SELECT customer_id FROM subscriptions WHERE end_date IS NULL ORDER BY customer_id LIMIT 200)`,
-      { d: after(20) },
+      { d: daysAfter(20) },
     );
-    await run(c, "INSERT INTO subscriptions VALUES ('late-sub', $d::DATE, NULL, 'Pro', 99)", { d: after(5) });
+    await run(c, "INSERT INTO subscriptions VALUES ('late-sub', $d::DATE, NULL, 'Pro', 99)", { d: daysAfter(5) });
     const [a, b] = await Promise.all(
       [plain, extended].map((w) => forecastReport(w.connection, asOf, { rules, seed: 4, months: 3 })),
     );
@@ -177,7 +177,10 @@ describe("forecast on the sample warehouse (ingest only: no churn model)", () =>
   }, 300_000);
 
   it("churn forecast --json keeps the contract", () => {
-    const r = runChurn(["forecast", "--db", copy(), "--months", "3", "--json"]);
+    // A rules file with fewer simulated futures keeps the test quick; --rules is part of the command too.
+    const rulesFile = join(mkdtempSync(join(tmpdir(), "churn-forecast-rules-")), "forecast.json");
+    writeFileSync(rulesFile, JSON.stringify({ simulations: 60 }));
+    const r = runChurn(["forecast", "--db", copy(), "--months", "3", "--rules", rulesFile, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(["asOf", "buyerWindowDays", "scenarios", "backtest"]);
@@ -199,7 +202,7 @@ describe("forecast on the sample warehouse (ingest only: no churn model)", () =>
     for (const m of out.backtest.months)
       expect(Object.keys(m)).toEqual(["month", "predicted", "lower", "upper", "actual"]);
     // The text report says the same in words.
-    const text = runChurn(["forecast", "--db", copy(), "--months", "2"]);
+    const text = runChurn(["forecast", "--db", copy(), "--months", "2", "--rules", rulesFile]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("Backtest: forecast made on 2026-03-31");
   }, 300_000);

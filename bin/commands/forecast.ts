@@ -1,4 +1,4 @@
-/** `churn forecast`: active customers, MRR and churn for the coming months per scenario, with the forecast's backtest. */
+/** `churn forecast`: active customers, MRR and churn for the coming months per scenario, with the backtest. */
 import { z } from "zod";
 import { queryOne, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";

@@ -69,9 +69,9 @@ export async function forecastReport(
   };
 }
 
-const CREATE_FORECAST = `CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE, lower DOUBLE,
-  upper DOUBLE, mrr DOUBLE, churned DOUBLE, calendar_month VARCHAR, subscribers DOUBLE, buyers DOUBLE, mrr_lower DOUBLE,
-  mrr_upper DOUBLE)`;
+const CREATE_FORECAST = `CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE,
+  lower DOUBLE, upper DOUBLE, mrr DOUBLE, churned DOUBLE, calendar_month VARCHAR, subscribers DOUBLE, buyers DOUBLE,
+  mrr_lower DOUBLE, mrr_upper DOUBLE)`;
 const CREATE_BACKTEST = `CREATE OR REPLACE TABLE forecast_backtest (month VARCHAR, predicted DOUBLE, lower DOUBLE,
   upper DOUBLE, actual INTEGER, naive INTEGER)`;
 

@@ -60,7 +60,8 @@ export async function backtestForecast(
   });
   const first = await queryOne<{ d: string | null }>(
     conn,
-    `SELECT CAST(least((SELECT min(date) FROM transactions), (SELECT min(start_date) FROM subscriptions)) AS VARCHAR) AS d`,
+    `SELECT CAST(least((SELECT min(date) FROM transactions), (SELECT min(start_date) FROM subscriptions)) AS VARCHAR)
+       AS d`,
   );
   if (!first?.d || first.d > threeMonthsBefore(from))
     return empty(`no backtest: the data start on ${first?.d ?? "(none)"}, less than 3 months before ${from}`);

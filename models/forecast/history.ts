@@ -1,9 +1,9 @@
 /**
- * What the forecast reads from the warehouse, with data up to one date only (the as-of date, or the backtest's cut-off):
- * subscription spells (a customer's overlapping or touching subscriptions merged; an end date after the date is not
- * known yet, so the spell is open), the subscribers' churn hazard bands of recent months, monthly arrivals (first
- * spells, later spells = reactivations, first purchases of buyers), and customers active on given days by the README's
- * two rules. Every query takes the date as a parameter; nothing after it is read.
+ * What the forecast reads from the warehouse, with data up to one date only (the as-of date, or the backtest's
+ * cut-off): subscription spells (a customer's overlapping or touching subscriptions merged; an end date after the
+ * date is not known yet, so the spell is open), the subscribers' churn hazard bands of recent months, monthly arrivals
+ * (first spells, later spells = reactivations, first purchases of buyers), and customers active on given days by the
+ * README's two rules. Every query takes the date as a parameter; nothing after it is read.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays, addMonths } from "../../loaders/dates.ts";
@@ -35,7 +35,7 @@ const ACTIVE_SUBSCRIBERS_SQL = `
   FROM forecast_spells WHERE "end" IS NULL ORDER BY customer_id`;
 
 const bandValues = TENURE_BANDS.map((lo, j) => `(${lo}, ${TENURE_BANDS[j + 1] ?? 1e9})`).join(", ");
-/** Per tenure band: spells ended in (w0, as_of] with tenure at end in (lo, hi], and customer-days at risk in [lo, hi). */
+/** Per tenure band: spells ended in (w0, as_of] with tenure at end in (lo, hi]; customer-days at risk in [lo, hi). */
 const HAZARD_SQL = `
   WITH sp AS (
     SELECT date_diff('day', start, greatest(start, $w0::DATE)) AS t0,

@@ -15,7 +15,7 @@ import type { ForecastRules } from "./rules.ts";
 
 export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
-/** The forecast months after `asOf`: the first is the month of the next day; each ends on the next month's first day. */
+/** The months after `asOf`: the first is the month of the next day; each ends on the next month's first day. */
 export function forecastMonths(asOf: string, count: number): { months: string[]; horizons: number[] } {
   const months: string[] = [];
   let month = monthOf(addDays(asOf, 1));

@@ -2,7 +2,7 @@
  * The forecast of active customers, MRR and churn for the coming months, for subscribers and one-off buyers each under
  * its own rule of "active" (README, "How the numbers are defined"), from the history's rates only (no churn model).
  *
- * Month k ends on the first day of the next month, h_k days after the as-of date; "active at month k" is active that day.
+ * Month k ends on the first day of the next month, h_k days after the as-of date; "active at month k" = active then.
  * - A subscriber active today with spell tenure τ is still active with S = exp(−(H(τ + h_k) − H(τ))), H the cumulative
  *   piecewise hazard of recent months (hazards.ts).
  * - A buyer (gap g days since the last purchase, BG/NBD history x, t_x, T) is active for sure while g + h_k < W, else

@@ -1,8 +1,9 @@
 /**
  * Which customers a scenario's `where` picks, from what the warehouse knows about them on the as-of date: kind
- * (subscriber or buyer, as the forecast splits them), quadrant and tier (customer_value), health band (scored_customers,
- * which needs the churn forest), segment, region and acquisition channel (customers). A scenario that needs a table the
- * warehouse lacks is left out with a note, so the forecast still runs when no model could be trained.
+ * (subscriber or buyer, as the forecast splits them), quadrant and tier (customer_value), health band
+ * (scored_customers, which needs the churn forest), segment, region and acquisition channel (customers). A scenario
+ * that needs a table the warehouse lacks is left out with a note, so the forecast still runs when no model could be
+ * trained.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, tableExists } from "../../loaders/db.ts";
@@ -35,7 +36,12 @@ async function loadAttributes(conn: DuckDBConnection, has: Set<string>): Promise
             ${scored ? "s.health_band" : "NULL AS health_band"}
      FROM customers c
      ${value ? "LEFT JOIN customer_value v USING (customer_id)" : ""}
-     ${scored ? "LEFT JOIN (SELECT customer_id, health_band FROM scored_customers WHERE status = 'active') s USING (customer_id)" : ""}`,
+     ${
+       scored
+         ? `LEFT JOIN (SELECT customer_id, health_band FROM scored_customers WHERE status = 'active') s
+                 USING (customer_id)`
+         : ""
+     }`,
   );
   return new Map(rows.map((r) => [r.customer_id, r]));
 }

@@ -26,7 +26,7 @@ export function forecastChart(forecast, history, { width } = {}) {
   });
 }
 
-/** The backtest: what was forecast six months ago (line, 90% band), what happened (dots), the flat forecast (dashed). */
+/** The backtest: forecast six months ago (line, 90% band), what happened (dots), the flat forecast (dashed). */
 export function backtestChart(backtest, { width } = {}) {
   const rows = backtest.map((d) => ({ ...d, date: monthDate(d.month) }));
   return Plot.plot({
