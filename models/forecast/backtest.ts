@@ -3,13 +3,12 @@
  * input is re-read as of c: spells, hazards, arrivals, BG/NBD, and the inactivity window W chosen from the gaps known
  * then), for the last `months` complete months before the as-of date (c = the day before the first of them), compared
  * month by month with the customers active at each month's end with the data up to the as-of date, counted by the same
- * rules and the same W. The naive forecast keeps the count active on c + 1 (the last month end known at c) flat.
+ * rules and the same W. The naive forecast keeps the count active on c + 1 (the last month end, as known on c) flat.
  * MAPE = mean over the months of |predicted − actual| / actual, in percent.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
-import { queryOne } from "../../loaders/db.ts";
-import { activeCounts, completeMonthsBefore, firstDay, nextMonth } from "./history.ts";
+import { type ActiveCount, activeCounts, completeMonthsBefore, firstDataDate, firstDay, nextMonth } from "./history.ts";
 import { gatherInputs } from "./inputs.ts";
 import type { ForecastRules } from "./rules.ts";
 import { runForecast } from "./run.ts";
@@ -58,13 +57,9 @@ export async function backtestForecast(
     covered: 0,
     note,
   });
-  const first = await queryOne<{ d: string | null }>(
-    conn,
-    `SELECT CAST(least((SELECT min(date) FROM transactions), (SELECT min(start_date) FROM subscriptions)) AS VARCHAR)
-       AS d`,
-  );
-  if (!first?.d || first.d > threeMonthsBefore(from))
-    return empty(`no backtest: the data start on ${first?.d ?? "(none)"}, less than 3 months before ${from}`);
+  const first = await firstDataDate(conn, asOf);
+  if (!first || first > threeMonthsBefore(from))
+    return empty(`no backtest: the data start on ${first ?? "(none)"}, less than 3 months before ${from}`);
   const gathered = await gatherInputs(conn, from, months, rules);
   const baseline = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
   const [forecast] = runForecast(gathered.inputs, [baseline], {
@@ -73,15 +68,16 @@ export async function backtestForecast(
     seed,
   });
   const w = gathered.inputs.windowDays;
-  const counts = await activeCounts(conn, asOf, firstDay(list[0]!), firstDay(nextMonth(list.at(-1)!)), w);
-  const total = (c: (typeof counts)[number]) => c.subscribers + c.buyers;
-  const naive = total(counts[0]!);
+  const counts = await activeCounts(conn, asOf, firstDay(nextMonth(list[0]!)), firstDay(nextMonth(list.at(-1)!)), w);
+  const total = (c: ActiveCount) => c.subscribers + c.buyers;
+  // The naive forecast: the count on c + 1 (the last month end) as known on c.
+  const naive = total((await activeCounts(conn, from, addDays(from, 1), addDays(from, 1), w))[0]!);
   const rows = forecast!.months.map((m, k) => ({
     month: m.month,
     predicted: m.customers,
     lower: m.lower,
     upper: m.upper,
-    actual: total(counts[k + 1]!),
+    actual: total(counts[k]!),
     naive,
   }));
   return {

@@ -141,9 +141,23 @@ export async function loadSubscriptionHistory(
   return { active, hazardBands, any };
 }
 
-/** Arrivals in each of the last `months` complete months (needs loadSubscriptionHistory first, for the spells). */
+const FIRST_DATE_SQL = `
+  SELECT CAST(least((SELECT min(date) FROM transactions WHERE date <= $as_of),
+                    (SELECT min(start_date) FROM subscriptions WHERE start_date <= $as_of)) AS VARCHAR) AS first`;
+
+/** The first date in the data up to `asOf` (null: none). */
+export async function firstDataDate(conn: DuckDBConnection, asOf: string): Promise<string | null> {
+  return (await query<{ first: string | null }>(conn, FIRST_DATE_SQL, { as_of: asOf }))[0]?.first ?? null;
+}
+
+/**
+ * Arrivals in each of the last `months` complete months (needs loadSubscriptionHistory first, for the spells). The
+ * data's first month and any month before it are left out: everyone seen then looks new, which would inflate rates.
+ */
 export async function loadArrivals(conn: DuckDBConnection, asOf: string, months: number): Promise<MonthlyArrivals[]> {
-  const list = completeMonthsBefore(asOf, months);
+  const first = await firstDataDate(conn, asOf);
+  const list = completeMonthsBefore(asOf, months).filter((m) => first !== null && m > monthOf(first));
+  if (list.length === 0) return [];
   const rows = await query<{
     month: string;
     new_subscribers: number;

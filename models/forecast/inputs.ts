@@ -61,6 +61,7 @@ export async function gatherInputs(
   const subs = await loadSubscriptionHistory(conn, asOf, rules.hazardMonths);
   const arrivals = await loadArrivals(conn, asOf, rules.arrivalMonths);
   const windowDays = await buyerWindow(conn, asOf);
+  if (arrivals.length === 0) notes.push("no complete month of history after the data's first month: no arrivals");
   let buyers: ForecastBuyer[] = [];
   let buyerIds: string[] = [];
   let buyerModel: ForecastInputs["buyerModel"] = null;
