@@ -3,6 +3,9 @@
  * probability against a direct integral and a simulation of the process, the hazards and arrival rates, and the
  * simulated band: centred on the expected values and wider when the rates are less certain.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../loaders/random.ts";
 import { betaPowerMean, purchaseInWindowIfAlive } from "../models/forecast/buyer-activity.ts";
@@ -16,6 +19,7 @@ import {
   simulateForecast,
 } from "../models/forecast/model.ts";
 import { estimateArrivalRate } from "../models/forecast/rates.ts";
+import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
@@ -238,5 +242,31 @@ describe("rates", () => {
     };
     // Both estimate 0.01 a day: 99.5/9950 (much history) and 0.5/50 (almost none).
     expect(width(flatBands(0, 50))).toBeGreaterThan(1.5 * width(flatBands(99, 9950)));
+  });
+});
+
+describe("forecast rules file", () => {
+  const write = (content: unknown) => {
+    const file = join(mkdtempSync(join(tmpdir(), "churn-forecast-rules-")), "forecast.json");
+    writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+
+  it("the bundled file validates, and its scenarios follow the built-in ones", () => {
+    const rules = loadForecastRules();
+    expect(scenariosOf(rules).map((s) => s.name)).toEqual([
+      "baseline",
+      "save team halves churn among red customers",
+      "no new customers",
+      "churn among true friends −20%",
+    ]);
+    expect(rules.scenarios[0]).toMatchObject({ where: { quadrant: "true friends" }, churnChange: -0.2 });
+  });
+
+  it("names what is wrong: a misspelt key, an increase of churn, a name used twice", () => {
+    expect(() => loadForecastRules(write({ scenarios: [{ name: "x", wehre: {} }] }))).toThrow(/scenarios\.0/);
+    expect(() => loadForecastRules(write({ scenarios: [{ name: "x", churnChange: 0.2 }] }))).toThrow(/only reductions/);
+    expect(() => loadForecastRules(write({ scenarios: [{ name: "baseline" }] }))).toThrow(/used twice/);
+    expect(() => loadForecastRules(write({ months: 0 }))).toThrow(/months/);
   });
 });
