@@ -224,7 +224,7 @@ describe("rates", () => {
     };
     const sims = simulateForecast(inputs, [baseline], 40, createRandom(2));
     const mean = sims.subscribers[0]![1]!.reduce((a, b) => a + b, 0) / 40;
-    // Expected n · e^(−0.6) ≈ 16,464; the sample's sampling error is about √(n · 0.25 · n/25,000) ≈ 100 per run.
+    // Expected n · e^(−0.6) ≈ 8,232; the sample's sampling error is about √(n · 0.25 · n/10,000) ≈ 75 per run.
     expect(Math.abs(mean - n * Math.exp(-0.6))).toBeLessThan(80);
   });
 

@@ -223,9 +223,9 @@ class Tally {
  * At most this many customers of each kind have their fates simulated; above it, a seeded random sample of this size
  * stands for all, each weighing N / SIMULATED_CUSTOMERS. The band's centre and the part that comes from the rates stay
  * right; the part from who leaves is widened by √(N / SIMULATED_CUSTOMERS), which is small beside the rates' part
- * at such sizes (a conservative band, and a bounded cost: 25,000 customers × the runs).
+ * at such sizes (a conservative band, and a bounded cost: 10,000 customers × the runs).
  */
-export const SIMULATED_CUSTOMERS = 25_000;
+export const SIMULATED_CUSTOMERS = 10_000;
 
 function sampleIndices(n: number, rng: Random): { indices: Int32Array; weight: number } {
   if (n <= SIMULATED_CUSTOMERS) return { indices: Int32Array.from({ length: n }, (_, i) => i), weight: 1 };
