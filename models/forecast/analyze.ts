@@ -7,10 +7,10 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows } from "../../loaders/append.ts";
-import { run } from "../../loaders/db.ts";
+import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
 import { type Backtest, backtestForecast } from "./backtest.ts";
-import { gatherInputs } from "./inputs.ts";
+import { buyerWindow, gatherInputs } from "./inputs.ts";
 import { estimateHazard } from "./hazards.ts";
 import { type ForecastRules, loadForecastRules, scenariosOf } from "./rules.ts";
 import { runForecast, type ScenarioForecast } from "./run.ts";
@@ -136,6 +136,19 @@ export async function writeForecastTables(conn: DuckDBConnection, report: Foreca
 }
 
 export const analyzeForecast: Analysis = async (ctx) => {
+  const subscriptions = await queryOne<{ n: number }>(
+    ctx.conn,
+    "SELECT count(*)::INTEGER AS n FROM subscriptions WHERE start_date <= $as_of",
+    { as_of: ctx.asOf },
+  );
+  if (!subscriptions?.n && (await buyerWindow(ctx.conn, ctx.asOf)) === null)
+    return {
+      name: "forecast",
+      ran: false,
+      skipped: "no subscriptions and no repeat buyers: no rule of 'active' to forecast",
+      tables: [],
+      summary: {},
+    };
   const report = await forecastReport(ctx.conn, ctx.asOf, { seed: ctx.seed });
   await writeForecastTables(ctx.conn, report);
   for (const note of report.notes) ctx.log(`  forecast: ${note}`);
