@@ -43,8 +43,7 @@ function synthetic(n: number, seed: number): { table: FeatureTable; labels: Uint
     noise[i] = rng.normal();
     plan.push(["basic", "pro", "enterprise", null][rng.int(4)]!);
     region.push(["north", "south", "east", "west", "", null][rng.int(6)]!);
-    const logit =
-      1.5 * a[i]! + (Number.isNaN(b[i]!) ? 1 : -b[i]!) + (plan[i] === "basic" ? 1 : 0) + 0.3 * c[i]! - 1.1;
+    const logit = 1.5 * a[i]! + (Number.isNaN(b[i]!) ? 1 : -b[i]!) + (plan[i] === "basic" ? 1 : 0) + 0.3 * c[i]! - 1.1;
     labels[i] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
   }
   return {

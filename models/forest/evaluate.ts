@@ -17,6 +17,7 @@ import {
 } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
 import { predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
+import { permutationDrops } from "./permutation.ts";
 
 const PERMUTATION_ROWS = 1500;
 
@@ -56,18 +57,6 @@ export interface Evaluation {
   outOfFold: Float64Array;
 }
 
-/** Rebuild a table with one feature's values permuted among the given rows. */
-function permuted(table: FeatureTable, f: number, rows: Uint32Array, seed: number): FeatureTable {
-  const column = table.columns[f]!;
-  const copy = column instanceof Float64Array ? Float64Array.from(column) : column.slice();
-  const values = Array.from(rows, (i) => column[i]!);
-  shuffle(values, createRandom(seed));
-  rows.forEach((i, k) => ((copy as unknown[])[i] = values[k]));
-  const columns = table.columns.slice();
-  columns[f] = copy as Float64Array | (string | null)[];
-  return { ...table, columns };
-}
-
 /** `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several snapshots). */
 export async function crossValidate(
   table: FeatureTable,
@@ -100,11 +89,8 @@ export async function crossValidate(
       const step = Math.max(1, Math.floor(test.length / PERMUTATION_ROWS));
       const subset = test.filter((_, q) => q % step === 0);
       const subsetLabels = Array.from(subset, (i) => labels[i]!);
-      const base = rocAuc(predictForest(model, table, subset), subsetLabels);
-      for (let j = 0; j < table.names.length; j++) {
-        const pj = predictForest(model, permuted(table, j, subset, options.seed + j), subset);
-        permDrop[j]! += (base - rocAuc(pj, subsetLabels)) / k;
-      }
+      const drops = permutationDrops(model, table, subset, subsetLabels, options.seed);
+      for (let j = 0; j < table.names.length; j++) permDrop[j]! += drops[j]! / k;
     }
   }
   const threshold = bestF1Threshold(oof, labels);

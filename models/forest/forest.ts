@@ -8,7 +8,8 @@
 import { createRandom } from "../../loaders/random.ts";
 import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
 import { growTreesInWorkers, workerCount } from "./parallel.ts";
-import { addContributions, growTree, predictTree, type Tree } from "./tree.ts";
+import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
+import { growTree, type Tree } from "./tree.ts";
 
 export interface ForestOptions {
   trees: number;
@@ -108,29 +109,28 @@ export function encodeRows(model: ForestModel, table: FeatureTable): Float64Arra
   return out;
 }
 
+/** Probability of churn for the given rows (all rows when omitted); only those rows are encoded. */
 export function predictForest(model: ForestModel, table: FeatureTable, rows?: Uint32Array): Float64Array {
-  const encoded = encodeRows(model, table);
-  const features = table.names.length;
-  const which = rows ?? Uint32Array.from({ length: table.rows }, (_, i) => i);
-  const out = new Float64Array(which.length);
-  which.forEach((i, k) => {
-    const row = encoded.subarray(i * features, (i + 1) * features);
-    let s = 0;
-    for (const tree of model.trees) s += predictTree(tree, row);
-    out[k] = s / model.trees.length;
-  });
-  return out;
+  const n = rows ? rows.length : table.rows;
+  return predictBinned(packForest(model), binRows(model, table, rows), n);
+}
+
+/**
+ * Per-row probabilities and feature contributions (mean Saabas attribution over the trees) in one walk per tree and
+ * row; contributions are row-major (rows.length × features).
+ */
+export function scoreRows(
+  model: ForestModel,
+  table: FeatureTable,
+  rows?: Uint32Array,
+): { probabilities: Float64Array; contributions: Float64Array } {
+  const n = rows ? rows.length : table.rows;
+  return predictWithContributions(packForest(model), binRows(model, table, rows), n);
 }
 
 /** Per-row feature contributions to the predicted probability (mean Saabas attribution over the trees). */
 export function contributions(model: ForestModel, table: FeatureTable, rows: Uint32Array): Float64Array[] {
-  const encoded = encodeRows(model, table);
-  const features = table.names.length;
-  return Array.from(rows, (i) => {
-    const out = new Float64Array(features);
-    const row = encoded.subarray(i * features, (i + 1) * features);
-    for (const tree of model.trees) addContributions(tree, row, out);
-    for (let f = 0; f < features; f++) out[f]! /= model.trees.length;
-    return out;
-  });
+  const F = table.names.length;
+  const all = scoreRows(model, table, rows).contributions;
+  return Array.from(rows, (_, k) => all.subarray(k * F, (k + 1) * F));
 }
