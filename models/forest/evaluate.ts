@@ -72,12 +72,22 @@ export async function crossValidate(
   const importance = new Float64Array(table.names.length);
   const permDrop = new Float64Array(table.names.length);
   let seconds = 0;
-  for (let f = 0; f < k; f++) {
-    const train = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] !== f);
-    const test = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] === f);
+  const rowsOf = (f: number, inFold: boolean) =>
+    Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => (fold[i] === f) === inFold);
+  // Fold f + 1 grows on the worker threads while this thread evaluates fold f (its held-out predictions and
+  // permutation importance), so both cores stay busy; each training's time counts from its start to its last tree.
+  const train = (f: number) => {
     const started = performance.now();
-    const model: ForestModel = await trainForest(table, labels, train, options);
-    seconds += (performance.now() - started) / 1000;
+    return trainForest(table, labels, rowsOf(f, false), options).then((model) => {
+      seconds += (performance.now() - started) / 1000;
+      return model;
+    });
+  };
+  let next = train(0);
+  for (let f = 0; f < k; f++) {
+    const model: ForestModel = await next;
+    if (f + 1 < k) next = train(f + 1);
+    const test = rowsOf(f, true);
     const p = predictForest(model, table, test);
     test.forEach((i, q) => (oof[i] = p[q]!));
     const testLabels = Array.from(test, (i) => labels[i]!);

@@ -7,6 +7,7 @@
  */
 import { createRandom } from "../../loaders/random.ts";
 import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
+import { bootstrapWeights } from "./bootstrap.ts";
 import { growTreesInWorkers, workerCount } from "./parallel.ts";
 import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
 import { growTree, type Tree } from "./tree.ts";
@@ -74,10 +75,10 @@ export async function trainForest(
     );
   } else {
     trees = [];
+    const weights = new Float64Array(table.rows);
     for (let t = 0; t < options.trees; t++) {
       const rng = createRandom(options.seed + 7919 * t);
-      const weights = new Float64Array(table.rows);
-      for (const i of trainRows) weights[i] = rng.poisson(1) * classWeight[labels[i]!]!;
+      bootstrapWeights(rng, trainRows, labels, classWeight, weights);
       trees.push(growTree(data, weights, treeOptions, rng));
     }
   }

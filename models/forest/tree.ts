@@ -48,6 +48,8 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
     weight: number[] = [];
   const histW = new Float64Array(256);
   const histP = new Float64Array(256);
+  const touched = new Int32Array(256);
+  const candidateBins = new Int32Array(257);
   const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
 
   const newNode = (w: number, p: number) => {
@@ -90,20 +92,36 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const f = featureOrder[k]!;
       const base = f * rows;
       const nb = data.edges[f]!.length + 2;
-      histW.fill(0, 0, nb);
-      histP.fill(0, 0, nb);
+      let nt = 0;
       for (let q = start; q < end; q++) {
         const i = order[q]!;
         const b = bins[base + i]!;
         const wi = weights[i]!;
+        if (histW[b] === 0) touched[nt++] = b; // weights are > 0, so an empty bin has weight exactly 0
         histW[b]! += wi;
         histP[b]! += wi * labels[i]!;
       }
       const mW = histW[0]!,
         mP = histP[0]!;
+      // Candidate thresholds: every bin 1 … nb − 2, or, when few bins hold rows, only those (in order) and bin 1.
+      // Skipping an empty bin changes nothing: it gives the same partition, and so the same gain, as the bin
+      // before it, which the strict "gain > best" has already kept or refused; only bin 1 can split off the
+      // missing values alone (missing left, nothing else left), so it is always tried.
+      let candidates = nb - 2;
+      let sparse = false;
+      if (nt * 2 < nb) {
+        sparse = true;
+        let m = 0;
+        if (histW[1] === 0) candidateBins[m++] = 1;
+        const list = touched.subarray(0, nt).sort();
+        for (const b of list) if (b >= 1) candidateBins[m++] = b;
+        candidates = m;
+      }
       let lW = 0,
         lP = 0;
-      for (let b = 1; b < nb - 1; b++) {
+      for (let c = 0; c < candidates; c++) {
+        const b = sparse ? candidateBins[c]! : c + 1;
+        if (b >= nb - 1) break;
         lW += histW[b]!;
         lP += histP[b]!;
         const rW = w - mW - lW,
@@ -120,6 +138,10 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
           if (gain > bestGain)
             [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
         }
+      }
+      for (let t = 0; t < nt; t++) {
+        histW[touched[t]!] = 0;
+        histP[touched[t]!] = 0;
       }
     }
     if (bestF < 0) continue;
