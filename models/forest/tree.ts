@@ -35,10 +35,23 @@ const impurity = (w: number, p: number) => (w > 0 ? (2 * p * (w - p)) / w : 0);
 
 export function growTree(data: BinnedData, weights: Float64Array, options: TreeOptions, rng: Random): Tree {
   const { bins, rows, features, labels } = data;
-  const idx: number[] = [];
-  for (let i = 0; i < rows; i++) if (weights[i]! > 0) idx.push(i);
-  const order = Uint32Array.from(idx);
-  const scratch = new Uint32Array(order.length);
+  let count = 0;
+  for (let i = 0; i < rows; i++) if (weights[i]! > 0) count++;
+  const order = new Uint32Array(count);
+  const scratch = new Uint32Array(count);
+  // Each row's weight and weighted label ride along with `order`, so the histograms read them in sequence.
+  const orderW = new Float64Array(count);
+  const orderP = new Float64Array(count);
+  for (let i = 0, q = 0; i < rows; i++) {
+    const wi = weights[i]!;
+    if (wi > 0) {
+      order[q] = i;
+      orderW[q] = wi;
+      orderP[q++] = wi * labels[i]!;
+    }
+  }
+  const scratchW = new Float64Array(order.length);
+  const scratchP = new Float64Array(order.length);
   const feature: number[] = [],
     threshold: number[] = [],
     missingLeft: number[] = [],
@@ -94,12 +107,10 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const nb = data.edges[f]!.length + 2;
       let nt = 0;
       for (let q = start; q < end; q++) {
-        const i = order[q]!;
-        const b = bins[base + i]!;
-        const wi = weights[i]!;
+        const b = bins[base + order[q]!]!;
         if (histW[b] === 0) touched[nt++] = b; // weights are > 0, so an empty bin has weight exactly 0
-        histW[b]! += wi;
-        histP[b]! += wi * labels[i]!;
+        histW[b]! += orderW[q]!;
+        histP[b]! += orderP[q]!;
       }
       const mW = histW[0]!,
         mP = histP[0]!;
@@ -129,14 +140,26 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
         // missing to the right
         if (lW >= options.minLeaf && rW + mW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW, lP) - impurity(rW + mW, rP + mP);
-          if (gain > bestGain)
-            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, false, lW, lP];
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestBin = b;
+            bestMissingLeft = false;
+            bestLW = lW;
+            bestLP = lP;
+          }
         }
         // missing to the left
         if (mW > 0 && lW + mW >= options.minLeaf && rW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW + mW, lP + mP) - impurity(rW, rP);
-          if (gain > bestGain)
-            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestBin = b;
+            bestMissingLeft = true;
+            bestLW = lW + mW;
+            bestLP = lP + mP;
+          }
         }
       }
       for (let t = 0; t < nt; t++) {
@@ -153,10 +176,19 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const i = order[q]!;
       const b = bins[base + i]!;
       const goLeft = b === 0 ? bestMissingLeft : b <= bestBin;
-      if (goLeft) order[a++] = i;
-      else scratch[z++] = i;
+      if (goLeft) {
+        orderW[a] = orderW[q]!;
+        orderP[a] = orderP[q]!;
+        order[a++] = i;
+      } else {
+        scratchW[z] = orderW[q]!;
+        scratchP[z] = orderP[q]!;
+        scratch[z++] = i;
+      }
     }
     order.set(scratch.subarray(0, z), a);
+    orderW.set(scratchW.subarray(0, z), a);
+    orderP.set(scratchP.subarray(0, z), a);
     feature[node] = bestF;
     threshold[node] = data.edges[bestF]![bestBin - 1]!;
     missingLeft[node] = bestMissingLeft ? 1 : 0;
