@@ -5,10 +5,11 @@ import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
 import { crossValidate } from "../../models/forest/evaluate.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
+import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS] [--folds K] [--seed S]
-                   [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json]
+                   [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json] [--quiet]
        churn train --db FILE [--json]      (the warehouse's churn model; see README)
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed,
@@ -35,13 +36,17 @@ const Flags = z.object({
   minLeaf: flag.integer().default(DEFAULT_FOREST.minLeaf),
   classWeight: z.enum(["balanced", "none"], { error: "expects balanced or none" }).default("none"),
   json: flag.boolean(),
+  quiet: flag.boolean(),
 });
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("train", argv, Flags);
   if (flags.db) {
     const { trainWarehouseModel } = await import("../../models/forest/analyze.ts");
-    const card = await trainWarehouseModel(flags.db, { seed: flags.seed });
+    const card = await trainWarehouseModel(flags.db, {
+      seed: flags.seed,
+      progress: createProgress({ quiet: flags.quiet }),
+    });
     printResult(
       flags.json,
       card,
@@ -66,13 +71,23 @@ export async function run(argv: string[]): Promise<number> {
       `Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`,
       { hint: "Use fewer --folds or more data." },
     );
-  const evaluation = await crossValidate(table, labels, flags.folds, {
-    trees: flags.trees,
-    maxDepth: flags.maxDepth,
-    minLeaf: flags.minLeaf,
-    seed: flags.seed,
-    classWeight: flags.classWeight,
-  });
+  const grown = createProgress({ quiet: flags.quiet })("trees grown", flags.folds * flags.trees);
+  const evaluation = await crossValidate(
+    table,
+    labels,
+    flags.folds,
+    {
+      trees: flags.trees,
+      maxDepth: flags.maxDepth,
+      minLeaf: flags.minLeaf,
+      seed: flags.seed,
+      classWeight: flags.classWeight,
+    },
+    true,
+    undefined,
+    grown.tick,
+  );
+  grown.done();
   const output = {
     rows: evaluation.rows,
     features: evaluation.features,

@@ -16,7 +16,7 @@ import {
   rocAuc,
 } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
+import { type OnTrees, predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
 import { permutationDrops } from "./permutation.ts";
 
 const PERMUTATION_ROWS = 1500;
@@ -65,6 +65,7 @@ export async function crossValidate(
   options: ForestOptions,
   permutation = true,
   folds?: Uint8Array,
+  onTrees?: OnTrees,
 ): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
@@ -78,7 +79,7 @@ export async function crossValidate(
   // permutation importance), so both cores stay busy; each training's time counts from its start to its last tree.
   const train = (f: number) => {
     const started = performance.now();
-    return trainForest(table, labels, rowsOf(f, false), options).then((model) => {
+    return trainForest(table, labels, rowsOf(f, false), options, onTrees).then((model) => {
       seconds += (performance.now() - started) / 1000;
       return model;
     });

@@ -36,11 +36,15 @@ export interface ForestModel {
 /** Below this many row-trees the threads cost more than they save, so small forests grow on the main thread. */
 const PARALLEL_MIN_WORK = 200_000;
 
+/** Called with the number of trees just grown (for progress). */
+export type OnTrees = (grown: number) => void;
+
 export async function trainForest(
   table: FeatureTable,
   labels: Uint8Array,
   trainRows: Uint32Array,
   options: ForestOptions,
+  onTrees: OnTrees = () => {},
 ): Promise<ForestModel> {
   const encoder = fitEncoder(table, labels, trainRows);
   const bins = binTable(table, encoder);
@@ -72,6 +76,7 @@ export async function trainForest(
         trees: options.trees,
       },
       workers,
+      onTrees,
     );
   } else {
     trees = [];
@@ -80,6 +85,7 @@ export async function trainForest(
       const rng = createRandom(options.seed + 7919 * t);
       bootstrapWeights(rng, trainRows, labels, classWeight, weights);
       trees.push(growTree(data, weights, treeOptions, rng));
+      onTrees(1);
     }
   }
   const importance = new Float64Array(features);

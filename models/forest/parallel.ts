@@ -71,7 +71,11 @@ function poolWorker(w: number): PoolWorker {
 }
 
 /** Grow the trees in `workers` pooled threads; resolves to the trees in index order. */
-export async function growTreesInWorkers(req: GrowRequest, workers: number): Promise<Tree[]> {
+export async function growTreesInWorkers(
+  req: GrowRequest,
+  workers: number,
+  onTrees: (grown: number) => void = () => {},
+): Promise<Tree[]> {
   const bins = shared(req.bins, (b) => new Uint8Array(b));
   const labels = shared(req.labels, (b) => new Uint8Array(b));
   const trainRows = shared(req.trainRows, (b) => new Uint32Array(b));
@@ -90,7 +94,10 @@ export async function growTreesInWorkers(req: GrowRequest, workers: number): Pro
               entry.busy = null;
               entry.worker.unref();
               resolve();
-            } else results[m.index] = m.tree;
+            } else {
+              results[m.index] = m.tree;
+              onTrees(1);
+            }
           },
           fail: (e) => {
             entry.busy = null;
