@@ -1,7 +1,7 @@
 /**
  * What every warehouse analysis receives and returns. `churn build` runs the analyses in order
- * (cohorts → survival → value → quadrant survival → forest → actions); each reads the warehouse tables of loaders/schema.ts,
- * writes its own derived tables (CREATE OR REPLACE) and returns a short report for the build log.
+ * (cohorts → survival → value → quadrant survival → forest → actions); each reads the warehouse tables of
+ * loaders/schema.ts, writes its own derived tables (CREATE OR REPLACE) and returns a short report for the build log.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Progress } from "../loaders/progress.ts";

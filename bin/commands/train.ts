@@ -8,8 +8,8 @@ import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
 import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
-export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS] [--folds K] [--seed S]
-                   [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json] [--quiet]
+export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS]
+                   [--folds K] [--seed S] [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json] [--quiet]
        churn train --db FILE [--json]      (the warehouse's churn model; see README)
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed,
@@ -51,7 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       flags.json,
       card,
       () =>
-        `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`,
+        `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, ` +
+        `cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`,
     );
     return 0;
   }
@@ -109,9 +110,12 @@ export async function run(argv: string[]): Promise<number> {
   if (note) process.stderr.write(`${note}\n`);
   printResult(flags.json, output, () =>
     [
-      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ${evaluation.features} features (${flags.trees} trees):`,
-      `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
-      `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`,
+      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ${evaluation.features} features ` +
+        `(${flags.trees} trees):`,
+      `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), ` +
+        `PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
+      `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, ` +
+        `recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`,
       `  training time ${evaluation.trainSeconds.toFixed(2)} s in all`,
       `  top features: ${evaluation.permutationImportances
         .slice(0, 5)

@@ -57,7 +57,10 @@ export interface Evaluation {
   outOfFold: Float64Array;
 }
 
-/** `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several snapshots). */
+/**
+ * `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several
+ * snapshots); `onTrees` hears of every tree grown (progress).
+ */
 export async function crossValidate(
   table: FeatureTable,
   labels: Uint8Array,
