@@ -9,8 +9,9 @@ import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS]
-                   [--folds K] [--seed S] [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json] [--quiet]
-       churn train --db FILE [--json]      (the warehouse's churn model; see README)
+                   [--folds K] [--seed S] [--trees N] [--max-depth D] [--min-leaf M]
+                   [--class-weight balanced|none] [--json] [--quiet]
+       churn train --db FILE [--json] [--quiet]      (the warehouse's churn model; see README)
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed,
 blanks are missing, text columns are categories. Reports mean ROC-AUC over the folds, PR-AUC (average precision),
@@ -110,8 +111,8 @@ export async function run(argv: string[]): Promise<number> {
   if (note) process.stderr.write(`${note}\n`);
   printResult(flags.json, output, () =>
     [
-      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ${evaluation.features} features ` +
-        `(${flags.trees} trees):`,
+      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ` +
+        `${evaluation.features} features (${flags.trees} trees):`,
       `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), ` +
         `PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
       `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, ` +
