@@ -1,9 +1,11 @@
 /**
  * What every warehouse analysis receives and returns. `churn build` runs the analyses in order
- * (cohorts → survival → value → quadrant survival → reasons → forest → actions); each reads the warehouse tables of loaders/schema.ts,
- * writes its own derived tables (CREATE OR REPLACE) and returns a short report for the build log.
+ * (cohorts → survival → value → quadrant survival → reasons → forest → actions → forecast); each reads the warehouse
+ * tables of loaders/schema.ts, writes its own derived tables (CREATE OR REPLACE) and returns a short report for the
+ * build log.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Progress } from "../loaders/progress.ts";
 
 export interface AnalysisContext {
   conn: DuckDBConnection;
@@ -15,6 +17,8 @@ export interface AnalysisContext {
   seed: number;
   /** Progress lines for the build log (silenced by --quiet). */
   log: (message: string) => void;
+  /** Counts and ETAs of long steps (trees grown, snapshots built, customers scored); silent when absent. */
+  progress?: Progress;
 }
 
 export interface AnalysisReport {

@@ -6,12 +6,18 @@
  * cache (`<root>/.observablehq/cache`) belongs to this build alone. Framework keys that cache on the loader's source,
  * not on the warehouse it reads, so a shared cache would serve one warehouse's data to another build running at the
  * same time. The folder is removed when the build ends, however it ends.
+ *
+ * Beside Framework, one process (src/data/lib/site-data.ts) runs every data loader against the warehouse and writes
+ * their outputs into that root's loader cache, where Framework finds them fresh and uses them as they are; so the
+ * warehouse is opened once and tsx starts once instead of once per loader.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
+import { type Progress, silentProgress } from "../../loaders/progress.ts";
+import { dataLoaders } from "../../src/data/lib/site-data.ts";
 import { processAlive } from "./outputs.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -33,7 +39,11 @@ function privateRoot(): string {
   return root;
 }
 
-export async function buildSite(dbPath: string, outDir: string, options: { quiet?: boolean } = {}): Promise<void> {
+export async function buildSite(
+  dbPath: string,
+  outDir: string,
+  options: { quiet?: boolean; progress?: Progress } = {},
+): Promise<void> {
   const root = privateRoot();
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
   process.once("exit", removeRoot);
@@ -45,37 +55,71 @@ export async function buildSite(dbPath: string, outDir: string, options: { quiet
   }
 }
 
-async function runFramework(root: string, dbPath: string, outDir: string, options: { quiet?: boolean }): Promise<void> {
-  const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
+/** Run a command in the project root; resolve to its exit code and the tail of its output. */
+function runTool(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  onLine: (line: string) => void,
+): Promise<{ code: number; text: string }> {
   const output: string[] = [];
-  const code = await new Promise<number>((resolveCode, reject) => {
-    const child = spawn(observable, ["build"], {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, {
       cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        CHURN_DB: resolve(dbPath),
-        CHURN_SITE_OUT: resolve(outDir),
-        CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),
-        NO_COLOR: "1",
-        FORCE_COLOR: "0",
-      },
+      env: { ...process.env, ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    let partial = "";
     const keep = (chunk: Buffer) => {
-      output.push(chunk.toString());
+      const text = chunk.toString();
+      output.push(text);
       if (output.length > 2000) output.splice(0, output.length - 2000);
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.on("error", reject);
-    child.on("close", (c) => resolveCode(c ?? 1));
+    child.on("close", (c) => resolveRun({ code: c ?? 1, text: output.join("") }));
   });
-  const text = output.join("");
-  if (!options.quiet && process.env["CHURN_DEBUG_SITE"]) process.stderr.write(text);
-  if (code !== 0) {
+}
+
+async function runFramework(
+  root: string,
+  dbPath: string,
+  outDir: string,
+  options: { quiet?: boolean; progress?: Progress },
+): Promise<void> {
+  const progress = options.progress ?? silentProgress;
+  const env = {
+    CHURN_DB: resolve(dbPath),
+    CHURN_SITE_OUT: resolve(outDir),
+    CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),
+  };
+  const fail = (what: string, code: number, text: string) => {
     const tail = text.trim().split("\n").slice(-25).join("\n");
-    throw new UserError(`The site build (observable build) failed with exit code ${code}.`, {
-      hint: `Last lines of its output:\n${tail}`,
-    });
-  }
+    return new UserError(`${what} failed with exit code ${code}.`, { hint: `Last lines of its output:\n${tail}` });
+  };
+  // The data process and Framework start together: Framework spends its first seconds loading its own modules and
+  // the pages, and reads the data files only when it copies them. Should it reach a file before it is written, it
+  // runs that loader itself (the same output, only slower), so the race decides the time, never the result.
+  const pageCount = readdirSync(join(PROJECT_ROOT, "src")).filter((f) => f.endsWith(".md")).length;
+  const task = progress("site: data files and pages", dataLoaders().length + pageCount);
+  const tsx = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+  const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
+  const dataScript = join(PROJECT_ROOT, "src", "data", "lib", "site-data.ts");
+  const cache = join(root, ".observablehq", "cache", "data");
+  const [data, site] = await Promise.all([
+    runTool(tsx, [dataScript, cache, "--progress"], env, (line) => {
+      if (line.startsWith("PROGRESS ")) task.tick();
+    }),
+    runTool(observable, ["build"], env, (line) => {
+      if (/^load \//.test(line)) task.tick();
+    }),
+  ]);
+  task.done();
+  if (!options.quiet && process.env["CHURN_DEBUG_SITE"]) process.stderr.write(data.text + site.text);
+  if (data.code !== 0) throw fail("The site's data loaders (src/data/lib/site-data.ts)", data.code, data.text);
+  if (site.code !== 0) throw fail("The site build (observable build)", site.code, site.text);
 }

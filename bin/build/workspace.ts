@@ -12,6 +12,7 @@ import type { AnalysisReport } from "../../models/context.ts";
 import { runPipeline } from "../../models/pipeline.ts";
 import { buildSite } from "./framework.ts";
 import { guardOutputs, SITE_MARKER, swapIn } from "./outputs.ts";
+import type { Progress } from "../../loaders/progress.ts";
 
 export interface BuildOptions {
   source: string;
@@ -23,6 +24,8 @@ export interface BuildOptions {
   /** false skips the Framework build (warehouse and analyses only). */
   site: boolean;
   log: (line: string) => void;
+  /** Counts and ETAs of long steps on stderr (see loaders/progress.ts); silent when absent. */
+  progress?: Progress;
 }
 
 export interface StageResult {
@@ -87,6 +90,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
           asOf: ingest.asOf,
           seed: options.seed,
           log: (m) => options.log(`  ${m}`),
+          ...(options.progress ? { progress: options.progress } : {}),
         },
         (stage, timing) => record(stage, timing.seconds, timing.report),
       );
@@ -97,7 +101,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
 
     if (options.site) {
       t = performance.now();
-      await buildSite(tmpDb, tmpOut);
+      await buildSite(tmpDb, tmpOut, options.progress ? { progress: options.progress } : {});
       writeFileSync(join(tmpOut, SITE_MARKER), `Built by churn build on ${new Date().toISOString()} from ${db}.\n`);
       record("site", seconds(t));
       mkdirSync(dirname(out), { recursive: true });

@@ -1,9 +1,11 @@
 /** `churn build`: ingest, every analysis the warehouse supports, and the static site, all-or-nothing. */
 import { z } from "zod";
 import { buildWorkspace } from "../build/workspace.ts";
+import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags } from "../args.ts";
 
-export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-site] [--quiet] [--json]
+export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S]
+                   [--no-site] [--quiet] [--json]
 
 Ingests the raw exports in --source (default data/sample), runs every analysis the data support
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
@@ -17,7 +19,7 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
   --seed S        seed for every random step (default 1)
   --no-site       stop after the analyses (no Framework build)
-  --quiet         print nothing but errors
+  --quiet         print nothing but errors (no progress lines either)
   --json          print the stage report as JSON`;
 
 const Flags = z.object({
@@ -45,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     seed: flags.seed,
     site: !flags.noSite,
     log,
+    progress: createProgress({ quiet: flags.quiet }),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else log(`built in ${summary.seconds.toFixed(1)} s (as of ${summary.asOf})`);

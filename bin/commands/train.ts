@@ -5,11 +5,13 @@ import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
 import { crossValidate } from "../../models/forest/evaluate.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
+import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
-export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS] [--folds K] [--seed S]
-                   [--trees N] [--max-depth D] [--min-leaf M] [--class-weight balanced|none] [--json]
-       churn train --db FILE [--json]      (the warehouse's churn model; see README)
+export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS]
+                   [--folds K] [--seed S] [--trees N] [--max-depth D] [--min-leaf M]
+                   [--class-weight balanced|none] [--json] [--quiet]
+       churn train --db FILE [--json] [--quiet]      (the warehouse's churn model; see README)
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed,
 blanks are missing, text columns are categories. Reports mean ROC-AUC over the folds, PR-AUC (average precision),
@@ -35,18 +37,23 @@ const Flags = z.object({
   minLeaf: flag.integer().default(DEFAULT_FOREST.minLeaf),
   classWeight: z.enum(["balanced", "none"], { error: "expects balanced or none" }).default("none"),
   json: flag.boolean(),
+  quiet: flag.boolean(),
 });
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("train", argv, Flags);
   if (flags.db) {
     const { trainWarehouseModel } = await import("../../models/forest/analyze.ts");
-    const card = await trainWarehouseModel(flags.db, { seed: flags.seed });
+    const card = await trainWarehouseModel(flags.db, {
+      seed: flags.seed,
+      progress: createProgress({ quiet: flags.quiet }),
+    });
     printResult(
       flags.json,
       card,
       () =>
-        `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`,
+        `Churn model trained on ${flags.db}: backtest ROC-AUC ${Number(card["backtestAuc"] ?? NaN).toFixed(3)}, ` +
+        `cross-validated ROC-AUC ${Number(card["auc"]).toFixed(3)}`,
     );
     return 0;
   }
@@ -66,13 +73,23 @@ export async function run(argv: string[]): Promise<number> {
       `Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`,
       { hint: "Use fewer --folds or more data." },
     );
-  const evaluation = await crossValidate(table, labels, flags.folds, {
-    trees: flags.trees,
-    maxDepth: flags.maxDepth,
-    minLeaf: flags.minLeaf,
-    seed: flags.seed,
-    classWeight: flags.classWeight,
-  });
+  const grown = createProgress({ quiet: flags.quiet })("trees grown", flags.folds * flags.trees);
+  const evaluation = await crossValidate(
+    table,
+    labels,
+    flags.folds,
+    {
+      trees: flags.trees,
+      maxDepth: flags.maxDepth,
+      minLeaf: flags.minLeaf,
+      seed: flags.seed,
+      classWeight: flags.classWeight,
+    },
+    true,
+    undefined,
+    grown.tick,
+  );
+  grown.done();
   const output = {
     rows: evaluation.rows,
     features: evaluation.features,
@@ -94,9 +111,12 @@ export async function run(argv: string[]): Promise<number> {
   if (note) process.stderr.write(`${note}\n`);
   printResult(flags.json, output, () =>
     [
-      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ${evaluation.features} features (${flags.trees} trees):`,
-      `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
-      `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`,
+      `Churn forest, ${flags.folds}-fold cross-validation on ${evaluation.rows} rows × ` +
+        `${evaluation.features} features (${flags.trees} trees):`,
+      `  ROC-AUC ${evaluation.auc.toFixed(3)} (folds ${evaluation.foldAucs.map((a) => a.toFixed(3)).join(", ")}), ` +
+        `PR-AUC ${evaluation.prAuc.toFixed(3)}, Brier ${evaluation.brier.toFixed(4)}`,
+      `  at threshold ${evaluation.threshold.toFixed(3)}: precision ${evaluation.precision.toFixed(3)}, ` +
+        `recall ${evaluation.recall.toFixed(3)}, F1 ${evaluation.f1.toFixed(3)}`,
       `  training time ${evaluation.trainSeconds.toFixed(2)} s in all`,
       `  top features: ${evaluation.permutationImportances
         .slice(0, 5)

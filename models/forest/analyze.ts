@@ -19,7 +19,8 @@ import { snapshotFeatures, stackSnapshots, subsetRows, type Snapshot } from "./f
 import { labelDefinition } from "./label.ts";
 import { contactThreshold } from "./value-threshold.ts";
 import { createRandom, shuffle } from "../../loaders/random.ts";
-import { contributions, DEFAULT_FOREST, predictForest, trainForest, type ForestOptions } from "./forest.ts";
+import { DEFAULT_FOREST, predictForest, scoreRows, trainForest, type ForestOptions } from "./forest.ts";
+import { type Progress, silentProgress } from "../../loaders/progress.ts";
 import { serializeForest } from "./serialize.ts";
 
 export const CHURN_HORIZON_DAYS = 90;
@@ -64,8 +65,11 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const perSnapshot = Math.ceil(MAX_TRAINING_ROWS / Math.max(1, dates.length));
   const snapshots: Snapshot[] = [];
   let available = 0;
+  const progress = ctx.progress ?? silentProgress;
+  const built = progress("forest: snapshots built", dates.length + 1);
   for (const [k, d] of dates.entries()) {
     const s = await snapshotFeatures(ctx.conn, d, H, window.days);
+    built.tick();
     available += s.table.rows;
     if (s.table.rows === 0) continue;
     if (s.table.rows <= perSnapshot) snapshots.push(s);
@@ -79,6 +83,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
       snapshots.push({ date: s.date, ...subsetRows({ table: s.table, labels: s.labels, ids: s.ids }, keep) });
     }
   }
+  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H, window.days);
+  built.tick();
+  built.done();
   const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {
@@ -98,6 +105,11 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
       `snapshots, ${positives} churned within ${H} days (buyers by a ${window.days}-day inactivity window)`,
   );
 
+  const testSnapshot = snapshots.find((s) => s.date === addDays(ctx.asOf, -H));
+  const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
+  const backtests = testSnapshot && pastSnapshots.length ? 1 : 0;
+  // 5 cross-validation folds, the backtest model and the final model.
+  const grown = progress("forest: trees grown", (6 + backtests) * options.trees);
   const evaluation = await crossValidate(
     training.table,
     training.labels,
@@ -105,6 +117,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     options,
     true,
     customerFolds(training.ids, 5),
+    grown.tick,
   );
 
   // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
@@ -121,11 +134,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
   let backtest: Record<string, unknown> | null = null;
-  const testSnapshot = snapshots.find((s) => s.date === addDays(ctx.asOf, -H));
-  const pastSnapshots = snapshots.filter((s) => s.date <= addDays(ctx.asOf, -2 * H));
-  if (testSnapshot && pastSnapshots.length) {
+  if (testSnapshot && backtests) {
     const past = stackSnapshots(pastSnapshots);
-    const model = await trainForest(past.table, past.labels, all(past.labels.length), options);
+    const model = await trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
     const p = predictForest(model, testSnapshot.table);
     const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
     backtest = {
@@ -145,11 +156,12 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 
   // Final model on every snapshot with a known outcome; score the customers active at the as-of date.
   const started = performance.now();
-  const model = await trainForest(training.table, training.labels, all(training.labels.length), options);
+  const model = await trainForest(training.table, training.labels, all(training.labels.length), options, grown.tick);
+  grown.done();
   const trainSeconds = (performance.now() - started) / 1000;
-  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H, window.days);
-  const probabilities = current.table.rows ? predictForest(model, current.table) : new Float64Array(0);
-  const contribs = current.table.rows ? contributions(model, current.table, all(current.table.rows)) : [];
+  // Probabilities and contributions in one walk per tree and customer.
+  const { probabilities, contributions: contribs } = scoreRows(model, current.table);
+  const F = current.table.names.length;
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE,
@@ -161,7 +173,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     "churn_predictions",
     ["varchar", "varchar", "double", "varchar", "varchar", "varchar"],
     current.ids.map((id, i) => {
-      const words = driverWords(current.table, i, contribs[i]!);
+      const words = driverWords(current.table, i, contribs.subarray(i * F, (i + 1) * F));
       // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
       return [id, kinds[i], probabilities[i], "forest", words.map((w) => w.text).join("; "), JSON.stringify(words)];
     }),
@@ -242,7 +254,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 };
 
 /** `churn train --db FILE`: train and store the warehouse's model, return the model card. */
-export async function trainWarehouseModel(dbPath: string, options: { seed: number }): Promise<Record<string, unknown>> {
+export async function trainWarehouseModel(
+  dbPath: string,
+  options: { seed: number; progress?: Progress },
+): Promise<Record<string, unknown>> {
   const db = await openDatabase(dbPath);
   try {
     const asOf = (
@@ -255,6 +270,7 @@ export async function trainWarehouseModel(dbPath: string, options: { seed: numbe
       asOf,
       seed: options.seed,
       log: (m) => process.stderr.write(`${m}\n`),
+      ...(options.progress ? { progress: options.progress } : {}),
     });
     if (!report.ran) return { skipped: report.skipped };
     const rows = await db.connection.runAndReadAll("SELECT key, value FROM model_card");

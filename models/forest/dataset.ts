@@ -53,12 +53,13 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
       categories.push(new Map(ordered.map(([k], rank) => [k, rank])));
     }
     const encoder = { names: table.names, categories, edges };
-    const values: number[] = [];
+    const buffer = new Float64Array(trainRows.length);
+    let m = 0;
     for (const i of trainRows) {
       const v = encodedValue(table, encoder, f, i);
-      if (!Number.isNaN(v)) values.push(v);
+      if (!Number.isNaN(v)) buffer[m++] = v;
     }
-    values.sort((a, b) => a - b);
+    const values = buffer.subarray(0, m).sort(); // a typed array sorts numerically
     const distinct: number[] = [];
     for (const v of values) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
     let cut: number[];

@@ -16,7 +16,8 @@ import {
   rocAuc,
 } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
+import { type OnTrees, predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
+import { permutationDrops } from "./permutation.ts";
 
 const PERMUTATION_ROWS = 1500;
 
@@ -56,19 +57,10 @@ export interface Evaluation {
   outOfFold: Float64Array;
 }
 
-/** Rebuild a table with one feature's values permuted among the given rows. */
-function permuted(table: FeatureTable, f: number, rows: Uint32Array, seed: number): FeatureTable {
-  const column = table.columns[f]!;
-  const copy = column instanceof Float64Array ? Float64Array.from(column) : column.slice();
-  const values = Array.from(rows, (i) => column[i]!);
-  shuffle(values, createRandom(seed));
-  rows.forEach((i, k) => ((copy as unknown[])[i] = values[k]));
-  const columns = table.columns.slice();
-  columns[f] = copy as Float64Array | (string | null)[];
-  return { ...table, columns };
-}
-
-/** `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several snapshots). */
+/**
+ * `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several
+ * snapshots); `onTrees` hears of every tree grown (progress).
+ */
 export async function crossValidate(
   table: FeatureTable,
   labels: Uint8Array,
@@ -76,6 +68,7 @@ export async function crossValidate(
   options: ForestOptions,
   permutation = true,
   folds?: Uint8Array,
+  onTrees?: OnTrees,
 ): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
@@ -83,12 +76,22 @@ export async function crossValidate(
   const importance = new Float64Array(table.names.length);
   const permDrop = new Float64Array(table.names.length);
   let seconds = 0;
-  for (let f = 0; f < k; f++) {
-    const train = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] !== f);
-    const test = Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => fold[i] === f);
+  const rowsOf = (f: number, inFold: boolean) =>
+    Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => (fold[i] === f) === inFold);
+  // Fold f + 1 grows on the worker threads while this thread evaluates fold f (its held-out predictions and
+  // permutation importance), so both cores stay busy; each training's time counts from its start to its last tree.
+  const train = (f: number) => {
     const started = performance.now();
-    const model: ForestModel = await trainForest(table, labels, train, options);
-    seconds += (performance.now() - started) / 1000;
+    return trainForest(table, labels, rowsOf(f, false), options, onTrees).then((model) => {
+      seconds += (performance.now() - started) / 1000;
+      return model;
+    });
+  };
+  let next = train(0);
+  for (let f = 0; f < k; f++) {
+    const model: ForestModel = await next;
+    if (f + 1 < k) next = train(f + 1);
+    const test = rowsOf(f, true);
     const p = predictForest(model, table, test);
     test.forEach((i, q) => (oof[i] = p[q]!));
     const testLabels = Array.from(test, (i) => labels[i]!);
@@ -100,11 +103,8 @@ export async function crossValidate(
       const step = Math.max(1, Math.floor(test.length / PERMUTATION_ROWS));
       const subset = test.filter((_, q) => q % step === 0);
       const subsetLabels = Array.from(subset, (i) => labels[i]!);
-      const base = rocAuc(predictForest(model, table, subset), subsetLabels);
-      for (let j = 0; j < table.names.length; j++) {
-        const pj = predictForest(model, permuted(table, j, subset, options.seed + j), subset);
-        permDrop[j]! += (base - rocAuc(pj, subsetLabels)) / k;
-      }
+      const drops = permutationDrops(model, table, subset, subsetLabels, options.seed);
+      for (let j = 0; j < table.names.length; j++) permDrop[j]! += drops[j]! / k;
     }
   }
   const threshold = bestF1Threshold(oof, labels);

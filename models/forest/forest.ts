@@ -7,8 +7,10 @@
  */
 import { createRandom } from "../../loaders/random.ts";
 import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
+import { bootstrapWeights } from "./bootstrap.ts";
 import { growTreesInWorkers, workerCount } from "./parallel.ts";
-import { addContributions, growTree, predictTree, type Tree } from "./tree.ts";
+import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
+import { growTree, type Tree } from "./tree.ts";
 
 export interface ForestOptions {
   trees: number;
@@ -34,11 +36,15 @@ export interface ForestModel {
 /** Below this many row-trees the threads cost more than they save, so small forests grow on the main thread. */
 const PARALLEL_MIN_WORK = 200_000;
 
+/** Called with the number of trees just grown (for progress). */
+export type OnTrees = (grown: number) => void;
+
 export async function trainForest(
   table: FeatureTable,
   labels: Uint8Array,
   trainRows: Uint32Array,
   options: ForestOptions,
+  onTrees: OnTrees = () => {},
 ): Promise<ForestModel> {
   const encoder = fitEncoder(table, labels, trainRows);
   const bins = binTable(table, encoder);
@@ -70,14 +76,16 @@ export async function trainForest(
         trees: options.trees,
       },
       workers,
+      onTrees,
     );
   } else {
     trees = [];
+    const weights = new Float64Array(table.rows);
     for (let t = 0; t < options.trees; t++) {
       const rng = createRandom(options.seed + 7919 * t);
-      const weights = new Float64Array(table.rows);
-      for (const i of trainRows) weights[i] = rng.poisson(1) * classWeight[labels[i]!]!;
+      bootstrapWeights(rng, trainRows, labels, classWeight, weights);
       trees.push(growTree(data, weights, treeOptions, rng));
+      onTrees(1);
     }
   }
   const importance = new Float64Array(features);
@@ -108,29 +116,28 @@ export function encodeRows(model: ForestModel, table: FeatureTable): Float64Arra
   return out;
 }
 
+/** Probability of churn for the given rows (all rows when omitted); only those rows are encoded. */
 export function predictForest(model: ForestModel, table: FeatureTable, rows?: Uint32Array): Float64Array {
-  const encoded = encodeRows(model, table);
-  const features = table.names.length;
-  const which = rows ?? Uint32Array.from({ length: table.rows }, (_, i) => i);
-  const out = new Float64Array(which.length);
-  which.forEach((i, k) => {
-    const row = encoded.subarray(i * features, (i + 1) * features);
-    let s = 0;
-    for (const tree of model.trees) s += predictTree(tree, row);
-    out[k] = s / model.trees.length;
-  });
-  return out;
+  const n = rows ? rows.length : table.rows;
+  return predictBinned(packForest(model), binRows(model, table, rows), n);
+}
+
+/**
+ * Per-row probabilities and feature contributions (mean Saabas attribution over the trees) in one walk per tree and
+ * row; contributions are row-major (rows.length × features).
+ */
+export function scoreRows(
+  model: ForestModel,
+  table: FeatureTable,
+  rows?: Uint32Array,
+): { probabilities: Float64Array; contributions: Float64Array } {
+  const n = rows ? rows.length : table.rows;
+  return predictWithContributions(packForest(model), binRows(model, table, rows), n);
 }
 
 /** Per-row feature contributions to the predicted probability (mean Saabas attribution over the trees). */
 export function contributions(model: ForestModel, table: FeatureTable, rows: Uint32Array): Float64Array[] {
-  const encoded = encodeRows(model, table);
-  const features = table.names.length;
-  return Array.from(rows, (i) => {
-    const out = new Float64Array(features);
-    const row = encoded.subarray(i * features, (i + 1) * features);
-    for (const tree of model.trees) addContributions(tree, row, out);
-    for (let f = 0; f < features; f++) out[f]! /= model.trees.length;
-    return out;
-  });
+  const F = table.names.length;
+  const all = scoreRows(model, table, rows).contributions;
+  return Array.from(rows, (_, k) => all.subarray(k * F, (k + 1) * F));
 }

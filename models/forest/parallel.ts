@@ -1,7 +1,10 @@
 /**
- * Train a forest's trees on two worker threads (the machine's two cores). The binned matrix and labels are shared
+ * Train a forest's trees on worker threads (the machine's two cores). The binned matrix and labels are shared
  * through SharedArrayBuffers; each worker grows the trees t ≡ w (mod workers), and every tree uses its own seeded
  * stream (forest seed + 7919·t), so the forest is the same whatever the number of workers.
+ * The workers are started once per process and reused by every later forest (the folds of a cross-validation, the
+ * backtest and final models of a build): starting one costs about a second of CPU under tsx. An idle pool does
+ * not keep the process alive.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -20,6 +23,15 @@ export interface GrowRequest {
   trees: number;
 }
 
+/** What a pool worker is sent: a request, its share (trees t ≡ worker mod workers) and the job's number. */
+export interface GrowJob extends GrowRequest {
+  job: number;
+  worker: number;
+  workers: number;
+}
+
+type WorkerMessage = { job: number; index: number; tree: Tree } | { job: number; done: true };
+
 const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const copy = make(new SharedArrayBuffer(a.byteLength));
@@ -33,27 +45,70 @@ export function workerCount(trees: number): number {
   return Math.max(1, Math.min(n, trees));
 }
 
-/** Grow the trees in `workers` threads; resolves to the trees in index order. */
-export async function growTreesInWorkers(req: GrowRequest, workers: number): Promise<Tree[]> {
+interface PoolWorker {
+  worker: Worker;
+  /** The job running on this worker: its message handler and failure callback. */
+  busy: { onMessage: (m: WorkerMessage) => void; fail: (e: Error) => void } | null;
+}
+
+const pool = new Map<number, PoolWorker>();
+let nextJob = 1;
+
+function poolWorker(w: number): PoolWorker {
+  const existing = pool.get(w);
+  if (existing) return existing;
+  const entry: PoolWorker = { worker: new Worker(new URL("./worker-entry.mjs", import.meta.url)), busy: null };
+  entry.worker.unref();
+  entry.worker.on("message", (m: WorkerMessage) => entry.busy?.onMessage(m));
+  const drop = (error: Error) => {
+    if (pool.get(w) === entry) pool.delete(w);
+    entry.busy?.fail(error);
+  };
+  entry.worker.on("error", drop);
+  entry.worker.on("exit", (code) => drop(new Error(`forest worker exited with code ${code}`)));
+  pool.set(w, entry);
+  return entry;
+}
+
+/** Grow the trees in `workers` pooled threads; resolves to the trees in index order. */
+export async function growTreesInWorkers(
+  req: GrowRequest,
+  workers: number,
+  onTrees: (grown: number) => void = () => {},
+): Promise<Tree[]> {
   const bins = shared(req.bins, (b) => new Uint8Array(b));
   const labels = shared(req.labels, (b) => new Uint8Array(b));
   const trainRows = shared(req.trainRows, (b) => new Uint32Array(b));
   const results: Tree[] = new Array(req.trees);
+  const job = nextJob++;
   await Promise.all(
-    Array.from(
-      { length: workers },
-      (_, w) =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
-            workerData: { ...req, bins, labels, trainRows, worker: w, workers },
-          });
-          worker.on("message", (msg: { index: number; tree: Tree }) => (results[msg.index] = msg.tree));
-          worker.on("error", reject);
-          worker.on("exit", (code) =>
-            code === 0 ? resolve() : reject(new Error(`forest worker exited with code ${code}`)),
-          );
-        }),
-    ),
+    Array.from({ length: workers }, async (_, w) => {
+      const entry = poolWorker(w);
+      // One job at a time per worker: wait for an earlier forest still growing on it.
+      while (entry.busy) await new Promise((r) => setTimeout(r, 5));
+      await new Promise<void>((resolve, reject) => {
+        entry.busy = {
+          onMessage: (m) => {
+            if (m.job !== job) return;
+            if ("done" in m) {
+              entry.busy = null;
+              entry.worker.unref();
+              resolve();
+            } else {
+              results[m.index] = m.tree;
+              onTrees(1);
+            }
+          },
+          fail: (e) => {
+            entry.busy = null;
+            reject(e);
+          },
+        };
+        entry.worker.ref();
+        const message: GrowJob = { ...req, bins, labels, trainRows, job, worker: w, workers };
+        entry.worker.postMessage(message);
+      });
+    }),
   );
   return results;
 }

@@ -35,10 +35,23 @@ const impurity = (w: number, p: number) => (w > 0 ? (2 * p * (w - p)) / w : 0);
 
 export function growTree(data: BinnedData, weights: Float64Array, options: TreeOptions, rng: Random): Tree {
   const { bins, rows, features, labels } = data;
-  const idx: number[] = [];
-  for (let i = 0; i < rows; i++) if (weights[i]! > 0) idx.push(i);
-  const order = Uint32Array.from(idx);
-  const scratch = new Uint32Array(order.length);
+  let count = 0;
+  for (let i = 0; i < rows; i++) if (weights[i]! > 0) count++;
+  const order = new Uint32Array(count);
+  const scratch = new Uint32Array(count);
+  // Each row's weight and weighted label ride along with `order`, so the histograms read them in sequence.
+  const orderW = new Float64Array(count);
+  const orderP = new Float64Array(count);
+  for (let i = 0, q = 0; i < rows; i++) {
+    const wi = weights[i]!;
+    if (wi > 0) {
+      order[q] = i;
+      orderW[q] = wi;
+      orderP[q++] = wi * labels[i]!;
+    }
+  }
+  const scratchW = new Float64Array(order.length);
+  const scratchP = new Float64Array(order.length);
   const feature: number[] = [],
     threshold: number[] = [],
     missingLeft: number[] = [],
@@ -48,6 +61,8 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
     weight: number[] = [];
   const histW = new Float64Array(256);
   const histP = new Float64Array(256);
+  const touched = new Int32Array(256);
+  const candidateBins = new Int32Array(257);
   const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
 
   const newNode = (w: number, p: number) => {
@@ -90,20 +105,34 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const f = featureOrder[k]!;
       const base = f * rows;
       const nb = data.edges[f]!.length + 2;
-      histW.fill(0, 0, nb);
-      histP.fill(0, 0, nb);
+      let nt = 0;
       for (let q = start; q < end; q++) {
-        const i = order[q]!;
-        const b = bins[base + i]!;
-        const wi = weights[i]!;
-        histW[b]! += wi;
-        histP[b]! += wi * labels[i]!;
+        const b = bins[base + order[q]!]!;
+        if (histW[b] === 0) touched[nt++] = b; // weights are > 0, so an empty bin has weight exactly 0
+        histW[b]! += orderW[q]!;
+        histP[b]! += orderP[q]!;
       }
       const mW = histW[0]!,
         mP = histP[0]!;
+      // Candidate thresholds: every bin 1 … nb − 2, or, when few bins hold rows, only those (in order) and bin 1.
+      // Skipping an empty bin changes nothing: it gives the same partition, and so the same gain, as the bin
+      // before it, which the strict "gain > best" has already kept or refused; only bin 1 can split off the
+      // missing values alone (missing left, nothing else left), so it is always tried.
+      let candidates = nb - 2;
+      let sparse = false;
+      if (nt * 2 < nb) {
+        sparse = true;
+        let m = 0;
+        if (histW[1] === 0) candidateBins[m++] = 1;
+        const list = touched.subarray(0, nt).sort();
+        for (const b of list) if (b >= 1) candidateBins[m++] = b;
+        candidates = m;
+      }
       let lW = 0,
         lP = 0;
-      for (let b = 1; b < nb - 1; b++) {
+      for (let c = 0; c < candidates; c++) {
+        const b = sparse ? candidateBins[c]! : c + 1;
+        if (b >= nb - 1) break;
         lW += histW[b]!;
         lP += histP[b]!;
         const rW = w - mW - lW,
@@ -111,15 +140,31 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
         // missing to the right
         if (lW >= options.minLeaf && rW + mW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW, lP) - impurity(rW + mW, rP + mP);
-          if (gain > bestGain)
-            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, false, lW, lP];
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestBin = b;
+            bestMissingLeft = false;
+            bestLW = lW;
+            bestLP = lP;
+          }
         }
         // missing to the left
         if (mW > 0 && lW + mW >= options.minLeaf && rW >= options.minLeaf) {
           const gain = parentImpurity - impurity(lW + mW, lP + mP) - impurity(rW, rP);
-          if (gain > bestGain)
-            [bestGain, bestF, bestBin, bestMissingLeft, bestLW, bestLP] = [gain, f, b, true, lW + mW, lP + mP];
+          if (gain > bestGain) {
+            bestGain = gain;
+            bestF = f;
+            bestBin = b;
+            bestMissingLeft = true;
+            bestLW = lW + mW;
+            bestLP = lP + mP;
+          }
         }
+      }
+      for (let t = 0; t < nt; t++) {
+        histW[touched[t]!] = 0;
+        histP[touched[t]!] = 0;
       }
     }
     if (bestF < 0) continue;
@@ -131,10 +176,19 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const i = order[q]!;
       const b = bins[base + i]!;
       const goLeft = b === 0 ? bestMissingLeft : b <= bestBin;
-      if (goLeft) order[a++] = i;
-      else scratch[z++] = i;
+      if (goLeft) {
+        orderW[a] = orderW[q]!;
+        orderP[a] = orderP[q]!;
+        order[a++] = i;
+      } else {
+        scratchW[z] = orderW[q]!;
+        scratchP[z] = orderP[q]!;
+        scratch[z++] = i;
+      }
     }
     order.set(scratch.subarray(0, z), a);
+    orderW.set(scratchW.subarray(0, z), a);
+    orderP.set(scratchP.subarray(0, z), a);
     feature[node] = bestF;
     threshold[node] = data.edges[bestF]![bestBin - 1]!;
     missingLeft[node] = bestMissingLeft ? 1 : 0;

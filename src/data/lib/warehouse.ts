@@ -13,7 +13,25 @@ export function warehousePath(): string {
   return process.env["CHURN_DB"] ?? resolve(ROOT, "data", "warehouse.duckdb");
 }
 
+/** The warehouse shared by every loader of one data process (site-data.ts), or null when each opens its own. */
+let shared: Database | null = null;
+
+/**
+ * Open the warehouse once for all the loaders run by this process: until the returned release() is called,
+ * openWarehouse hands every loader the same read-only connection, whose close() does nothing.
+ */
+export async function shareWarehouse(): Promise<() => void> {
+  const path = warehousePath();
+  const db = existsSync(path) ? await openDatabase(path, { readOnly: true }) : null;
+  shared = db && { ...db, close: () => {} };
+  return () => {
+    shared = null;
+    db?.close();
+  };
+}
+
 export async function openWarehouse(): Promise<Database | null> {
+  if (shared) return shared;
   const path = warehousePath();
   if (!existsSync(path)) return null;
   return openDatabase(path, { readOnly: true });
