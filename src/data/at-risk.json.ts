@@ -1,8 +1,6 @@
-// At-risk page data: the top of the scored list (the full list is the CSV download) and summaries.
+// At-risk page data: counts and summaries (the list itself is at-risk.arrow; the CSV download is at-risk.csv).
 import { query, queryOne, tableExists } from "../../loaders/db.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
-
-export const PAGE_ROWS = 1000;
 
 await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
@@ -21,15 +19,7 @@ await withWarehouse(async (db, meta) => {
     asOf: meta["as_of"],
     dataFrom: meta["data_from"],
     dataTo: meta["data_to"],
-    pageRows: PAGE_ROWS,
     counts,
-    rows: await query(
-      db.connection,
-      `SELECT customer_id, name, segment, plan, status, quadrant, tier, round(churn_probability, 4) AS churn_probability, round(clv, 2) AS clv,
-              round(value_at_risk, 2) AS value_at_risk, health_score, health_band, symptoms, top_drivers, recommended_action, offer, round(offer_budget, 2) AS offer_budget
-       FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id LIMIT $limit`,
-      { limit: PAGE_ROWS },
-    ),
     actions: await query(db.connection, "SELECT * FROM action_summary"),
     health: await query(db.connection, "SELECT * FROM health_summary ORDER BY band"),
   };
