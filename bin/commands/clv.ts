@@ -13,7 +13,7 @@ import { buyerClv } from "../../models/value/clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma } from "../../models/value/gamma-gamma.ts";
 import { holdoutByFrequency } from "../../models/value/holdout.ts";
 import { PERIOD_DAYS, rfmSummary, type Period } from "../../models/value/rfm.ts";
-import { median } from "../../models/math/median.ts";
+import { median } from "simple-statistics";
 import { quadrantOf, valueTiers } from "../../models/value/segments.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
@@ -122,8 +122,8 @@ export async function run(argv: string[]): Promise<number> {
           loyalty: flags.horizon * pAlive,
         };
       });
-      const vThreshold = median(customers.map((c) => c.clv)),
-        lThreshold = median(customers.map((c) => c.loyalty));
+      const vThreshold = customers.length ? median(customers.map((c) => c.clv)) : 0,
+        lThreshold = customers.length ? median(customers.map((c) => c.loyalty)) : 0;
       const tiers = valueTiers(customers.map((c) => c.clv));
       const holdout = flags.holdoutEnd
         ? await holdoutByFrequency(conn, bg, rfm, calibrationEnd, flags.holdoutEnd, PERIOD_DAYS[period])

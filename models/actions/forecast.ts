@@ -7,6 +7,8 @@
  * 90% intervals: mean ± 1.645 √Var (normal approximation). MRR scales each survivor's MRR the same way.
  * Scenarios change hazards: "save team halves churn among red customers" halves h_i for customers in the red band.
  */
+import { mean } from "simple-statistics";
+
 export interface ForecastCustomer {
   p: number;
   mrr: number;
@@ -42,7 +44,7 @@ export function forecast(
     const hazards = customers.map((c) =>
       adjust(c, 1 - (1 - Math.min(0.999999, Math.max(0, c.p))) ** (30.4375 / horizonDays)),
     );
-    const meanHazard = hazards.length ? hazards.reduce((a, b) => a + b, 0) / hazards.length : 0;
+    const meanHazard = hazards.length ? mean(hazards) : 0;
     const arrivals = scenario === "no new customers" ? 0 : newPerMonth;
     let previous = customers.length;
     for (let m = 1; m <= months; m++) {

@@ -13,7 +13,7 @@ import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit
 import { buyerClv, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
 import { rfmSummary, type RfmSummary } from "./rfm.ts";
-import { median } from "../math/median.ts";
+import { median } from "simple-statistics";
 import { quadrantOf, valueTiers, type Quadrant } from "./segments.ts";
 import type { ValueSettings } from "./settings.ts";
 
@@ -174,10 +174,10 @@ export async function valueCustomers(
   const activeRows = rows.filter((r) => r.active);
   const valueThreshold =
     settings.valueThreshold === "median"
-      ? median(activeRows.flatMap((r) => (r.clv === null ? [] : [r.clv])))
+      ? medianOrZero(activeRows.flatMap((r) => (r.clv === null ? [] : [r.clv])))
       : settings.valueThreshold;
   const loyaltyThreshold =
-    settings.loyaltyThreshold === "median" ? median(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
+    settings.loyaltyThreshold === "median" ? medianOrZero(activeRows.map((r) => r.loyalty)) : settings.loyaltyThreshold;
   const share = rows.length ? activeRows.length / rows.length : 0;
   const tiers = valueTiers(
     rows.map((r) => (r.active && r.clv !== null ? r.clv : -1)),
@@ -206,4 +206,9 @@ export async function valueCustomers(
       ? [...notes, `${notComputable} buyer(s) have no computable value (BG/NBD overflow); their clv is empty, not 0`]
       : notes,
   };
+}
+
+/** simple-statistics' median (mean of the two middle values for an even count); 0 when nobody is active. */
+function medianOrZero(values: number[]): number {
+  return values.length ? median(values) : 0;
 }
