@@ -14,7 +14,7 @@ import * as listCode from "../src/components/at-risk-list.js";
 import { toCsv } from "../src/components/csv.js";
 import { atRiskArrow } from "../src/data/lib/at-risk-arrow.ts";
 
-const { filterList, filterOptions, listFromArrow, valueByAction, ALL, NONE } = listCode;
+const { filterList, filterOptions, listFromArrow, plainRows, valueByAction, ALL, NONE } = listCode;
 type Row = Record<string, unknown>;
 type List = { columns: string[]; rows: Row[]; metadata: Record<string, string> };
 
@@ -39,7 +39,8 @@ const TABLE_SQL = `
     ['red', 'yellow', 'green'][i % 3 + 1] AS health_band,
     CASE WHEN i % 5 = 0 THEN NULL WHEN i % 7 = 0 THEN ''
       ELSE 'complaints: ' || (i % 4) || ' × complaints (2026-07-' || lpad((i % 28 + 1)::VARCHAR, 2, '0') || ')'
-        || CASE WHEN i % 2 = 0 THEN '; nps_detractor: NPS 3 (2026-06-' || lpad((i % 13 + 1)::VARCHAR, 2, '0') || ')' ELSE '' END END AS symptoms,
+        || CASE WHEN i % 2 = 0 THEN '; nps_detractor: NPS 3 (2026-06-' || lpad((i % 13 + 1)::VARCHAR, 2, '0') || ')'
+           ELSE '' END END AS symptoms,
     (i % 9) || ' complaints in the last 90 days; segment = ' || ['SMB', 'Mid-market', 'Enterprise'][i % 3 + 1]
       AS top_drivers,
     ['save offer', 'proactive call', 'let go', 'win-back', 'no action'][i % 5 + 1] AS recommended_action,
@@ -102,7 +103,7 @@ describe("the at-risk list as Arrow", () => {
     expect(type("flagged").typeId).toBe(Type.Bool);
     expect(type("churn_probability").typeId).toBe(Type.Float);
     // The same rows as JSON (what the page used to load): Arrow is at most a quarter of it here.
-    expect(bytes.length).toBeLessThan(0.25 * JSON.stringify(list.rows).length);
+    expect(bytes.length).toBeLessThan(0.25 * JSON.stringify(plainRows(list)).length);
   });
 
   it("with no filter, the view's CSV is byte for byte the full CSV download", async () => {

@@ -51,32 +51,98 @@ export function columnValues(table, field) {
       return day ? iso.slice(0, 10) : iso;
     });
   }
-  if (typeId === Type.Float && meta.has("digits")) {
-    const scale = 10 ** Number(meta.get("digits"));
-    return Array.from(vector, (v) => (v == null ? null : Math.round(v * scale) / scale));
+  if (typeId === Type.Float || typeId === Type.Int) {
+    const scale = meta.has("digits") ? 10 ** Number(meta.get("digits")) : 0;
+    return numberValues(vector, scale, typeId === Type.Int && field.type.bitWidth === 64);
   }
-  if (typeId === Type.Int && field.type.bitWidth === 64)
-    return Array.from(vector, (v) => (v == null ? null : Number(v)));
-  return vector.nullCount ? Array.from(vector) : vector.toArray();
+  if (typeId === Type.Utf8) return utf8Values(vector);
+  return Array.from(vector);
 }
 
-/** A dictionary's strings, decoded once per dictionary (batches of one file share theirs). */
+/** Numbers straight from the typed arrays (rounded to 1/scale when scale > 0), nulls as null. */
+function numberValues(vector, scale, big) {
+  const out = new Array(vector.length);
+  let row = 0;
+  for (const data of vector.data) {
+    const isNull = nullTest(data);
+    const values = data.values;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (isNull(i)) out[row] = null;
+      else {
+        const v = big ? Number(values[i]) : values[i];
+        out[row] = scale ? Math.round(v * scale) / scale : v;
+      }
+    }
+  }
+  return out;
+}
+
+const decoder = new TextDecoder();
+
+/** Utf8 values: the chunk decoded in one call and cut by offsets when it is ASCII, one call per value otherwise. */
+function utf8Values(vector) {
+  const out = new Array(vector.length);
+  let row = 0;
+  for (const data of vector.data) {
+    const isNull = nullTest(data);
+    const offsets = data.valueOffsets;
+    const bytes = data.values;
+    const start = offsets[0];
+    const text = decoder.decode(bytes.subarray(start, offsets[data.length]));
+    const ascii = text.length === offsets[data.length] - start;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (isNull(i)) out[row] = null;
+      else if (ascii) out[row] = text.slice(offsets[i] - start, offsets[i + 1] - start);
+      else out[row] = decoder.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+    }
+  }
+  return out;
+}
+
+/**
+ * A dictionary's strings by key: a small dictionary decoded at once, a large one (names) key by key as rows are read;
+ * one per dictionary (batches of one file share theirs).
+ */
 const dictionaryCache = new WeakMap();
 function dictionaryStrings(dictionary) {
-  let strings = dictionaryCache.get(dictionary);
-  if (!strings) dictionaryCache.set(dictionary, (strings = Array.from(dictionary)));
-  return strings;
+  let lookup = dictionaryCache.get(dictionary);
+  if (lookup) return lookup;
+  if (dictionary.length <= 1024 || dictionary.data.length !== 1) {
+    const strings = utf8Values(dictionary);
+    lookup = (k) => strings[k];
+  } else {
+    const data = dictionary.data[0];
+    const offsets = data.valueOffsets;
+    const bytes = data.values;
+    const cache = new Array(dictionary.length);
+    lookup = (k) => {
+      const hit = cache[k];
+      return hit !== undefined ? hit : (cache[k] = decoder.decode(bytes.subarray(offsets[k], offsets[k + 1])));
+    };
+  }
+  dictionaryCache.set(dictionary, lookup);
+  return lookup;
 }
 
-const isNull = (data, i) => data.nullCount > 0 && !data.getValid(i);
+/**
+ * A test for "row i of this chunk is null" read straight from the validity bitmap (Data.getValid is generic and slow
+ * in a loop over 100,000 rows); always false when the chunk has no nulls.
+ */
+function nullTest(data) {
+  const bitmap = data.nullBitmap;
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return () => false;
+  const offset = data.offset;
+  return (i) => ((bitmap[(offset + i) >> 3] >> ((offset + i) & 7)) & 1) === 0;
+}
 
 /** Dictionary-encoded values through their integer keys: each distinct string is decoded once. */
 function dictionaryValues(vector) {
   const out = new Array(vector.length);
   let row = 0;
   for (const data of vector.data) {
+    const isNull = nullTest(data);
     const strings = dictionaryStrings(data.dictionary);
-    for (let i = 0; i < data.length; i++, row++) out[row] = isNull(data, i) ? null : strings[data.values[i]];
+    for (let i = 0; i < data.length; i++, row++) out[row] = isNull(i) ? null : strings(data.values[i]);
   }
   return out;
 }
@@ -86,17 +152,18 @@ function phraseListValues(vector, separator) {
   const out = new Array(vector.length);
   let row = 0;
   for (const data of vector.data) {
+    const isNull = nullTest(data);
     const offsets = data.valueOffsets;
     const child = data.children[0];
     const strings = dictionaryStrings(child.dictionary);
     const keys = child.values;
     for (let i = 0; i < data.length; i++, row++) {
-      if (isNull(data, i)) {
+      if (isNull(i)) {
         out[row] = null;
         continue;
       }
       const parts = [];
-      for (let j = offsets[i]; j < offsets[i + 1]; j++) parts.push(strings[keys[j]]);
+      for (let j = offsets[i]; j < offsets[i + 1]; j++) parts.push(strings(keys[j]));
       out[row] = parts.join(separator);
     }
   }
@@ -104,20 +171,95 @@ function phraseListValues(vector, separator) {
 }
 
 /**
- * The Arrow table as plain rows (one object per customer) plus the column names in file order and the file's
- * metadata. Decoded once, column by column.
+ * Read access to one column, value by value, without decoding the rest: dictionary keys index the dictionary's
+ * strings (decoded once), numbers come straight from the typed array, text and phrase lists are decoded the first
+ * time a row is read and kept. A column of several chunks is decoded whole (columnValues).
+ */
+export function columnAccessor(table, field) {
+  const vector = table.getChild(field.name);
+  if (vector.data.length !== 1) {
+    const values = columnValues(table, field);
+    return (i) => values[i] ?? null;
+  }
+  const data = vector.data[0];
+  const isNull = nullTest(data);
+  const typeId = field.type.typeId;
+  const meta = field.metadata ?? new Map();
+  if (typeId === Type.Dictionary) {
+    const strings = dictionaryStrings(data.dictionary);
+    const keys = data.values;
+    return (i) => (isNull(i) ? null : strings(keys[i]));
+  }
+  if (typeId === Type.Float || typeId === Type.Int) {
+    const scale = meta.has("digits") ? 10 ** Number(meta.get("digits")) : 0;
+    const values = data.values;
+    const big = field.type.bitWidth === 64;
+    return (i) => {
+      if (isNull(i)) return null;
+      const v = big ? Number(values[i]) : values[i];
+      return scale ? Math.round(v * scale) / scale : v;
+    };
+  }
+  const cache = new Array(data.length);
+  let decode;
+  if (typeId === Type.List && field.type.children[0]?.type.typeId === Type.Dictionary) {
+    const separator = meta.get("joined_by") ?? "; ";
+    const offsets = data.valueOffsets;
+    const child = data.children[0];
+    const strings = dictionaryStrings(child.dictionary);
+    const keys = child.values;
+    decode = (i) => {
+      const parts = [];
+      for (let j = offsets[i]; j < offsets[i + 1]; j++) parts.push(strings(keys[j]));
+      return parts.join(separator);
+    };
+  } else if (typeId === Type.Utf8) {
+    const offsets = data.valueOffsets;
+    const bytes = data.values;
+    decode = (i) => decoder.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+  } else {
+    const values = columnValues(table, field);
+    return (i) => values[i] ?? null;
+  }
+  return (i) => {
+    if (isNull(i)) return null;
+    const hit = cache[i];
+    return hit !== undefined ? hit : (cache[i] = decode(i));
+  };
+}
+
+const ROW = Symbol("row");
+
+/**
+ * The Arrow table as the page's list: one light row object per customer whose fields (one getter per column, in
+ * file order) read the Arrow buffers on demand, so 100,000 rows cost 100,000 small objects until a value is read.
+ * Also the column names and the file's metadata.
  */
 export function listFromArrow(table) {
   const names = table.schema.fields.map((f) => f.name);
-  const values = table.schema.fields.map((field) => columnValues(table, field));
+  const accessors = table.schema.fields.map((field) => columnAccessor(table, field));
+  const prototype = {};
+  names.forEach((name, c) => {
+    Object.defineProperty(prototype, name, {
+      get() {
+        return accessors[c](this[ROW]);
+      },
+      enumerable: true,
+    });
+  });
   const n = table.numRows;
   const rows = new Array(n);
   for (let i = 0; i < n; i++) {
-    const row = {};
-    for (let c = 0; c < names.length; c++) row[names[c]] = values[c][i] ?? null;
+    const row = Object.create(prototype);
+    row[ROW] = i;
     rows[i] = row;
   }
   return { columns: names, rows, metadata: Object.fromEntries(table.schema.metadata ?? new Map()) };
+}
+
+/** Rows as plain objects (for JSON, or code that lists own keys). */
+export function plainRows(list, rows = list.rows) {
+  return rows.map((r) => Object.fromEntries(list.columns.map((c) => [c, r[c]])));
 }
 
 /** The filters available for these columns, each with its options ("all" first, "(none)" when a value is missing). */
@@ -141,7 +283,11 @@ export function filterOptions(list) {
   });
 }
 
-/** Lower-case text of the searched columns per row, built on the first search only. */
+/** Lower-case text of the searched columns per row, built once (on the first search, or early: prepareSearch). */
+export function prepareSearch(list) {
+  return haystacks(list);
+}
+
 function haystacks(list) {
   if (!list.haystack) {
     const cols = SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
@@ -162,6 +308,7 @@ function haystacks(list) {
 export function filterList(list, chosen = {}, search = "") {
   const active = Object.entries(chosen).filter(([c, v]) => v != null && v !== ALL && list.columns.includes(c));
   const words = String(search).toLowerCase().split(/\s+/).filter(Boolean);
+  if (active.length === 0 && words.length === 0) return list.rows;
   const hay = words.length ? haystacks(list) : null;
   const out = [];
   const rows = list.rows;

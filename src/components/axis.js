@@ -57,3 +57,31 @@ export function thinTicks(domain, size, { labelWidth, gap = 6 } = {}) {
   const step = Math.max(1, Math.ceil(values.length / fit));
   return values.filter((_, i) => i % step === 0);
 }
+
+/** A label cut with an ellipsis to fit `px` pixels (long category names on a phone-width chart). */
+export function fitLabel(label, px) {
+  const s = String(label);
+  if (textWidth(s) <= px) return s;
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (textWidth(`${s.slice(0, mid)}…`) <= px) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${s.slice(0, lo)}…`;
+}
+
+/**
+ * A y axis of category labels: the margin that fits the widest, at most `share` of the chart's width (labels longer
+ * than that are cut with an ellipsis, the full text stays in the tip).
+ */
+export function categoryAxis(labels, width = 640, { share = 0.45, min = 40 } = {}) {
+  const margin = Math.min(marginFor(labels, { min }), Math.max(min, Math.floor(share * width)));
+  return { marginLeft: margin, tickFormat: (d) => fitLabel(d, margin - TICK_SPACE) };
+}
+
+/** A band x axis of months (or other ordinal labels) with every k-th label, so none collide at this width. */
+export function bandTicks(values, width = 640, marginLeft = 40, marginRight = 20) {
+  return thinTicks(values, Math.max(60, width - marginLeft - marginRight));
+}
