@@ -5,6 +5,7 @@
  * else the stage's own process.resourceUsage().maxRSS), prints a table and writes bench/results.json
  * (results for each N are kept side by side, so the README can show how costs grow).
  * --peers also runs the benchmark that compares with a peer in the same run (the forest against scikit-learn).
+ * --browser runs bench/at-risk-browser.ts instead: the /at-risk page at N customers in headless Chromium.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +16,13 @@ import { PIPELINE } from "../models/pipeline.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = process.argv.slice(2);
+if (args.includes("--browser")) {
+  // The /at-risk page at scale in Chromium: its own script (bench/at-risk-browser.ts) with the same --customers.
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const rest = args.filter((a) => a !== "--browser");
+  const result = spawnSync(tsx, [join(ROOT, "bench", "at-risk-browser.ts"), ...rest], { cwd: ROOT, stdio: "inherit" });
+  process.exit(result.status ?? 1);
+}
 const argValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
