@@ -184,3 +184,23 @@ export function symptomsChart(symptoms, { width } = {}) {
     ],
   });
 }
+
+/** Forecast of active customers per scenario and month ahead, with 90% intervals (table forecast). */
+export function forecastChart(forecast, { width } = {}) {
+  const marginLeft = numericMargin(forecast.flatMap((d) => [d.lower, d.upper, d.customers]));
+  return Plot.plot({
+    title: "Forecast: active customers",
+    subtitle: "Next 6 months from each customer's churn probability, with 90% intervals, per scenario",
+    width,
+    height: 300,
+    marginLeft,
+    marginRight: 20,
+    x: { label: "Months ahead" },
+    y: { label: "Active customers", grid: true },
+    color: { legend: true },
+    marks: [
+      Plot.areaY(forecast, { x: "month", y1: "lower", y2: "upper", fill: "scenario", fillOpacity: 0.15 }),
+      Plot.lineY(forecast, { x: "month", y: "customers", stroke: "scenario", marker: true, tip: true }),
+    ],
+  });
+}
