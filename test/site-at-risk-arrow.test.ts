@@ -14,7 +14,7 @@ import * as listCode from "../src/components/at-risk-list.js";
 import { toCsv } from "../src/components/csv.js";
 import { atRiskArrow } from "../src/data/lib/at-risk-arrow.ts";
 
-const { filterList, filterOptions, listFromArrow, plainRows, valueByAction, ALL, NONE } = listCode;
+const { filterList, filterOptions, listFromArrow, plainRows, ALL, NONE } = listCode;
 type Row = Record<string, unknown>;
 type List = { columns: string[]; rows: Row[]; metadata: Record<string, string> };
 
@@ -171,20 +171,6 @@ describe("the at-risk list as Arrow", () => {
     } finally {
       other.close();
     }
-  });
-
-  it("sums value at risk per action as the warehouse does", async () => {
-    const expected = await query<{ action: string; v: number; n: number }>(
-      db.connection,
-      "SELECT recommended_action AS action, sum(round(value_at_risk, 2)) AS v, count(*)::INTEGER AS n " +
-        "FROM scored_customers GROUP BY 1 ORDER BY v DESC",
-    );
-    const got = valueByAction(list.rows) as { action: string; value_at_risk: number; customers: number }[];
-    expect(got.map((g) => g.action)).toEqual(expected.map((e) => e.action));
-    got.forEach((g, i) => {
-      expect(g.customers).toBe(expected[i]!.n);
-      expect(g.value_at_risk).toBeCloseTo(expected[i]!.v, 2);
-    });
   });
 
   it("writes an empty list with a reason when nothing is scored", async () => {

@@ -254,7 +254,43 @@ export function listFromArrow(table) {
     row[ROW] = i;
     rows[i] = row;
   }
-  return { columns: names, rows, metadata: Object.fromEntries(table.schema.metadata ?? new Map()) };
+  return {
+    columns: names,
+    rows,
+    table,
+    metadata: Object.fromEntries(table.schema.metadata ?? new Map()),
+  };
+}
+
+/**
+ * A dictionary-encoded column's keys, validity and distinct values, read from the Arrow data without touching the
+ * rows; undefined for any other column (or one split in chunks).
+ */
+function dictionaryColumn(list, column) {
+  const field = list.table?.schema.fields.find((f) => f.name === column);
+  const vector = list.table?.getChild(column);
+  if (!field || field.type.typeId !== Type.Dictionary || vector.data.length !== 1) return undefined;
+  const data = vector.data[0];
+  const lookup = dictionaryStrings(data.dictionary);
+  const values = Array.from({ length: data.dictionary.length }, (_, k) => lookup(k));
+  return { keys: data.values, isNull: nullTest(data), values, hasNull: data.nullCount > 0 };
+}
+
+/** A test of row i for one chosen filter value: on dictionary keys when it can, else on the row's value. */
+function rowTest(list, column, value) {
+  const dict = dictionaryColumn(list, column);
+  if (dict) {
+    const { keys, isNull } = dict;
+    if (value === NONE) {
+      const empty = dict.values.indexOf("");
+      return (i) => isNull(i) || keys[i] === empty;
+    }
+    const key = dict.values.indexOf(value);
+    return (i) => !isNull(i) && keys[i] === key;
+  }
+  const rows = list.rows;
+  if (value === NONE) return (i) => rows[i][column] == null || rows[i][column] === "";
+  return (i) => rows[i][column] === value;
 }
 
 /** Rows as plain objects (for JSON, or code that lists own keys). */
@@ -267,10 +303,20 @@ export function filterOptions(list) {
   return FILTERS.filter(([column]) => list.columns.includes(column)).map(([column, label]) => {
     const seen = new Set();
     let missing = false;
-    for (const row of list.rows) {
-      const v = row[column];
-      if (v == null || v === "") missing = true;
-      else seen.add(v);
+    const dict = dictionaryColumn(list, column);
+    if (dict) {
+      // Every dictionary value occurs in the list (the loader built the dictionary from it).
+      for (const v of dict.values) {
+        if (v === "") missing = true;
+        else seen.add(v);
+      }
+      missing ||= dict.hasNull;
+    } else {
+      for (const row of list.rows) {
+        const v = row[column];
+        if (v == null || v === "") missing = true;
+        else seen.add(v);
+      }
     }
     const order = VALUE_ORDER[column] ?? [];
     const values = [...seen].sort((a, b) => {
@@ -310,45 +356,13 @@ export function filterList(list, chosen = {}, search = "") {
   const words = String(search).toLowerCase().split(/\s+/).filter(Boolean);
   if (active.length === 0 && words.length === 0) return list.rows;
   const hay = words.length ? haystacks(list) : null;
+  const tests = active.map(([c, v]) => rowTest(list, c, v));
   const out = [];
   const rows = list.rows;
   outer: for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    for (const [c, v] of active) {
-      const x = row[c];
-      if (v === NONE ? !(x == null || x === "") : x !== v) continue outer;
-    }
+    for (const test of tests) if (!test(i)) continue outer;
     if (hay) for (const w of words) if (!hay[i].includes(w)) continue outer;
-    out.push(row);
+    out.push(rows[i]);
   }
   return out;
-}
-
-/** Value at risk and customers per action × quadrant (quadrant "(none)" for cancelled customers), from the list. */
-export function valueByActionAndQuadrant(rows) {
-  const cells = new Map();
-  for (const r of rows) {
-    const action = r.recommended_action ?? NONE;
-    const quadrant = r.quadrant ?? NONE;
-    const key = `${action}\u0001${quadrant}`;
-    const cell = cells.get(key) ?? { action, quadrant, customers: 0, value_at_risk: 0, clv: 0 };
-    cell.customers++;
-    cell.value_at_risk += r.value_at_risk ?? 0;
-    cell.clv += r.clv ?? 0;
-    cells.set(key, cell);
-  }
-  return [...cells.values()];
-}
-
-/** Per action: customers, value at risk and CLV, largest value at risk first. */
-export function valueByAction(rows) {
-  const byAction = new Map();
-  for (const c of valueByActionAndQuadrant(rows)) {
-    const a = byAction.get(c.action) ?? { action: c.action, customers: 0, value_at_risk: 0, clv: 0 };
-    a.customers += c.customers;
-    a.value_at_risk += c.value_at_risk;
-    a.clv += c.clv;
-    byAction.set(c.action, a);
-  }
-  return [...byAction.values()].sort((a, b) => b.value_at_risk - a.value_at_risk);
 }

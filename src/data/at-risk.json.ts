@@ -2,6 +2,11 @@
 import { query, queryOne, tableExists } from "../../loaders/db.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
+const BY_ACTION_QUADRANT_SQL = `
+  SELECT recommended_action AS action, coalesce(quadrant, '(none)') AS quadrant, count(*)::INTEGER AS customers,
+    sum(value_at_risk) AS value_at_risk, sum(clv) AS clv
+  FROM scored_customers GROUP BY ALL ORDER BY action, quadrant`;
+
 await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
     return {
@@ -23,6 +28,8 @@ await withWarehouse(async (db, meta) => {
     dataTo: meta["data_to"],
     counts,
     actions: await query(db.connection, "SELECT * FROM action_summary"),
+    // Value at risk by action × quadrant (cancelled customers have no quadrant), for the chart beside the table.
+    byActionQuadrant: await query(db.connection, BY_ACTION_QUADRANT_SQL),
     health: await query(db.connection, "SELECT * FROM health_summary ORDER BY band"),
   };
 });
