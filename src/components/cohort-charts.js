@@ -17,7 +17,7 @@ export function cohortHeatmap(cells, { width, measure, field, cohort } = {}) {
     marginRight: 10,
     padding: 0.05,
     x: { label: "Months since acquisition", axis: "top", domain: ks, ticks: bandTicks(ks, width, marginLeft, 10) },
-    y: { label: "Acquisition cohort", type: "band", domain: cohorts },
+    y: { label: null, type: "band", domain: cohorts }, // the subtitle names the rows (a rotated label would cover them)
     color:
       field === "active"
         ? { scheme: "blues", legend: true, label: "Customers active" }

@@ -123,10 +123,23 @@ export async function clippedTickLabels(page: Page): Promise<string[]> {
   })()`);
 }
 
-/** Tick labels of one axis that overlap their neighbour (labels too dense for the axis length). */
+/**
+ * Tick labels of one axis that overlap their neighbour (labels too dense for the axis length), or that an axis label
+ * (e.g. a rotated "Acquisition cohort") covers.
+ */
 export async function collidingTickLabels(page: Page): Promise<string[]> {
   return page.evaluate(`(() => {
     const problems = [];
+    for (const svg of document.querySelectorAll("#observablehq-main svg")) {
+      const title = svg.closest("figure")?.querySelector("h2")?.textContent ?? "(untitled)";
+      const ticks = [...svg.querySelectorAll("g[aria-label$='tick label'] text")].map((t) => t.getBoundingClientRect());
+      for (const label of svg.querySelectorAll("g[aria-label$='axis label'] text")) {
+        const a = label.getBoundingClientRect();
+        const hit = ticks.some((b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+          && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1);
+        if (hit) problems.push(title + ": axis label '" + label.textContent + "' covers tick labels");
+      }
+    }
     for (const group of document.querySelectorAll("#observablehq-main svg g[aria-label$='tick label']")) {
       const title = group.closest("figure")?.querySelector("h2")?.textContent ?? "(untitled)";
       const boxes = [...group.querySelectorAll("text")]
