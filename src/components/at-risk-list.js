@@ -366,3 +366,14 @@ export function filterList(list, chosen = {}, search = "") {
   }
   return out;
 }
+
+/**
+ * Per column, "number" or "text" from the Arrow schema: the table is told each column's alignment and format, so it
+ * never scans the rows to guess them (it reads until a non-null value, i.e. the whole list for a mostly empty column).
+ */
+export function columnKinds(list) {
+  const numeric = new Set([Type.Int, Type.Float, Type.Decimal]);
+  return Object.fromEntries(
+    (list.table?.schema.fields ?? []).map((f) => [f.name, numeric.has(f.type.typeId) ? "number" : "text"]),
+  );
+}
