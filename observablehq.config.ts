@@ -23,5 +23,7 @@ export default {
   head: '<link rel="icon" href="data:,">',
   search: false,
   pager: false,
-  footer: "Built by the churn workspace from your own exports. Everything on this site is static: no data leaves it.",
+  footer:
+    "Built by the churn workspace from your own exports. Everything on this site is static: no data leaves it. " +
+    "The at-risk page (/at-risk) lists customers by name: publish this site only where the save team may see them.",
 };

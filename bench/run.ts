@@ -7,6 +7,7 @@
  * --peers also prints issue 14's ratios in the same run (bench/peers.ts: `churn train` on IBM Telco against
  * scikit-learn's whole run, more files with --peer-file FILE:TARGET:POSITIVE:ID; the sample build's forest and
  * site stages against their targets) and the synthetic forest benchmark against scikit-learn (bench/forest.ts).
+ * --browser runs bench/at-risk-browser.ts instead: the /at-risk page at N customers in headless Chromium.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +18,13 @@ import { PIPELINE } from "../models/pipeline.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const args = process.argv.slice(2);
+if (args.includes("--browser")) {
+  // The /at-risk page at scale in Chromium: its own script (bench/at-risk-browser.ts) with the same --customers.
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const rest = args.filter((a) => a !== "--browser");
+  const result = spawnSync(tsx, [join(ROOT, "bench", "at-risk-browser.ts"), ...rest], { cwd: ROOT, stdio: "inherit" });
+  process.exit(result.status ?? 1);
+}
 const argValue = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, marksOutsideCharts, watchPage } from "./helpers/browser.ts";
+import { csvParse } from "d3-dsv";
+import {
+  clippedTickLabels,
+  collidingTickLabels,
+  launchBrowser,
+  marksOutsideCharts,
+  watchPage,
+} from "./helpers/browser.ts";
 import { runChurn } from "./helpers/cli.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 import { serveStatic } from "./helpers/static-server.ts";
@@ -20,7 +27,7 @@ const PAGES = [
   { path: "/survival", name: "survival", charts: 1 },
   { path: "/value", name: "value", charts: 4 },
   { path: "/segments", name: "segments", charts: 2 },
-  { path: "/at-risk", name: "at-risk", charts: 0 },
+  { path: "/at-risk", name: "at-risk", charts: 1 },
   { path: "/model", name: "model", charts: 5 },
   { path: "/data-quality", name: "data-quality", charts: 2 },
 ];
@@ -88,12 +95,17 @@ describe("the built site", () => {
       expect(titles.length).toBeGreaterThanOrEqual(charts);
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
       expect(await marksOutsideCharts(page)).toEqual([]);
+      expect(await clippedTickLabels(page)).toEqual([]);
+      expect(await collidingTickLabels(page)).toEqual([]);
       expect(problems.failedRequests).toEqual([]);
       expect(problems.consoleErrors).toEqual([]);
       expect(problems.plotWarnings).toEqual([]);
       expect(problems.offsiteRequests).toEqual([]);
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.waitForTimeout(300);
+      await page.waitForTimeout(500);
+      // Charts redraw at the phone's width: labels must still fit and not collide.
+      expect(await clippedTickLabels(page)).toEqual([]);
+      expect(await collidingTickLabels(page)).toEqual([]);
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
@@ -103,32 +115,52 @@ describe("the built site", () => {
     });
   }
 
-  it("at-risk filters change the table, and both downloads return the scored CSV", async () => {
+  it("at-risk: the view covers the whole list (no filter = the full CSV, a segment, a search)", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const problems = watchPage(page);
     await page.goto(`${server.url}/at-risk`, { waitUntil: "networkidle" });
-    const results = page.locator("#observablehq-main form output").first();
-    await results.waitFor();
-    const before = await results.textContent();
-    const quadrant = page.locator("#observablehq-main form select").first();
-    const options = await quadrant.locator("option").allTextContents();
-    await quadrant.selectOption(options.find((o) => o === "butterflies") ?? options[1]!);
-    await page.waitForFunction(
-      (b) => document.querySelector("#observablehq-main form output")?.textContent !== b,
-      before,
-    );
-    const after = await results.textContent();
-    expect(Number(after!.replace(/\D/g, ""))).toBeLessThan(Number(before!.replace(/\D/g, "")));
-    for (const id of ["#download-full", "#download-filtered"]) {
-      const [download] = await Promise.all([page.waitForEvent("download"), page.click(id)]);
-      const text = readFileSync((await download.path())!, "utf8");
+    await page.locator("#at-risk-count").waitFor();
+    const download = async (id: string) => {
+      const [file] = await Promise.all([page.waitForEvent("download"), page.click(id)]);
+      const text = readFileSync((await file.path())!, "utf8");
       expect(text.charCodeAt(0)).toBe(0xfeff);
-      const header = text.slice(1).split("\r\n")[0]!.split(",");
-      for (const c of ["customer_id", "churn_probability", "clv", "value_at_risk", "recommended_action"])
-        expect(header, id).toContain(c);
-      const lines = text.trim().split("\r\n").length - 1;
-      if (id === "#download-filtered") expect(lines).toBe(Number(after!.replace(/\D/g, "")));
-      else expect(lines).toBeGreaterThan(Number(before!.replace(/\D/g, "")) - 1);
-    }
+      return csvParse(text.slice(1));
+    };
+    const count = async () => (await page.locator("#at-risk-count").textContent()) ?? "";
+    const full = await download("#download-full");
+    for (const c of ["customer_id", "churn_probability", "clv", "value_at_risk", "recommended_action"])
+      expect(full.columns).toContain(c);
+    expect(full.length).toBeGreaterThan(1000); // the sample scores 3,425: more than the old page's top 1,000
+    // No filter: the view is the whole list, row for row.
+    const all = await download("#download-filtered");
+    expect(all.length).toBe(full.length);
+    expect(all.map((r) => r["customer_id"])).toEqual(full.map((r) => r["customer_id"]));
+    expect(await count()).toBe(
+      `${full.length.toLocaleString("en-US")} of ${full.length.toLocaleString("en-US")} customers`,
+    );
+    // A segment filter gives every customer of that segment (counted in the full CSV).
+    const segment = "Enterprise";
+    const expected = full.filter((r) => r["segment"] === segment).map((r) => r["customer_id"]);
+    expect(expected.length).toBeGreaterThan(0);
+    const before = await count();
+    const select = page
+      .locator("#observablehq-main form label", { hasText: /^Segment$/ })
+      .locator("..")
+      .locator("select");
+    await select.selectOption({ label: segment });
+    await expect.poll(count).not.toBe(before);
+    const segmentView = await download("#download-filtered");
+    expect(segmentView.map((r) => r["customer_id"])).toEqual(expected);
+    await select.selectOption({ label: "all" });
+    await expect.poll(count).toBe(before);
+    // A search finds the lowest-ranked customer (the last row of the full list).
+    const last = full.at(-1)!["customer_id"]!;
+    await page.locator("#observablehq-main input[type=text]").fill(last);
+    await expect.poll(count).toBe(`1 of ${full.length.toLocaleString("en-US")} customers`);
+    await expect.poll(() => page.locator("#observablehq-main table tbody").first().textContent()).toContain(last);
+    expect((await download("#download-filtered")).map((r) => r["customer_id"])).toEqual([last]);
+    expect(problems.consoleErrors).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, "at-risk-search.png"), fullPage: true });
     await page.close();
   });
 

@@ -66,6 +66,8 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
     if (distinct.length <= MAX_BINS - 1) cut = distinct.slice(0, -1).map((v, k) => (v + distinct[k + 1]!) / 2);
     else {
       cut = [];
+      // Not simple-statistics' quantileSorted: an edge must be a value seen in training (no mid-point averaging, which
+      // it does at whole positions), and 254 picks from one sorted copy are cheaper than 254 calls.
       for (let b = 1; b < MAX_BINS - 1; b++) {
         const q = values[Math.floor((b * values.length) / (MAX_BINS - 1))]!;
         if (cut.length === 0 || q > cut[cut.length - 1]!) cut.push(q);

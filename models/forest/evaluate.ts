@@ -4,6 +4,7 @@
  * ROC-AUC (mean over folds and pooled), PR-AUC, Brier score, reliability, lift/gains, the F1-best threshold, and
  * permutation importance (drop in held-out ROC-AUC when one feature's values are shuffled; Breiman 2001).
  */
+import { mean } from "simple-statistics";
 import { createRandom, shuffle } from "../../loaders/random.ts";
 import {
   averagePrecision,
@@ -116,7 +117,7 @@ export async function crossValidate(
     rows: labels.length,
     features: table.names.length,
     folds: k,
-    auc: foldAucs.reduce((a, b) => a + b, 0) / k,
+    auc: mean(foldAucs),
     foldAucs,
     pooledAuc: rocAuc(oof, labels),
     prAuc: averagePrecision(oof, labels),

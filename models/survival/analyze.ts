@@ -7,7 +7,7 @@
 import { appendRows } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
-import { median } from "../math/median.ts";
+import { median } from "simple-statistics";
 import { fitCox } from "./cox.ts";
 import { kaplanMeier } from "./kaplan-meier.ts";
 import { MIN_GROUP } from "./groups.ts";
@@ -41,8 +41,10 @@ function coxDesign(data: Awaited<ReturnType<typeof tenureToChurn>>): { x: number
   // collinear with the plan dummies (a plan sets most of the price), leaving neither hazard ratio readable.
   const plans = data.groups.plan;
   const planMedians = new Map<string, number>();
-  for (const plan of new Set(plans))
-    planMedians.set(plan, median(data.startMrr.filter((_, i) => plans[i] === plan && data.startMrr[i]! > 0)));
+  for (const plan of new Set(plans)) {
+    const paid = data.startMrr.filter((_, i) => plans[i] === plan && data.startMrr[i]! > 0);
+    planMedians.set(plan, paid.length ? median(Array.from(paid)) : 0);
+  }
   const relativePrice = Array.from(data.startMrr, (v, i) =>
     v > 0 && planMedians.get(plans[i]!)! > 0 ? Math.log(v / planMedians.get(plans[i]!)!) : 0,
   );

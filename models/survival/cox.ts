@@ -9,6 +9,7 @@
  */
 import { normalCdf } from "../math/distributions.ts";
 import { inverseSpd, solveSpd } from "../math/linear-algebra.ts";
+import { mean } from "simple-statistics";
 
 export interface CoxTerm {
   term: string;
@@ -120,7 +121,7 @@ export function fitCox(
 ): CoxFit {
   const n = x.length;
   const p = names.length;
-  const means = names.map((_, a) => x.reduce((s, row) => s + row[a]!, 0) / n);
+  const means = names.map((_, a) => mean(x.map((row) => row[a]!)));
   const xc = x.map((row) => row.map((v, a) => v - means[a]!));
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => time[b]! - time[a]!);
   let beta = new Array<number>(p).fill(0);

@@ -10,6 +10,7 @@
 import { UserError } from "../../loaders/errors.ts";
 import { logGamma } from "../math/distributions.ts";
 import { nelderMead } from "../math/optimize.ts";
+import { mean, sampleCorrelation } from "simple-statistics";
 
 export interface GammaGammaParams {
   p: number;
@@ -38,20 +39,11 @@ export function gammaGammaLogLik(g: GammaGammaParams, x: number, m: number): num
   );
 }
 
+/** Pearson's r (simple-statistics' sampleCorrelation); null for fewer than 3 customers or a constant column. */
 function pearson(xs: number[], ys: number[]): number | null {
-  const n = xs.length;
-  if (n < 3) return null;
-  const mx = xs.reduce((s, v) => s + v, 0) / n;
-  const my = ys.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0,
-    sxx = 0,
-    syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-    syy += (ys[i]! - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
+  if (xs.length < 3) return null;
+  const r = sampleCorrelation(xs, ys);
+  return Number.isFinite(r) ? r : null;
 }
 
 export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<number>): GammaGammaFit {
@@ -87,7 +79,7 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
     for (let i = 0; i < xs.length; i++) ll -= (p * xs[i]! + q) * Math.log(v + xs[i]! * ms[i]!);
     return -ll;
   };
-  const meanM = ms.reduce((s, v) => s + v, 0) / ms.length;
+  const meanM = mean(ms);
   const result = nelderMead(negLL, [0, Math.log(2), Math.log(meanM)]);
   const fit = { p: Math.exp(result.x[0]!), q: Math.exp(result.x[1]!), v: Math.exp(result.x[2]!) };
   if (!Object.values(fit).every(Number.isFinite))

@@ -4,7 +4,10 @@
  * default): high value + high loyalty = true friends, high value + low loyalty = butterflies, low value + high loyalty
  * = barnacles, low value + low loyalty = strangers. Tiers by CLV rank: high = top 20%, mid = next 30%, low = rest.
  */
-import { median } from "../math/median.ts";
+import { median as ssMedian } from "simple-statistics";
+
+/** The median (simple-statistics), 0 for no values: a threshold over nobody places nobody. */
+const median = (values: number[]) => (values.length ? ssMedian(values) : 0);
 import type { ValueSettings } from "./settings.ts";
 
 export type Quadrant = "true friends" | "butterflies" | "barnacles" | "strangers";

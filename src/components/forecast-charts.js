@@ -1,5 +1,6 @@
 // Charts of the forecast on the monthly report: functions (data, {width}) => Plot figure.
 import * as Plot from "@observablehq/plot";
+import { numericMargin } from "./axis.js";
 
 const monthDate = (month) => new Date(`${month}-01T00:00:00Z`);
 
@@ -15,6 +16,10 @@ export function forecastChart(forecast, history, { width } = {}) {
     subtitle: "Subscribers and one-off buyers, each by their own rule; shaded: 90% band; black: what happened",
     width,
     height: 320,
+    marginLeft: numericMargin(
+      [...rows, ...past].flatMap((d) => [d.lower, d.upper, d.customers]).filter(Number.isFinite),
+    ),
+    marginRight: 20,
     x: { label: "Month", type: "utc" },
     y: { label: "Active customers", grid: true },
     color: { legend: true },
@@ -32,6 +37,10 @@ export function backtestChart(backtest, { width } = {}) {
   return Plot.plot({
     width,
     height: 240,
+    marginLeft: numericMargin(
+      rows.flatMap((d) => [d.lower, d.upper, d.predicted, d.actual, d.naive]).filter(Number.isFinite),
+    ),
+    marginRight: 30,
     x: { label: "Month", type: "utc" },
     y: { label: "Active customers at month end", grid: true },
     marks: [

@@ -1,8 +1,11 @@
-// At-risk page data: the top of the scored list (the full list is the CSV download) and summaries.
+// At-risk page data: counts and summaries (the list itself is at-risk.arrow; the CSV download is at-risk.csv).
 import { query, queryOne, tableExists } from "../../loaders/db.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
-export const PAGE_ROWS = 1000;
+const BY_ACTION_QUADRANT_SQL = `
+  SELECT recommended_action AS action, coalesce(quadrant, '(none)') AS quadrant, count(*)::INTEGER AS customers,
+    sum(value_at_risk) AS value_at_risk, sum(clv) AS clv
+  FROM scored_customers GROUP BY ALL ORDER BY action, quadrant`;
 
 await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
@@ -14,23 +17,19 @@ await withWarehouse(async (db, meta) => {
   }
   const counts = await queryOne(
     db.connection,
-    "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk FROM scored_customers",
+    `SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active,
+       count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk
+     FROM scored_customers`,
   );
   return {
     available: true,
     asOf: meta["as_of"],
     dataFrom: meta["data_from"],
     dataTo: meta["data_to"],
-    pageRows: PAGE_ROWS,
     counts,
-    rows: await query(
-      db.connection,
-      `SELECT customer_id, name, segment, plan, status, quadrant, tier, round(churn_probability, 4) AS churn_probability, round(clv, 2) AS clv,
-              round(value_at_risk, 2) AS value_at_risk, health_score, health_band, symptoms, top_drivers, recommended_action, offer, round(offer_budget, 2) AS offer_budget
-       FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id LIMIT $limit`,
-      { limit: PAGE_ROWS },
-    ),
     actions: await query(db.connection, "SELECT * FROM action_summary"),
+    // Value at risk by action × quadrant (cancelled customers have no quadrant), for the chart beside the table.
+    byActionQuadrant: await query(db.connection, BY_ACTION_QUADRANT_SQL),
     health: await query(db.connection, "SELECT * FROM health_summary ORDER BY band"),
   };
 });

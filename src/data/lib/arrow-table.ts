@@ -1,0 +1,251 @@
+/**
+ * A DuckDB query result as an Arrow table (apache-arrow; DuckDB's node API writes no Arrow IPC), every column carried
+ * and typed by its DuckDB type, so a column another stage adds to a table reaches the page with no change here:
+ *   text (VARCHAR, and anything without a closer Arrow type, as its text) → plain Utf8 when values are mostly
+ *     unique (ids), dictionary-encoded Utf8 (the smallest signed index type that fits) when whole values
+ *     repeat, or a list of dictionary-encoded phrases when values are lists (see textVector: the smallest wins);
+ *   BOOLEAN → Bool; TINYINT…INTEGER and unsigned up to USMALLINT → the narrowest of Int8/16/32 that holds them;
+ *   BIGINT, HUGEINT, UINTEGER…, FLOAT, DOUBLE, DECIMAL → Float64, or Float32 when rounded to `digits` decimals and
+ *   every value survives Float32 at that precision; DATE → DateDay; TIMESTAMP[ TZ] → TimestampMillisecond.
+ * NULL stays null in every type. Knows nothing of the models: called by the site's data loaders (and anyone else).
+ */
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import {
+  Bool,
+  DateDay,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  List,
+  makeTable,
+  RecordBatch,
+  Schema,
+  Table,
+  TimestampMillisecond,
+  Utf8,
+  type Vector,
+  vectorFromArray,
+} from "apache-arrow";
+
+export type ArrowKind = "text" | "bool" | "int" | "float" | "date" | "timestamp";
+
+export interface ArrowOptions {
+  /** Decimal places to round a float column to (e.g. cents), by column name; undefined keeps the value as it is. */
+  digits?: (column: string) => number | undefined;
+  /** Text columns whose values are lists joined by this separator (e.g. "; "), by column name. */
+  separator?: (column: string) => string | undefined;
+  /** Key-value metadata written into the Arrow schema (as-of date, definitions). */
+  metadata?: Record<string, string>;
+}
+
+/** How a DuckDB type (its SQL spelling, e.g. "DECIMAL(18,3)") travels in Arrow. */
+export function arrowKind(duckdbType: string): ArrowKind {
+  const t = duckdbType.toUpperCase();
+  if (t === "BOOLEAN") return "bool";
+  if (/^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT)$/.test(t)) return "int";
+  if (/^(BIGINT|HUGEINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/.test(t)) return "float";
+  if (t === "DATE") return "date";
+  if (t.startsWith("TIMESTAMP")) return "timestamp";
+  return "text";
+}
+
+/** The SQL expression that reads one column in the shape its Arrow vector is built from (identifier quoted). */
+function selectExpression(column: string, kind: ArrowKind): string {
+  const id = `"${column.replaceAll('"', '""')}"`;
+  switch (kind) {
+    case "float":
+      return `${id}::DOUBLE`;
+    case "int":
+      return `${id}::INTEGER`;
+    case "date":
+      return `datediff('day', DATE '1970-01-01', ${id})::INTEGER`;
+    case "timestamp":
+      return `epoch_ms(${id}::TIMESTAMP)::DOUBLE`;
+    case "bool":
+      return id;
+    default:
+      return `${id}::VARCHAR`;
+  }
+}
+
+/** The smallest signed index type for a dictionary of `size` values. */
+function indexType(size: number): Int8 | Int16 | Int32 {
+  if (size <= 127) return new Int8();
+  if (size <= 32767) return new Int16();
+  return new Int32();
+}
+
+const indexBytes = (size: number) => (size <= 127 ? 1 : size <= 32767 ? 2 : 4);
+const utf8Bytes = (values: Iterable<string>) => {
+  let n = 0;
+  for (const v of values) n += Buffer.byteLength(v) + 4;
+  return n;
+};
+
+/** A column's vector and what the page needs to read it back (Arrow field metadata). */
+interface Encoded {
+  vector: Vector;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Text: the smallest of three lossless encodings, by their byte count: plain Utf8 (mostly unique values), a
+ * dictionary of whole values, or — when `separator` is given and values are lists of repeated phrases ("2 complaints
+ * in the last 90 days; segment = SMB") — a list of dictionary-encoded phrases, joined back with the separator that
+ * the field's metadata `joined_by` names.
+ */
+function textVector(values: (string | null)[], separator?: string): Encoded {
+  const present = values.filter((v): v is string => v !== null);
+  const distinct = new Set(present);
+  const plain = utf8Bytes(present);
+  const whole = present.length * indexBytes(distinct.size) + utf8Bytes(distinct);
+  let phrases: Set<string> | undefined;
+  let phraseBytes = Infinity;
+  if (separator && present.some((v) => v.includes(separator))) {
+    phrases = new Set<string>();
+    let count = 0;
+    for (const v of distinct) for (const p of v.split(separator)) phrases.add(p);
+    for (const v of present) count += v.split(separator).length;
+    phraseBytes = 4 * values.length + count * indexBytes(phrases.size) + utf8Bytes(phrases);
+  }
+  if (phrases && phraseBytes < Math.min(plain, whole)) {
+    const type = new List(new Field("item", new Dictionary(new Utf8(), indexType(phrases.size)), false));
+    return {
+      vector: vectorFromArray(
+        values.map((v) => (v === null ? null : v.split(separator!))),
+        type,
+      ),
+      metadata: { joined_by: separator! },
+    };
+  }
+  if (plain <= whole) return { vector: vectorFromArray(values, new Utf8()) };
+  return { vector: vectorFromArray(values, new Dictionary(new Utf8(), indexType(distinct.size))) };
+}
+
+/** Integers in the narrowest of Int8, Int16, Int32 that holds their range. */
+function intVector(values: (number | null)[]): Encoded {
+  let lo = 0;
+  let hi = 0;
+  for (const v of values) {
+    if (v === null) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const type = lo >= -128 && hi <= 127 ? new Int8() : lo >= -32768 && hi <= 32767 ? new Int16() : new Int32();
+  return { vector: vectorFromArray(values, type) };
+}
+
+/**
+ * Floats rounded to `digits` decimals (when given), stored as Float32 when every value survives the round trip at
+ * that precision (the field's metadata `digits` tells the reader to round back), else Float64.
+ */
+function floatVector(values: (number | null)[], digits?: number): Encoded {
+  if (digits === undefined) return { vector: vectorFromArray(values, new Float64()) };
+  const scale = 10 ** digits;
+  const rounded = values.map((v) => (v === null ? null : Math.round(v * scale) / scale));
+  const fits = rounded.every((v) => v === null || Math.round(Math.fround(v) * scale) / scale === v);
+  return {
+    vector: vectorFromArray(rounded, fits ? new Float32() : new Float64()),
+    metadata: { digits: String(digits) },
+  };
+}
+
+/** Build the Arrow vector of one column from the values DuckDB returned for its select expression. */
+function columnVector(kind: ArrowKind, raw: DuckDBValue[], digits?: number, separator?: string): Encoded {
+  switch (kind) {
+    case "text":
+      return textVector(
+        raw.map((v) => (v === null ? null : String(v))),
+        separator,
+      );
+    case "bool":
+      return {
+        vector: vectorFromArray(
+          raw.map((v) => (v === null ? null : Boolean(v))),
+          new Bool(),
+        ),
+      };
+    case "int":
+      return intVector(raw.map((v) => (v === null ? null : Number(v))));
+    case "float":
+      return floatVector(
+        raw.map((v) => (v === null ? null : Number(v))),
+        digits,
+      );
+    case "date":
+      // DateDay holds days since 1970-01-01; the builder takes Date objects.
+      return {
+        vector: vectorFromArray(
+          raw.map((v) => (v === null ? null : new Date(Number(v) * 86_400_000))),
+          new DateDay(),
+        ),
+      };
+    case "timestamp":
+      return {
+        vector: vectorFromArray(
+          raw.map((v) => (v === null ? null : new Date(Number(v)))),
+          new TimestampMillisecond(),
+        ),
+      };
+  }
+}
+
+/**
+ * Run `sql` once to learn its column types, then read every column in its Arrow shape. `sql` is the project's own
+ * (a constant beside its caller); user values go in `params`.
+ */
+export async function queryToArrow(
+  conn: DuckDBConnection,
+  sql: string,
+  params: Record<string, string | number> = {},
+  options: ArrowOptions = {},
+): Promise<Table> {
+  const probe = await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT 0`, usedParams(sql, params));
+  const names = probe.columnNames();
+  const kinds = probe.columnTypes().map((t) => arrowKind(t.toString()));
+  const select = names.map((n, i) => `${selectExpression(n, kinds[i]!)} AS "${n.replaceAll('"', '""')}"`).join(", ");
+  const reader = await conn.runAndReadAll(`SELECT ${select} FROM (${sql})`, usedParams(sql, params));
+  const columns = reader.getColumns();
+  const encoded = names.map((name, i) =>
+    columnVector(kinds[i]!, columns[i] ?? [], options.digits?.(name), options.separator?.(name)),
+  );
+  return withMetadata(
+    (names.length
+      ? makeTable(Object.fromEntries(names.map((n, i) => [n, encoded[i]!.vector])) as never)
+      : new Table()) as Table,
+    options.metadata ?? {},
+    encoded.map((e) => e.metadata),
+  );
+}
+
+/** The table with key-value metadata on its schema and (by position) on its fields. */
+function withMetadata(
+  table: Table,
+  metadata: Record<string, string>,
+  fieldMetadata: (Record<string, string> | undefined)[] = [],
+): Table {
+  const fields = table.schema.fields.map(
+    (f, i) => new Field(f.name, f.type, f.nullable, new Map(Object.entries(fieldMetadata[i] ?? {}))),
+  );
+  const schema = new Schema(fields, new Map(Object.entries(metadata)));
+  return new Table(
+    schema,
+    table.batches.map((b) => new RecordBatch(schema, b.data)),
+  );
+}
+
+/** An empty table with the given text columns: what a page reads when there is nothing to list. */
+export function emptyArrow(columns: string[], metadata: Record<string, string> = {}): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const c of columns) vectors[c] = vectorFromArray([], new Utf8());
+  return withMetadata(makeTable(vectors as never) as unknown as Table, metadata);
+}
+
+function usedParams(sql: string, params: Record<string, string | number>): Record<string, string | number> | undefined {
+  const used = Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(sql)));
+  return Object.keys(used).length ? used : undefined;
+}
