@@ -12,7 +12,7 @@ import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest } from "./forest/analyze.ts";
-import { analyzeActions } from "./actions/analyze.ts";
+import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
 import { analyzeForecast } from "./forecast/analyze.ts";
 
@@ -32,6 +32,13 @@ export const PIPELINE: PipelineStage[] = [
   { name: "actions", analysis: analyzeActions },
   { name: "forecast", analysis: analyzeForecast },
 ];
+
+/** `--no-model`: every stage but the forest, and the at-risk list ranked by rules. */
+export function pipelineWithoutModel(): PipelineStage[] {
+  return PIPELINE.filter((s) => s.name !== "forest").map((s) =>
+    s.name === "actions" ? { name: s.name, analysis: actionsAnalysis({ useModel: false }) } : s,
+  );
+}
 
 export interface StageTiming {
   report: AnalysisReport;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { buildWorkspace } from "../build/workspace.ts";
 import { flag, parseFlags } from "../args.ts";
 
-export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-site] [--quiet] [--json]
+export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-model] [--no-site] [--quiet] [--json]
 
 Ingests the raw exports in --source (default data/sample), runs every analysis the data support
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
@@ -16,6 +16,7 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --out DIR       site output folder (default dist)
   --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
   --seed S        seed for every random step (default 1)
+  --no-model      do not train the churn forest: rank the at-risk list by symptoms and value (rules)
   --no-site       stop after the analyses (no Framework build)
   --quiet         print nothing but errors
   --json          print the stage report as JSON`;
@@ -27,6 +28,7 @@ const Flags = z.object({
   out: flag.string().default("dist"),
   asOf: flag.date().optional(),
   seed: flag.integer().default(1),
+  noModel: flag.boolean(),
   noSite: flag.boolean(),
   quiet: flag.boolean(),
   json: flag.boolean(),
@@ -43,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     out: flags.out,
     ...(flags.asOf ? { asOf: flags.asOf } : {}),
     seed: flags.seed,
+    model: !flags.noModel,
     site: !flags.noSite,
     log,
   });
