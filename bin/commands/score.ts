@@ -4,7 +4,7 @@ import { z } from "zod";
 import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { actionsAnalysis, scoredListCsv } from "../../models/actions/analyze.ts";
-import { analyzeForest } from "../../models/forest/analyze.ts";
+import { analyzeForestRecorded } from "../../models/pipeline.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 import { guardOutputs, writeOwnFile } from "../build/outputs.ts";
@@ -80,7 +80,7 @@ async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, ware
     }
     if (modelAsOf !== asOf && !flags.noModel) {
       process.stderr.write(`training the churn forest as of ${asOf}…\n`);
-      await analyzeForest(ctx); // when it cannot train, the actions stage ranks by rules and says why
+      await analyzeForestRecorded(ctx); // when it cannot train, the actions stage ranks by rules and says why
     }
     const report = await actionsAnalysis({ useModel: !flags.noModel })(ctx);
     if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);

@@ -59,12 +59,14 @@ const CANDIDATES_SQL = {
   model: `
   SELECT customer_id, false AS churned, churn_probability AS p, top_drivers FROM churn_predictions
   UNION ALL
-  SELECT customer_id, true, 1.0, 'cancelled in the last ' || $win_back_days || ' days' FROM (${RECENTLY_CANCELLED_SQL})`,
+  SELECT customer_id, true, 1.0, 'cancelled in the last ' || $win_back_days || ' days'
+  FROM (${RECENTLY_CANCELLED_SQL})`,
   rules: `
   SELECT customer_id, false AS churned, CAST(NULL AS DOUBLE) AS p, CAST(NULL AS VARCHAR) AS top_drivers
   FROM active_customers
   UNION ALL
-  SELECT customer_id, true, NULL, 'cancelled in the last ' || $win_back_days || ' days' FROM (${RECENTLY_CANCELLED_SQL})`,
+  SELECT customer_id, true, NULL, 'cancelled in the last ' || $win_back_days || ' days'
+  FROM (${RECENTLY_CANCELLED_SQL})`,
 };
 /** Customer values when the value analysis ran; an empty stand-in otherwise (a young or odd export). */
 const VALUE_SQL = `SELECT customer_id, quadrant, tier, clv, clv_if_won_back, p_alive FROM customer_value`;
@@ -74,19 +76,23 @@ const NO_VALUE_SQL = `SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS 
 
 const SYMPTOMS_BY_CUSTOMER_SQL = `
   SELECT customer_id,
-    string_agg(symptom || ': ' || detail || ' (' || CAST(date AS VARCHAR) || ')', '; ' ORDER BY severity, date DESC) AS symptoms,
-    list(symptom) AS ids, list(weight) FILTER (WHERE severity = 'recapitulative') AS weights, bool_or(severity = 'critical') AS critical
+    string_agg(symptom || ': ' || detail || ' (' || CAST(date AS VARCHAR) || ')', '; ' ORDER BY severity, date DESC)
+      AS symptoms,
+    list(symptom) AS ids, list(weight) FILTER (WHERE severity = 'recapitulative') AS weights,
+    bool_or(severity = 'critical') AS critical
   FROM symptom_events GROUP BY customer_id`;
 
 const DETAILS_SQL = `
   SELECT k.customer_id, k.churned, k.p, k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
          v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, v.p_alive, coalesce(cm.mrr, 0) AS mrr,
-         s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights, coalesce(s.critical, false) AS critical
+         s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights,
+         coalesce(s.critical, false) AS critical
   FROM candidates k
   LEFT JOIN customers c USING (customer_id)
   LEFT JOIN value_now v USING (customer_id)
   LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS mrr_plan FROM subscriptions
-             WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm USING (customer_id)
+             WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm
+    USING (customer_id)
   LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)
   ORDER BY k.customer_id`;
 
@@ -261,22 +267,28 @@ async function summarize(
     ctx.conn,
     `CREATE OR REPLACE TABLE symptom_summary AS
     SELECT symptom, severity, count(DISTINCT customer_id)::INTEGER AS customers FROM symptom_events
-    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active') GROUP BY ALL ORDER BY customers DESC`,
+    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active')
+    GROUP BY ALL ORDER BY customers DESC`,
   );
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE action_summary AS
-    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC`,
+    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv,
+           sum(value_if_retained) AS value_if_retained
+    FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC NULLS LAST, customers DESC`,
   );
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE health_summary AS
-    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk FROM scored_customers WHERE status = 'active' GROUP BY 1`,
+    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk,
+           sum(value_if_retained) AS value_if_retained
+    FROM scored_customers WHERE status = 'active' GROUP BY 1`,
   );
 
   const risk = await queryOne<{ var: number; red: number }>(
     ctx.conn,
-    "SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red FROM scored_customers WHERE status = 'active'",
+    `SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red
+     FROM scored_customers WHERE status = 'active'`,
   );
   return {
     name: "actions",

@@ -70,7 +70,7 @@ export function nextTouch(c: PlanInput, asOf: string, rules: PlanRules): Proacti
     const planned = addDays(c.start, w.afterDays);
     return {
       touch: w.touch,
-      date: planned > earliest ? planned : earliest,
+      date: [earliest, planned].sort()[1]!,
       channel: chooseChannel(c, w.channel, rules),
       team: w.team,
     };

@@ -7,7 +7,7 @@
  *  4. the key contact left                                                        → move-and-follow
  *  5. high risk (p ≥ highRisk or band red), by quadrant: true friends → save offer; butterflies → personal advisor;
  *     barnacles → cheaper channel or upsell; strangers → proactive call
- *  6. medium risk (p ≥ mediumRisk or band yellow): true friends → loyalty reward; barnacles → cheaper channel or upsell;
+ *  6. medium risk (p ≥ mediumRisk or band yellow): true friends → loyalty reward; barnacles → cheaper channel/upsell;
  *     others → proactive call
  *  7. low risk: true friends → loyalty reward; otherwise → no action (healthy)
  * A save offer's budget is saveOfferShareOfClv × CLV; the offer is the most generous pre-agreed one that fits.

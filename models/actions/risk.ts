@@ -3,10 +3,10 @@
  *
  * Value if retained V: what the customer would bring over the CLV horizon given that they are still a customer today.
  *   Buyers (BG/NBD + Gamma-Gamma): V = CLV / P(alive). BG/NBD's conditional expected purchases are
- *   P(alive | x, t_x, T) × E[purchases | alive, x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10 and the appendix), so the
- *   buyer's CLV already discounts the chance that they have left; dividing it out leaves the value of a buyer known to be
- *   alive. Subscribers: their subscription is observed, P(alive) = 1, so V = CLV (Kaplan-Meier value given the tenure
- *   reached).
+ *   P(alive | x, t_x, T) × E[purchases | alive, x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10 and the appendix), so
+ *   the buyer's CLV already discounts the chance that they have left; dividing it out leaves the value of a buyer
+ *   known to be alive. Subscribers: their subscription is observed, P(alive) = 1, so V = CLV (the Kaplan-Meier value
+ *   given the tenure reached).
  * Value at risk = p × V, with p the churn model's probability that the customer churns within the horizon: the value
  *   that is lost with probability p. Dropout is counted once (p), not twice (p × P(alive)-discounted CLV).
  *   With no model (rules mode) there is no p, so there is no value at risk: it stays empty, never invented.

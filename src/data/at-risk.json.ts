@@ -8,13 +8,12 @@ await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
     return {
       available: false,
-      reason:
-        "No scored customers: the at-risk list needs the churn model, which needs enough history (see the model page).",
+      reason: "No at-risk list: `churn build` or `churn score` makes it, from the churn model or else from symptoms.",
     };
   }
   const counts = await queryOne(
     db.connection,
-    "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk FROM scored_customers",
+    "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) FILTER (WHERE status = 'active') AS value_at_risk FROM scored_customers",
   );
   return {
     available: true,
@@ -25,9 +24,12 @@ await withWarehouse(async (db, meta) => {
     counts,
     rows: await query(
       db.connection,
-      `SELECT customer_id, name, segment, plan, status, quadrant, tier, round(churn_probability, 4) AS churn_probability, round(clv, 2) AS clv,
-              round(value_at_risk, 2) AS value_at_risk, health_score, health_band, symptoms, top_drivers, recommended_action, offer, round(offer_budget, 2) AS offer_budget
-       FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id LIMIT $limit`,
+      `SELECT customer_id, name, segment, plan, status, risk_rank, risk_source, quadrant, tier,
+              round(churn_probability, 4) AS churn_probability, round(clv, 2) AS clv,
+              round(value_if_retained, 2) AS value_if_retained, round(value_at_risk, 2) AS value_at_risk, health_score,
+              health_band, symptoms, top_drivers, recommended_action, offer, round(offer_budget, 2) AS offer_budget,
+              next_touch, CAST(next_touch_date AS VARCHAR) AS next_touch_date, channel
+       FROM scored_customers ORDER BY risk_rank LIMIT $limit`,
       { limit: PAGE_ROWS },
     ),
     actions: await query(db.connection, "SELECT * FROM action_summary"),
