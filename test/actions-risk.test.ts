@@ -84,7 +84,7 @@ async function warehouse(): Promise<Database> {
 
 const ctx = (db: Database) => ({ conn: db.connection, dbPath: db.path, asOf: AS_OF, seed: 1, log: () => {} });
 
-interface Scored {
+type Scored = {
   customer_id: string;
   risk_rank: number;
   risk_source: string;
@@ -93,7 +93,7 @@ interface Scored {
   value_at_risk: number | null;
   health_score: number;
   status: string;
-}
+};
 const SCORED_SQL = `SELECT customer_id, risk_rank, risk_source, churn_probability, value_if_retained, value_at_risk,
   health_score, status FROM scored_customers ORDER BY risk_rank`;
 
