@@ -207,7 +207,7 @@ describe("value at risk, defined once", () => {
     expect(valueIfRetained(0, 0)).toBe(0);
   });
 
-  it("CLV / P(alive) is a buyer's CLV given alive: BG/NBD's conditional expectation factors as P(alive) × E[· | alive]", () => {
+  it("CLV / P(alive) is a buyer's CLV given alive: BG/NBD's expectation is P(alive) × E[· | alive]", () => {
     // CDNOW parameters (Fader, Hardie & Lee 2005): r 0.243, α 4.414, a 0.793, b 2.426; a buyer with x = 2, t_x = 30.43,
     // T = 38.86 weeks. E[Y(t) | alive] = (a + b + x − 1)/(a − 1) × [1 − ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1;
     // t/(α+T+t))], so the ratio E[Y(t) | x, t_x, T] / P(alive) must not depend on t_x once T is fixed.
