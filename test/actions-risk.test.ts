@@ -30,6 +30,7 @@ const rules = loadRules();
  *   buyer       three purchases a month apart        one-off buyer, CLV 600, P(alive) 0.8 → value if retained 750
  *   quiet-poor  nothing                                                              CLV 50
  *   gone        subscription ended 2026-05-01        win-back candidate, won-back CLV 400
+ *   lapsed      bought in January and February 2025  not active (outside the buyers' window of 31 days): not listed
  */
 async function warehouse(): Promise<Database> {
   const db = await openDatabase(join(mkdtempSync(join(tmpdir(), "churn-risk-")), "w.duckdb"));
@@ -37,7 +38,7 @@ async function warehouse(): Promise<Database> {
   for (const s of ["customers", "transactions", "subscriptions", "interactions", "surveys"] as const)
     await run(c, createTableSql(s));
   const subscribers = ["crit-high", "crit-low", "recap-a", "recap-b", "quiet-rich", "quiet-poor"];
-  for (const id of [...subscribers, "buyer", "gone"])
+  for (const id of [...subscribers, "buyer", "gone", "lapsed"])
     await run(
       c,
       "INSERT INTO customers (customer_id, signup_date, name, segment) VALUES ($id, '2025-01-01', $id, 'SMB')",
@@ -51,7 +52,8 @@ async function warehouse(): Promise<Database> {
   await run(
     c,
     `INSERT INTO transactions VALUES ('buyer', DATE '2026-04-01', 50, 'a'), ('buyer', DATE '2026-05-01', 50, 'b'),
-    ('buyer', DATE '2026-06-01', 50, 'c')`,
+    ('buyer', DATE '2026-06-01', 50, 'c'), ('lapsed', DATE '2025-01-01', 50, 'd'),
+    ('lapsed', DATE '2025-02-01', 50, 'e')`,
   );
   await run(
     c,
@@ -77,7 +79,8 @@ async function warehouse(): Promise<Database> {
     ('crit-high', 'strangers', 'mid', 500, NULL, 1), ('crit-low', 'strangers', 'low', 100, NULL, 1),
     ('recap-a', 'strangers', 'low', 100, NULL, 1), ('recap-b', 'butterflies', 'mid', 900, NULL, 1),
     ('quiet-rich', 'true friends', 'high', 5000, NULL, 1), ('buyer', 'butterflies', 'mid', 600, NULL, 0.8),
-    ('quiet-poor', 'strangers', 'low', 50, NULL, 1), ('gone', NULL, NULL, 0, 400, 0)`,
+    ('quiet-poor', 'strangers', 'low', 50, NULL, 1), ('gone', NULL, NULL, 0, 400, 0),
+    ('lapsed', NULL, NULL, 1, NULL, 0.01)`,
   );
   return db;
 }
@@ -141,7 +144,7 @@ describe("rules mode: no forest in the warehouse", () => {
     }
   });
 
-  it("uses the model when one was trained at the as-of date, and ranks by rules with --no-model", async () => {
+  it("uses the model trained at the as-of date for the active customers, and rules with --no-model", async () => {
     const db = await warehouse();
     try {
       const c = db.connection;
@@ -159,8 +162,8 @@ describe("rules mode: no forest in the warehouse", () => {
         "recap-b": 0.2,
         "quiet-rich": 0.1,
         buyer: 0.25,
-        "quiet-poor": 0.05,
-      };
+        lapsed: 0.99, // scored by the forest but not active by the rule: not listed
+      }; // quiet-poor is active but has no prediction: listed by rules after the model's customers
       for (const [id, prob] of Object.entries(p))
         await run(c, "INSERT INTO churn_predictions VALUES ($id, 'x', $p, '', '[]')", { id, p: prob });
       await actionsAnalysis({ useModel: true })(ctx(db));
@@ -171,7 +174,7 @@ describe("rules mode: no forest in the warehouse", () => {
       expect(by["buyer"]!.value_at_risk).toBeCloseTo(0.25 * (600 / 0.8), 9); // buyer: 187.5, not 0.25 × 600 = 150
       expect(by["recap-b"]!.value_at_risk).toBeCloseTo(0.2 * 900, 9); // 180
       expect(by["crit-high"]!.value_at_risk).toBeCloseTo(0.9 * 500, 9); // 450
-      // Ranked by value at risk: 500, 450, 187.5, 180, 80, 30, 2.5; then the win-back candidate.
+      // Ranked by value at risk: 500, 450, 187.5, 180, 80, 30; then quiet-poor (rules); then the win-back candidate.
       expect(rows.map((r) => r.customer_id)).toEqual([
         "quiet-rich",
         "crit-high",
@@ -182,7 +185,8 @@ describe("rules mode: no forest in the warehouse", () => {
         "quiet-poor",
         "gone",
       ]);
-      expect(new Set(rows.map((r) => r.risk_source))).toEqual(new Set(["model"]));
+      expect(rows.map((r) => r.risk_source)).toEqual([...Array(6).fill("model"), "rules", "model"]);
+      expect(by["quiet-poor"]!.churn_probability).toBeNull();
       // Health with a model: 100 × (1 − p) × Π (1 − w): recap-a = 100 × 0.7 × 0.85 × 0.85 = 50.575.
       expect(by["recap-a"]!.health_score).toBe(51);
       await actionsAnalysis({ useModel: false })(ctx(db));
@@ -230,6 +234,7 @@ describe("rules ranking, pure", () => {
     valueAtRisk: null,
     critical: false,
     recapitulativeWeights: [],
+    source: "rules",
     ...o,
   });
   it("orders by critical, then summed weight, then value, then id; churned last by win-back value", () => {
@@ -243,7 +248,7 @@ describe("rules ranking, pure", () => {
       row("a", { critical: true, recapitulativeWeights: [0.1], value: 0 }),
     ];
     // a (critical, 0.1), b (critical, 0), c and d tie at 0.3 with value 5 → by id, e, then y, z by win-back value.
-    const ranks = rankCustomers(rows, "rules");
+    const ranks = rankCustomers(rows);
     expect(rows.map((r, i) => [r.customerId, ranks[i]])).toEqual([
       ["e", 5],
       ["d", 4],
@@ -253,6 +258,16 @@ describe("rules ranking, pure", () => {
       ["y", 6],
       ["a", 1],
     ]);
+  });
+  it("puts the model's customers first, by value at risk, then those it did not score, by rules", () => {
+    const rows = [
+      row("r", { critical: true, value: 1e6 }),
+      row("m1", { source: "model", valueAtRisk: 10, value: 100 }),
+      row("m2", { source: "model", valueAtRisk: 20, value: 50 }),
+      row("m3", { source: "model", valueAtRisk: 20, value: 60 }),
+    ];
+    // m3 and m2 tie at 20 at risk: the larger value first; m1 (10); then r, however critical.
+    expect(rankCustomers(rows)).toEqual([4, 3, 2, 1]);
   });
   it("health without a model is 100 × Π (1 − w), capped by a critical symptom", () => {
     expect(healthScore(null, [], false, rules.health)).toBe(100);

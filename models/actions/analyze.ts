@@ -19,7 +19,7 @@ import { applyWinBackByReason } from "./win-back.ts";
 import { activeCustomers } from "./active.ts";
 import { hasOpenReactiveAction, nextTouch, planFacts } from "./plan.ts";
 import { loadPlanRules } from "./plan-rules.ts";
-import { rankCustomers, valueAtRisk, valueIfRetained } from "./risk.ts";
+import { rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
 import { chooseRiskMode, recordRiskMode, type RiskMode } from "./risk-mode.ts";
 
 export const SCORED_COLUMNS = [
@@ -49,15 +49,16 @@ export const SCORED_COLUMNS = [
 ] as const;
 
 /**
- * Who is listed: every customer active at the as-of date — those the forest scored (model mode), or the active
- * population of active.ts (rules mode) — plus subscribers who cancelled recently (win-back candidates).
+ * Who is listed: every customer active at the as-of date by the workspace's one rule (active.ts), with the forest's
+ * probability when it scored them (model mode), plus subscribers who cancelled recently (win-back candidates).
  */
 const RECENTLY_CANCELLED_SQL = `
   SELECT customer_id FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id
   HAVING bool_and(end_date IS NOT NULL AND end_date <= $as_of) AND max(end_date) > $as_of::DATE - $win_back_days`;
 const CANDIDATES_SQL = {
   model: `
-  SELECT customer_id, false AS churned, churn_probability AS p, top_drivers FROM churn_predictions
+  SELECT a.customer_id, false AS churned, p.churn_probability AS p, p.top_drivers
+  FROM active_customers a LEFT JOIN churn_predictions p USING (customer_id)
   UNION ALL
   SELECT customer_id, true, 1.0, 'cancelled in the last ' || $win_back_days || ' days'
   FROM (${RECENTLY_CANCELLED_SQL})`,
@@ -123,7 +124,7 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
   const plan = loadPlanRules();
   const model = mode.source === "model";
   await computeSymptoms(conn, asOf, rules);
-  if (!model) await activeCustomers(conn, asOf);
+  await activeCustomers(conn, asOf);
   const hasValue = await tableExists(conn, "customer_value");
   await run(conn, `CREATE OR REPLACE TEMP VIEW value_now AS ${hasValue ? VALUE_SQL : NO_VALUE_SQL}`);
   await run(conn, `CREATE OR REPLACE TEMP TABLE candidates AS ${CANDIDATES_SQL[mode.source]}`, {
@@ -133,7 +134,9 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
   const rows = await query<Candidate>(conn, DETAILS_SQL, { as_of: asOf });
   const facts = await planFacts(conn, asOf);
   const scored = rows.map((r) => {
+    // Per customer: the model's probability when it scored them; rules otherwise (and always in rules mode).
     const p = model ? r.p : null;
+    const source: RiskSource = p === null ? "rules" : "model";
     const score = r.churned ? 0 : healthScore(p, r.weights ?? [], r.critical, rules.health);
     const band = r.churned ? "red" : healthBand(score, rules.health);
     const monthlyValue = r.mrr > 0 ? r.mrr : r.clv / 12;
@@ -158,18 +161,18 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
       r.churned || !fact || hasOpenReactiveAction(p, band, decision.action, rules.playbook.mediumRisk)
         ? null
         : nextTouch({ ...fact, tier: asTier(r.tier), quadrant: r.quadrant, segment: r.segment }, asOf, plan);
-    return { r, p, score, band, decision, retained, touch, var: r.churned ? 0 : valueAtRisk(p, retained ?? 0) };
+    return { r, p, source, score, band, decision, retained, touch, var: r.churned ? 0 : valueAtRisk(p, retained ?? 0) };
   });
   const ranks = rankCustomers(
     scored.map((x) => ({
       customerId: x.r.customer_id,
+      source: x.source,
       churned: x.r.churned,
       value: x.retained ?? x.r.clv_if_won_back ?? 0,
       valueAtRisk: x.var,
       critical: x.r.critical,
       recapitulativeWeights: x.r.weights ?? [],
     })),
-    mode.source,
   );
   const out = scored.map((x, i) => [
     x.r.customer_id,
@@ -178,7 +181,7 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     x.r.plan,
     x.r.churned ? "churned (win-back candidate)" : "active",
     ranks[i],
-    mode.source,
+    x.source,
     x.r.quadrant,
     x.r.tier,
     x.p,

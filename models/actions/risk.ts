@@ -11,9 +11,10 @@
  *   that is lost with probability p. Dropout is counted once (p), not twice (p × P(alive)-discounted CLV).
  *   With no model (rules mode) there is no p, so there is no value at risk: it stays empty, never invented.
  *
- * Order of the list: active customers first, then recently churned customers by their win-back value.
- *   model mode: value at risk, highest first;
- *   rules mode: customers with a critical symptom first, then the summed weight of their recapitulative symptoms,
+ * Order of the list: active customers first, then recently churned customers by their win-back value. Among the
+ * active, customers the model scored (source model) come before any it did not (source rules), and
+ *   model: value at risk, highest first;
+ *   rules: customers with a critical symptom first, then the summed weight of their recapitulative symptoms,
  *   then V, highest first. Ties: customer id.
  */
 export type RiskSource = "model" | "rules";
@@ -32,6 +33,7 @@ export function valueAtRisk(churnProbability: number | null, valueRetained: numb
 
 export interface RankInput {
   customerId: string;
+  source: RiskSource;
   churned: boolean;
   /** Win-back value for churned customers; V for active ones. */
   value: number;
@@ -43,12 +45,13 @@ export interface RankInput {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Sort key comparison of two customers for the given mode (negative: a comes first). */
-export function compareRisk(a: RankInput, b: RankInput, source: RiskSource): number {
+/** Sort key comparison of two customers (negative: a comes first). */
+export function compareRisk(a: RankInput, b: RankInput): number {
   if (a.churned !== b.churned) return a.churned ? 1 : -1;
   const byId = a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0;
   if (a.churned) return b.value - a.value || byId;
-  if (source === "model") return (b.valueAtRisk ?? 0) - (a.valueAtRisk ?? 0) || b.value - a.value || byId;
+  if (a.source !== b.source) return a.source === "model" ? -1 : 1;
+  if (a.source === "model") return (b.valueAtRisk ?? 0) - (a.valueAtRisk ?? 0) || b.value - a.value || byId;
   if (a.critical !== b.critical) return a.critical ? -1 : 1;
   // Weights are rounded to 1e-9 so that 0.1 + 0.2 and 0.3 tie as a person would expect.
   const weight = Math.round((sum(b.recapitulativeWeights) - sum(a.recapitulativeWeights)) * 1e9);
@@ -56,8 +59,8 @@ export function compareRisk(a: RankInput, b: RankInput, source: RiskSource): num
 }
 
 /** 1-based rank of each input (same order as given): 1 is the first customer to act on. */
-export function rankCustomers(rows: RankInput[], source: RiskSource): number[] {
-  const order = rows.map((_, i) => i).sort((i, j) => compareRisk(rows[i]!, rows[j]!, source));
+export function rankCustomers(rows: RankInput[]): number[] {
+  const order = rows.map((_, i) => i).sort((i, j) => compareRisk(rows[i]!, rows[j]!));
   const ranks = new Array<number>(rows.length);
   order.forEach((i, k) => {
     ranks[i] = k + 1;
