@@ -63,14 +63,23 @@ describe("the next touch", () => {
     expect(nextTouch({ ...base, start: "2026-05-31" }, AS_OF, plan).touch).not.toBe("welcome call");
   });
 
-  it("picks the first touch that applies: interview without a recent survey, loyalty offer, status call", () => {
+  it("picks the first touch that applies: interview, anniversary loyalty offer, status call", () => {
     // Last survey 2026-01-01 is 180 days before the as-of date: the interview is due (≥ 180).
     expect(nextTouch({ ...base, lastSurvey: "2026-01-01" }, AS_OF, plan).touch).toBe("satisfaction interview");
     expect(nextTouch({ ...base, lastSurvey: "2026-01-02" }, AS_OF, plan).touch).toBe("status call"); // 179 days
     expect(nextTouch({ ...base, lastSurvey: null }, AS_OF, plan).touch).toBe("satisfaction interview");
-    expect(nextTouch({ ...base, quadrant: "true friends" }, AS_OF, plan).touch).toBe("loyalty offer");
+    // True friends get the loyalty offer on their anniversary: the touch in the month of their first day.
+    const friend = { ...base, quadrant: "true friends" };
+    expect(nextTouch({ ...friend, start: "2025-07-10" }, AS_OF, plan)).toMatchObject({
+      touch: "loyalty offer",
+      date: "2026-07-10", // monthly from 2025-07-10: the first after 2026-06-30, in July as the first day was
+    });
+    expect(nextTouch(friend, AS_OF, plan)).toMatchObject({ touch: "status call", date: "2026-07-15" }); // January
+    // Quarterly from 2023-07-20: 2026-07-20 (36 months), an anniversary; from 2024-10-05: 2026-07-05, not one.
+    expect(nextTouch({ ...friend, tier: "mid", start: "2023-07-20" }, AS_OF, plan).touch).toBe("loyalty offer");
+    expect(nextTouch({ ...friend, tier: "mid", start: "2024-10-05" }, AS_OF, plan).touch).toBe("status call");
     // The interview comes first even for true friends.
-    expect(nextTouch({ ...base, quadrant: "true friends", lastSurvey: null }, AS_OF, plan).touch).toBe(
+    expect(nextTouch({ ...friend, start: "2025-07-10", lastSurvey: null }, AS_OF, plan).touch).toBe(
       "satisfaction interview",
     );
   });

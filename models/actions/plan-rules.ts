@@ -12,6 +12,8 @@ const Cadence = z.strictObject({
 const Touch = z.strictObject({
   touch: name,
   noSurveyWithinDays: z.number().int().positive().optional(),
+  /** Only on the customer's anniversary: the touch falls in the calendar month of their first day (once a year). */
+  anniversary: z.literal(true).optional(),
   quadrants: z.array(name).min(1).optional(),
   tiers: z
     .array(z.enum(["high", "mid", "low"]))

@@ -2,8 +2,8 @@
  * The proactive plan (regular, value-based campaigns; the reactive ones are the playbooks): the next touch of every
  * active customer who has no open reactive action, from data/rules/plan.json.
  *   what:    the welcome touch when the customer's first day is within welcome.withinDays of the as-of date; else the
- *            first entry of `touches` whose conditions hold (no survey answered within noSurveyWithinDays; quadrant;
- *            tier), the last entry being unconditional.
+ *            first entry of `touches` whose conditions hold (no survey answered within noSurveyWithinDays; the touch
+ *            falls on the customer's anniversary month; quadrant; tier), the last entry being unconditional.
  *   when:    welcome: max(as-of + 1 day, first day + afterDays). Otherwise the first date after the as-of date on the
  *            customer's own cadence, first day + k × everyMonths months (k ≥ 1, same day of the month, clamped to the
  *            month's end), everyMonths by value tier (a customer without a tier follows the low tier). Anchoring on the
@@ -76,17 +76,19 @@ export function nextTouch(c: PlanInput, asOf: string, rules: PlanRules): Proacti
     };
   }
   const cadence = rules.cadence[c.tier ?? "low"];
+  const date = nextCadenceDate(c.start, asOf, cadence.everyMonths);
   const touch = rules.touches.find(
     (t) =>
       (t.noSurveyWithinDays === undefined ||
         c.lastSurvey === null ||
         daysBetween(c.lastSurvey, asOf) >= t.noSurveyWithinDays) &&
+      (t.anniversary === undefined || date.slice(5, 7) === c.start.slice(5, 7)) &&
       (t.quadrants === undefined || (c.quadrant !== null && t.quadrants.includes(c.quadrant))) &&
       (t.tiers === undefined || t.tiers.includes(c.tier ?? "low")),
   )!;
   return {
     touch: touch.touch,
-    date: nextCadenceDate(c.start, asOf, cadence.everyMonths),
+    date,
     channel: chooseChannel(c, cadence.channel, rules),
     team: cadence.team,
   };
