@@ -3,7 +3,8 @@ import { z } from "zod";
 import { buildWorkspace } from "../build/workspace.ts";
 import { flag, parseFlags } from "../args.ts";
 
-export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S] [--no-model] [--no-site] [--quiet] [--json]
+export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S]
+                   [--no-model] [--no-site] [--quiet] [--json]
 
 Ingests the raw exports in --source (default data/sample), runs every analysis the data support
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.

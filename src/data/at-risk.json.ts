@@ -13,7 +13,10 @@ await withWarehouse(async (db, meta) => {
   }
   const counts = await queryOne(
     db.connection,
-    "SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active, count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) FILTER (WHERE status = 'active') AS value_at_risk FROM scored_customers",
+    `SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active,
+            count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned,
+            sum(value_at_risk) FILTER (WHERE status = 'active') AS value_at_risk
+     FROM scored_customers`,
   );
   return {
     available: true,
