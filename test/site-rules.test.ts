@@ -34,11 +34,13 @@ beforeAll(async () => {
     exports,
   ]);
   if (gen.code !== 0) throw new Error(`churn generate failed:\n${gen.stderr}`);
-  const build = runChurn(["build", "--source", exports, "--db", join(dir, "w.duckdb"), "--out", join(dir, "site")]);
+  const build = runChurn(["build", "--source", exports, "--db", join(dir, "w.duckdb"), "--out", join(dir, "site")], {
+    timeoutMs: 900_000,
+  });
   if (build.code !== 0) throw new Error(`churn build failed:\n${build.stderr}`);
   server = await serveStatic(join(dir, "site"));
   browser = await launchBrowser();
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await browser?.close();
