@@ -76,7 +76,7 @@ describe("a young business without enough history for the churn model", () => {
         db.connection,
         `SELECT customer_id FROM subscriptions WHERE start_date <= $d AND (end_date IS NULL OR end_date > $d)
          UNION
-         SELECT customer_id FROM transactions WHERE amount > 0 AND date <= $d AND date > $d::DATE - $w
+         SELECT customer_id FROM transactions WHERE amount >= 0 AND date <= $d AND date > $d::DATE - $w
            AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $d)
          ORDER BY 1`,
         { d: meta!.as_of.replace(/"/g, ""), w: meta!.w },
