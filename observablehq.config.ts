@@ -13,6 +13,7 @@ export default {
     { name: "Customer value", path: "/value" },
     { name: "Segments", path: "/segments" },
     { name: "At-risk customers", path: "/at-risk" },
+    { name: "Proactive plan", path: "/plan" },
     { name: "Why customers leave", path: "/reasons" },
     { name: "Churn model", path: "/model" },
     { name: "Data quality", path: "/data-quality" },

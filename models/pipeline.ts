@@ -12,7 +12,8 @@ import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest } from "./forest/analyze.ts";
-import { analyzeActions } from "./actions/analyze.ts";
+import { writeMeta } from "../loaders/meta.ts";
+import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
 import { analyzeForecast } from "./forecast/analyze.ts";
 
@@ -21,6 +22,16 @@ export interface PipelineStage {
   analysis: Analysis;
 }
 
+/**
+ * The churn forest, recording why it did not train (warehouse_meta.churn_model_skipped = {"asOf", "reason"}) so the
+ * at-risk list, ranked by rules then, can say why (models/actions/risk-mode.ts).
+ */
+export const analyzeForestRecorded: Analysis = async (ctx) => {
+  const report = await analyzeForest(ctx);
+  if (!report.ran) await writeMeta(ctx.conn, "churn_model_skipped", { asOf: ctx.asOf, reason: report.skipped ?? "" });
+  return report;
+};
+
 export const PIPELINE: PipelineStage[] = [
   { name: "cohorts", analysis: analyzeCohorts },
   { name: "survival", analysis: analyzeSurvival },
@@ -28,10 +39,17 @@ export const PIPELINE: PipelineStage[] = [
   { name: "acquisition", analysis: analyzeAcquisition },
   { name: "quadrant survival", analysis: analyzeQuadrantSurvival },
   { name: "reasons", analysis: analyzeReasons },
-  { name: "forest", analysis: analyzeForest },
+  { name: "forest", analysis: analyzeForestRecorded },
   { name: "actions", analysis: analyzeActions },
   { name: "forecast", analysis: analyzeForecast },
 ];
+
+/** `--no-model`: every stage but the forest, and the at-risk list ranked by rules. */
+export function pipelineWithoutModel(): PipelineStage[] {
+  return PIPELINE.filter((s) => s.name !== "forest").map((s) =>
+    s.name === "actions" ? { name: s.name, analysis: actionsAnalysis({ useModel: false }) } : s,
+  );
+}
 
 export interface StageTiming {
   report: AnalysisReport;

@@ -3,7 +3,7 @@
  * the warehouse holds every derived table the data support, and a refused build leaves the previous warehouse untouched.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { csvParse } from "d3-dsv";
@@ -106,7 +106,34 @@ describe("churn build (warehouse and analyses, no site)", () => {
       expect(rows.columns).toContain(c);
     const risk = rows.map((x) => Number(x.value_at_risk));
     expect(risk).toEqual([...risk].sort((a, b) => b - a));
+    expect(rows.every((x) => x.risk_source === "model")).toBe(true);
     for (const row of rows) expect(row.name ?? "", row.customer_id).not.toMatch(/^[=+\-@]/);
+  });
+
+  it("churn score --no-model ranks every active customer by rules, with no probability", () => {
+    const copy = join(dir, "no-model.duckdb");
+    copyFileSync(db, copy);
+    const withModel = join(dir, "with-model.csv");
+    expect(runChurn(["score", "--db", copy, "--out", withModel]).code).toBe(0);
+    const out = join(dir, "no-model.csv");
+    const r = runChurn(["score", "--db", copy, "--out", out, "--no-model", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("training the churn forest");
+    const parse = (f: string) =>
+      csvParse(
+        readFileSync(f, "utf8")
+          .replace(/^\ufeff/, "")
+          .replace(/\r\n/g, "\n"),
+      );
+    const rules = parse(out);
+    expect(rules.every((x) => x.risk_source === "rules" && x.churn_probability === "")).toBe(true);
+    expect(rules.filter((x) => x.status === "active").every((x) => x.value_at_risk === "")).toBe(true);
+    // Rules mode lists the active customers by the workspace's rule: subscribers and buyers within the window W.
+    const active = rules.filter((x) => x.status === "active").length;
+    expect(active).toBeGreaterThan(1000);
+    expect(rules.filter((x) => x.status !== "active").length).toBe(
+      parse(withModel).filter((x) => x.status !== "active").length,
+    );
   });
 
   it("churn readout reports a campaign's churn difference, its test and its return", async () => {

@@ -28,6 +28,7 @@ const PAGES = [
   { path: "/value", name: "value", charts: 4 },
   { path: "/segments", name: "segments", charts: 2 },
   { path: "/at-risk", name: "at-risk", charts: 1 },
+  { path: "/plan", name: "plan", charts: 2 },
   { path: "/model", name: "model", charts: 5 },
   { path: "/data-quality", name: "data-quality", charts: 2 },
 ];

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { openDatabase } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
-import { runPipeline } from "../../models/pipeline.ts";
+import { pipelineWithoutModel, runPipeline } from "../../models/pipeline.ts";
 import { buildSite } from "./framework.ts";
 import { guardOutputs, SITE_MARKER, swapIn } from "./outputs.ts";
 import type { Progress } from "../../loaders/progress.ts";
@@ -21,6 +21,8 @@ export interface BuildOptions {
   out: string;
   asOf?: string;
   seed: number;
+  /** false skips the churn forest: the at-risk list is ranked by rules (default true). */
+  model?: boolean;
   /** false skips the Framework build (warehouse and analyses only). */
   site: boolean;
   log: (line: string) => void;
@@ -93,6 +95,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
           ...(options.progress ? { progress: options.progress } : {}),
         },
         (stage, timing) => record(stage, timing.seconds, timing.report),
+        options.model === false ? pipelineWithoutModel() : undefined,
       );
       await database.connection.run("CHECKPOINT");
     } finally {

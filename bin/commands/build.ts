@@ -5,7 +5,7 @@ import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags } from "../args.ts";
 
 export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S]
-                   [--no-site] [--quiet] [--json]
+                   [--no-model] [--no-site] [--quiet] [--json]
 
 Ingests the raw exports in --source (default data/sample), runs every analysis the data support
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
@@ -18,6 +18,7 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --out DIR       site output folder (default dist)
   --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
   --seed S        seed for every random step (default 1)
+  --no-model      do not train the churn forest: rank the at-risk list by symptoms and value (rules)
   --no-site       stop after the analyses (no Framework build)
   --quiet         print nothing but errors (no progress lines either)
   --json          print the stage report as JSON`;
@@ -29,6 +30,7 @@ const Flags = z.object({
   out: flag.string().default("dist"),
   asOf: flag.date().optional(),
   seed: flag.integer().default(1),
+  noModel: flag.boolean(),
   noSite: flag.boolean(),
   quiet: flag.boolean(),
   json: flag.boolean(),
@@ -45,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     out: flags.out,
     ...(flags.asOf ? { asOf: flags.asOf } : {}),
     seed: flags.seed,
+    model: !flags.noModel,
     site: !flags.noSite,
     log,
     progress: createProgress({ quiet: flags.quiet }),

@@ -1,22 +1,26 @@
-/** `churn score`: the scored at-risk list as a spreadsheet-safe CSV, sorted by value at risk. */
+/** `churn score`: the ranked at-risk list (model or rules) as a spreadsheet-safe CSV. */
 import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { z } from "zod";
 import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
-import { analyzeActions, scoredListCsv } from "../../models/actions/analyze.ts";
-import { analyzeForest } from "../../models/forest/analyze.ts";
+import { actionsAnalysis, scoredListCsv } from "../../models/actions/analyze.ts";
+import { analyzeForestRecorded } from "../../models/pipeline.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 import { guardOutputs, writeOwnFile } from "../build/outputs.ts";
 
-export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--json]
+export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--no-model] [--json]
 
-Scores the customers active at the as-of date (default: the warehouse's) — churn probability from the forest, CLV,
-value at risk = probability × CLV, health score and band, the symptoms that fired, the top drivers and one
-recommended action — and writes them sorted by value at risk, highest first. Recently cancelled subscribers worth
-winning back follow with their win-back value. Trains the forest (and values customers) first when the warehouse
-has no model yet, or when --as-of differs from the model's date.
-The CSV is UTF-8 with a BOM, CRLF line ends, and no cell that a spreadsheet would run as a formula.`;
+Ranks every customer active at the as-of date (default: the warehouse's) and writes them in rank order (risk_rank):
+CLV, value if retained, health score and band, the symptoms that fired, one recommended action, the next proactive
+touch (next_touch, next_touch_date, channel), and the churn probability and value at risk when a model ranks them.
+Recently cancelled subscribers worth winning back follow with their win-back value.
+  risk_source = model: the churn forest ranks by value at risk = churn probability × value if retained.
+  risk_source = rules: when the forest cannot be trained (too little history, too few churns) or with --no-model,
+    customers with a critical symptom come first, then by the summed weight of their recapitulative symptoms, then
+    by value; churn_probability and value_at_risk stay empty.
+Trains the forest (and values customers) first when the warehouse has no model yet, or when --as-of differs from the
+model's date. The CSV is UTF-8 with a BOM, CRLF line ends, and no cell that a spreadsheet would run as a formula.`;
 
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
@@ -27,6 +31,7 @@ const Flags = z.object({
     .optional(),
   asOf: flag.date().optional(),
   seed: flag.integer().default(1),
+  noModel: flag.boolean(),
   json: flag.boolean(),
 });
 
@@ -73,21 +78,22 @@ async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, ware
       process.stderr.write(`valuing customers as of ${asOf}…\n`);
       await analyzeValue(ctx);
     }
-    if (modelAsOf !== asOf) {
+    if (modelAsOf !== asOf && !flags.noModel) {
       process.stderr.write(`training the churn forest as of ${asOf}…\n`);
-      const report = await analyzeForest(ctx);
-      if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);
+      await analyzeForestRecorded(ctx); // when it cannot train, the actions stage ranks by rules and says why
     }
-    const report = await analyzeActions(ctx);
+    const report = await actionsAnalysis({ useModel: !flags.noModel })(ctx);
     if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);
     const list = await scoredListCsv(conn, flags.top);
     writeOwnFile(flags.out, list.csv, (old) => old.startsWith("\ufeffcustomer_id"));
-    return { asOf, written: list.rows, out: flags.out, summary: report.summary };
+    const riskSource = report.summary["riskSource"] as string;
+    return { asOf, written: list.rows, out: flags.out, riskSource, summary: report.summary };
   });
+  const order = result.riskSource === "model" ? "by value at risk (churn model)" : "by symptoms and value (rules)";
   printResult(
     flags.json,
     result,
-    () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, sorted by value at risk.`,
+    () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
   );
   return 0;
 }

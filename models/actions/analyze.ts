@@ -1,18 +1,26 @@
 /**
- * Symptoms, health, playbooks and the scored at-risk list (`churn build`, `churn score`). Needs the forest's
- * churn_predictions and the value analysis' customer_value. Writes symptom_events, scored_customers,
- * symptom_summary, action_summary and health_summary (the forecast is its own stage: models/forecast/analyze.ts).
+ * Symptoms, health, playbooks, the proactive plan and the scored at-risk list (`churn build`, `churn score`). Ranks
+ * every active customer: by the forest's churn_predictions when it was trained at the as-of date (risk_source =
+ * model), else by symptoms and value (risk_source = rules; risk-mode.ts says why, risk.ts how). Uses customer_value
+ * when the value analysis ran. Writes symptom_events, scored_customers, proactive_plan, symptom_summary,
+ * action_summary and health_summary (the forecast is its own stage: models/forecast/analyze.ts), and applies
+ * win-back by reason (win-back.ts) to the recently cancelled.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run, tableExists } from "../../loaders/db.ts";
-import type { Analysis } from "../context.ts";
+import type { Analysis, AnalysisContext, AnalysisReport } from "../context.ts";
 import { toCsv, type CsvValue } from "./csv.ts";
 import { healthBand, healthScore } from "./health.ts";
 import { decide } from "./playbooks.ts";
 import { loadOffers, loadRules } from "./rules-config.ts";
 import { computeSymptoms } from "./symptoms.ts";
 import { applyWinBackByReason } from "./win-back.ts";
+import { activeCustomers } from "./active.ts";
+import { hasOpenReactiveAction, nextTouch, planFacts } from "./plan.ts";
+import { loadPlanRules } from "./plan-rules.ts";
+import { rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
+import { chooseRiskMode, recordRiskMode, type RiskMode } from "./risk-mode.ts";
 
 export const SCORED_COLUMNS = [
   "customer_id",
@@ -20,10 +28,13 @@ export const SCORED_COLUMNS = [
   "segment",
   "plan",
   "status",
+  "risk_rank",
+  "risk_source",
   "quadrant",
   "tier",
   "churn_probability",
   "clv",
+  "value_if_retained",
   "value_at_risk",
   "health_score",
   "health_band",
@@ -32,39 +43,64 @@ export const SCORED_COLUMNS = [
   "recommended_action",
   "offer",
   "offer_budget",
+  "next_touch",
+  "next_touch_date",
+  "channel",
 ] as const;
 
-/** Who is listed: every customer the forest scored (active at the as-of date), plus subscribers who cancelled recently. */
-const CANDIDATES_SQL = `
-  SELECT customer_id, false AS churned, churn_probability AS p, top_drivers FROM churn_predictions
+/**
+ * Who is listed: every customer active at the as-of date by the workspace's one rule (active.ts), with the forest's
+ * probability when it scored them (model mode), plus subscribers who cancelled recently (win-back candidates).
+ */
+const RECENTLY_CANCELLED_SQL = `
+  SELECT customer_id FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id
+  HAVING bool_and(end_date IS NOT NULL AND end_date <= $as_of) AND max(end_date) > $as_of::DATE - $win_back_days`;
+const CANDIDATES_SQL = {
+  model: `
+  SELECT a.customer_id, false AS churned, p.churn_probability AS p, p.top_drivers
+  FROM active_customers a LEFT JOIN churn_predictions p USING (customer_id)
   UNION ALL
-  SELECT customer_id, true, 1.0, 'cancelled in the last ' || $win_back_days || ' days' FROM (
-    SELECT customer_id FROM subscriptions WHERE start_date <= $as_of GROUP BY customer_id
-    HAVING bool_and(end_date IS NOT NULL AND end_date <= $as_of) AND max(end_date) > $as_of::DATE - $win_back_days
-  )`;
+  SELECT customer_id, true, 1.0, 'cancelled in the last ' || $win_back_days || ' days'
+  FROM (${RECENTLY_CANCELLED_SQL})`,
+  rules: `
+  SELECT customer_id, false AS churned, CAST(NULL AS DOUBLE) AS p, CAST(NULL AS VARCHAR) AS top_drivers
+  FROM active_customers
+  UNION ALL
+  SELECT customer_id, true, NULL, 'cancelled in the last ' || $win_back_days || ' days'
+  FROM (${RECENTLY_CANCELLED_SQL})`,
+};
+/** Customer values when the value analysis ran; an empty stand-in otherwise (a young or odd export). */
+const VALUE_SQL = `SELECT customer_id, quadrant, tier, clv, clv_if_won_back, p_alive FROM customer_value`;
+const NO_VALUE_SQL = `SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS quadrant,
+  CAST(NULL AS VARCHAR) AS tier, CAST(NULL AS DOUBLE) AS clv, CAST(NULL AS DOUBLE) AS clv_if_won_back,
+  CAST(NULL AS DOUBLE) AS p_alive WHERE false`;
 
 const SYMPTOMS_BY_CUSTOMER_SQL = `
   SELECT customer_id,
-    string_agg(symptom || ': ' || detail || ' (' || CAST(date AS VARCHAR) || ')', '; ' ORDER BY severity, date DESC) AS symptoms,
-    list(symptom) AS ids, list(weight) FILTER (WHERE severity = 'recapitulative') AS weights, bool_or(severity = 'critical') AS critical
+    string_agg(symptom || ': ' || detail || ' (' || CAST(date AS VARCHAR) || ')', '; ' ORDER BY severity, date DESC)
+      AS symptoms,
+    list(symptom) AS ids, list(weight) FILTER (WHERE severity = 'recapitulative') AS weights,
+    bool_or(severity = 'critical') AS critical
   FROM symptom_events GROUP BY customer_id`;
 
 const DETAILS_SQL = `
   SELECT k.customer_id, k.churned, k.p, k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
-         v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, coalesce(cm.mrr, 0) AS mrr,
-         s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights, coalesce(s.critical, false) AS critical
+         v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, v.p_alive, coalesce(cm.mrr, 0) AS mrr,
+         s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights,
+         coalesce(s.critical, false) AS critical
   FROM candidates k
   LEFT JOIN customers c USING (customer_id)
-  LEFT JOIN customer_value v USING (customer_id)
+  LEFT JOIN value_now v USING (customer_id)
   LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS mrr_plan FROM subscriptions
-             WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm USING (customer_id)
+             WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm
+    USING (customer_id)
   LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)
   ORDER BY k.customer_id`;
 
 type Candidate = {
   customer_id: string;
   churned: boolean;
-  p: number;
+  p: number | null;
   top_drivers: string | null;
   name: string | null;
   segment: string | null;
@@ -73,6 +109,7 @@ type Candidate = {
   tier: string | null;
   clv: number;
   clv_if_won_back: number | null;
+  p_alive: number | null;
   mrr: number;
   symptoms: string | null;
   ids: string[];
@@ -80,23 +117,33 @@ type Candidate = {
   critical: boolean;
 };
 
-export async function scoreCustomers(conn: DuckDBConnection, asOf: string): Promise<number> {
+/** Score and rank the candidates; writes scored_customers and proactive_plan. Returns the number of rows listed. */
+export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode: RiskMode): Promise<number> {
   const rules = loadRules();
   const offers = loadOffers();
+  const plan = loadPlanRules();
+  const model = mode.source === "model";
   await computeSymptoms(conn, asOf, rules);
-  await run(conn, `CREATE OR REPLACE TEMP TABLE candidates AS ${CANDIDATES_SQL}`, {
+  await activeCustomers(conn, asOf);
+  const hasValue = await tableExists(conn, "customer_value");
+  await run(conn, `CREATE OR REPLACE TEMP VIEW value_now AS ${hasValue ? VALUE_SQL : NO_VALUE_SQL}`);
+  await run(conn, `CREATE OR REPLACE TEMP TABLE candidates AS ${CANDIDATES_SQL[mode.source]}`, {
     as_of: asOf,
     win_back_days: rules.playbook.winBackWithinDays,
   });
   const rows = await query<Candidate>(conn, DETAILS_SQL, { as_of: asOf });
-  const out = rows.map((r) => {
-    const score = r.churned ? 0 : healthScore(r.p, r.weights ?? [], r.critical, rules.health);
+  const facts = await planFacts(conn, asOf);
+  const scored = rows.map((r) => {
+    // Per customer: the model's probability when it scored them; rules otherwise (and always in rules mode).
+    const p = model ? r.p : null;
+    const source: RiskSource = p === null ? "rules" : "model";
+    const score = r.churned ? 0 : healthScore(p, r.weights ?? [], r.critical, rules.health);
     const band = r.churned ? "red" : healthBand(score, rules.health);
     const monthlyValue = r.mrr > 0 ? r.mrr : r.clv / 12;
     const decision = decide(
       {
         churned: r.churned,
-        churnProbability: r.p,
+        churnProbability: p,
         clv: r.clv,
         clvIfWonBack: r.clv_if_won_back,
         quadrant: r.quadrant,
@@ -108,86 +155,164 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string): Prom
       offers,
     );
     // Already-lost customers carry the value of winning them back, and no value at risk (it is already lost).
-    const value = r.churned ? (r.clv_if_won_back ?? 0) : r.clv;
-    return [
-      r.customer_id,
-      r.name,
-      r.segment,
-      r.plan,
-      r.churned ? "churned (win-back candidate)" : "active",
-      r.quadrant,
-      r.tier,
-      r.p,
-      value,
-      r.churned ? 0 : r.p * value,
-      score,
-      band,
-      r.symptoms ?? "",
-      r.top_drivers ?? "",
-      decision.action,
-      decision.offer,
-      decision.offerBudget,
-    ];
+    const retained = r.churned ? null : valueIfRetained(r.clv, r.p_alive);
+    const fact = facts.get(r.customer_id);
+    const touch =
+      r.churned || !fact || hasOpenReactiveAction(p, band, decision.action, rules.playbook.mediumRisk)
+        ? null
+        : nextTouch({ ...fact, tier: asTier(r.tier), quadrant: r.quadrant, segment: r.segment }, asOf, plan);
+    return { r, p, source, score, band, decision, retained, touch, var: r.churned ? 0 : valueAtRisk(p, retained ?? 0) };
   });
-  await run(
-    conn,
-    `CREATE OR REPLACE TABLE scored_customers (customer_id VARCHAR, name VARCHAR, segment VARCHAR, plan VARCHAR, status VARCHAR, quadrant VARCHAR, tier VARCHAR,
-      churn_probability DOUBLE, clv DOUBLE, value_at_risk DOUBLE, health_score INTEGER, health_band VARCHAR, symptoms VARCHAR, top_drivers VARCHAR,
-      recommended_action VARCHAR, offer VARCHAR, offer_budget DOUBLE)`,
+  const ranks = rankCustomers(
+    scored.map((x) => ({
+      customerId: x.r.customer_id,
+      source: x.source,
+      churned: x.r.churned,
+      value: x.retained ?? x.r.clv_if_won_back ?? 0,
+      valueAtRisk: x.var,
+      critical: x.r.critical,
+      recapitulativeWeights: x.r.weights ?? [],
+    })),
   );
+  const out = scored.map((x, i) => [
+    x.r.customer_id,
+    x.r.name,
+    x.r.segment,
+    x.r.plan,
+    x.r.churned ? "churned (win-back candidate)" : "active",
+    ranks[i],
+    x.source,
+    x.r.quadrant,
+    x.r.tier,
+    x.p,
+    x.r.churned ? (x.r.clv_if_won_back ?? 0) : x.r.clv,
+    x.retained,
+    x.var,
+    x.score,
+    x.band,
+    x.r.symptoms ?? "",
+    x.r.top_drivers ?? "",
+    x.decision.action,
+    x.decision.offer,
+    x.decision.offerBudget,
+    x.touch?.touch ?? null,
+    x.touch?.date ?? null,
+    x.touch?.channel ?? null,
+  ]);
+  await run(conn, SCORED_TABLE_SQL);
   const V: AppendType = "varchar",
-    D: AppendType = "double";
-  await appendRows(conn, "scored_customers", [V, V, V, V, V, V, V, D, D, D, "integer", V, V, V, V, V, D], out);
+    D: AppendType = "double",
+    I: AppendType = "integer";
+  await appendRows(
+    conn,
+    "scored_customers",
+    [V, V, V, V, V, I, V, V, V, D, D, D, D, I, V, V, V, V, V, D, V, V, V],
+    out,
+  );
+  await run(conn, "ALTER TABLE scored_customers ALTER next_touch_date TYPE DATE");
+  await run(conn, PLAN_TABLE_SQL);
+  await appendRows(
+    conn,
+    "proactive_plan",
+    [V, V, V, V, V, V, V, V, V],
+    scored
+      .filter((x) => x.touch)
+      .map((x) => [
+        x.r.customer_id,
+        x.r.name,
+        x.r.segment,
+        x.r.tier,
+        x.r.quadrant,
+        x.touch!.touch,
+        x.touch!.date,
+        x.touch!.channel,
+        x.touch!.team,
+      ]),
+  );
+  await run(conn, "ALTER TABLE proactive_plan ALTER next_touch_date TYPE DATE");
   return out.length;
 }
 
-export const analyzeActions: Analysis = async (ctx) => {
-  for (const table of ["churn_predictions", "customer_value"]) {
-    if (!(await tableExists(ctx.conn, table)))
-      return {
-        name: "actions",
-        ran: false,
-        skipped: `no ${table}: the at-risk list needs the churn model and customer values`,
-        tables: [],
-        summary: {},
-      };
-  }
-  const scored = await scoreCustomers(ctx.conn, ctx.asOf);
-  const winBack = await applyWinBackByReason(ctx.conn, ctx.asOf);
+const asTier = (t: string | null) => (t === "high" || t === "mid" || t === "low" ? t : null);
+
+const SCORED_TABLE_SQL = `CREATE OR REPLACE TABLE scored_customers (customer_id VARCHAR, name VARCHAR, segment VARCHAR,
+  plan VARCHAR, status VARCHAR, risk_rank INTEGER, risk_source VARCHAR, quadrant VARCHAR, tier VARCHAR,
+  churn_probability DOUBLE, clv DOUBLE, value_if_retained DOUBLE, value_at_risk DOUBLE, health_score INTEGER,
+  health_band VARCHAR, symptoms VARCHAR, top_drivers VARCHAR, recommended_action VARCHAR, offer VARCHAR,
+  offer_budget DOUBLE, next_touch VARCHAR, next_touch_date VARCHAR, channel VARCHAR)`;
+const PLAN_TABLE_SQL = `CREATE OR REPLACE TABLE proactive_plan (customer_id VARCHAR, name VARCHAR, segment VARCHAR,
+  tier VARCHAR, quadrant VARCHAR, next_touch VARCHAR, next_touch_date VARCHAR, channel VARCHAR, team VARCHAR)`;
+
+/**
+ * The actions stage. `useModel: false` (`--no-model`) ranks by rules even when a forest exists. Runs without the forest
+ * and without customer values (rules mode), so every business with active customers gets its list.
+ */
+export function actionsAnalysis(options: { useModel: boolean }): Analysis {
+  return async (ctx) => {
+    const mode = await chooseRiskMode(ctx.conn, ctx.asOf, options.useModel);
+    await recordRiskMode(ctx.conn, ctx.asOf, mode);
+    if (mode.source === "rules") ctx.log(`actions: ranked by rules — ${mode.reason}`);
+    const scored = await scoreCustomers(ctx.conn, ctx.asOf, mode);
+    const winBack = await applyWinBackByReason(ctx.conn, ctx.asOf);
+    return summarize(ctx, mode, scored, winBack);
+  };
+}
+
+export const analyzeActions: Analysis = actionsAnalysis({ useModel: true });
+
+async function summarize(
+  ctx: AnalysisContext,
+  mode: RiskMode,
+  scored: number,
+  winBack: number,
+): Promise<AnalysisReport> {
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE symptom_summary AS
     SELECT symptom, severity, count(DISTINCT customer_id)::INTEGER AS customers FROM symptom_events
-    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active') GROUP BY ALL ORDER BY customers DESC`,
+    WHERE customer_id IN (SELECT customer_id FROM scored_customers WHERE status = 'active')
+    GROUP BY ALL ORDER BY customers DESC`,
   );
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE action_summary AS
-    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC`,
+    SELECT recommended_action, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk, sum(clv) AS clv,
+           sum(value_if_retained) AS value_if_retained
+    FROM scored_customers GROUP BY 1 ORDER BY value_at_risk DESC NULLS LAST, customers DESC`,
   );
   await run(
     ctx.conn,
     `CREATE OR REPLACE TABLE health_summary AS
-    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk FROM scored_customers WHERE status = 'active' GROUP BY 1`,
+    SELECT health_band AS band, count(*)::INTEGER AS customers, sum(value_at_risk) AS value_at_risk,
+           sum(value_if_retained) AS value_if_retained
+    FROM scored_customers WHERE status = 'active' GROUP BY 1`,
   );
 
   const risk = await queryOne<{ var: number; red: number }>(
     ctx.conn,
-    "SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red FROM scored_customers WHERE status = 'active'",
+    `SELECT sum(value_at_risk) AS var, count(*) FILTER (WHERE health_band = 'red')::INTEGER AS red
+     FROM scored_customers WHERE status = 'active'`,
   );
   return {
     name: "actions",
     ran: true,
-    tables: ["symptom_events", "scored_customers", "symptom_summary", "action_summary", "health_summary"],
-    summary: { scored, valueAtRisk: risk?.var, red: risk?.red, winBackByReason: winBack },
+    tables: [
+      "symptom_events",
+      "scored_customers",
+      "proactive_plan",
+      "symptom_summary",
+      "action_summary",
+      "health_summary",
+    ],
+    summary: { scored, riskSource: mode.source, valueAtRisk: risk?.var, red: risk?.red, winBackByReason: winBack },
   };
-};
+}
 
-/** The scored list as spreadsheet-safe CSV, sorted by value at risk (probabilities to 4 decimals, money to cents). */
+/** The scored list as spreadsheet-safe CSV in rank order (probabilities to 4 decimals, money to cents). */
 export async function scoredListCsv(conn: DuckDBConnection, top?: number): Promise<{ csv: string; rows: number }> {
   const rows = await query(
     conn,
-    `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY value_at_risk DESC, clv DESC, customer_id${top ? " LIMIT $top" : ""}`,
+    `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY risk_rank${top ? " LIMIT $top" : ""}`,
     top ? { top } : {},
   );
   const round = (k: string, v: unknown) =>

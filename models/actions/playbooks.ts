@@ -7,10 +7,12 @@
  *  4. the key contact left                                                        → move-and-follow
  *  5. high risk (p ≥ highRisk or band red), by quadrant: true friends → save offer; butterflies → personal advisor;
  *     barnacles → cheaper channel or upsell; strangers → proactive call
- *  6. medium risk (p ≥ mediumRisk or band yellow): true friends → loyalty reward; barnacles → cheaper channel or upsell;
+ *  6. medium risk (p ≥ mediumRisk or band yellow): true friends → loyalty reward; barnacles → cheaper channel/upsell;
  *     others → proactive call
  *  7. low risk: true friends → loyalty reward; otherwise → no action (healthy)
  * A save offer's budget is saveOfferShareOfClv × CLV; the offer is the most generous pre-agreed one that fits.
+ * Without a churn model (rules mode, churnProbability = null) risk is the health band alone, which comes from the
+ * symptoms; the quadrant and CLV then pick the action as above (the tier sets the proactive cadence: plan.ts).
  */
 import type { HealthBand } from "./health.ts";
 import type { Offers, Rules } from "./rules-config.ts";
@@ -30,7 +32,8 @@ export type Action = (typeof ACTIONS)[number];
 
 export interface PlaybookInput {
   churned: boolean;
-  churnProbability: number;
+  /** The model's probability; null in rules mode (risk then comes from the band alone). */
+  churnProbability: number | null;
   clv: number;
   clvIfWonBack: number | null;
   quadrant: string | null;
@@ -67,8 +70,9 @@ export function decide(c: PlaybookInput, rules: Rules, offers: Offers): Playbook
     return (c.clvIfWonBack ?? 0) >= pb.winBackMinClv
       ? { action: "win-back", rule: 1, ...none }
       : { action: "let go", rule: 2, ...none };
-  const high = c.churnProbability >= pb.highRisk || c.band === "red";
-  const medium = c.churnProbability >= pb.mediumRisk || c.band === "yellow";
+  const p = c.churnProbability ?? -1;
+  const high = p >= pb.highRisk || c.band === "red";
+  const medium = p >= pb.mediumRisk || c.band === "yellow";
   if ((high || medium) && c.clv < pb.letGoMaxClv) return { action: "let go", rule: 3, ...none };
   if (c.symptoms.includes("contact_left")) return { action: "move-and-follow", rule: 4, ...none };
   if (high) {

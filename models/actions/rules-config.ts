@@ -78,9 +78,14 @@ export const OffersSchema = z.strictObject({
 });
 export type Offers = z.infer<typeof OffersSchema>;
 
-const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "data", "rules");
+export const RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "data", "rules");
 
-function load<T>(path: string, schema: z.ZodType<T>): T {
+/** Read and validate one rules file; errors name the file, the key and what to do. */
+export function load<T>(
+  path: string,
+  schema: z.ZodType<T>,
+  hint = "See README, 'Symptoms, health and actions', for the rule types and keys.",
+): T {
   if (!existsSync(path)) throw new UserError(`Rules file not found: ${path}.`);
   let json: unknown;
   try {
@@ -91,9 +96,7 @@ function load<T>(path: string, schema: z.ZodType<T>): T {
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, {
-      hint: "See README, 'Symptoms, health and actions', for the rule types and keys.",
-    });
+    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, { hint });
   }
   return result.data;
 }

@@ -11,14 +11,14 @@ await withWarehouse(async (db, meta) => {
   if (!(await tableExists(db.connection, "scored_customers"))) {
     return {
       available: false,
-      reason:
-        "No scored customers: the at-risk list needs the churn model, which needs enough history (see the model page).",
+      reason: "No at-risk list: `churn build` or `churn score` makes it, from the churn model or else from symptoms.",
     };
   }
   const counts = await queryOne(
     db.connection,
     `SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active,
-       count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned, sum(value_at_risk) AS value_at_risk
+            count(*) FILTER (WHERE status <> 'active')::INTEGER AS churned,
+            sum(value_at_risk) FILTER (WHERE status = 'active') AS value_at_risk
      FROM scored_customers`,
   );
   return {

@@ -10,7 +10,8 @@ import { tableToIPC } from "apache-arrow";
 import { emptyArrow, queryToArrow } from "./arrow-table.ts";
 
 /** Columns the list is sorted by when present (the CSV's order); anything else rides along unsorted. */
-const ORDER = ["value_at_risk DESC", "clv DESC", "customer_id"];
+/** The list's order: its rank when it has one (rules or model, churn/models/actions), else by value at risk. */
+const ORDER = ["risk_rank", "value_at_risk DESC", "clv DESC", "customer_id"];
 
 /** Text columns that are lists joined by "; " (symptoms fired, drivers in words): stored as lists of phrases. */
 const LISTS = ["symptoms", "top_drivers"];
@@ -36,10 +37,10 @@ export async function atRiskArrow(
 ): Promise<Uint8Array> {
   const columns = conn ? await columnsOf(conn, "scored_customers") : [];
   if (!conn || columns.length === 0) {
-    const reason = "No scored customers: the at-risk list needs the churn model (see the model page).";
+    const reason = "No scored customers: the warehouse has no at-risk list yet (run churn build or churn score).";
     return tableToIPC(emptyArrow(["customer_id"], { ...metadata, reason }), "file");
   }
-  const order = ORDER.filter((o) => columns.includes(o.split(" ")[0]!));
+  const order = columns.includes("risk_rank") ? ["risk_rank"] : ORDER.filter((o) => columns.includes(o.split(" ")[0]!));
   const sql = `SELECT * FROM scored_customers${order.length ? ` ORDER BY ${order.join(", ")}` : ""}`;
   const table = await queryToArrow(
     conn,

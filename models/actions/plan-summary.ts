@@ -1,0 +1,60 @@
+/**
+ * Reading the proactive plan (table proactive_plan, written by `churn build` / `churn score`) for the site's /plan
+ * page and its CSV: the workload per team and channel in "this month" (the calendar month of the day after the as-of
+ * date, the first day a touch can be due) and in the following months, and the full list by due date.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { addDays } from "../../loaders/dates.ts";
+import { query } from "../../loaders/db.ts";
+import { toCsv, type CsvValue } from "./csv.ts";
+
+export const PLAN_COLUMNS = [
+  "customer_id",
+  "name",
+  "segment",
+  "tier",
+  "quadrant",
+  "next_touch",
+  "next_touch_date",
+  "channel",
+  "team",
+] as const;
+
+const WORKLOAD_SQL = `
+  SELECT strftime(next_touch_date, '%Y-%m') AS month, team, channel, next_touch AS touch, count(*)::INTEGER AS touches
+  FROM proactive_plan GROUP BY ALL ORDER BY month, team, channel, touch`;
+
+const LIST_SQL = `
+  SELECT customer_id, name, segment, tier, quadrant, next_touch, CAST(next_touch_date AS VARCHAR) AS next_touch_date,
+         channel, team
+  FROM proactive_plan ORDER BY next_touch_date, team, customer_id`;
+
+export type WorkloadRow = {
+  month: string;
+  team: string;
+  channel: string;
+  touch: string;
+  touches: number;
+};
+
+/** The month whose workload the plan page leads with: YYYY-MM of as-of + 1 day. */
+export function planMonth(asOf: string): string {
+  return addDays(asOf, 1).slice(0, 7);
+}
+
+export async function planWorkload(conn: DuckDBConnection): Promise<WorkloadRow[]> {
+  return query<WorkloadRow>(conn, WORKLOAD_SQL);
+}
+
+export async function planList(conn: DuckDBConnection): Promise<Record<string, unknown>[]> {
+  return query(conn, LIST_SQL);
+}
+
+/** The whole plan as spreadsheet-safe CSV, by due date. */
+export async function planCsv(conn: DuckDBConnection): Promise<string> {
+  const rows = await planList(conn);
+  return toCsv(
+    [...PLAN_COLUMNS],
+    rows.map((r) => PLAN_COLUMNS.map((k) => r[k] as CsvValue)),
+  );
+}

@@ -1,0 +1,38 @@
+// Plan page data: this month's proactive workload per team and channel, the months after, and this month's touches.
+import { queryOne, tableExists } from "../../loaders/db.ts";
+import { loadPlanRules } from "../../models/actions/plan-rules.ts";
+import { planList, planMonth, planWorkload } from "../../models/actions/plan-summary.ts";
+import { withWarehouse } from "./lib/warehouse.ts";
+
+export const PAGE_ROWS = 1000;
+
+await withWarehouse(async (db, meta) => {
+  if (!(await tableExists(db.connection, "proactive_plan"))) {
+    return {
+      available: false,
+      reason: "No proactive plan: it is made with the at-risk list by `churn build` or `churn score`.",
+    };
+  }
+  const asOf = String(meta["as_of"]);
+  const month = planMonth(asOf);
+  const counts = await queryOne(
+    db.connection,
+    `SELECT count(*) FILTER (WHERE status = 'active')::INTEGER AS active,
+            count(next_touch)::INTEGER AS planned,
+            count(*) FILTER (WHERE status = 'active' AND next_touch IS NULL)::INTEGER AS reactive
+     FROM scored_customers`,
+  );
+  const list = await planList(db.connection);
+  const thisMonth = list.filter((r) => String(r["next_touch_date"]).startsWith(month));
+  return {
+    available: true,
+    asOf,
+    month,
+    riskSource: meta["risk_source"] ?? null,
+    rules: loadPlanRules(),
+    counts: { ...counts, thisMonth: thisMonth.length },
+    workload: await planWorkload(db.connection),
+    pageRows: PAGE_ROWS,
+    rows: thisMonth.slice(0, PAGE_ROWS),
+  };
+});
