@@ -28,7 +28,11 @@ interface CommandModule {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
-  return `Usage: churn <command> [flags]   (npm run churn -- <command> [flags])\n\nCommands:\n${lines.join("\n")}\n\nRun \`churn <command> --help\` for a command's flags.`;
+  return (
+    "Usage: churn <command> [flags]   (npm run churn -- <command> [flags])\n\n" +
+    `Commands:\n${lines.join("\n")}\n\n` +
+    "Run `churn <command> --help` for a command's flags."
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {

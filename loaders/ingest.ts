@@ -129,7 +129,9 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
   }
   if (plans.length === 0) {
     throw new UserError(`${folder} holds none of the six exports.`, {
-      hint: `Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv or cancellations.csv (or .parquet), or a config file (--config) naming your files.`,
+      hint:
+        "Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv or " +
+        "cancellations.csv (or .parquet), or a config file (--config) naming your files.",
     });
   }
   return { plans, config };
@@ -148,7 +150,9 @@ const DERIVE_CUSTOMERS_SQL = `
   INSERT INTO customers (customer_id, signup_date)
   SELECT customer_id, min(d) FROM (${DATE_SOURCES_SQL}) GROUP BY customer_id ORDER BY customer_id`;
 
-const DATA_RANGE_SQL = `SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last FROM (${DATE_SOURCES_SQL})`;
+const DATA_RANGE_SQL = `
+  SELECT CAST(min(d) AS VARCHAR) AS first, CAST(max(d) AS VARCHAR) AS last
+  FROM (${DATE_SOURCES_SQL})`;
 
 async function setMeta(conn: DuckDBConnection, key: string, value: unknown): Promise<void> {
   await run(conn, "INSERT OR REPLACE INTO warehouse_meta VALUES ($key, $value)", {
@@ -180,7 +184,8 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
           );
         reports.push({ source: plan.source, file: staged.file, ...counts });
         log(
-          `${plan.source.padEnd(14)} ${staged.file}: read ${counts.read}, loaded ${counts.loaded}, rejected ${counts.rejected}`,
+          `${plan.source.padEnd(14)} ${staged.file}: ` +
+            `read ${counts.read}, loaded ${counts.loaded}, rejected ${counts.rejected}`,
         );
       }
     }
@@ -215,7 +220,8 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {
         const row = await queryOne<{ n: number }>(
           conn,
-          `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source} WHERE customer_id NOT IN (SELECT customer_id FROM customers)`,
+          `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source}
+           WHERE customer_id NOT IN (SELECT customer_id FROM customers)`,
         );
         orphans[source] = row?.n ?? 0;
       }

@@ -84,7 +84,8 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
         "type",
         "text",
         false,
-        "complaint, support_call, delivery_delay, cancellation_request, failed_payment, downgrade_request, contact_left, renewal_postponed, …",
+        "complaint, support_call, delivery_delay, cancellation_request, failed_payment, downgrade_request, " +
+          "contact_left, renewal_postponed, …",
       ),
       col("channel", "text", false, "phone, email, chat, …"),
       col("mood", "text", false, "happy / neutral / unhappy."),

@@ -67,9 +67,13 @@ export async function loadStagedFile(
       if (spec.required) {
         const wanted = config.columns?.[spec.name] ?? spec.name;
         throw new UserError(
-          `${staged.file}: required column "${wanted}" is missing${wanted !== spec.name ? ` (mapped to ${spec.name})` : ""}.`,
+          `${staged.file}: required column "${wanted}" is missing` +
+            (wanted !== spec.name ? ` (mapped to ${spec.name})` : "") +
+            ".",
           {
-            hint: `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
+            hint:
+              `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, ` +
+              `or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
           },
         );
       }
@@ -85,7 +89,9 @@ export async function loadStagedFile(
           `${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`,
           { hint: `Columns found: ${staged.columns.join(", ")}.` },
         );
-      text = `CAST((${param(derive.months_before)}::DATE - to_months(TRY_CAST(trim(${quoteIdent(months)}) AS INTEGER)))::DATE AS VARCHAR)`;
+      text =
+        `CAST((${param(derive.months_before)}::DATE - ` +
+        `to_months(TRY_CAST(trim(${quoteIdent(months)}) AS INTEGER)))::DATE AS VARCHAR)`;
     } else if (derive && "date_if" in derive) {
       const flagColumn = findColumn(derive.date_if.column, staged.columns);
       if (!flagColumn)
@@ -93,7 +99,9 @@ export async function loadStagedFile(
           `${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`,
           { hint: `Columns found: ${staged.columns.join(", ")}.` },
         );
-      text = `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} THEN ${param(derive.date_if.date)} END`;
+      text =
+        `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} ` +
+        `THEN ${param(derive.date_if.date)} END`;
     } else if (fromQuantity) {
       const q = findColumn(fromQuantity.quantity, staged.columns);
       const pr = findColumn(fromQuantity.price, staged.columns);
@@ -105,10 +113,12 @@ export async function loadStagedFile(
       const num = (c: string) => numberExpr(`trim(${quoteIdent(c)})`, config);
       text = `CAST(${num(q)} * ${num(pr)} AS VARCHAR)`;
       checks.push(
-        `WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL THEN ${problem("unparseable number", fromQuantity.quantity)}`,
+        `WHEN ${num(q)} IS NULL AND nullif(trim(${quoteIdent(q)}), '') IS NOT NULL ` +
+          `THEN ${problem("unparseable number", fromQuantity.quantity)}`,
       );
       checks.push(
-        `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL THEN ${problem("unparseable number", fromQuantity.price)}`,
+        `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL ` +
+          `THEN ${problem("unparseable number", fromQuantity.price)}`,
       );
     } else {
       text = `nullif(trim(${quoteIdent(column!)}), '')`;
@@ -126,7 +136,8 @@ export async function loadStagedFile(
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);
         checks.push(
-          `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') THEN ${problem("impossible date", label)}`,
+          `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') ` +
+            `THEN ${problem("impossible date", label)}`,
         );
         checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${problem("unparseable date", label)}`);
         break;
@@ -141,7 +152,8 @@ export async function loadStagedFile(
         const range = RANGES[spec.name];
         if (range)
           checks.push(
-            `WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) THEN ${problem("out of range", label)}`,
+            `WHEN ${num} IS NOT NULL AND (${num} < ${range[0]} OR ${num} > ${range[1]} OR ${num} <> round(${num})) ` +
+              `THEN ${problem("out of range", label)}`,
           );
         break;
       }
@@ -149,7 +161,8 @@ export async function loadStagedFile(
   }
   const endBeforeStart =
     source === "subscriptions"
-      ? `WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date THEN ${problem("end before start", "end_date")}`
+      ? "WHEN end_date IS NOT NULL AND start_date IS NOT NULL AND end_date < start_date " +
+        `THEN ${problem("end before start", "end_date")}`
       : "";
   const duplicateRow = problem("duplicate row", null);
   const duplicateCustomer = problem("duplicate customer_id", "customer_id");

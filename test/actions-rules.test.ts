@@ -27,15 +27,21 @@ describe("symptom rules on a constructed warehouse (as of 2026-06-30)", () => {
     await sql(`INSERT INTO interactions VALUES
       ('cancel', DATE '2026-06-01', 'cancellation_request', 'phone', 'unhappy', ''),
       ('old-cancel', DATE '2026-01-01', 'cancellation_request', 'phone', 'unhappy', ''),
-      ('complainer', DATE '2026-05-01', 'complaint', 'email', 'neutral', ''), ('complainer', DATE '2026-06-10', 'complaint', 'email', 'neutral', ''),
+      ('complainer', DATE '2026-05-01', 'complaint', 'email', 'neutral', ''),
+      ('complainer', DATE '2026-06-10', 'complaint', 'email', 'neutral', ''),
       ('once', DATE '2026-06-10', 'complaint', 'email', 'neutral', ''),
-      ('moody', DATE '2026-05-01', 'support_call', 'chat', 'unhappy', ''), ('moody', DATE '2026-06-02', 'support_call', 'chat', 'unhappy', '')`);
+      ('moody', DATE '2026-05-01', 'support_call', 'chat', 'unhappy', ''),
+      ('moody', DATE '2026-06-02', 'support_call', 'chat', 'unhappy', '')`);
     await sql(`INSERT INTO surveys VALUES ('detractor', DATE '2026-06-01', 5, 4), ('promoter', DATE '2026-06-01', 9, 5),
       ('dropper', DATE '2026-01-01', 10, 5), ('dropper', DATE '2026-06-01', 7, 2)`);
-    await sql(`INSERT INTO subscriptions VALUES ('downgraded', DATE '2025-01-01', DATE '2026-05-01', 'Pro', 149), ('downgraded', DATE '2026-05-01', NULL, 'Basic', 49),
+    await sql(`INSERT INTO subscriptions VALUES
+      ('downgraded', DATE '2025-01-01', DATE '2026-05-01', 'Pro', 149),
+      ('downgraded', DATE '2026-05-01', NULL, 'Basic', 49),
       ('steady', DATE '2025-01-01', NULL, 'Pro', 149)`);
-    await sql(`INSERT INTO transactions VALUES ('falling', DATE '2026-02-01', 100, 'a'), ('falling', DATE '2026-06-01', 40, 'b'),
-      ('overdue', DATE '2025-01-01', 10, 'a'), ('overdue', DATE '2025-01-31', 10, 'b'), ('overdue', DATE '2025-03-02', 10, 'c')`);
+    await sql(`INSERT INTO transactions VALUES
+      ('falling', DATE '2026-02-01', 100, 'a'), ('falling', DATE '2026-06-01', 40, 'b'),
+      ('overdue', DATE '2025-01-01', 10, 'a'), ('overdue', DATE '2025-01-31', 10, 'b'),
+      ('overdue', DATE '2025-03-02', 10, 'c')`);
     await computeSymptoms(c, "2026-06-30", rules);
     const fired = await query<{ customer_id: string; symptom: string; severity: string }>(
       c,
@@ -126,7 +132,7 @@ describe("spreadsheet-safe CSV", () => {
 });
 
 describe("campaign readout", () => {
-  it("matches R's prop.test(correct = FALSE) on 45/200 control vs 30/200 treated churners (values computed by hand)", async () => {
+  it("matches R's prop.test(correct = FALSE) on 45/200 control vs 30/200 treated churners (by hand)", async () => {
     const { twoProportionReadout } = await import("../models/actions/readout.ts");
     const r = twoProportionReadout({ n: 200, churned: 45 }, { n: 200, churned: 30 });
     // pooled p̄ = 75/400; z = 0.075 / √(0.1875 · 0.8125 · 2/200) = 1.921538; X² = z² = 3.692308; p = 0.054664

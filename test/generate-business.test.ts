@@ -1,4 +1,7 @@
-/** The generated business: reproducible bytes, the native layout, consistent histories, and the true processes it claims. */
+/**
+ * The generated business: reproducible bytes, the native layout, consistent histories, and the true processes it
+ * claims.
+ */
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,7 +79,7 @@ describe("churn generate", () => {
     }
   });
 
-  it("keeps each subscriber's periods ordered and non-overlapping, with cancellations, plan changes and reactivations", () => {
+  it("keeps each subscriber's periods ordered and disjoint, with cancellations, plan changes and reactivations", () => {
     const subs = read(dir, "subscriptions.csv");
     const byCustomer = new Map<string, (typeof subs)[number][]>();
     for (const s of subs) byCustomer.set(s.customer_id!, [...(byCustomer.get(s.customer_id!) ?? []), s]);
@@ -101,7 +104,7 @@ describe("churn generate", () => {
     expect(cancelled).toBeGreaterThan(100);
   });
 
-  it("makes one-off buyers purchase as BG/NBD with the true parameters (E[X(t)], Fader, Hardie & Lee 2005 eq. 7)", () => {
+  it("makes one-off buyers buy as BG/NBD with the true parameters (E[X(t)], Fader, Hardie & Lee 2005 eq. 7)", () => {
     const truth = read(dir, "ground_truth.csv");
     const buyers = new Set(truth.filter((t) => t.kind === "buyer").map((t) => t.customer_id!));
     const tx = read(dir, "transactions.csv").filter((t) => buyers.has(t.customer_id!) && Number(t.amount) > 0);
@@ -151,7 +154,7 @@ describe("churn generate", () => {
     expect(rate(stayers)).toBeLessThan(rate(churners) / 2);
   });
 
-  it("writes a cancellation for most churns, with the MRR that ended and reasons that follow the churn's causes", () => {
+  it("writes a cancellation for most churns, with the MRR that ended and reasons following the churn's causes", () => {
     const subs = read(dir, "subscriptions.csv");
     const cancellations = read(dir, "cancellations.csv");
     // A churn: a period that ends with no period of the same customer starting that day (a plan change does).

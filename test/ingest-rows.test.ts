@@ -124,7 +124,8 @@ describe("churn ingest: one row per customer", () => {
         sources: Record<string, { read: number; loaded: number; rejected: number; reasons: Record<string, number> }>;
       }
     ).sources["customers"]!;
-    // Line 7 repeats line 2 exactly; line 4 is another row for "a"; line 5's impossible date does not make it c's first row.
+    // Line 7 repeats line 2 exactly; line 4 is another row for "a"; line 5's impossible date does not make it c's
+    // first row.
     expect(c).toMatchObject({
       read: 6,
       loaded: 3,

@@ -4,11 +4,14 @@ import { UserError } from "../../loaders/errors.ts";
 import { generateBusiness } from "../../loaders/generate/index.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
-export const help = `Usage: churn generate [--customers N] [--seed S] --out DIR [--from YYYY-MM-DD --to YYYY-MM-DD] [--dirty RATE] [--json]
-
-Writes customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv and cancellations.csv (the
-reason given for about 80% of subscription churns) in the native layout, plus ground_truth.csv (each customer's true churn date and drivers) and ground_truth.json (the true parameters).
-The same flags always give byte-identical files.
+export const help =
+  "Usage: churn generate [--customers N] [--seed S] --out DIR " +
+  "[--from YYYY-MM-DD --to YYYY-MM-DD] [--dirty RATE] [--json]\n\n" +
+  "Writes customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv " +
+  "and cancellations.csv (the\n" +
+  "reason given for about 80% of subscription churns) in the native layout, plus ground_truth.csv (each customer's " +
+  "true churn date and drivers) and ground_truth.json (the true parameters).\n" +
+  `The same flags always give byte-identical files.
 
   --customers N   number of customers (default 5000)
   --seed S        random seed (default 42)
@@ -42,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   printResult(flags.json, { ...summary, seconds }, () =>
     [
-      `Generated ${summary.customers.toLocaleString("en")} customers (${summary.from} .. ${summary.to}, seed ${summary.seed}) in ${summary.out} in ${seconds.toFixed(1)} s:`,
+      `Generated ${summary.customers.toLocaleString("en")} customers ` +
+        `(${summary.from} .. ${summary.to}, seed ${summary.seed}) in ${summary.out} in ${seconds.toFixed(1)} s:`,
       ...Object.entries(summary.rows).map(([f, n]) => `  ${f.padEnd(18)} ${n.toLocaleString("en").padStart(12)} rows`),
       summary.dirtyRows ? `  ${summary.dirtyRows} deliberately bad rows (listed in ground_truth.json)` : "",
     ]

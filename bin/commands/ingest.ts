@@ -123,12 +123,15 @@ export async function run(argv: string[]): Promise<number> {
         .map(([r, n]) => `${r} ${n}`)
         .join(", ");
       lines.push(
-        `  ${s.source.padEnd(14)} ${s.file.padEnd(28)} read ${String(s.read).padStart(9)}  loaded ${String(s.loaded).padStart(9)}  rejected ${String(s.rejected).padStart(6)}${reasons ? `  (${reasons})` : ""}`,
+        `  ${s.source.padEnd(14)} ${s.file.padEnd(28)} read ${String(s.read).padStart(9)}` +
+          `  loaded ${String(s.loaded).padStart(9)}  rejected ${String(s.rejected).padStart(6)}` +
+          (reasons ? `  (${reasons})` : ""),
       );
     }
     if (result.missing.length)
       lines.push(
-        `  not found: ${result.missing.join(", ")}${result.derivedCustomers ? " (customers derived from the other sources: first date seen)" : ""}`,
+        `  not found: ${result.missing.join(", ")}` +
+          (result.derivedCustomers ? " (customers derived from the other sources: first date seen)" : ""),
       );
     return lines.join("\n");
   });

@@ -180,7 +180,8 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
       drivers = history.drivers;
       for (const p of history.periods) {
         subscriptionsCsv.write(
-          `${idPrefix}${dates.iso(p.start)},${p.end === null || p.end > to ? "" : dates.iso(p.end)},${PLANS[p.plan]!.name},${money(p.mrrCents)}`,
+          `${idPrefix}${dates.iso(p.start)},${p.end === null || p.end > to ? "" : dates.iso(p.end)},` +
+            `${PLANS[p.plan]!.name},${money(p.mrrCents)}`,
         );
       }
       writeCancellations(history, fired, events.dissatisfaction);
@@ -215,10 +216,12 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
     for (const line of lines) transactionsCsv.write(line.text);
 
     customersCsv.write(
-      `${idPrefix}${dates.iso(signup)},${csvField(name)},${emailFor(name, id)},${planName},${segment.name},${region},${industry},${size},${channel.name},${money(acquisitionCents)}`,
+      `${idPrefix}${dates.iso(signup)},${csvField(name)},${emailFor(name, id)},${planName},${segment.name},` +
+        `${region},${industry},${size},${channel.name},${money(acquisitionCents)}`,
     );
     truthCsv.write(
-      `${idPrefix}${kind},${churned ? 1 : 0},${churnDay === null ? "" : dates.iso(churnDay)},${dissatisfaction.toFixed(3)},${[...drivers].sort().join(";")}`,
+      `${idPrefix}${kind},${churned ? 1 : 0},${churnDay === null ? "" : dates.iso(churnDay)},` +
+        `${dissatisfaction.toFixed(3)},${[...drivers].sort().join(";")}`,
     );
 
     /** One row per churn that has a stated reason (loaders/generate/reasons.ts), with the MRR that ended. */
@@ -243,7 +246,8 @@ export async function generateBusiness(options: GenerateOptions): Promise<Genera
         if (!stated) return;
         const { reason, category, note } = stated;
         cancellationsCsv.write(
-          `${idPrefix}${dates.iso(churn.day)},${csvField(reason)},${category},${csvField(note)},${money(period.mrrCents)}`,
+          `${idPrefix}${dates.iso(churn.day)},${csvField(reason)},${category},` +
+            `${csvField(note)},${money(period.mrrCents)}`,
         );
       });
     }

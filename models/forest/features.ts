@@ -46,6 +46,20 @@ export const CATEGORICAL_FEATURES = [
   "acquisition_channel",
 ] as const;
 
+/** Interaction counts that default to 0 when a customer had no interactions. */
+const INTERACTION_COUNTS = [
+  "complaints_30d",
+  "complaints_90d",
+  "support_calls_90d",
+  "delivery_delays_90d",
+  "cancellation_requests_90d",
+  "failed_payments_90d",
+  "downgrade_requests_90d",
+  "contacts_left_90d",
+  "renewals_postponed_90d",
+  "unhappy_90d",
+];
+
 const FEATURES_SQL = `
   WITH subscribed AS (
     SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan FROM subscriptions
@@ -58,12 +72,15 @@ const FEATURES_SQL = `
       coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 90), 0) AS spend_90d,
       coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 180 AND date <= $d::DATE - 90), 0) AS spend_prev_90d,
       date_diff('day', max(date), $d::DATE) AS days_since_last_purchase,
-      CASE WHEN count(DISTINCT date) > 1 THEN date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) END AS mean_gap_days
+      CASE WHEN count(DISTINCT date) > 1
+        THEN date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) END AS mean_gap_days
     FROM transactions WHERE date <= $d AND amount > 0 GROUP BY customer_id
   ), before AS (
     SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions
     WHERE start_date <= $d::DATE - 90 AND (end_date IS NULL OR end_date > $d::DATE - 90) GROUP BY customer_id
-  ), firsts AS (SELECT customer_id, min(start_date) AS first_start FROM subscriptions WHERE start_date <= $d GROUP BY customer_id),
+  ), firsts AS (
+    SELECT customer_id, min(start_date) AS first_start FROM subscriptions WHERE start_date <= $d GROUP BY customer_id
+  ),
   inter AS (
     SELECT customer_id,
       count(*) FILTER (WHERE type = 'complaint' AND date > $d::DATE - 30) AS complaints_30d,
@@ -79,23 +96,27 @@ const FEATURES_SQL = `
       date_diff('day', max(date), $d::DATE) AS days_since_last_contact
     FROM interactions WHERE date <= $d GROUP BY customer_id
   ), surv AS (
-    SELECT customer_id, list(nps ORDER BY date DESC) FILTER (WHERE nps IS NOT NULL) AS nps_list, arg_max(csat, date) FILTER (WHERE csat IS NOT NULL) AS last_csat
+    SELECT customer_id, list(nps ORDER BY date DESC) FILTER (WHERE nps IS NOT NULL) AS nps_list,
+      arg_max(csat, date) FILTER (WHERE csat IS NOT NULL) AS last_csat
     FROM surveys WHERE date <= $d GROUP BY customer_id
   )
   SELECT pop.customer_id, pop.kind,
     CAST(date_diff('day', coalesce(f.first_start, c.signup_date), $d::DATE) AS DOUBLE) AS tenure_days,
     s.plan, s.mrr, s.mrr - coalesce(b.mrr_before, 0) AS mrr_change_90d,
     CAST(tx.days_since_last_purchase AS DOUBLE) AS days_since_last_purchase,
-    CAST(coalesce(tx.purchases_90d, 0) AS DOUBLE) AS purchases_90d, CAST(coalesce(tx.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
+    CAST(coalesce(tx.purchases_90d, 0) AS DOUBLE) AS purchases_90d,
+    CAST(coalesce(tx.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
     coalesce(tx.spend_90d, 0) AS spend_90d, coalesce(tx.spend_prev_90d, 0) AS spend_prev_90d,
     CASE WHEN tx.spend_prev_90d > 0 THEN tx.spend_90d / tx.spend_prev_90d END AS spend_trend,
     CAST(tx.mean_gap_days AS DOUBLE) AS mean_gap_days,
-    ${["complaints_30d", "complaints_90d", "support_calls_90d", "delivery_delays_90d", "cancellation_requests_90d", "failed_payments_90d", "downgrade_requests_90d", "contacts_left_90d", "renewals_postponed_90d", "unhappy_90d"].map((k) => `CAST(coalesce(i.${k}, 0) AS DOUBLE) AS ${k}`).join(", ")},
+    ${INTERACTION_COUNTS.map((k) => `CAST(coalesce(i.${k}, 0) AS DOUBLE) AS ${k}`).join(", ")},
     CAST(i.days_since_last_contact AS DOUBLE) AS days_since_last_contact,
-    CAST(v.nps_list[1] AS DOUBLE) AS last_nps, CAST(v.nps_list[1] - v.nps_list[2] AS DOUBLE) AS nps_change, CAST(v.last_csat AS DOUBLE) AS last_csat,
+    CAST(v.nps_list[1] AS DOUBLE) AS last_nps, CAST(v.nps_list[1] - v.nps_list[2] AS DOUBLE) AS nps_change,
+    CAST(v.last_csat AS DOUBLE) AS last_csat,
     c.segment, c.region, c.industry, c.company_size, c.acquisition_channel
-  FROM pop LEFT JOIN customers c USING (customer_id) LEFT JOIN subscribed s USING (customer_id) LEFT JOIN before b USING (customer_id)
-  LEFT JOIN firsts f USING (customer_id) LEFT JOIN tx USING (customer_id) LEFT JOIN inter i USING (customer_id) LEFT JOIN surv v USING (customer_id)
+  FROM pop LEFT JOIN customers c USING (customer_id) LEFT JOIN subscribed s USING (customer_id)
+  LEFT JOIN before b USING (customer_id) LEFT JOIN firsts f USING (customer_id) LEFT JOIN tx USING (customer_id)
+  LEFT JOIN inter i USING (customer_id) LEFT JOIN surv v USING (customer_id)
   ORDER BY pop.customer_id`;
 
 export interface Snapshot {

@@ -14,7 +14,10 @@ import { MIN_GROUP } from "./groups.ts";
 import { createSurvivalTables, SurvivalTables } from "./survival-tables.ts";
 import { GROUPINGS, tenureToChurn } from "./tenure.ts";
 
-const CREATE_COX_SQL = `CREATE OR REPLACE TABLE survival_cox (term VARCHAR, coef DOUBLE, hazard_ratio DOUBLE, lower DOUBLE, upper DOUBLE, se DOUBLE, z DOUBLE, p DOUBLE)`;
+const CREATE_COX_SQL = `
+  CREATE OR REPLACE TABLE survival_cox (
+    term VARCHAR, coef DOUBLE, hazard_ratio DOUBLE, lower DOUBLE, upper DOUBLE, se DOUBLE, z DOUBLE, p DOUBLE
+  )`;
 
 /**
  * Design matrix for the drivers of attrition: plan at start and segment as dummies (the most common level is the

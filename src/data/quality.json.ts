@@ -3,7 +3,9 @@ import { query, tableExists } from "../../loaders/db.ts";
 import { SOURCE_NAMES } from "../../loaders/schema.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
-const REASONS_SQL = `SELECT source, reason, count(*)::INTEGER AS rows FROM rejected_rows GROUP BY ALL ORDER BY rows DESC, source, reason`;
+const REASONS_SQL = `
+  SELECT source, reason, count(*)::INTEGER AS rows FROM rejected_rows
+  GROUP BY ALL ORDER BY rows DESC, source, reason`;
 
 const EXAMPLES_SQL = `
   SELECT source, file, line::INTEGER AS line, "column", reason, raw FROM (
@@ -11,18 +13,30 @@ const EXAMPLES_SQL = `
   ) WHERE k <= 5 ORDER BY source, reason, line`;
 
 const RANGE_SQL: Record<string, string> = {
-  customers:
-    "SELECT 'customers' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers, CAST(min(signup_date) AS VARCHAR) AS first, CAST(max(signup_date) AS VARCHAR) AS last FROM customers",
-  transactions:
-    "SELECT 'transactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM transactions",
-  subscriptions:
-    "SELECT 'subscriptions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(start_date) AS VARCHAR), CAST(max(coalesce(end_date, start_date)) AS VARCHAR) FROM subscriptions",
-  interactions:
-    "SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM interactions",
-  surveys:
-    "SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR) FROM surveys",
-  cancellations: `SELECT 'cancellations', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER, CAST(min(date) AS VARCHAR),
-    CAST(max(date) AS VARCHAR) FROM cancellations`,
+  customers: `
+    SELECT 'customers' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(signup_date) AS VARCHAR) AS first, CAST(max(signup_date) AS VARCHAR) AS last
+    FROM customers`,
+  transactions: `
+    SELECT 'transactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
+           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    FROM transactions`,
+  subscriptions: `
+    SELECT 'subscriptions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
+           CAST(min(start_date) AS VARCHAR), CAST(max(coalesce(end_date, start_date)) AS VARCHAR)
+    FROM subscriptions`,
+  interactions: `
+    SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
+           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    FROM interactions`,
+  surveys: `
+    SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
+           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    FROM surveys`,
+  cancellations: `
+    SELECT 'cancellations', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
+           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    FROM cancellations`,
 };
 
 /** Customers with no transaction, subscription, interaction or survey at all. */
@@ -34,10 +48,12 @@ const NO_ACTIVITY_SQL = `
     AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.customer_id = c.customer_id)`;
 
 const MONTHLY_ROWS_SQL = `
-  SELECT strftime(date, '%Y-%m') AS month, 'transactions' AS source, count(*)::INTEGER AS rows FROM transactions GROUP BY ALL
+  SELECT strftime(date, '%Y-%m') AS month, 'transactions' AS source, count(*)::INTEGER AS rows
+  FROM transactions GROUP BY ALL
   UNION ALL SELECT strftime(date, '%Y-%m'), 'interactions', count(*)::INTEGER FROM interactions GROUP BY ALL
   UNION ALL SELECT strftime(date, '%Y-%m'), 'surveys', count(*)::INTEGER FROM surveys GROUP BY ALL
-  UNION ALL SELECT strftime(start_date, '%Y-%m'), 'subscriptions started', count(*)::INTEGER FROM subscriptions GROUP BY ALL
+  UNION ALL SELECT strftime(start_date, '%Y-%m'), 'subscriptions started', count(*)::INTEGER
+  FROM subscriptions GROUP BY ALL
   UNION ALL SELECT strftime(date, '%Y-%m'), 'cancellations', count(*)::INTEGER FROM cancellations GROUP BY ALL
   ORDER BY 1, 2`;
 

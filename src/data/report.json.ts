@@ -9,7 +9,8 @@ const COUNTS_SQL = `
          (SELECT count(*) FROM transactions)::INTEGER AS transactions`;
 
 const MONTHLY_SQL = `
-  SELECT month, start, end_count AS "end", lost, new, reactivated, churn_rate AS "churnRate", retention_rate AS "retentionRate",
+  SELECT month, start, end_count AS "end", lost, new, reactivated,
+         churn_rate AS "churnRate", retention_rate AS "retentionRate",
          mrr_start AS "mrrStart", mrr_end AS "mrrEnd", mrr_new AS "mrrNew", mrr_expansion AS "mrrExpansion",
          mrr_contraction AS "mrrContraction", mrr_churned AS "mrrChurned", mrr_reactivation AS "mrrReactivation",
          grr, nrr
@@ -22,13 +23,16 @@ await withWarehouse(async (db, meta) => {
   const value = (await has("customer_value"))
     ? await query(
         db.connection,
-        "SELECT sum(clv) FILTER (WHERE active) AS total_clv, count(*) FILTER (WHERE active)::INTEGER AS active FROM customer_value",
+        `SELECT sum(clv) FILTER (WHERE active) AS total_clv, count(*) FILTER (WHERE active)::INTEGER AS active
+         FROM customer_value`,
       )
     : [];
   const risk = (await has("scored_customers"))
     ? await query(
         db.connection,
-        "SELECT sum(value_at_risk) AS value_at_risk, count(*) FILTER (WHERE health_band = 'red' AND status = 'active')::INTEGER AS red FROM scored_customers",
+        `SELECT sum(value_at_risk) AS value_at_risk,
+                count(*) FILTER (WHERE health_band = 'red' AND status = 'active')::INTEGER AS red
+         FROM scored_customers`,
       )
     : [];
   return {
@@ -47,7 +51,8 @@ await withWarehouse(async (db, meta) => {
     buyerMonthly: (await has("buyer_monthly"))
       ? await query(
           db.connection,
-          'SELECT month, start, end_count AS "end", lost, new, churn_rate AS "churnRate" FROM buyer_monthly WHERE dimension = \'all\' ORDER BY month',
+          `SELECT month, start, end_count AS "end", lost, new, churn_rate AS "churnRate"
+           FROM buyer_monthly WHERE dimension = 'all' ORDER BY month`,
         )
       : [],
     buyerWindow: meta["buyer_inactivity_window"] ?? null,
@@ -76,6 +81,7 @@ await withWarehouse(async (db, meta) => {
     forecastMeta: meta["forecast"] ?? null,
     monthlyReason: hasMonthly
       ? null
-      : "The exports have no subscriptions, so there are no monthly churn and MRR figures (they need subscription start and end dates).",
+      : "The exports have no subscriptions, so there are no monthly churn and MRR figures " +
+        "(they need subscription start and end dates).",
   };
 });

@@ -11,7 +11,8 @@ export const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install Debian's chromium (apt-get install -y chromium; .ci/run does this) or set CHROMIUM_PATH.`,
+      `Chromium not found at ${CHROMIUM}. ` +
+        "Install Debian's chromium (apt-get install -y chromium; .ci/run does this) or set CHROMIUM_PATH.",
     );
   }
   return chromium.launch({
