@@ -1,6 +1,7 @@
 /**
  * `churn build` end to end on small constructed exports, through the real command line:
- * the warehouse holds every derived table the data support, and a refused build leaves the previous warehouse untouched.
+ * the warehouse holds every derived table the data support, and a refused build leaves the previous warehouse
+ * untouched.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -71,13 +72,18 @@ describe("churn build (warehouse and analyses, no site)", () => {
       // Every month of the whole base keeps the MRR identity.
       const [bad] = await query<{ n: number }>(
         database.connection,
-        "SELECT count(*)::INTEGER AS n FROM monthly_metrics WHERE abs(mrr_end - (mrr_start + mrr_new + mrr_reactivation + mrr_expansion - mrr_contraction - mrr_churned)) > 0.01",
+        `SELECT count(*)::INTEGER AS n FROM monthly_metrics WHERE abs(mrr_end - (mrr_start + mrr_new + mrr_reactivation
+           + mrr_expansion - mrr_contraction - mrr_churned)) > 0.01`,
       );
       expect(bad!.n).toBe(0);
       // Every listed customer has a probability in [0, 1] and a finite value at risk.
       const [scored] = await query<{ n: number; bad: number }>(
         database.connection,
-        "SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE churn_probability IS NULL OR NOT (churn_probability BETWEEN 0 AND 1) OR value_at_risk IS NULL OR NOT isfinite(value_at_risk))::INTEGER AS bad FROM scored_customers",
+        // Model mode: every active customer has a probability in [0, 1] and a finite value at risk (NULL is bad).
+        `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE churn_probability IS NULL
+           OR NOT (churn_probability BETWEEN 0 AND 1) OR value_at_risk IS NULL
+           OR NOT isfinite(value_at_risk))::INTEGER AS bad
+         FROM scored_customers WHERE status = 'active' AND risk_source = 'model'`,
       );
       expect(scored!.n).toBeGreaterThan(1000);
       expect(scored!.bad).toBe(0);
@@ -146,7 +152,9 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const file = join(dir, "assignments.csv");
     writeFileSync(
       file,
-      `customer_id,campaign,group,date\n${ids.map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`).join("\n")}\n`,
+      `customer_id,campaign,group,date\n${ids
+        .map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`)
+        .join("\n")}\n`,
     );
     const r = runChurn(["readout", "--db", db, "--assignments", file, "--cost", "10", "--json"]);
     expect(r.code, r.stderr).toBe(0);
