@@ -48,6 +48,12 @@ const TABLE_SQL = `
     CASE WHEN i % 5 = 0 THEN i * 1.005 END AS offer_budget,
     CASE WHEN i % 3 = 0 THEN 'rules' ELSE 'model' END AS risk_source,
     CASE WHEN i % 4 = 0 THEN NULL ELSE DATE '2026-10-01' + (i % 30)::INTEGER END AS next_touch_date,
+    CASE WHEN i % 4 = 0 THEN NULL ELSE ['status call', 'welcome call'][i % 2 + 1] END AS next_touch,
+    CASE WHEN i % 4 = 0 THEN NULL ELSE ['phone', 'email'][i % 2 + 1] END AS channel,
+    (i * 41.5) % 300000 AS value_if_retained,
+    -- the list's rank, as churn score writes it: by value at risk, highest first
+    row_number() OVER (ORDER BY ((i * 7919) % 100003) / 100003.0 * ((i * 37.123457) % 250000) DESC, i)::INTEGER
+      AS risk_rank,
     i % 2 = 0 AS flagged,
     (i * 1000003)::BIGINT AS visits,
     (i / 7)::DECIMAL(18, 3) AS amount
