@@ -20,7 +20,7 @@ export function forecastChart(forecast, history, { width } = {}) {
       [...rows, ...past].flatMap((d) => [d.lower, d.upper, d.customers]).filter(Number.isFinite),
     ),
     marginRight: 20,
-    x: { label: "Month", type: "utc" },
+    x: { label: null, type: "utc", ticks: Math.max(2, Math.floor((width ?? 640) / 90)) },
     y: { label: "Active customers", grid: true },
     color: { legend: true },
     marks: [
@@ -41,7 +41,7 @@ export function backtestChart(backtest, { width } = {}) {
       rows.flatMap((d) => [d.lower, d.upper, d.predicted, d.actual, d.naive]).filter(Number.isFinite),
     ),
     marginRight: 30,
-    x: { label: "Month", type: "utc" },
+    x: { label: null, type: "utc", ticks: Math.max(2, Math.floor((width ?? 640) / 90)) },
     y: { label: "Active customers at month end", grid: true },
     marks: [
       Plot.areaY(rows, { x: "date", y1: "lower", y2: "upper", fill: "#4269d0", fillOpacity: 0.15 }),
