@@ -123,8 +123,8 @@ describe("a young business without enough history for the churn model", () => {
     expect(text).toMatch(/Ranked by rules, not by a model/);
     expect(text).toMatch(/could not be trained — not enough history to learn churn/);
     expect(text).toMatch(/critical symptom come first/);
-    const results = await page.locator("#observablehq-main form output").first().textContent();
-    expect(Number(results!.replace(/\D/g, ""))).toBeGreaterThan(300);
+    const results = await page.locator("#at-risk-count").textContent(); // "473 of 473 customers"
+    expect(Number(/^[\d,]+/.exec(results!.trim())![0].replace(/,/g, ""))).toBeGreaterThan(300);
     const first = page.locator("#observablehq-main table tbody tr").first();
     await expect.poll(() => first.locator("td").nth(1).textContent()).toBe("1"); // rank 1 first
     expect(problems.consoleErrors).toEqual([]);
