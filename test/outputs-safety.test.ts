@@ -157,6 +157,9 @@ describe("the command line never replaces what it did not create", () => {
     expect(r.stderr).not.toMatch(/unexpected failure|at .*\.ts:\d+/);
     expect(readFileSync(join(dir, "docs", "thesis.txt"), "utf8")).toBe("precious");
     expect(existsSync(join(dir, "w.duckdb"))).toBe(false);
+    const inside = runChurn(["build", "--db", join(dir, "site", "w.duckdb"), "--out", join(dir, "site")]);
+    expect(inside.code).not.toBe(0);
+    expect(inside.stderr).toMatch(/inside the site folder/);
     const here = runChurn(["build", "--db", join(dir, "w.duckdb"), "--out", "."], { cwd: dir });
     expect(here.code).not.toBe(0);
     expect(here.stderr).toMatch(/current folder/);

@@ -323,6 +323,13 @@ export async function guardOutputs(targets: { db: string; out?: string }, comman
   const paths = [targets.db, ...(targets.out ? [targets.out] : [])].map((p) => resolve(p));
   for (const path of paths) recoverInterruptedSwap(path);
   const out = targets.out ? checkSiteTarget(targets.out) : undefined;
+  if (out && isInside(resolve(targets.db), out))
+    throw new UserError(
+      `--db ${targets.db} is inside the site folder --out ${targets.out}, which a build replaces whole.`,
+      {
+        hint: "Keep the warehouse outside the site folder, e.g. --db data/warehouse.duckdb --out dist.",
+      },
+    );
   const lock = lockOutputs(paths, command);
   try {
     const db = await checkWarehouseTarget(targets.db, isChurnWarehouse);
