@@ -67,16 +67,21 @@ export function checkSiteTarget(out: string, cwd = process.cwd()): string {
 
 const DUCKDB_MAGIC = "DUCK";
 
-/** True when `path` starts like a DuckDB database file (the magic bytes "DUCK" at offset 8). */
-export function looksLikeDuckDb(path: string): boolean {
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+function readHead(path: string, bytes: number): Buffer {
   const fd = openSync(path, "r");
   try {
-    const header = Buffer.alloc(12);
-    const n = readSync(fd, header, 0, 12, 0);
-    return n === 12 && header.subarray(8, 12).toString("latin1") === DUCKDB_MAGIC;
+    const head = Buffer.alloc(bytes);
+    return head.subarray(0, readSync(fd, head, 0, bytes, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when `path` starts like a DuckDB database file (the magic bytes "DUCK" at offset 8). */
+export function looksLikeDuckDb(path: string): boolean {
+  const header = readHead(path, 12);
+  return header.length === 12 && header.subarray(8, 12).toString("latin1") === DUCKDB_MAGIC;
 }
 
 /**
@@ -360,11 +365,7 @@ export function writeOwnFile(path: string, content: string, isOurs: (head: strin
   const target = resolve(path);
   if (existsSync(target)) {
     if (!statSync(target).isFile()) throw new UserError(`--out ${path} is a folder; pass a file name.`);
-    const fd = openSync(target, "r");
-    const head = Buffer.alloc(64);
-    const n = readSync(fd, head, 0, 64, 0);
-    closeSync(fd);
-    if (!isOurs(head.subarray(0, n).toString("utf8"))) {
+    if (!isOurs(readHead(target, 64).toString("utf8"))) {
       throw new UserError(`--out ${path} exists and was not written by churn; it will not be overwritten.`, {
         hint: "Pass a new file name, or move that file away.",
       });
