@@ -18,9 +18,12 @@ import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
 import { dataLoaders } from "../../src/data/lib/site-data.ts";
+import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
 import { processAlive } from "./outputs.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** Framework's bundles of the site's npm dependencies, shared by this checkout's builds (module-cache.ts). */
+const MODULE_CACHE = join(PROJECT_ROOT, "node_modules", ".cache", "churn-site");
 
 let builds = 0;
 
@@ -47,8 +50,11 @@ export async function buildSite(
   const root = privateRoot();
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
   process.once("exit", removeRoot);
+  const frameworkCache = join(root, ".observablehq", "cache");
+  seedModuleCache(MODULE_CACHE, frameworkCache);
   try {
     await runFramework(root, dbPath, outDir, options);
+    publishModuleCache(frameworkCache, MODULE_CACHE);
   } finally {
     removeRoot();
     process.off("exit", removeRoot);
