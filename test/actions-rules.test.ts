@@ -83,6 +83,7 @@ describe("playbook table, row by row", () => {
     clv: 1000,
     clvIfWonBack: null,
     quadrant: "true friends",
+    tier: "mid",
     band: "green",
     symptoms: [],
     monthlyValue: 100,
@@ -101,6 +102,21 @@ describe("playbook table, row by row", () => {
     expect(action({ churnProbability: 0.3, quadrant: "strangers" })).toBe("proactive call");
     expect(action({ band: "red", churnProbability: 0.2, quadrant: "butterflies" })).toBe("personal advisor");
     expect(action({ quadrant: "strangers" })).toBe("no action (healthy)");
+  });
+  it("escalates the high tier at medium risk to the high-risk action (escalateTiers), with or without a model", () => {
+    // Medium risk by probability (0.3 ≥ mediumRisk 0.25) or by the yellow band in rules mode (probability null).
+    for (const risk of [{ churnProbability: 0.3 }, { churnProbability: null, band: "yellow" as const }]) {
+      expect(action({ ...risk, tier: "high" })).toBe("save offer");
+      expect(action({ ...risk, tier: "high", quadrant: "butterflies" })).toBe("personal advisor");
+      expect(action({ ...risk, tier: "high", quadrant: "strangers" })).toBe("proactive call");
+      expect(action({ ...risk, tier: "mid" })).toBe("loyalty reward");
+      expect(action({ ...risk, tier: null, quadrant: "butterflies" })).toBe("proactive call");
+    }
+    // Low risk stays low whatever the tier; the let-go rule still comes first for unprofitable customers.
+    expect(action({ tier: "high" })).toBe("loyalty reward");
+    expect(action({ churnProbability: 0.3, tier: "high", clv: 20 })).toBe("let go");
+    const midToo = { ...rules, playbook: { ...rules.playbook, escalateTiers: ["high" as const, "mid" as const] } };
+    expect(decide({ ...base, churnProbability: 0.3 }, midToo, offers).action).toBe("save offer");
   });
   it("bounds the save offer by the customer's value", () => {
     // budget = 20% × 1000 = 200; monthly value 100 → "2 months free" costs 200 (fits), the most generous that fits.

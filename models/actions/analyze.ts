@@ -147,6 +147,7 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
         clv: r.clv,
         clvIfWonBack: r.clv_if_won_back,
         quadrant: r.quadrant,
+        tier: r.tier,
         band,
         symptoms: r.ids,
         monthlyValue,

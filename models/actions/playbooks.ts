@@ -6,13 +6,16 @@
  *  3. at risk (p ≥ mediumRisk or band red) and unprofitable (CLV < letGoMaxClv)  → let go (profitable attrition)
  *  4. the key contact left                                                        → move-and-follow
  *  5. high risk (p ≥ highRisk or band red), by quadrant: true friends → save offer; butterflies → personal advisor;
- *     barnacles → cheaper channel or upsell; strangers → proactive call
+ *     barnacles → cheaper channel or upsell; strangers → proactive call. A customer of a value tier listed in
+ *     escalateTiers (default: the high tier) at medium risk is treated as high risk: the most valuable customers are
+ *     worth the stronger action at the first warning (the method's value-based campaigns).
  *  6. medium risk (p ≥ mediumRisk or band yellow): true friends → loyalty reward; barnacles → cheaper channel/upsell;
  *     others → proactive call
  *  7. low risk: true friends → loyalty reward; otherwise → no action (healthy)
  * A save offer's budget is saveOfferShareOfClv × CLV; the offer is the most generous pre-agreed one that fits.
  * Without a churn model (rules mode, churnProbability = null) risk is the health band alone, which comes from the
- * symptoms; the quadrant and CLV then pick the action as above (the tier sets the proactive cadence: plan.ts).
+ * symptoms; the quadrant, tier and CLV then pick the action as above (the tier also sets the proactive cadence:
+ * plan.ts).
  */
 import type { HealthBand } from "./health.ts";
 import type { Offers, Rules } from "./rules-config.ts";
@@ -37,6 +40,8 @@ export interface PlaybookInput {
   clv: number;
   clvIfWonBack: number | null;
   quadrant: string | null;
+  /** Value tier (high / mid / low); null when the customer could not be valued. */
+  tier: string | null;
   band: HealthBand;
   symptoms: string[];
   /** Monthly value for pricing offers: MRR, or CLV / 12 for one-off buyers. */
@@ -71,8 +76,9 @@ export function decide(c: PlaybookInput, rules: Rules, offers: Offers): Playbook
       ? { action: "win-back", rule: 1, ...none }
       : { action: "let go", rule: 2, ...none };
   const p = c.churnProbability ?? -1;
-  const high = p >= pb.highRisk || c.band === "red";
   const medium = p >= pb.mediumRisk || c.band === "yellow";
+  const escalated = medium && c.tier !== null && (pb.escalateTiers as string[]).includes(c.tier);
+  const high = p >= pb.highRisk || c.band === "red" || escalated;
   if ((high || medium) && c.clv < pb.letGoMaxClv) return { action: "let go", rule: 3, ...none };
   if (c.symptoms.includes("contact_left")) return { action: "move-and-follow", rule: 4, ...none };
   if (high) {

@@ -63,6 +63,8 @@ export const RulesSchema = z.strictObject({
     highRisk: z.number().min(0).max(1),
     mediumRisk: z.number().min(0).max(1),
     winBackWithinDays: z.number().int().positive(),
+    /** Value tiers whose customers at medium risk get the high-risk action (playbooks.ts, rule 5). */
+    escalateTiers: z.array(z.enum(["high", "mid", "low"])).default(["high"]),
   }),
 });
 export type Rules = z.infer<typeof RulesSchema>;
