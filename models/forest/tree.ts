@@ -61,8 +61,6 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
     weight: number[] = [];
   const histW = new Float64Array(256);
   const histP = new Float64Array(256);
-  const touched = new Int32Array(256);
-  const candidateBins = new Int32Array(257);
   const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
 
   const newNode = (w: number, p: number) => {
@@ -105,34 +103,28 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const f = featureOrder[k]!;
       const base = f * rows;
       const nb = data.edges[f]!.length + 2;
-      let nt = 0;
+      // The node's rows fill the histogram; lo … hi is the range of non-missing bins they touch.
+      let lo = 256,
+        hi = 0;
       for (let q = start; q < end; q++) {
         const b = bins[base + order[q]!]!;
-        if (histW[b] === 0) touched[nt++] = b; // weights are > 0, so an empty bin has weight exactly 0
         histW[b]! += orderW[q]!;
         histP[b]! += orderP[q]!;
+        if (b !== 0) {
+          if (b < lo) lo = b;
+          if (b > hi) hi = b;
+        }
       }
       const mW = histW[0]!,
         mP = histP[0]!;
-      // Candidate thresholds: every bin 1 … nb − 2, or, when few bins hold rows, only those (in order) and bin 1.
-      // Skipping an empty bin changes nothing: it gives the same partition, and so the same gain, as the bin
-      // before it, which the strict "gain > best" has already kept or refused; only bin 1 can split off the
-      // missing values alone (missing left, nothing else left), so it is always tried.
-      let candidates = nb - 2;
-      let sparse = false;
-      if (nt * 2 < nb) {
-        sparse = true;
-        let m = 0;
-        if (histW[1] === 0) candidateBins[m++] = 1;
-        const list = touched.subarray(0, nt).sort();
-        for (const b of list) if (b >= 1) candidateBins[m++] = b;
-        candidates = m;
-      }
+      // Candidate thresholds: bin 1 (the only one that can split off the missing values alone), then bins lo … hi.
+      // Bins 2 … lo − 1 and those after hi hold no rows: each gives the same partition, and so the same gain, as the
+      // bin before it, which the strict "gain > best" has already kept or refused. So the best split, and the bin
+      // that names it, are those of scanning every bin 1 … nb − 2.
+      const last = Math.min(hi, nb - 2);
       let lW = 0,
         lP = 0;
-      for (let c = 0; c < candidates; c++) {
-        const b = sparse ? candidateBins[c]! : c + 1;
-        if (b >= nb - 1) break;
+      for (let b = 1; b <= last; b = b === 1 && lo > 2 ? lo : b + 1) {
         lW += histW[b]!;
         lP += histP[b]!;
         const rW = w - mW - lW,
@@ -162,9 +154,11 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
           }
         }
       }
-      for (let t = 0; t < nt; t++) {
-        histW[touched[t]!] = 0;
-        histP[touched[t]!] = 0;
+      histW[0] = 0;
+      histP[0] = 0;
+      if (hi > 0) {
+        histW.fill(0, lo, hi + 1);
+        histP.fill(0, lo, hi + 1);
       }
     }
     if (bestF < 0) continue;
