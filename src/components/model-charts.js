@@ -1,4 +1,4 @@
-// Charts of the churn model page: (card, {width}) => Plot figure, from the model card (table model_card).
+// Charts of the churn model page: (data, {width}) => Plot figure, from the model card (table model_card).
 import * as Plot from "@observablehq/plot";
 import { categoryAxis, numericMargin } from "./axis.js";
 
@@ -91,5 +91,33 @@ export function importanceChart(importances, { width } = {}) {
     x: { label: "Drop in ROC-AUC", grid: true, ticks: Math.max(2, Math.floor((width ?? 640) / 80)) },
     y: { label: null, tickFormat: y.tickFormat },
     marks: [Plot.barX(top, { x: "importance", y: "feature", sort: { y: "-x" }, tip: true }), Plot.ruleX([0])],
+  });
+}
+
+/** The page's name for a kind of customer in the model card ("buyer", "subscriber"). */
+export const kindName = (kind) => (kind === "buyer" ? "One-off buyers" : kind === "subscriber" ? "Subscribers" : kind);
+
+/**
+ * One reliability curve per kind of customer (card.calibrationByKind: [{kind, reliability: [{meanPredicted, observed,
+ * count}]}]): out-of-fold churn rate by bin of predicted probability, dot area = customer-snapshots in the bin.
+ */
+export function calibrationByKindChart(byKind, { width } = {}) {
+  const kinds = byKind.map((k) => kindName(k.kind));
+  const points = byKind.flatMap((k) => k.reliability.map((b) => ({ ...b, kind: kindName(k.kind) })));
+  return Plot.plot({
+    title: "Reliability by kind",
+    subtitle: "Out-of-fold churn rate by predicted probability (10 bins; dot area = customer-snapshots)",
+    width,
+    height: 320,
+    marginRight: 20,
+    x: { label: "Predicted probability", domain: [0, 1] },
+    y: { label: "Observed churn rate", domain: [0, 1] },
+    r: { range: [2, 12] },
+    color: { legend: true, domain: kinds },
+    marks: [
+      diagonal(),
+      Plot.line(points, { x: "meanPredicted", y: "observed", stroke: "kind" }),
+      Plot.dot(points, { x: "meanPredicted", y: "observed", r: "count", fill: "kind", fillOpacity: 0.6, tip: true }),
+    ],
   });
 }
