@@ -11,19 +11,48 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryColumns, queryOne, tableExists } from "../../loaders/db.ts";
 import { inactivityWindow } from "./inactivity.ts";
 
-/** Customers active on $d by the rule above (bind $d and $w), with their kind ('subscriber' or 'buyer'). */
-export const ACTIVE_ON_SQL = `
-  SELECT DISTINCT customer_id, 'subscriber' AS kind FROM subscriptions
-  WHERE start_date <= $d AND (end_date IS NULL OR end_date > $d)
+/**
+ * Customers active on each day d of `dates` (a relation with one DATE column d) by the rule above (bind $w):
+ * (d, customer_id, kind ('subscriber' or 'buyer')). The relation is SQL text written by this module, never a value.
+ */
+const activeOn = (dates: string) => `
+  SELECT DISTINCT d, customer_id, 'subscriber' AS kind FROM subscriptions
+  JOIN ${dates} ON start_date <= d AND (end_date IS NULL OR end_date > d)
   UNION ALL
-  SELECT DISTINCT customer_id, 'buyer' AS kind FROM transactions
-  WHERE date <= $d AND date > $d::DATE - $w AND amount >= 0
-    AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $d)`;
+  SELECT DISTINCT d, t.customer_id, 'buyer' AS kind FROM transactions t
+  JOIN ${dates} ON t.date <= d AND t.date > d - $w::INTEGER AND t.amount >= 0
+  WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = t.customer_id AND s.start_date <= d)`;
+
+/** Customers active on $d by the rule above (bind $d and $w), with their kind ('subscriber' or 'buyer'). */
+export const ACTIVE_ON_SQL = `SELECT customer_id, kind FROM (${activeOn("(SELECT $d::DATE AS d)")})`;
+
+/** The days of a snapshot list: bind $dates to ISO dates joined by commas (one parameter, never pasted). */
+export const SNAPSHOT_DATES = "(SELECT CAST(unnest(string_split($dates, ',')) AS DATE) AS d)";
+
+/** Customers active on each of the days $dates (see SNAPSHOT_DATES) by the rule above: (d, customer_id, kind). */
+export const ACTIVE_ON_DATES_SQL = activeOn(SNAPSHOT_DATES);
 
 /** The ids of the customers active on `date` (a window of `windowDays` for one-off buyers). */
 export async function activeCustomers(conn: DuckDBConnection, date: string, windowDays: number): Promise<Set<string>> {
   const c = await queryColumns(conn, ACTIVE_ON_SQL, { d: date, w: windowDays });
   return new Set((c["customer_id"] ?? []) as string[]);
+}
+
+/** The ids of the customers active on each of `dates` (one query), keyed by date. */
+export async function activeOnDays(
+  conn: DuckDBConnection,
+  dates: readonly string[],
+  windowDays: number,
+): Promise<Map<string, Set<string>>> {
+  const byDay = new Map<string, Set<string>>(dates.map((d) => [d, new Set<string>()]));
+  if (dates.length === 0) return byDay;
+  const c = await queryColumns(conn, `SELECT CAST(d AS VARCHAR) AS d, customer_id FROM (${ACTIVE_ON_DATES_SQL})`, {
+    dates: dates.join(","),
+    w: windowDays,
+  });
+  const days = (c["d"] ?? []) as string[];
+  ((c["customer_id"] ?? []) as string[]).forEach((id, k) => byDay.get(days[k]!)?.add(id));
+  return byDay;
 }
 
 /** The window used when a business has no repeat purchases to choose one from: the longest W allowed. */

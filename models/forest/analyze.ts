@@ -15,7 +15,7 @@ import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metri
 import { calibrationByKind } from "./calibration.ts";
 import { driverWords } from "./drivers.ts";
 import { crossValidate } from "./evaluate.ts";
-import { snapshotFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
+import { snapshotsFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
 import { labelDefinition } from "./label.ts";
 import { contactThreshold } from "./value-threshold.ts";
 import { createRandom, shuffle } from "../../loaders/random.ts";
@@ -66,10 +66,13 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const snapshots: Snapshot[] = [];
   let available = 0;
   const progress = ctx.progress ?? silentProgress;
+  // Every snapshot, and the customers to score at the as-of date, from one query (features.ts).
   const built = progress("forest: snapshots built", dates.length + 1);
-  for (const [k, d] of dates.entries()) {
-    const s = await snapshotFeatures(ctx.conn, d, H, window.days);
-    built.tick();
+  const taken = await snapshotsFeatures(ctx.conn, [...dates, ctx.asOf], H, window.days);
+  built.tick(dates.length + 1);
+  built.done();
+  const current = taken.pop()!;
+  for (const [k, s] of taken.entries()) {
     available += s.table.rows;
     if (s.table.rows === 0) continue;
     if (s.table.rows <= perSnapshot) snapshots.push(s);
@@ -83,9 +86,6 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
       snapshots.push({ date: s.date, ...subsetRows({ table: s.table, labels: s.labels, ids: s.ids }, keep) });
     }
   }
-  const current = await snapshotFeatures(ctx.conn, ctx.asOf, H, window.days);
-  built.tick();
-  built.done();
   const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {

@@ -5,10 +5,11 @@
  * on d + H by the same rule.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryColumns } from "../../loaders/db.ts";
-import { ACTIVE_ON_SQL } from "../cohorts/active.ts";
+import { queryColumns, run } from "../../loaders/db.ts";
+import { ACTIVE_ON_DATES_SQL, activeOnDays, SNAPSHOT_DATES } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { churnLabels } from "./label.ts";
+import { addDays } from "../../loaders/dates.ts";
+import { churnLabelsFrom } from "./label.ts";
 
 export const NUMERIC_FEATURES = [
   "tenure_days",
@@ -46,78 +47,97 @@ export const CATEGORICAL_FEATURES = [
   "acquisition_channel",
 ] as const;
 
-/** Interaction counts that default to 0 when a customer had no interactions. */
-const INTERACTION_COUNTS = [
-  "complaints_30d",
-  "complaints_90d",
-  "support_calls_90d",
-  "delivery_delays_90d",
-  "cancellation_requests_90d",
-  "failed_payments_90d",
-  "downgrade_requests_90d",
-  "contacts_left_90d",
-  "renewals_postponed_90d",
-  "unhappy_90d",
-];
+/** Interaction counts (complaints_30d … unhappy_90d), which default to 0 when a customer had no interactions. */
+export const INTERACTION_COUNTS = NUMERIC_FEATURES.slice(
+  NUMERIC_FEATURES.indexOf("complaints_30d"),
+  NUMERIC_FEATURES.indexOf("unhappy_90d") + 1,
+);
 
+/**
+ * Every snapshot's features in one query: the snapshot days are the relation `dates` (bind $dates, see
+ * SNAPSHOT_DATES) and every aggregate is per (d, customer_id). Windowed aggregates (the last 90 or 180 days) join only
+ * the rows inside their window, so each row is read for a handful of snapshots, not all of them; the all-history ones
+ * (last purchase or contact, first purchase, distinct purchase days, latest survey answers) are ASOF joins on each
+ * customer's running history. The values are those of the one-date query this replaced, computed the same way
+ * (sums over the same rows, integer day counts), as test/forest-snapshots.test.ts checks date by date. Survey answers
+ * given on the same day count in ascending score order (last_nps, nps_change and last_csat take the day's highest).
+ */
 const FEATURES_SQL = `
-  WITH subscribed AS (
-    SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan FROM subscriptions
-    WHERE start_date <= $d AND (end_date IS NULL OR end_date > $d) GROUP BY customer_id
-  ), pop AS (${ACTIVE_ON_SQL}
-  ), tx AS (
-    SELECT customer_id,
-      count(DISTINCT date) FILTER (WHERE date > $d::DATE - 90) AS purchases_90d,
-      count(DISTINCT date) FILTER (WHERE date > $d::DATE - 180 AND date <= $d::DATE - 90) AS purchases_prev_90d,
-      coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 90), 0) AS spend_90d,
-      coalesce(sum(amount) FILTER (WHERE date > $d::DATE - 180 AND date <= $d::DATE - 90), 0) AS spend_prev_90d,
-      date_diff('day', max(date), $d::DATE) AS days_since_last_purchase,
-      CASE WHEN count(DISTINCT date) > 1
-        THEN date_diff('day', min(date), max(date)) / (count(DISTINCT date) - 1) END AS mean_gap_days
-    FROM transactions WHERE date <= $d AND amount > 0 GROUP BY customer_id
+  WITH dates AS ${SNAPSHOT_DATES},
+  subscribed AS (
+    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan
+    FROM subscriptions JOIN dates ON start_date <= d AND (end_date IS NULL OR end_date > d) GROUP BY d, customer_id
+  ), pop AS (${ACTIVE_ON_DATES_SQL}
+  ), recent_tx AS (
+    SELECT d, customer_id,
+      count(DISTINCT date) FILTER (WHERE date > d - 90) AS purchases_90d,
+      count(DISTINCT date) FILTER (WHERE date <= d - 90) AS purchases_prev_90d,
+      coalesce(sum(amount) FILTER (WHERE date > d - 90), 0) AS spend_90d,
+      coalesce(sum(amount) FILTER (WHERE date <= d - 90), 0) AS spend_prev_90d
+    FROM transactions JOIN dates ON date <= d AND date > d - 180 WHERE amount > 0 GROUP BY d, customer_id
+  ), purchase_days AS (
+    SELECT customer_id, date, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS days_so_far,
+      min(date) OVER (PARTITION BY customer_id) AS first_day
+    FROM (SELECT DISTINCT customer_id, date FROM transactions WHERE amount > 0)
   ), before AS (
-    SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions
-    WHERE start_date <= $d::DATE - 90 AND (end_date IS NULL OR end_date > $d::DATE - 90) GROUP BY customer_id
+    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions
+    JOIN dates ON start_date <= d - 90 AND (end_date IS NULL OR end_date > d - 90) GROUP BY d, customer_id
   ), firsts AS (
-    SELECT customer_id, min(start_date) AS first_start FROM subscriptions WHERE start_date <= $d GROUP BY customer_id
-  ),
-  inter AS (
-    SELECT customer_id,
-      count(*) FILTER (WHERE type = 'complaint' AND date > $d::DATE - 30) AS complaints_30d,
-      count(*) FILTER (WHERE type = 'complaint' AND date > $d::DATE - 90) AS complaints_90d,
-      count(*) FILTER (WHERE type = 'support_call' AND date > $d::DATE - 90) AS support_calls_90d,
-      count(*) FILTER (WHERE type = 'delivery_delay' AND date > $d::DATE - 90) AS delivery_delays_90d,
-      count(*) FILTER (WHERE type = 'cancellation_request' AND date > $d::DATE - 90) AS cancellation_requests_90d,
-      count(*) FILTER (WHERE type = 'failed_payment' AND date > $d::DATE - 90) AS failed_payments_90d,
-      count(*) FILTER (WHERE type = 'downgrade_request' AND date > $d::DATE - 90) AS downgrade_requests_90d,
-      count(*) FILTER (WHERE type = 'contact_left' AND date > $d::DATE - 90) AS contacts_left_90d,
-      count(*) FILTER (WHERE type = 'renewal_postponed' AND date > $d::DATE - 90) AS renewals_postponed_90d,
-      count(*) FILTER (WHERE mood = 'unhappy' AND date > $d::DATE - 90) AS unhappy_90d,
-      date_diff('day', max(date), $d::DATE) AS days_since_last_contact
-    FROM interactions WHERE date <= $d GROUP BY customer_id
-  ), surv AS (
-    SELECT customer_id, list(nps ORDER BY date DESC) FILTER (WHERE nps IS NOT NULL) AS nps_list,
-      arg_max(csat, date) FILTER (WHERE csat IS NOT NULL) AS last_csat
-    FROM surveys WHERE date <= $d GROUP BY customer_id
+    SELECT customer_id, min(start_date) AS first_start FROM subscriptions GROUP BY customer_id
+  ), recent_inter AS (
+    SELECT d, customer_id,
+      count(*) FILTER (WHERE type = 'complaint' AND date > d - 30) AS complaints_30d,
+      count(*) FILTER (WHERE type = 'complaint') AS complaints_90d,
+      count(*) FILTER (WHERE type = 'support_call') AS support_calls_90d,
+      count(*) FILTER (WHERE type = 'delivery_delay') AS delivery_delays_90d,
+      count(*) FILTER (WHERE type = 'cancellation_request') AS cancellation_requests_90d,
+      count(*) FILTER (WHERE type = 'failed_payment') AS failed_payments_90d,
+      count(*) FILTER (WHERE type = 'downgrade_request') AS downgrade_requests_90d,
+      count(*) FILTER (WHERE type = 'contact_left') AS contacts_left_90d,
+      count(*) FILTER (WHERE type = 'renewal_postponed') AS renewals_postponed_90d,
+      count(*) FILTER (WHERE mood = 'unhappy') AS unhappy_90d
+    FROM interactions JOIN dates ON date <= d AND date > d - 90 GROUP BY d, customer_id
+  ), contact_days AS (
+    SELECT DISTINCT customer_id, date FROM interactions
+  ), nps_answers AS (
+    -- Answers on one day count in ascending score order, so "the latest" and "the one before" are always defined.
+    SELECT customer_id, date, nps, lag(nps) OVER w AS previous_nps, row_number() OVER w AS seq
+    FROM surveys WHERE nps IS NOT NULL WINDOW w AS (PARTITION BY customer_id ORDER BY date, nps)
+  ), nps_days AS (
+    SELECT customer_id, date, nps, previous_nps FROM nps_answers
+    QUALIFY row_number() OVER (PARTITION BY customer_id, date ORDER BY seq DESC) = 1
+  ), csat_days AS (
+    SELECT customer_id, date, max(csat) AS csat FROM surveys WHERE csat IS NOT NULL GROUP BY customer_id, date
+  ), history AS (
+    SELECT pop.d, pop.customer_id, pop.kind, pd.date AS last_purchase, pd.days_so_far, pd.first_day,
+      cd.date AS last_contact, na.nps AS last_nps, na.nps - na.previous_nps AS nps_change, ca.csat AS last_csat
+    FROM pop
+    ASOF LEFT JOIN purchase_days pd ON pd.customer_id = pop.customer_id AND pd.date <= pop.d
+    ASOF LEFT JOIN contact_days cd ON cd.customer_id = pop.customer_id AND cd.date <= pop.d
+    ASOF LEFT JOIN nps_days na ON na.customer_id = pop.customer_id AND na.date <= pop.d
+    ASOF LEFT JOIN csat_days ca ON ca.customer_id = pop.customer_id AND ca.date <= pop.d
   )
-  SELECT pop.customer_id, pop.kind,
-    CAST(date_diff('day', coalesce(f.first_start, c.signup_date), $d::DATE) AS DOUBLE) AS tenure_days,
+  SELECT CAST(h.d AS VARCHAR) AS snapshot, h.customer_id, h.kind,
+    CAST(date_diff('day', coalesce(CASE WHEN f.first_start <= h.d THEN f.first_start END, c.signup_date), h.d)
+      AS DOUBLE) AS tenure_days,
     s.plan, s.mrr, s.mrr - coalesce(b.mrr_before, 0) AS mrr_change_90d,
-    CAST(tx.days_since_last_purchase AS DOUBLE) AS days_since_last_purchase,
+    CAST(date_diff('day', h.last_purchase, h.d) AS DOUBLE) AS days_since_last_purchase,
     CAST(coalesce(tx.purchases_90d, 0) AS DOUBLE) AS purchases_90d,
     CAST(coalesce(tx.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
     coalesce(tx.spend_90d, 0) AS spend_90d, coalesce(tx.spend_prev_90d, 0) AS spend_prev_90d,
     CASE WHEN tx.spend_prev_90d > 0 THEN tx.spend_90d / tx.spend_prev_90d END AS spend_trend,
-    CAST(tx.mean_gap_days AS DOUBLE) AS mean_gap_days,
+    CAST(CASE WHEN h.days_so_far > 1
+      THEN date_diff('day', h.first_day, h.last_purchase) / (h.days_so_far - 1) END AS DOUBLE) AS mean_gap_days,
     ${INTERACTION_COUNTS.map((k) => `CAST(coalesce(i.${k}, 0) AS DOUBLE) AS ${k}`).join(", ")},
-    CAST(i.days_since_last_contact AS DOUBLE) AS days_since_last_contact,
-    CAST(v.nps_list[1] AS DOUBLE) AS last_nps, CAST(v.nps_list[1] - v.nps_list[2] AS DOUBLE) AS nps_change,
-    CAST(v.last_csat AS DOUBLE) AS last_csat,
+    CAST(date_diff('day', h.last_contact, h.d) AS DOUBLE) AS days_since_last_contact,
+    CAST(h.last_nps AS DOUBLE) AS last_nps, CAST(h.nps_change AS DOUBLE) AS nps_change,
+    CAST(h.last_csat AS DOUBLE) AS last_csat,
     c.segment, c.region, c.industry, c.company_size, c.acquisition_channel
-  FROM pop LEFT JOIN customers c USING (customer_id) LEFT JOIN subscribed s USING (customer_id)
-  LEFT JOIN before b USING (customer_id) LEFT JOIN firsts f USING (customer_id) LEFT JOIN tx USING (customer_id)
-  LEFT JOIN inter i USING (customer_id) LEFT JOIN surv v USING (customer_id)
-  ORDER BY pop.customer_id`;
+  FROM history h LEFT JOIN customers c USING (customer_id)
+  LEFT JOIN subscribed s USING (d, customer_id) LEFT JOIN before b USING (d, customer_id)
+  LEFT JOIN firsts f USING (customer_id) LEFT JOIN recent_tx tx USING (d, customer_id)
+  LEFT JOIN recent_inter i USING (d, customer_id)
+  ORDER BY h.d DESC, h.customer_id`;
 
 export interface Snapshot {
   date: string;
@@ -133,20 +153,54 @@ export async function snapshotFeatures(
   horizonDays: number,
   windowDays: number,
 ): Promise<Snapshot> {
-  const c = await queryColumns(conn, FEATURES_SQL, { d: date, w: windowDays });
-  const ids = (c["customer_id"] ?? []) as string[];
-  const rows = ids.length;
+  return (await snapshotsFeatures(conn, [date], horizonDays, windowDays))[0]!;
+}
+
+/** The snapshots of several dates from one query (and their labels from one more), in the order of `dates`. */
+export async function snapshotsFeatures(
+  conn: DuckDBConnection,
+  dates: readonly string[],
+  horizonDays: number,
+  windowDays: number,
+): Promise<Snapshot[]> {
+  if (dates.length === 0) return [];
+  // DuckDB plans an ASOF join as a nested loop when it expects few probe rows, and it cannot estimate the snapshot
+  // days (an unnested parameter): on the sample that loop took 75% of the query. The hash-based ASOF join is used here.
+  await run(conn, "SET asof_loop_join_threshold = 0");
+  let c: Record<string, unknown[]>;
+  try {
+    c = await queryColumns(conn, FEATURES_SQL, { dates: dates.join(","), w: windowDays });
+  } finally {
+    await run(conn, "RESET asof_loop_join_threshold");
+  }
+  const days = (c["snapshot"] ?? []) as string[];
+  const allIds = (c["customer_id"] ?? []) as string[];
+  const later = await activeOnDays(
+    conn,
+    dates.map((d) => addDays(d, horizonDays)),
+    windowDays,
+  );
   const names = [...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES] as string[];
-  const columns = [
-    ...NUMERIC_FEATURES.map((k) =>
-      Float64Array.from((c[k] ?? []) as (number | null)[], (v) => (v === null || v === undefined ? NaN : Number(v))),
-    ),
-    ...CATEGORICAL_FEATURES.map((k) =>
-      ((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
-    ),
-  ];
-  const labels = await churnLabels(conn, ids, date, horizonDays, windowDays);
-  return { date, ids, table: { names, columns, rows }, labels };
+  return dates.map((date) => {
+    // Rows come ordered by date, so each snapshot is one contiguous run.
+    const start = days.indexOf(date);
+    const end = start < 0 ? -1 : days.lastIndexOf(date) + 1;
+    const slice = <T>(values: T[]) => (start < 0 ? [] : values.slice(start, end));
+    const ids = slice(allIds);
+    const columns = [
+      ...NUMERIC_FEATURES.map((k) =>
+        Float64Array.from(slice((c[k] ?? []) as (number | null)[]), (v) =>
+          v === null || v === undefined ? NaN : Number(v),
+        ),
+      ),
+      ...CATEGORICAL_FEATURES.map((k) =>
+        slice((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
+      ),
+    ];
+    const active = later.get(addDays(date, horizonDays)) ?? new Set<string>();
+    const labels = churnLabelsFrom(ids, active);
+    return { date, ids, table: { names, columns, rows: ids.length }, labels };
+  });
 }
 
 /** Stack snapshots into one table (same feature names). */

@@ -17,8 +17,12 @@ export async function churnLabels(
   horizonDays: number,
   windowDays: number,
 ): Promise<Uint8Array> {
-  const later = await activeCustomers(conn, addDays(date, horizonDays), windowDays);
-  return Uint8Array.from(ids, (id) => (later.has(id) ? 0 : 1));
+  return churnLabelsFrom(ids, await activeCustomers(conn, addDays(date, horizonDays), windowDays));
+}
+
+/** 1 for each id not in `activeLater` (the customers active at the horizon), else 0. */
+export function churnLabelsFrom(ids: readonly string[], activeLater: ReadonlySet<string>): Uint8Array {
+  return Uint8Array.from(ids, (id) => (activeLater.has(id) ? 0 : 1));
 }
 
 /** Words for the model card. */
