@@ -149,6 +149,11 @@ export async function snapshotFeatures(
   return { date, ids, table: { names, columns, rows }, labels };
 }
 
+/** The `kind` column of a feature table (subscriber or buyer, per row). */
+export function kindColumn(table: FeatureTable): string[] {
+  return table.columns[table.names.indexOf("kind")] as string[];
+}
+
 /** Stack snapshots into one table (same feature names). */
 export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
   const names = snapshots[0]!.table.names;
