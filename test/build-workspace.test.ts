@@ -97,6 +97,8 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const r = runChurn(["score", "--db", db, "--out", out, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("training the churn forest");
+    expect(r.stderr).toContain("scoring with the stored model trained as of");
+    expect(JSON.parse(r.stdout).model).toBe("stored");
     const text = readFileSync(out, "utf8");
     const rows = csvParse(text.replace(/^\ufeff/, "").replace(/\r\n/g, "\n"));
     expect(rows.columns.slice(0, 3)).toEqual(["customer_id", "name", "segment"]);
@@ -125,6 +127,7 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const r = runChurn(["score", "--db", copy, "--out", out, "--no-model", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("training the churn forest");
+    expect(JSON.parse(r.stdout).model).toBe("none");
     const parse = (f: string) =>
       csvParse(
         readFileSync(f, "utf8")
@@ -188,6 +191,7 @@ describe("churn build (warehouse and analyses, no site)", () => {
     const r = runChurn(["score", "--db", db, "--out", out, "--as-of", "2026-06-30", "--json"], { timeoutMs: 900_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).asOf).toBe("2026-06-30");
+    expect(JSON.parse(r.stdout).model).toBe("trained");
     expect(sha(db)).toBe(before);
     expect(readdirSync(dir).filter((f) => f.includes(".build-"))).toEqual([]);
   }, 900_000);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { FeatureTable } from "../models/forest/dataset.ts";
 import { predictForest, trainForest } from "../models/forest/forest.ts";
+import { modelMismatch } from "../models/forest/score-stored.ts";
 import { deserializeForest, serializeForest } from "../models/forest/serialize.ts";
 import { createRandom } from "../loaders/random.ts";
 
@@ -39,5 +40,40 @@ describe("stored forest", () => {
 
   it("refuses another format", () => {
     expect(() => deserializeForest(JSON.stringify({ format: "other/9" }))).toThrow(/unknown format/);
+  });
+
+  it("refuses a malformed model, naming the field", async () => {
+    const { table: train, labels } = table(200, 5);
+    const rows = Uint32Array.from({ length: train.rows }, (_, i) => i);
+    const model = await trainForest(train, labels, rows, { trees: 3, maxDepth: 3, minLeaf: 5, seed: 1 });
+    const stored = JSON.parse(serializeForest(model));
+    stored.encoder.names = "a,b,plan";
+    expect(() => deserializeForest(JSON.stringify(stored))).toThrow(/stored forest: encoder\.names:/);
+    const noLeaves = JSON.parse(serializeForest(model));
+    delete noLeaves.trees[1].value;
+    expect(() => deserializeForest(JSON.stringify(noLeaves))).toThrow(/stored forest: trees\.1\.value:/);
+  });
+});
+
+describe("does a stored forest still fit the warehouse's features?", () => {
+  it("accepts the table it was trained on, refuses renamed, reordered, missing or retyped features", async () => {
+    const { table: train, labels } = table(200, 6);
+    const rows = Uint32Array.from({ length: train.rows }, (_, i) => i);
+    const model = await trainForest(train, labels, rows, { trees: 3, maxDepth: 3, minLeaf: 5, seed: 1 });
+    const [a, b, plan] = train.columns;
+    expect(modelMismatch(model, train)).toBeNull();
+    expect(modelMismatch(model, { ...train, names: ["a", "b", "tier"] })).toBe(
+      "its features differ from the warehouse's (the warehouse now gives tier; the model reads plan, which the " +
+        "warehouse no longer gives)",
+    );
+    expect(modelMismatch(model, { ...train, names: ["b", "a", "plan"], columns: [b!, a!, plan!] })).toBe(
+      "its features differ from the warehouse's (same names in another order)",
+    );
+    expect(modelMismatch(model, { ...train, names: ["a", "b"], columns: [a!, b!] })).toMatch(
+      /the model reads plan, which the warehouse no longer gives/,
+    );
+    // plan arrives as numbers, b as text: neither can be binned by the stored encoder.
+    const retyped = { ...train, columns: [a!, Array.from(b as Float64Array, String), new Float64Array(train.rows)] };
+    expect(modelMismatch(model, retyped)).toBe("numeric and categorical features differ (b, plan)");
   });
 });

@@ -4,12 +4,15 @@ import { z } from "zod";
 import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { actionsAnalysis, scoredListCsv } from "../../models/actions/analyze.ts";
+import type { AnalysisContext } from "../../models/context.ts";
+import { discardStoredModel, scoreWithStoredModel } from "../../models/forest/score-stored.ts";
 import { analyzeForestRecorded } from "../../models/pipeline.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 import { guardOutputs, writeOwnFile } from "../build/outputs.ts";
 
-export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--no-model] [--json]
+export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--retrain] [--no-model]
+                   [--json]
 
 Ranks every customer active at the as-of date (default: the warehouse's) and writes them in rank order (risk_rank):
 CLV, value if retained, health score and band, the symptoms that fired, one recommended action, the next proactive
@@ -19,8 +22,13 @@ Recently cancelled subscribers worth winning back follow with their win-back val
   risk_source = rules: when the forest cannot be trained (too little history, too few churns) or with --no-model,
     customers with a critical symptom come first, then by the summed weight of their recapitulative symptoms, then
     by value; churn_probability and value_at_risk stay empty.
-Trains the forest (and values customers) first when the warehouse has no model yet, or when --as-of differs from the
-model's date. The CSV is UTF-8 with a BOM, CRLF line ends, and no cell that a spreadsheet would run as a formula.`;
+The forest stored in the warehouse (churn_model) scores the customers anew when it was trained at the as-of date.
+The forest is trained again when the warehouse has no model for that date (customers are valued first), when the
+stored model no longer reads the warehouse's features, or with --retrain.
+  --retrain   train the forest anew even when a model for the as-of date is stored
+  --no-model  rank by rules, without the churn forest
+  --json      print {"asOf", "written", "out", "riskSource", "model": "stored" | "trained" | "none", "summary"}
+The CSV is UTF-8 with a BOM, CRLF line ends, and no cell that a spreadsheet would run as a formula.`;
 
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
@@ -31,12 +39,15 @@ const Flags = z.object({
     .optional(),
   asOf: flag.date().optional(),
   seed: flag.integer().default(1),
+  retrain: flag.boolean(),
   noModel: flag.boolean(),
   json: flag.boolean(),
 });
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("score", argv, Flags);
+  if (flags.retrain && flags.noModel)
+    throw new UserError("--retrain and --no-model contradict each other.", { hint: "Give one of them." });
   if (!existsSync(flags.db)) throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first." });
   const guard = await guardOutputs({ db: flags.db }, "score");
   // Scoring at another date than the warehouse's works on a scratch copy, so the warehouse never holds tables of
@@ -78,22 +89,51 @@ async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, ware
       process.stderr.write(`valuing customers as of ${asOf}…\n`);
       await analyzeValue(ctx);
     }
-    if (modelAsOf !== asOf && !flags.noModel) {
-      process.stderr.write(`training the churn forest as of ${asOf}…\n`);
-      await analyzeForestRecorded(ctx); // when it cannot train, the actions stage ranks by rules and says why
-    }
+    const model = flags.noModel ? "none" : await scoreOrTrain(ctx, modelAsOf, flags.retrain);
     const report = await actionsAnalysis({ useModel: !flags.noModel })(ctx);
     if (!report.ran) throw new UserError(`Cannot score: ${report.skipped}.`);
     const list = await scoredListCsv(conn, flags.top);
     writeOwnFile(flags.out, list.csv, (old) => old.startsWith("\ufeffcustomer_id"));
     const riskSource = report.summary["riskSource"] as string;
-    return { asOf, written: list.rows, out: flags.out, riskSource, summary: report.summary };
+    return { asOf, written: list.rows, out: flags.out, riskSource, model, summary: report.summary };
   });
-  const order = result.riskSource === "model" ? "by value at risk (churn model)" : "by symptoms and value (rules)";
+  const order =
+    result.riskSource === "model" ? `by value at risk (churn model, ${result.model})` : "by symptoms and value (rules)";
   printResult(
     flags.json,
     result,
     () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
   );
   return 0;
+}
+
+/**
+ * Churn probabilities for the as-of date: from the stored forest when it was trained then and still fits the
+ * warehouse's features (and --retrain was not given), else from a forest trained anew. Says which on stderr.
+ */
+async function scoreOrTrain(
+  ctx: AnalysisContext,
+  modelAsOf: string | undefined,
+  retrain: boolean,
+): Promise<"stored" | "trained" | "none"> {
+  let why = retrain
+    ? "--retrain"
+    : modelAsOf === undefined
+      ? "the warehouse has no stored model"
+      : modelAsOf === ctx.asOf
+        ? ""
+        : `the stored model was trained as of ${modelAsOf}`;
+  if (!why) {
+    const stored = await scoreWithStoredModel(ctx);
+    if (stored.ok) {
+      process.stderr.write(`scoring with the stored model trained as of ${ctx.asOf}\n`);
+      return "stored";
+    }
+    why = `the stored model is stale: ${stored.reason}`;
+    // Dropped so that, should training now fail, the old predictions are not taken for this model's.
+    await discardStoredModel(ctx.conn);
+  }
+  process.stderr.write(`training the churn forest as of ${ctx.asOf} (${why})…\n`);
+  // When it cannot train, the actions stage ranks by rules and says why.
+  return (await analyzeForestRecorded(ctx)).ran ? "trained" : "none";
 }

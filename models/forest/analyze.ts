@@ -13,17 +13,16 @@ import type { Analysis, AnalysisContext } from "../context.ts";
 import { buyerWindow } from "../cohorts/active.ts";
 import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
 import { calibrationByKind } from "./calibration.ts";
-import { driverWords } from "./drivers.ts";
 import { crossValidate } from "./evaluate.ts";
-import { snapshotsFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
-import { labelDefinition } from "./label.ts";
+import { kindColumn, snapshotsFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
+import { CHURN_HORIZON_DAYS, labelDefinition } from "./label.ts";
 import { contactThreshold } from "./value-threshold.ts";
 import { createRandom, shuffle } from "../../loaders/random.ts";
-import { DEFAULT_FOREST, predictForest, scoreRows, trainForest, type ForestOptions } from "./forest.ts";
+import { DEFAULT_FOREST, predictForest, trainForest, type ForestOptions } from "./forest.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
+import { writePredictions } from "./score-stored.ts";
 import { serializeForest } from "./serialize.ts";
 
-export const CHURN_HORIZON_DAYS = 90;
 /**
  * Training uses at most this many customer-snapshots (each monthly snapshot its equal share, drawn at random with the
  * seed): beyond it the forest's accuracy barely moves while its cost and memory keep growing. Every active customer is
@@ -129,7 +128,6 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
         windowDays: window.days,
       })
     : null;
-  const kindColumn = (t: { names: string[]; columns: unknown[] }) => t.columns[t.names.indexOf("kind")] as string[];
   const calibration = calibrationByKind(evaluation.outOfFold, training.labels, kindColumn(training.table));
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then.
@@ -159,25 +157,8 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const model = await trainForest(training.table, training.labels, all(training.labels.length), options, grown.tick);
   grown.done();
   const trainSeconds = (performance.now() - started) / 1000;
-  // Probabilities and contributions in one walk per tree and customer.
-  const { probabilities, contributions: contribs } = scoreRows(model, current.table);
-  const F = current.table.names.length;
-  await run(
-    ctx.conn,
-    `CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR, churn_probability DOUBLE,
-      probability_source VARCHAR, top_drivers VARCHAR, drivers_json VARCHAR)`,
-  );
-  const kinds = kindColumn(current.table);
-  await appendRows(
-    ctx.conn,
-    "churn_predictions",
-    ["varchar", "varchar", "double", "varchar", "varchar", "varchar"],
-    current.ids.map((id, i) => {
-      const words = driverWords(current.table, i, contribs.subarray(i * F, (i + 1) * F));
-      // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
-      return [id, kinds[i], probabilities[i], "forest", words.map((w) => w.text).join("; "), JSON.stringify(words)];
-    }),
-  );
+  // Probabilities and drivers in one walk per tree and customer, written to churn_predictions (score-stored.ts).
+  const probabilities = await writePredictions(ctx.conn, model, current);
   const card: Record<string, unknown> = {
     ...labelDefinition(H, window.days),
     horizonDays: H,

@@ -203,6 +203,11 @@ export async function snapshotsFeatures(
   });
 }
 
+/** The `kind` column of a feature table (subscriber or buyer, per row). */
+export function kindColumn(table: FeatureTable): string[] {
+  return table.columns[table.names.indexOf("kind")] as string[];
+}
+
 /** Stack snapshots into one table (same feature names). */
 export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
   const names = snapshots[0]!.table.names;

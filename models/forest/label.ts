@@ -9,6 +9,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
 import { activeCustomers } from "../cohorts/active.ts";
 
+/** The churn forest's horizon H in days: churned = not active H days after the snapshot date. */
+export const CHURN_HORIZON_DAYS = 90;
+
 /** 1 when the customer is not active on date + horizonDays (buyers by the `windowDays` window), else 0; per id. */
 export async function churnLabels(
   conn: DuckDBConnection,

@@ -1,4 +1,5 @@
 /** A trained forest as compact JSON (typed arrays in base64), so the model can live inside the warehouse. */
+import { z } from "zod";
 import type { ForestModel } from "./forest.ts";
 import type { Tree } from "./tree.ts";
 
@@ -42,19 +43,32 @@ function fromB64<T extends { BYTES_PER_ELEMENT: number; new (buffer: ArrayBuffer
   return new kind(buffer) as InstanceType<T>;
 }
 
-/** The forest serializeForest wrote, ready to predict; refuses another format. */
+/** The stored JSON's shape, checked before use: a hand-edited or truncated model is refused, not half-read. */
+const Stored = z.object({
+  format: z.string(),
+  options: z.looseObject({ trees: z.number(), maxDepth: z.number(), minLeaf: z.number(), seed: z.number() }),
+  baseRate: z.number(),
+  impurityImportance: z.array(z.number()),
+  encoder: z.object({
+    names: z.array(z.string()),
+    categories: z.array(z.array(z.tuple([z.string(), z.number()])).nullable()),
+    edges: z.array(z.string()),
+  }),
+  trees: z.array(z.record(z.enum(Object.keys(TREE_ARRAYS) as (keyof typeof TREE_ARRAYS)[]), z.string())),
+});
+
+/** The forest serializeForest wrote, ready to predict; refuses another format or a malformed one. */
 export function deserializeForest(json: string): ForestModel {
-  const stored = JSON.parse(json) as {
-    format: string;
-    options: ForestModel["options"];
-    baseRate: number;
-    impurityImportance: number[];
-    encoder: { names: string[]; categories: ([string, number][] | null)[]; edges: string[] };
-    trees: Record<keyof typeof TREE_ARRAYS, string>[];
-  };
-  if (stored.format !== "churn-forest/1") throw new Error(`stored forest: unknown format ${stored.format}`);
+  const raw = JSON.parse(json) as { format?: unknown };
+  if (raw?.format !== "churn-forest/1") throw new Error(`stored forest: unknown format ${String(raw?.format)}`);
+  const parsed = Stored.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`stored forest: ${issue.path.join(".") || "the model"}: ${issue.message}`);
+  }
+  const stored = parsed.data;
   return {
-    options: stored.options,
+    options: stored.options as ForestModel["options"],
     baseRate: stored.baseRate,
     impurityImportance: stored.impurityImportance,
     encoder: {
