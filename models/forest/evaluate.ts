@@ -60,7 +60,8 @@ export interface Evaluation {
 
 /**
  * `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several
- * snapshots); `onTrees` hears of every tree grown (progress).
+ * snapshots); `onTrees` hears of every tree grown (progress); `onFoldModel` receives each fold's forest (analyze.ts
+ * assembles the final model from them).
  */
 export async function crossValidate(
   table: FeatureTable,
@@ -70,6 +71,7 @@ export async function crossValidate(
   permutation = true,
   folds?: Uint8Array,
   onTrees?: OnTrees,
+  onFoldModel?: (fold: number, model: ForestModel) => void,
 ): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
@@ -91,6 +93,7 @@ export async function crossValidate(
   let next = train(0);
   for (let f = 0; f < k; f++) {
     const model: ForestModel = await next;
+    onFoldModel?.(f, model);
     if (f + 1 < k) next = train(f + 1);
     const test = rowsOf(f, true);
     const p = predictForest(model, table, test);

@@ -31,6 +31,12 @@ export interface ForestModel {
   /** Mean Gini decrease per feature, normalised to sum 1. */
   impurityImportance: number[];
   baseRate: number;
+  /**
+   * Set on a forest assembled from other forests (forestOfForests): the member forests, each with the encoder its
+   * trees were grown under. `trees` is then empty and `encoder` is the first member's (every member reads the same
+   * features in the same order).
+   */
+  members?: ForestModel[];
 }
 
 /** Below this many row-trees the threads cost more than they save, so small forests grow on the main thread. */
@@ -116,8 +122,55 @@ export function encodeRows(model: ForestModel, table: FeatureTable): Float64Arra
   return out;
 }
 
+/**
+ * A forest made of other forests: `treesEach` trees from each, tree indices not shared between members (member m
+ * gives its trees m·treesEach …), each member keeping its own encoder. It predicts as any forest does, the mean over
+ * all its trees. analyze.ts builds the final churn model this way from the cross-validation's fold forests: each was
+ * grown on the customers of 4 of the 5 folds, so the union is a random forest whose every tree sees a bootstrap sample
+ * of a random 80% of the customers (subsampled bagging, like scikit-learn's max_samples), and each customer is in the
+ * training data of 4 of every 5 trees; no tree is grown twice.
+ */
+export function forestOfForests(forests: ForestModel[], treesEach: number): ForestModel {
+  const members = forests.map((f, m) => {
+    const from = (m * treesEach) % Math.max(1, f.trees.length);
+    const trees = f.trees.slice(from, from + treesEach);
+    if (trees.length < treesEach) trees.push(...f.trees.slice(0, treesEach - trees.length));
+    return { ...f, trees };
+  });
+  const total = members.reduce((s, m) => s + m.trees.length, 0);
+  const first = members[0]!;
+  return {
+    encoder: first.encoder,
+    trees: [],
+    options: { ...first.options, trees: total },
+    impurityImportance: first.impurityImportance.map(
+      (_, j) => members.reduce((s, m) => s + m.impurityImportance[j]! * m.trees.length, 0) / total,
+    ),
+    baseRate: members.reduce((s, m) => s + m.baseRate * m.trees.length, 0) / total,
+    members,
+  };
+}
+
+/** Σ over members of each one's output × its share of all the trees: the mean over every tree, element by element. */
+function mixMembers(members: ForestModel[], outputs: Float64Array[]): Float64Array {
+  const total = members.reduce((s, m) => s + m.trees.length, 0);
+  const mixed = new Float64Array(outputs[0]?.length ?? 0);
+  members.forEach((member, m) => {
+    const share = member.trees.length / total;
+    const part = outputs[m]!;
+    for (let q = 0; q < part.length; q++) mixed[q]! += part[q]! * share;
+  });
+  return mixed;
+}
+
 /** Probability of churn for the given rows (all rows when omitted); only those rows are encoded. */
 export function predictForest(model: ForestModel, table: FeatureTable, rows?: Uint32Array): Float64Array {
+  const { members } = model;
+  if (members)
+    return mixMembers(
+      members,
+      members.map((m) => predictForest(m, table, rows)),
+    );
   const n = rows ? rows.length : table.rows;
   return predictBinned(packForest(model), binRows(model, table, rows), n);
 }
@@ -131,6 +184,20 @@ export function scoreRows(
   table: FeatureTable,
   rows?: Uint32Array,
 ): { probabilities: Float64Array; contributions: Float64Array } {
+  const { members } = model;
+  if (members) {
+    const parts = members.map((m) => scoreRows(m, table, rows));
+    return {
+      probabilities: mixMembers(
+        members,
+        parts.map((p) => p.probabilities),
+      ),
+      contributions: mixMembers(
+        members,
+        parts.map((p) => p.contributions),
+      ),
+    };
+  }
   const n = rows ? rows.length : table.rows;
   return predictWithContributions(packForest(model), binRows(model, table, rows), n);
 }

@@ -1,4 +1,7 @@
-/** A trained forest as compact JSON (typed arrays in base64), so the model can live inside the warehouse. */
+/**
+ * A trained forest as compact JSON (typed arrays in base64), so the model can live inside the warehouse. A forest of
+ * forests (forestOfForests) stores its members, each with its own encoder, under `members`.
+ */
 import { z } from "zod";
 import type { ForestModel } from "./forest.ts";
 import type { Tree } from "./tree.ts";
@@ -6,8 +9,11 @@ import type { Tree } from "./tree.ts";
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 
 export function serializeForest(model: ForestModel): string {
-  return JSON.stringify({
-    format: "churn-forest/1",
+  return JSON.stringify({ format: "churn-forest/1", ...storedForm(model) });
+}
+
+function storedForm(model: ForestModel): Record<string, unknown> {
+  return {
     options: model.options,
     baseRate: model.baseRate,
     impurityImportance: model.impurityImportance,
@@ -19,7 +25,8 @@ export function serializeForest(model: ForestModel): string {
     trees: model.trees.map((t: Tree) =>
       Object.fromEntries(Object.entries(t).map(([k, v]) => [k, b64(v as ArrayBufferView)])),
     ),
-  });
+    ...(model.members ? { members: model.members.map(storedForm) } : {}),
+  };
 }
 
 const TREE_ARRAYS = {
@@ -44,8 +51,7 @@ function fromB64<T extends { BYTES_PER_ELEMENT: number; new (buffer: ArrayBuffer
 }
 
 /** The stored JSON's shape, checked before use: a hand-edited or truncated model is refused, not half-read. */
-const Stored = z.object({
-  format: z.string(),
+const StoredMember = z.object({
   options: z.looseObject({ trees: z.number(), maxDepth: z.number(), minLeaf: z.number(), seed: z.number() }),
   baseRate: z.number(),
   impurityImportance: z.array(z.number()),
@@ -56,17 +62,23 @@ const Stored = z.object({
   }),
   trees: z.array(z.record(z.enum(Object.keys(TREE_ARRAYS) as (keyof typeof TREE_ARRAYS)[]), z.string())),
 });
+/** A forest of forests keeps its members one level down (forestOfForests never nests deeper). */
+const StoredForest = StoredMember.extend({ members: z.array(StoredMember).min(1).optional() });
+type StoredForest = z.infer<typeof StoredForest>;
 
 /** The forest serializeForest wrote, ready to predict; refuses another format or a malformed one. */
 export function deserializeForest(json: string): ForestModel {
   const raw = JSON.parse(json) as { format?: unknown };
   if (raw?.format !== "churn-forest/1") throw new Error(`stored forest: unknown format ${String(raw?.format)}`);
-  const parsed = Stored.safeParse(raw);
+  const parsed = StoredForest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`stored forest: ${issue.path.join(".") || "the model"}: ${issue.message}`);
   }
-  const stored = parsed.data;
+  return fromStored(parsed.data);
+}
+
+function fromStored(stored: z.infer<typeof StoredMember> & { members?: StoredForest[] }): ForestModel {
   return {
     options: stored.options as ForestModel["options"],
     baseRate: stored.baseRate,
@@ -82,5 +94,6 @@ export function deserializeForest(json: string): ForestModel {
           (Object.keys(TREE_ARRAYS) as (keyof typeof TREE_ARRAYS)[]).map((k) => [k, fromB64(t[k], TREE_ARRAYS[k])]),
         ) as unknown as Tree,
     ),
+    ...(stored.members ? { members: stored.members.map(fromStored) } : {}),
   };
 }
