@@ -27,6 +27,7 @@ import {
   type ForestOptions,
 } from "./forest.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
+import { startForestWorkers } from "./parallel.ts";
 import { writePredictions } from "./score-stored.ts";
 import { serializeForest } from "./serialize.ts";
 
@@ -73,6 +74,8 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const snapshots: Snapshot[] = [];
   let available = 0;
   const progress = ctx.progress ?? silentProgress;
+  // The forest's worker threads start while DuckDB builds the snapshots.
+  if (dates.length) startForestWorkers(DEFAULT_FOREST.trees);
   // Every snapshot, and the customers to score at the as-of date, from one query (features.ts).
   const built = progress("forest: snapshots built", dates.length + 1);
   const taken = await snapshotsFeatures(ctx.conn, [...dates, ctx.asOf], H, window.days);
@@ -129,6 +132,12 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     (fold, forest) => (foldForests[fold] = forest),
   );
 
+  // Backtest: what the model would have said at as-of − H, trained only on what was known then. Its trees grow on
+  // the worker threads while this thread values the snapshots for the contact threshold.
+  const past = testSnapshot && backtests ? stackSnapshots(pastSnapshots) : null;
+  const backtestModel = past && trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
+  backtestModel?.catch(() => {}); // its failure surfaces where it is awaited, below, not as an unhandled rejection
+
   // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
   // what was known on its snapshot date (value-threshold.ts), when the value analysis ran.
   const valueThreshold = (await tableExists(ctx.conn, "customer_value"))
@@ -140,11 +149,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     : null;
   const calibration = calibrationByKind(evaluation.outOfFold, training.labels, kindColumn(training.table));
 
-  // Backtest: what the model would have said at as-of − H, trained only on what was known then.
   let backtest: Record<string, unknown> | null = null;
-  if (testSnapshot && backtests) {
-    const past = stackSnapshots(pastSnapshots);
-    const model = await trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
+  if (testSnapshot && backtestModel) {
+    const model = await backtestModel;
     const p = predictForest(model, testSnapshot.table);
     const c = confusionAt(p, testSnapshot.labels, evaluation.threshold);
     backtest = {

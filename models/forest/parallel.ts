@@ -70,6 +70,15 @@ function poolWorker(w: number): PoolWorker {
   return entry;
 }
 
+/**
+ * Start the pool's workers now (the forest's first training would), so their start-up (tsx loading the tree code)
+ * overlaps other work instead of delaying the first forest.
+ */
+export function startForestWorkers(trees: number): void {
+  const workers = workerCount(trees);
+  if (workers > 1) for (let w = 0; w < workers; w++) poolWorker(w);
+}
+
 /** Grow the trees in `workers` pooled threads; resolves to the trees in index order. */
 export async function growTreesInWorkers(
   req: GrowRequest,
