@@ -7,9 +7,10 @@
  * not on the warehouse it reads, so a shared cache would serve one warehouse's data to another build running at the
  * same time. The folder is removed when the build ends, however it ends.
  *
- * Beside Framework, one process (src/data/lib/site-data.ts) runs every data loader against the warehouse and writes
+ * Beside Framework, this process runs every data loader against the warehouse (src/data/lib/site-data.ts) and writes
  * their outputs into that root's loader cache, where Framework finds them fresh and uses them as they are; so the
- * warehouse is opened once and tsx starts once instead of once per loader.
+ * warehouse is opened once and no process starts per loader (nor one for them all: the build has tsx, DuckDB and
+ * the models loaded already).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
@@ -17,7 +18,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
-import { dataLoaders } from "../../src/data/lib/site-data.ts";
+import { dataLoaders, writeSiteData } from "../../src/data/lib/site-data.ts";
 import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
 import { processAlive } from "./outputs.ts";
 
@@ -107,25 +108,27 @@ async function runFramework(
     const tail = text.trim().split("\n").slice(-25).join("\n");
     return new UserError(`${what} failed with exit code ${code}.`, { hint: `Last lines of its output:\n${tail}` });
   };
-  // The data process and Framework start together: Framework spends its first seconds loading its own modules and
+  // The data loaders and Framework start together: Framework spends its first seconds loading its own modules and
   // the pages, and reads the data files only when it copies them. Should it reach a file before it is written, it
   // runs that loader itself (the same output, only slower), so the race decides the time, never the result.
   const pageCount = readdirSync(join(PROJECT_ROOT, "src")).filter((f) => f.endsWith(".md")).length;
   const task = progress("site: data files and pages", dataLoaders().length + pageCount);
-  const tsx = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
-  const dataScript = join(PROJECT_ROOT, "src", "data", "lib", "site-data.ts");
   const cache = join(root, ".observablehq", "cache", "data");
-  const [data, site] = await Promise.all([
-    runTool(tsx, [dataScript, cache, "--progress"], env, (line) => {
-      if (line.startsWith("PROGRESS ")) task.tick();
-    }),
-    runTool(observable, ["build"], env, (line) => {
-      if (/^load \//.test(line)) task.tick();
-    }),
-  ]);
+  const data = writeSiteData(cache, resolve(dbPath), () => task.tick()).then(
+    () => null,
+    (error: Error) => error,
+  );
+  const site = await runTool(observable, ["build"], env, (line) => {
+    if (/^load \//.test(line)) task.tick();
+  });
+  const dataError = await data;
   task.done();
-  if (!options.quiet && process.env["CHURN_DEBUG_SITE"]) process.stderr.write(data.text + site.text);
-  if (data.code !== 0) throw fail("The site's data loaders (src/data/lib/site-data.ts)", data.code, data.text);
+  if (!options.quiet && process.env["CHURN_DEBUG_SITE"]) process.stderr.write(site.text);
+  if (dataError) {
+    throw new UserError(`The site's data loaders failed: ${dataError.message}`, {
+      hint: "Run churn build again; if it fails the same way, report this message (a loader should never fail).",
+    });
+  }
   if (site.code !== 0) throw fail("The site build (observable build)", site.code, site.text);
 }

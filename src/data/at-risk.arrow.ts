@@ -1,6 +1,6 @@
 // The /at-risk page's list: every scored customer, every column of scored_customers, as an Arrow IPC file.
 import { atRiskArrow } from "./lib/at-risk-arrow.ts";
-import { openWarehouse, readMeta } from "./lib/warehouse.ts";
+import { openWarehouse, output, readMeta } from "./lib/warehouse.ts";
 
 const db = await openWarehouse();
 try {
@@ -8,7 +8,7 @@ try {
   const metadata = Object.fromEntries(
     ["as_of", "data_from", "data_to"].filter((k) => meta[k] != null).map((k) => [k, String(meta[k])]),
   );
-  process.stdout.write(await atRiskArrow(db?.connection ?? null, metadata));
+  output(await atRiskArrow(db?.connection ?? null, metadata));
 } finally {
   db?.close();
 }

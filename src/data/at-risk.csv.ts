@@ -2,12 +2,12 @@
 import { tableExists } from "../../loaders/db.ts";
 import { SCORED_COLUMNS, scoredListCsv } from "../../models/actions/analyze.ts";
 import { toCsv } from "../../models/actions/csv.ts";
-import { openWarehouse } from "./lib/warehouse.ts";
+import { openWarehouse, output } from "./lib/warehouse.ts";
 
 const db = await openWarehouse();
 try {
   const has = db ? await tableExists(db.connection, "scored_customers") : false;
-  process.stdout.write(has && db ? (await scoredListCsv(db.connection)).csv : toCsv([...SCORED_COLUMNS], []));
+  output(has && db ? (await scoredListCsv(db.connection)).csv : toCsv([...SCORED_COLUMNS], []));
 } finally {
   db?.close();
 }

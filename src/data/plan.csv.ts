@@ -2,12 +2,12 @@
 import { tableExists } from "../../loaders/db.ts";
 import { PLAN_COLUMNS, planCsv } from "../../models/actions/plan-summary.ts";
 import { toCsv } from "../../models/actions/csv.ts";
-import { openWarehouse } from "./lib/warehouse.ts";
+import { openWarehouse, output } from "./lib/warehouse.ts";
 
 const db = await openWarehouse();
 try {
   const has = db ? await tableExists(db.connection, "proactive_plan") : false;
-  process.stdout.write(has && db ? await planCsv(db.connection) : toCsv([...PLAN_COLUMNS], []));
+  output(has && db ? await planCsv(db.connection) : toCsv([...PLAN_COLUMNS], []));
 } finally {
   db?.close();
 }

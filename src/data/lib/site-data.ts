@@ -1,17 +1,18 @@
 /**
  * Every data file of the site from one process: runs each data loader src/data/NAME.EXT.ts in turn inside this
- * process, with one read-only warehouse shared by all (see openWarehouse), captures what the loader writes to
- * stdout exactly as Framework would, and writes it where Framework keeps a loader's output
- * (src/.observablehq/cache/data/NAME.EXT). Framework then finds each output newer than its loader ("fresh") and
- * does not run the loader again: one tsx start and one warehouse open instead of one per loader.
- * A loader takes part by being a file src/data/NAME.EXT.ts that writes its file to stdout (withWarehouse, or
- * openWarehouse and process.stdout.write); nothing else to register. It must not call process.exit.
- *   tsx src/data/lib/site-data.ts OUT_DIR [--progress]     (CHURN_DB names the warehouse)
+ * process (`churn build` calls writeSiteData itself, beside Framework), with one read-only warehouse shared by all
+ * (see openWarehouse), collects the file the loader writes (output(): what Framework would read from its stdout) and
+ * writes it where Framework keeps a loader's output (<root>/.observablehq/cache/data/NAME.EXT). Framework then finds
+ * each output newer than its loader ("fresh") and does not run the loader again: no process and one warehouse open
+ * instead of one of each per loader.
+ * A loader takes part by being a file src/data/NAME.EXT.ts that writes its file with output() (withWarehouse, or
+ * openWarehouse and output); nothing else to register. It must not call process.exit.
+ *   tsx src/data/lib/site-data.ts OUT_DIR [--progress]     (by hand; CHURN_DB names the warehouse)
  */
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { shareWarehouse } from "./warehouse.ts";
+import { collectOutput, shareWarehouse, warehousePath } from "./warehouse.ts";
 
 const DATA_DIR = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -23,28 +24,14 @@ export function dataLoaders(dir = DATA_DIR): { file: string; output: string }[] 
     .sort((a, b) => (a.output < b.output ? -1 : 1));
 }
 
-type Write = typeof process.stdout.write;
+let runs = 0;
 
-/** Run one loader module in this process and return everything it wrote to stdout. */
-async function capture(file: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const original: Write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
-    chunks.push(
-      typeof chunk === "string"
-        ? Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8")
-        : Buffer.from(chunk),
-    );
-    const done = typeof encoding === "function" ? encoding : callback;
-    if (typeof done === "function") queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as Write;
-  try {
-    await import(pathToFileURL(file).href);
-  } finally {
-    process.stdout.write = original;
-  }
-  return Buffer.concat(chunks);
+/**
+ * Run one loader module in this process and return the file it output(). The module is imported afresh each run (a
+ * query on its URL), so a second build in the same process runs every loader again.
+ */
+function capture(file: string, run: number): Promise<Buffer> {
+  return collectOutput(() => import(`${pathToFileURL(file).href}?run=${run}`));
 }
 
 /**
@@ -53,16 +40,18 @@ async function capture(file: string): Promise<Buffer> {
  */
 export async function writeSiteData(
   outDir: string,
+  dbPath: string,
   progress: (done: number, total: number, name: string) => void = () => {},
 ): Promise<string[]> {
   const loaders = dataLoaders();
   mkdirSync(outDir, { recursive: true });
-  const release = await shareWarehouse();
+  const release = await shareWarehouse(dbPath);
+  const run = ++runs;
   try {
     for (const [k, loader] of loaders.entries()) {
       let bytes: Buffer;
       try {
-        bytes = await capture(loader.file);
+        bytes = await capture(loader.file, run);
       } catch (error) {
         throw new Error(`data loader src/data/${loader.output}.ts failed: ${(error as Error).message}`);
       }
@@ -84,7 +73,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     process.exit(2);
   }
   const showProgress = process.argv.includes("--progress");
-  await writeSiteData(out, (done, total, name) => {
+  await writeSiteData(out, warehousePath(), (done, total, name) => {
     if (showProgress) process.stderr.write(`PROGRESS ${done} ${total} ${name}\n`);
   });
 }

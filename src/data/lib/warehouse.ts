@@ -1,6 +1,7 @@
 /**
- * Shared by the site's data loaders: open the warehouse read-only (CHURN_DB, set by `churn build`; otherwise
- * data/warehouse.duckdb under the project root), read warehouse_meta, and print JSON that is always finite.
+ * Shared by the site's data loaders: open the warehouse read-only (the one site-data.ts shares, else CHURN_DB,
+ * else data/warehouse.duckdb under the project root), read warehouse_meta, and write the loader's file (output():
+ * stdout when Framework runs the loader, a buffer when site-data.ts does) as JSON that is always finite.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -9,29 +10,49 @@ import { openDatabase, query, tableExists, type Database } from "../../../loader
 
 const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 
+/** The warehouse shared by the loaders site-data.ts is running (and its path), or null when each opens its own. */
+let shared: { path: string; db: Database | null } | null = null;
+/** Where output() goes while site-data.ts runs a loader; stdout otherwise. */
+let sink: ((chunk: string | Uint8Array) => void) | null = null;
+
 export function warehousePath(): string {
-  return process.env["CHURN_DB"] ?? resolve(ROOT, "data", "warehouse.duckdb");
+  return shared?.path ?? process.env["CHURN_DB"] ?? resolve(ROOT, "data", "warehouse.duckdb");
 }
 
-/** The warehouse shared by every loader of one data process (site-data.ts), or null when each opens its own. */
-let shared: Database | null = null;
-
 /**
- * Open the warehouse once for all the loaders run by this process: until the returned release() is called,
- * openWarehouse hands every loader the same read-only connection, whose close() does nothing.
+ * Open the warehouse at `path` once for all the loaders site-data.ts runs: until the returned release() is called,
+ * openWarehouse hands every loader the same read-only connection, whose close() does nothing. One at a time.
  */
-export async function shareWarehouse(): Promise<() => void> {
-  const path = warehousePath();
+export async function shareWarehouse(path: string): Promise<() => void> {
+  if (shared) throw new Error("the site's data loaders are already running in this process");
   const db = existsSync(path) ? await openDatabase(path, { readOnly: true }) : null;
-  shared = db && { ...db, close: () => {} };
+  shared = { path, db: db && { ...db, close: () => {} } };
   return () => {
     shared = null;
     db?.close();
   };
 }
 
+/** Write part of the loader's file. */
+export function output(chunk: string | Uint8Array): void {
+  if (sink) sink(chunk);
+  else process.stdout.write(chunk);
+}
+
+/** Run a loader (`run` imports it) and return everything it output(). */
+export async function collectOutput(run: () => Promise<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  sink = (chunk) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk));
+  try {
+    await run();
+  } finally {
+    sink = null;
+  }
+  return Buffer.concat(chunks);
+}
+
 export async function openWarehouse(): Promise<Database | null> {
-  if (shared) return shared;
+  if (shared) return shared.db;
   const path = warehousePath();
   if (!existsSync(path)) return null;
   return openDatabase(path, { readOnly: true });
@@ -53,7 +74,7 @@ export async function readMeta(db: Database): Promise<Record<string, unknown>> {
 
 /** JSON with non-finite numbers as null (JSON.stringify would write NaN as null anyway; Infinity too). */
 export function emit(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)));
+  output(JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)));
 }
 
 /** Run a loader body with the warehouse, or emit {available: false, reason} when there is none. */
