@@ -3,6 +3,7 @@ import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
 import { crossValidate } from "../../models/forest/evaluate.ts";
+import { startForestWorkers } from "../../models/forest/parallel.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
 import { createProgress } from "../../loaders/progress.ts";
@@ -59,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!flags.input || !flags.target)
     throw new UserError("churn train needs --input FILE and --target COL (or --db FILE).");
+  startForestWorkers(flags.trees); // their start-up overlaps reading the file
   const flat = await readFlatFile(flags.input);
   const { table, labels, dropped } = featureTableFromFlat(flat, flags.target, {
     ...(flags.positive ? { positive: flags.positive } : {}),
