@@ -58,7 +58,6 @@ function poolWorker(w: number): PoolWorker {
   const existing = pool.get(w);
   if (existing) return existing;
   const entry: PoolWorker = { worker: new Worker(new URL("./worker-entry.mjs", import.meta.url)), busy: null };
-  entry.worker.unref();
   entry.worker.on("message", (m: WorkerMessage) => entry.busy?.onMessage(m));
   const drop = (error: Error) => {
     if (pool.get(w) === entry) pool.delete(w);
@@ -66,6 +65,9 @@ function poolWorker(w: number): PoolWorker {
   };
   entry.worker.on("error", drop);
   entry.worker.on("exit", (code) => drop(new Error(`forest worker exited with code ${code}`)));
+  // After the listeners: Node refs a worker again when a 'message' listener is added, so an unref() before them
+  // would leave an idle pool holding the process open (a command that failed before its first forest never exited).
+  entry.worker.unref();
   pool.set(w, entry);
   return entry;
 }
@@ -110,6 +112,7 @@ export async function growTreesInWorkers(
           },
           fail: (e) => {
             entry.busy = null;
+            entry.worker.unref();
             reject(e);
           },
         };

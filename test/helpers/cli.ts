@@ -13,12 +13,14 @@ export function runChurn(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): CliResult {
-  const tsx = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
-  const result = spawnSync(tsx, [join(PROJECT_ROOT, "bin", "churn.ts"), ...args], {
+  // node --import tsx rather than the tsx binary: tsx runs the program in a child process, which a timeout's kill
+  // would leave running; this way the process killed is the command itself.
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "bin", "churn.ts"), ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, ...options.env },
     encoding: "utf8",
     timeout: options.timeoutMs ?? 300_000,
+    killSignal: "SIGKILL",
     maxBuffer: 256 * 1024 * 1024,
   });
   return { code: result.status ?? -1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
