@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { TSX_LOADER } from "./helpers/cli.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 describe("forest worker pool", () => {
@@ -22,7 +23,7 @@ describe("forest worker pool", () => {
         `console.log("started");\n`,
     );
     const started = Date.now();
-    const r = spawnSync(process.execPath, ["--import", "tsx", script], {
+    const r = spawnSync(process.execPath, ["--import", TSX_LOADER, script], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
       timeout: 30_000,

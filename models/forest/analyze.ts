@@ -200,9 +200,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     features: training.table.names,
     options: model.options,
     finalModel:
-      `${model.options.trees} trees, ${Math.ceil(options.trees / FOLDS)} from each of the ${FOLDS} cross-validation ` +
-      "forests (each grown on the customers of 4 of the 5 folds): every snapshot with a known outcome is in the " +
-      "training data of 4 of every 5 trees",
+      `${Math.ceil(options.trees / FOLDS)} trees from each of the ${FOLDS} cross-validation forests (each grown on ` +
+      "the customers of 4 of the 5 folds): every snapshot with a known outcome is in the training data of 4 of " +
+      "every 5 trees",
     auc: evaluation.auc,
     foldAucs: evaluation.foldAucs,
     prAuc: evaluation.prAuc,

@@ -1,7 +1,11 @@
 /** Run the real `churn` command line in a child process (tsx), as a user would. */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "./reference.ts";
+
+/** tsx's loader by absolute URL, so the command runs from any working folder. */
+export const TSX_LOADER = pathToFileURL(join(PROJECT_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
 export interface CliResult {
   code: number;
@@ -15,7 +19,7 @@ export function runChurn(
 ): CliResult {
   // node --import tsx rather than the tsx binary: tsx runs the program in a child process, which a timeout's kill
   // would leave running; this way the process killed is the command itself.
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "bin", "churn.ts"), ...args], {
+  const result = spawnSync(process.execPath, ["--import", TSX_LOADER, join(PROJECT_ROOT, "bin", "churn.ts"), ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, ...options.env },
     encoding: "utf8",
