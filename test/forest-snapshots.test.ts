@@ -112,4 +112,31 @@ describe("snapshots from one query", () => {
     }
     expect(compared).toBeGreaterThan(10_000);
   });
+
+  it("samples at most perSnapshot customers per training day by seed, same rows, never the scored day", async () => {
+    const W = 80;
+    const dates = [addDays(asOf, -120), addDays(asOf, -90), asOf];
+    const whole = await snapshotsFeatures(db.connection, dates, 90, W);
+    const sample = { perSnapshot: 500, seed: 7, except: asOf };
+    const drawn = await snapshotsFeatures(db.connection, dates, 90, W, sample);
+    for (const [k, s] of drawn.entries()) {
+      const full = whole[k]!;
+      expect(s.available, s.date).toBe(full.ids.length);
+      expect(s.ids.length, s.date).toBe(s.date === asOf ? full.ids.length : Math.min(500, full.ids.length));
+      expect([...s.ids].sort(), "sorted by id").toEqual(s.ids);
+      // Each kept customer has exactly the features and label of the unsampled snapshot.
+      s.ids.forEach((id, i) => {
+        const j = full.ids.indexOf(id);
+        expect(j).toBeGreaterThanOrEqual(0);
+        expect(s.labels[i]).toBe(full.labels[j]);
+        s.table.columns.forEach((col, f) =>
+          expect(col[i], `${id} ${s.table.names[f]}`).toEqual(full.table.columns[f]![j]),
+        );
+      });
+    }
+    const again = await snapshotsFeatures(db.connection, dates, 90, W, sample);
+    expect(again[0]!.ids).toEqual(drawn[0]!.ids);
+    const other = await snapshotsFeatures(db.connection, dates, 90, W, { ...sample, seed: 8 });
+    expect(other[0]!.ids).not.toEqual(drawn[0]!.ids);
+  });
 });

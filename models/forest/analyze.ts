@@ -14,10 +14,9 @@ import { buyerWindow } from "../cohorts/active.ts";
 import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
 import { calibrationByKind } from "./calibration.ts";
 import { crossValidate } from "./evaluate.ts";
-import { kindColumn, snapshotsFeatures, stackSnapshots, subsetRows, type Snapshot } from "./features.ts";
+import { kindColumn, snapshotsFeatures, stackSnapshots, type Snapshot } from "./features.ts";
 import { CHURN_HORIZON_DAYS, labelDefinition } from "./label.ts";
-import { contactThreshold } from "./value-threshold.ts";
-import { createRandom, shuffle } from "../../loaders/random.ts";
+import { contactThreshold, snapshotValues, valuedSnapshots } from "./value-threshold.ts";
 import {
   DEFAULT_FOREST,
   forestOfForests,
@@ -78,23 +77,18 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   if (dates.length) startForestWorkers(DEFAULT_FOREST.trees);
   // Every snapshot, and the customers to score at the as-of date, from one query (features.ts).
   const built = progress("forest: snapshots built", dates.length + 1);
-  const taken = await snapshotsFeatures(ctx.conn, [...dates, ctx.asOf], H, window.days);
+  // Each training snapshot keeps at most perSnapshot customers, drawn in the query by a hash of id and seed.
+  const taken = await snapshotsFeatures(ctx.conn, [...dates, ctx.asOf], H, window.days, {
+    perSnapshot,
+    seed: ctx.seed,
+    except: ctx.asOf,
+  });
   built.tick(dates.length + 1);
   built.done();
   const current = taken.pop()!;
-  for (const [k, s] of taken.entries()) {
-    available += s.table.rows;
-    if (s.table.rows === 0) continue;
-    if (s.table.rows <= perSnapshot) snapshots.push(s);
-    else {
-      const keep = shuffle(
-        Array.from({ length: s.table.rows }, (_, i) => i),
-        createRandom(ctx.seed + k),
-      )
-        .slice(0, perSnapshot)
-        .sort((a, b) => a - b);
-      snapshots.push({ date: s.date, ...subsetRows({ table: s.table, labels: s.labels, ids: s.ids }, keep) });
-    }
+  for (const s of taken) {
+    available += s.available;
+    if (s.table.rows > 0) snapshots.push(s);
   }
   const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
@@ -120,6 +114,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const backtests = testSnapshot && pastSnapshots.length ? 1 : 0;
   // 5 cross-validation folds and the backtest model; the final model is drawn from the folds' forests.
   const grown = progress("forest: trees grown", (FOLDS + backtests) * options.trees);
+  // The contact threshold's snapshot valuations (value-threshold.ts) run while the folds' forests grow.
+  const hasValue = await tableExists(ctx.conn, "customer_value");
+  const valued = hasValue ? snapshotValues(ctx.conn, valuedSnapshots(snapshots).chosen, window.days) : undefined;
+  valued?.catch(() => {}); // its failure surfaces where it is awaited, not as an unhandled rejection
   const foldForests: ForestModel[] = [];
   const evaluation = await crossValidate(
     training.table,
@@ -133,19 +131,22 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   );
 
   // Backtest: what the model would have said at as-of − H, trained only on what was known then. Its trees grow on
-  // the worker threads while this thread values the snapshots for the contact threshold.
+  // the worker threads while this thread finishes the contact threshold.
   const past = testSnapshot && backtests ? stackSnapshots(pastSnapshots) : null;
   const backtestModel = past && trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
   backtestModel?.catch(() => {}); // its failure surfaces where it is awaited, below, not as an unhandled rejection
 
   // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
   // what was known on its snapshot date (value-threshold.ts), when the value analysis ran.
-  const valueThreshold = (await tableExists(ctx.conn, "customer_value"))
-    ? await contactThreshold(ctx.conn, snapshots, evaluation.outOfFold, training.labels, {
-        saveRate: SAVE_RATE,
-        costPerContact: COST_PER_CONTACT,
-        windowDays: window.days,
-      })
+  const valueThreshold = hasValue
+    ? await contactThreshold(
+        ctx.conn,
+        snapshots,
+        evaluation.outOfFold,
+        training.labels,
+        { saveRate: SAVE_RATE, costPerContact: COST_PER_CONTACT, windowDays: window.days },
+        valued,
+      )
     : null;
   const calibration = calibrationByKind(evaluation.outOfFold, training.labels, kindColumn(training.table));
 

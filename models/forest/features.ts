@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryColumns, run } from "../../loaders/db.ts";
-import { ACTIVE_ON_DATES_SQL, activeOnDays, SNAPSHOT_DATES } from "../cohorts/active.ts";
+import { ACTIVE_ON_DATES_SQL, activeOnDays } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
 import { addDays } from "../../loaders/dates.ts";
 import { churnLabelsFrom } from "./label.ts";
@@ -63,25 +63,34 @@ export const INTERACTION_COUNTS = NUMERIC_FEATURES.slice(
  * given on the same day count in ascending score order (last_nps, nps_change and last_csat take the day's highest).
  */
 const FEATURES_SQL = `
-  WITH dates AS ${SNAPSHOT_DATES},
-  subscribed AS (
-    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan
-    FROM subscriptions JOIN dates ON start_date <= d AND (end_date IS NULL OR end_date > d) GROUP BY d, customer_id
-  ), pop AS (${ACTIVE_ON_DATES_SQL}
-  ), recent_tx AS (
-    SELECT d, customer_id,
-      count(DISTINCT date) FILTER (WHERE date > d - 90) AS purchases_90d,
-      count(DISTINCT date) FILTER (WHERE date <= d - 90) AS purchases_prev_90d,
-      coalesce(sum(amount) FILTER (WHERE date > d - 90), 0) AS spend_90d,
-      coalesce(sum(amount) FILTER (WHERE date <= d - 90), 0) AS spend_prev_90d
-    FROM transactions JOIN dates ON date <= d AND date > d - 180 WHERE amount > 0 GROUP BY d, customer_id
-  ), purchase_days AS (
+  WITH purchase_days AS (
     SELECT customer_id, date, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS days_so_far,
       min(date) OVER (PARTITION BY customer_id) AS first_day
     FROM (SELECT DISTINCT customer_id, date FROM transactions WHERE amount > 0)
+  ), pop AS MATERIALIZED (
+    -- At most $keep customers per training day, drawn by a hash of their id and the seed (0: everyone); the day
+    -- $whole (the customers to score) is never sampled. available = the day's customers before sampling.
+    SELECT d, customer_id, kind, count(*) OVER (PARTITION BY d) AS available FROM (${ACTIVE_ON_DATES_SQL})
+    QUALIFY $keep = 0 OR d = $whole::DATE
+      OR row_number() OVER (PARTITION BY d ORDER BY hash(customer_id, $seed), customer_id) <= $keep
+  ), subscribed AS (
+    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan
+    FROM subscriptions s JOIN pop USING (customer_id)
+    WHERE start_date <= d AND (end_date IS NULL OR end_date > d) GROUP BY d, customer_id
+  ), recent_spend AS (
+    SELECT d, customer_id,
+      coalesce(sum(amount) FILTER (WHERE date > d - 90), 0) AS spend_90d,
+      coalesce(sum(amount) FILTER (WHERE date <= d - 90), 0) AS spend_prev_90d
+    FROM transactions JOIN pop USING (customer_id) WHERE date <= d AND date > d - 180 AND amount > 0
+    GROUP BY d, customer_id
+  ), recent_days AS (
+    SELECT d, customer_id,
+      count(*) FILTER (WHERE date > d - 90) AS purchases_90d,
+      count(*) FILTER (WHERE date <= d - 90) AS purchases_prev_90d
+    FROM purchase_days JOIN pop USING (customer_id) WHERE date <= d AND date > d - 180 GROUP BY d, customer_id
   ), before AS (
-    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions
-    JOIN dates ON start_date <= d - 90 AND (end_date IS NULL OR end_date > d - 90) GROUP BY d, customer_id
+    SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr_before FROM subscriptions JOIN pop USING (customer_id)
+    WHERE start_date <= d - 90 AND (end_date IS NULL OR end_date > d - 90) GROUP BY d, customer_id
   ), firsts AS (
     SELECT customer_id, min(start_date) AS first_start FROM subscriptions GROUP BY customer_id
   ), recent_inter AS (
@@ -96,7 +105,7 @@ const FEATURES_SQL = `
       count(*) FILTER (WHERE type = 'contact_left') AS contacts_left_90d,
       count(*) FILTER (WHERE type = 'renewal_postponed') AS renewals_postponed_90d,
       count(*) FILTER (WHERE mood = 'unhappy') AS unhappy_90d
-    FROM interactions JOIN dates ON date <= d AND date > d - 90 GROUP BY d, customer_id
+    FROM interactions JOIN pop USING (customer_id) WHERE date <= d AND date > d - 90 GROUP BY d, customer_id
   ), contact_days AS (
     SELECT DISTINCT customer_id, date FROM interactions
   ), nps_answers AS (
@@ -109,7 +118,7 @@ const FEATURES_SQL = `
   ), csat_days AS (
     SELECT customer_id, date, max(csat) AS csat FROM surveys WHERE csat IS NOT NULL GROUP BY customer_id, date
   ), history AS (
-    SELECT pop.d, pop.customer_id, pop.kind, pd.date AS last_purchase, pd.days_so_far, pd.first_day,
+    SELECT pop.d, pop.customer_id, pop.kind, pop.available, pd.date AS last_purchase, pd.days_so_far, pd.first_day,
       cd.date AS last_contact, na.nps AS last_nps, na.nps - na.previous_nps AS nps_change, ca.csat AS last_csat
     FROM pop
     ASOF LEFT JOIN purchase_days pd ON pd.customer_id = pop.customer_id AND pd.date <= pop.d
@@ -117,13 +126,13 @@ const FEATURES_SQL = `
     ASOF LEFT JOIN nps_days na ON na.customer_id = pop.customer_id AND na.date <= pop.d
     ASOF LEFT JOIN csat_days ca ON ca.customer_id = pop.customer_id AND ca.date <= pop.d
   )
-  SELECT CAST(h.d AS VARCHAR) AS snapshot, h.customer_id, h.kind,
+  SELECT CAST(h.d AS VARCHAR) AS snapshot, h.available, h.customer_id, h.kind,
     CAST(date_diff('day', coalesce(CASE WHEN f.first_start <= h.d THEN f.first_start END, c.signup_date), h.d)
       AS DOUBLE) AS tenure_days,
     s.plan, s.mrr, s.mrr - coalesce(b.mrr_before, 0) AS mrr_change_90d,
     CAST(date_diff('day', h.last_purchase, h.d) AS DOUBLE) AS days_since_last_purchase,
-    CAST(coalesce(tx.purchases_90d, 0) AS DOUBLE) AS purchases_90d,
-    CAST(coalesce(tx.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
+    CAST(coalesce(pd.purchases_90d, 0) AS DOUBLE) AS purchases_90d,
+    CAST(coalesce(pd.purchases_prev_90d, 0) AS DOUBLE) AS purchases_prev_90d,
     coalesce(tx.spend_90d, 0) AS spend_90d, coalesce(tx.spend_prev_90d, 0) AS spend_prev_90d,
     CASE WHEN tx.spend_prev_90d > 0 THEN tx.spend_90d / tx.spend_prev_90d END AS spend_trend,
     CAST(CASE WHEN h.days_so_far > 1
@@ -135,7 +144,8 @@ const FEATURES_SQL = `
     c.segment, c.region, c.industry, c.company_size, c.acquisition_channel
   FROM history h LEFT JOIN customers c USING (customer_id)
   LEFT JOIN subscribed s USING (d, customer_id) LEFT JOIN before b USING (d, customer_id)
-  LEFT JOIN firsts f USING (customer_id) LEFT JOIN recent_tx tx USING (d, customer_id)
+  LEFT JOIN firsts f USING (customer_id) LEFT JOIN recent_spend tx USING (d, customer_id)
+  LEFT JOIN recent_days pd USING (d, customer_id)
   LEFT JOIN recent_inter i USING (d, customer_id)
   ORDER BY h.d DESC, h.customer_id`;
 
@@ -156,20 +166,40 @@ export async function snapshotFeatures(
   return (await snapshotsFeatures(conn, [date], horizonDays, windowDays))[0]!;
 }
 
-/** The snapshots of several dates from one query (and their labels from one more), in the order of `dates`. */
+/**
+ * At most `perSnapshot` customers of each snapshot date, drawn by a hash of their id with `seed`; customers of
+ * the date `except` (the ones to score) are all kept.
+ */
+export interface SnapshotSample {
+  perSnapshot: number;
+  seed: number;
+  except: string;
+}
+
+/**
+ * The snapshots of several dates from one query (and their labels from one more), in the order of `dates`; each
+ * with `available`, its customers before sampling.
+ */
 export async function snapshotsFeatures(
   conn: DuckDBConnection,
   dates: readonly string[],
   horizonDays: number,
   windowDays: number,
-): Promise<Snapshot[]> {
+  sample?: SnapshotSample,
+): Promise<(Snapshot & { available: number })[]> {
   if (dates.length === 0) return [];
   // DuckDB plans an ASOF join as a nested loop when it expects few probe rows, and it cannot estimate the snapshot
   // days (an unnested parameter): on the sample that loop took 75% of the query. The hash-based ASOF join is used here.
   await run(conn, "SET asof_loop_join_threshold = 0");
   let c: Record<string, unknown[]>;
   try {
-    c = await queryColumns(conn, FEATURES_SQL, { dates: dates.join(","), w: windowDays });
+    c = await queryColumns(conn, FEATURES_SQL, {
+      dates: dates.join(","),
+      w: windowDays,
+      keep: sample?.perSnapshot ?? 0,
+      whole: sample?.except ?? dates[0]!,
+      seed: sample?.seed ?? 0,
+    });
   } finally {
     await run(conn, "RESET asof_loop_join_threshold");
   }
@@ -199,7 +229,8 @@ export async function snapshotsFeatures(
     ];
     const active = later.get(addDays(date, horizonDays)) ?? new Set<string>();
     const labels = churnLabelsFrom(ids, active);
-    return { date, ids, table: { names, columns, rows: ids.length }, labels };
+    const available = start < 0 ? 0 : Number((c["available"] ?? [])[start]);
+    return { date, ids, table: { names, columns, rows: ids.length }, labels, available };
   });
 }
 
@@ -231,20 +262,4 @@ export function stackSnapshots(snapshots: Snapshot[]): { table: FeatureTable; la
     o += s.labels.length;
   }
   return { table: { names, columns, rows }, labels, ids: snapshots.flatMap((s) => s.ids) };
-}
-
-/** The given rows of a table (and their labels and ids), in the given order. */
-export function subsetRows(
-  stacked: { table: FeatureTable; labels: Uint8Array; ids: string[] },
-  rows: ArrayLike<number>,
-): { table: FeatureTable; labels: Uint8Array; ids: string[] } {
-  const idx = Array.from(rows);
-  const columns = stacked.table.columns.map((c) =>
-    c instanceof Float64Array ? Float64Array.from(idx, (i) => c[i]!) : idx.map((i) => c[i]!),
-  );
-  return {
-    table: { names: stacked.table.names, columns, rows: idx.length },
-    labels: Uint8Array.from(idx, (i) => stacked.labels[i]!),
-    ids: idx.map((i) => stacked.ids[i]!),
-  };
 }

@@ -58,16 +58,12 @@ export async function snapshotValues(
   return { values, unvalued };
 }
 
-export async function contactThreshold(
-  conn: DuckDBConnection,
-  snapshots: readonly { date: string; ids: readonly string[] }[],
-  outOfFold: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  options: { saveRate: number; costPerContact: number; windowDays: number },
-): Promise<ContactThreshold> {
-  // Evenly spaced snapshots from the latest, and their rows in the stacked order.
+/** The snapshots valued for the threshold (VALUED_SNAPSHOTS, evenly spaced from the latest) and their stacked rows. */
+export function valuedSnapshots<S extends { date: string; ids: readonly string[] }>(
+  snapshots: readonly S[],
+): { chosen: S[]; rows: number[] } {
   const step = Math.max(1, Math.ceil(snapshots.length / VALUED_SNAPSHOTS));
-  const chosen: { date: string; ids: readonly string[] }[] = [];
+  const chosen: S[] = [];
   const rows: number[] = [];
   let offset = 0;
   snapshots.forEach((s, k) => {
@@ -77,7 +73,23 @@ export async function contactThreshold(
     }
     offset += s.ids.length;
   });
-  const { values, unvalued } = await snapshotValues(conn, chosen, options.windowDays);
+  return { chosen, rows };
+}
+
+/**
+ * The threshold from the out-of-fold predictions; `values` may be snapshotValues of valuedSnapshots(snapshots).chosen
+ * started earlier (analyze.ts runs it while the cross-validation grows its forests), else it is computed here.
+ */
+export async function contactThreshold(
+  conn: DuckDBConnection,
+  snapshots: readonly { date: string; ids: readonly string[] }[],
+  outOfFold: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  options: { saveRate: number; costPerContact: number; windowDays: number },
+  valued?: Promise<{ values: Float64Array; unvalued: number }>,
+): Promise<ContactThreshold> {
+  const { chosen, rows } = valuedSnapshots(snapshots);
+  const { values, unvalued } = await (valued ?? snapshotValues(conn, chosen, options.windowDays));
   const scores = Float64Array.from(rows, (i) => outOfFold[i]!);
   const y = Uint8Array.from(rows, (i) => labels[i]!);
   const best = bestValueThreshold(scores, y, values, options.saveRate, options.costPerContact);
