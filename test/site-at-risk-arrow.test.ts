@@ -14,7 +14,7 @@ import * as listCode from "../src/components/at-risk-list.js";
 import { toCsv } from "../src/components/csv.js";
 import { atRiskArrow } from "../src/data/lib/at-risk-arrow.ts";
 
-const { filterList, filterOptions, listFromArrow, plainRows, ALL, NONE } = listCode;
+const { filterList, filterOptions, listFromArrow, plainRows, prepareSearch, ALL, NONE } = listCode;
 type Row = Record<string, unknown>;
 type List = { columns: string[]; rows: Row[]; metadata: Record<string, string> };
 
@@ -146,6 +146,20 @@ describe("the at-risk list as Arrow", () => {
        WHERE lower(symptoms) LIKE '%nps_detractor%' AND lower(top_drivers) LIKE '%enterprise%'`,
     )) as [{ k: number }];
     expect(filterList(list, {}, "  NPS_detractor   enterprise ").length).toBe(k);
+  });
+
+  it("builds the search text in idle slices; a search mid-way or after finds what one without it finds", async () => {
+    const words = "  NPS_detractor   enterprise ";
+    const expected = filterList(listFromArrow(tableFromIPC(bytes)), {}, words);
+    const early = listFromArrow(tableFromIPC(bytes));
+    prepareSearch(early);
+    expect(early.haystack).toBeUndefined(); // nothing built yet: the page's first frames are not held up
+    expect(filterList(early, {}, words)).toHaveLength(expected.length); // finishes the rest at once
+    const idle = listFromArrow(tableFromIPC(bytes));
+    prepareSearch(idle);
+    while (!idle.haystack) await new Promise((r) => setTimeout(r, 5));
+    expect(filterList(idle, {}, words)).toHaveLength(expected.length);
+    expect(idle.haystack).toEqual(early.haystack);
   });
 
   it("offers filters for present columns only, tiers and bands in their order", () => {

@@ -329,20 +329,48 @@ export function filterOptions(list) {
   });
 }
 
-/** Lower-case text of the searched columns per row, built once (on the first search, or early: prepareSearch). */
-export function prepareSearch(list) {
-  return haystacks(list);
+/** One row's searched text: the searched columns' values, lower case, joined by a separator no word contains. */
+function searchText(row, cols) {
+  return cols
+    .map((c) => row[c] ?? "")
+    .join("\u0001")
+    .toLowerCase();
 }
 
+/**
+ * Build the search text of every row in slices while the browser is idle (about 8 ms at a time), so a filter change
+ * made meanwhile never waits behind it; a search before it is done finishes it at once (haystacks).
+ */
+export function prepareSearch(list) {
+  if (list.haystack || list.building) return;
+  const cols = SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
+  list.building = { parts: new Array(list.rows.length), next: 0, cols };
+  const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 0));
+  const step = (deadline) => {
+    const state = list.building;
+    if (!state) return; // a search finished it
+    while (state.next < state.parts.length && deadline.timeRemaining() > 1) {
+      const end = Math.min(state.parts.length, state.next + 500);
+      for (let i = state.next; i < end; i++) state.parts[i] = searchText(list.rows[i], state.cols);
+      state.next = end;
+    }
+    if (state.next < state.parts.length) idle(step);
+    else {
+      list.haystack = state.parts;
+      list.building = null;
+    }
+  };
+  idle(step);
+}
+
+/** Every row's search text: what prepareSearch has built so far, finished now. */
 function haystacks(list) {
   if (!list.haystack) {
     const cols = SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
-    list.haystack = list.rows.map((r) =>
-      cols
-        .map((c) => r[c] ?? "")
-        .join("\u0001")
-        .toLowerCase(),
-    );
+    const state = list.building ?? { parts: new Array(list.rows.length), next: 0, cols };
+    for (let i = state.next; i < state.parts.length; i++) state.parts[i] = searchText(list.rows[i], state.cols);
+    list.haystack = state.parts;
+    list.building = null;
   }
   return list.haystack;
 }
