@@ -329,10 +329,22 @@ export function filterOptions(list) {
   });
 }
 
-/** One row's searched text: the searched columns' values, lower case, joined by a separator no word contains. */
-function searchText(row, cols) {
-  return cols
-    .map((c) => row[c] ?? "")
+/** The searched columns present, in order. */
+const searchedNames = (list) => SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
+
+/**
+ * One searched column as a plain array, decoded from the Arrow buffers in bulk (columnValues) rather than row by row
+ * through the getters; a list without a table (tests, plain rows) reads the rows.
+ */
+function searchColumn(list, name) {
+  const field = list.table?.schema.fields.find((f) => f.name === name);
+  return field ? columnValues(list.table, field) : list.rows.map((r) => r[name]);
+}
+
+/** Row i's searched text: the searched columns' values, lower case, joined by a separator no word contains. */
+function searchText(columns, i) {
+  return columns
+    .map((values) => values[i] ?? "")
     .join("\u0001")
     .toLowerCase();
 }
@@ -343,18 +355,21 @@ function searchText(row, cols) {
  */
 export function prepareSearch(list) {
   if (list.haystack || list.building) return;
-  const cols = SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
-  list.building = { parts: new Array(list.rows.length), next: 0, cols };
+  list.building = { parts: new Array(list.rows.length), next: 0, columns: [] };
   const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 0));
+  const names = searchedNames(list);
   const step = (deadline) => {
     const state = list.building;
     if (!state) return; // a search finished it
-    while (state.next < state.parts.length && deadline.timeRemaining() > 1) {
-      const end = Math.min(state.parts.length, state.next + 500);
-      for (let i = state.next; i < end; i++) state.parts[i] = searchText(list.rows[i], state.cols);
-      state.next = end;
-    }
-    if (state.next < state.parts.length) idle(step);
+    // One column decoded per idle moment, then the rows 500 at a time.
+    if (state.columns.length < names.length) state.columns.push(searchColumn(list, names[state.columns.length]));
+    else
+      while (state.next < state.parts.length && deadline.timeRemaining() > 1) {
+        const end = Math.min(state.parts.length, state.next + 500);
+        for (let i = state.next; i < end; i++) state.parts[i] = searchText(state.columns, i);
+        state.next = end;
+      }
+    if (state.columns.length < names.length || state.next < state.parts.length) idle(step);
     else {
       list.haystack = state.parts;
       list.building = null;
@@ -366,9 +381,10 @@ export function prepareSearch(list) {
 /** Every row's search text: what prepareSearch has built so far, finished now. */
 function haystacks(list) {
   if (!list.haystack) {
-    const cols = SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
-    const state = list.building ?? { parts: new Array(list.rows.length), next: 0, cols };
-    for (let i = state.next; i < state.parts.length; i++) state.parts[i] = searchText(list.rows[i], state.cols);
+    const state = list.building ?? { parts: new Array(list.rows.length), next: 0, columns: [] };
+    const names = searchedNames(list);
+    while (state.columns.length < names.length) state.columns.push(searchColumn(list, names[state.columns.length]));
+    for (let i = state.next; i < state.parts.length; i++) state.parts[i] = searchText(state.columns, i);
     list.haystack = state.parts;
     list.building = null;
   }
