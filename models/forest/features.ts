@@ -54,9 +54,9 @@ export const INTERACTION_COUNTS = NUMERIC_FEATURES.slice(
 );
 
 /**
- * Every snapshot's features in one query: the snapshot days are the relation `dates` (bind $dates, see
- * SNAPSHOT_DATES) and every aggregate is per (d, customer_id). Windowed aggregates (the last 90 or 180 days) join only
- * the rows inside their window, so each row is read for a handful of snapshots, not all of them; the all-history ones
+ * Every snapshot's features in one query: the snapshot days are bound as $dates (see SNAPSHOT_DATES), `pop` holds
+ * each day's customers (sampled for training days, see SnapshotSample) and every aggregate is per (d, customer_id) of
+ * pop. Windowed aggregates (the last 90 or 180 days) read only the rows inside their window; the all-history ones
  * (last purchase or contact, first purchase, distinct purchase days, latest survey answers) are ASOF joins on each
  * customer's running history. The values are those of the one-date query this replaced, computed the same way
  * (sums over the same rows, integer day counts), as test/forest-snapshots.test.ts checks date by date. Survey answers
