@@ -1,9 +1,8 @@
 /** The symptom rules and offers files (data/rules/*.json), validated with zod: a bad key or value is named. */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { UserError } from "../../loaders/errors.ts";
+import { loadRulesFile } from "../../loaders/rules-file.ts";
 
 const base = { id: z.string().regex(/^[a-z0-9_]+$/), label: z.string() };
 const window = { withinDays: z.number().int().positive() };
@@ -88,19 +87,7 @@ export function load<T>(
   schema: z.ZodType<T>,
   hint = "See README, 'Symptoms, health and actions', for the rule types and keys.",
 ): T {
-  if (!existsSync(path)) throw new UserError(`Rules file not found: ${path}.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, { hint });
-  }
-  return result.data;
+  return loadRulesFile(path, schema, { what: "Rules file", hint });
 }
 
 export function loadRules(path = join(RULES_DIR, "symptoms.json")): Rules {

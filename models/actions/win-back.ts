@@ -9,10 +9,10 @@
  * most generous of the rule's offers whose cost fits (pickOffer). The reason is added to the row's top_drivers.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { loadRulesFile } from "../../loaders/rules-file.ts";
 import { query, run } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { buildReasonEvents } from "../reasons/events.ts";
@@ -38,29 +38,19 @@ const RULES_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", 
 
 /** data/rules/win-back.json, validated; every offer id must exist in the offers file. */
 export function loadWinBackRules(path = RULES_PATH, offers: Offers = loadOffers()): WinBackRules {
-  if (!existsSync(path)) throw new UserError(`Win-back rules not found: ${path}.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  const result = WinBackRulesSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, {
-      hint: "See README, 'Win-back by reason', for the keys.",
-    });
-  }
+  const rules = loadRulesFile(path, WinBackRulesSchema, {
+    what: "Win-back rules",
+    hint: "See README, 'Win-back by reason', for the keys.",
+  });
   const known = new Set(offers.offers.map((o) => o.id));
-  result.data.rules.forEach((r, i) => {
+  rules.rules.forEach((r, i) => {
     const unknown = (r.offers ?? []).find((id) => !known.has(id));
     if (unknown)
       throw new UserError(`${path}: at rules.${i}.offers: no offer "${unknown}" in the offers file.`, {
         hint: `Offers defined there: ${[...known].join(", ")}.`,
       });
   });
-  return result.data;
+  return rules;
 }
 
 export interface WinBackInput {

@@ -6,10 +6,11 @@
  * the probability of not being active at each month's end: P'(inactive) = (1 + c) · P(inactive), c in [−1, 0].
  * `newCustomersChange` g multiplies first-time arrivals (new subscribers and new buyers) by 1 + g.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { loadRulesFile } from "../../loaders/rules-file.ts";
 import { UserError } from "../../loaders/errors.ts";
 
 export const WhereSchema = z.strictObject({
@@ -64,29 +65,17 @@ const DEFAULT_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."
 
 /** Read and validate the rules file; defaults when `path` is the default and the file is absent. */
 export function loadForecastRules(path = DEFAULT_PATH): ForecastRules {
-  if (!existsSync(path)) {
-    if (path === DEFAULT_PATH) return ForecastRulesSchema.parse({});
-    throw new UserError(`Forecast rules not found: ${path}.`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  const result = ForecastRulesSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, {
-      hint: "See the description in data/rules/forecast.json.",
-    });
-  }
+  if (!existsSync(path) && path === DEFAULT_PATH) return ForecastRulesSchema.parse({});
+  const rules = loadRulesFile(path, ForecastRulesSchema, {
+    what: "Forecast rules",
+    hint: "See the description in data/rules/forecast.json.",
+  });
   const names = new Set(BUILT_IN_SCENARIOS.map((s) => s.name));
-  for (const s of result.data.scenarios) {
+  for (const s of rules.scenarios) {
     if (names.has(s.name)) throw new UserError(`${path}: scenario name "${s.name}" is used twice.`);
     names.add(s.name);
   }
-  return result.data;
+  return rules;
 }
 
 /** The scenarios in report order: built-in first, then the file's. */

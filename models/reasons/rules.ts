@@ -7,11 +7,10 @@
  * otherwise "unclassified". Internal = the product, service or prices; external = competitors or the customer's
  * changed situation (the factors of churn as the method this workspace follows names them).
  */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { UserError } from "../../loaders/errors.ts";
+import { loadRulesFile } from "../../loaders/rules-file.ts";
 
 export const CATEGORIES = ["internal", "external", "unclassified"] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -38,21 +37,10 @@ export const REASON_RULES_PATH = resolve(
 );
 
 export function loadReasonRules(path = REASON_RULES_PATH): ReasonRules {
-  if (!existsSync(path)) throw new UserError(`Reason rules not found: ${path}.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  const result = ReasonRulesSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, {
-      hint: "See README, 'Why customers leave', for the keys of the reason rules.",
-    });
-  }
-  return result.data;
+  return loadRulesFile(path, ReasonRulesSchema, {
+    what: "Reason rules",
+    hint: "See README, 'Why customers leave', for the keys of the reason rules.",
+  });
 }
 
 /** Lower case, every run of characters other than letters and digits as one space, trimmed. */
