@@ -6,8 +6,8 @@
  * each member; and it survives the warehouse's JSON round trip.
  */
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../loaders/random.ts";
 import type { FeatureTable } from "../models/forest/dataset.ts";
+import { syntheticTable } from "./helpers/synthetic-table.ts";
 import {
   encodeRows,
   forestOfForests,
@@ -19,30 +19,15 @@ import {
 import { deserializeForest, serializeForest } from "../models/forest/serialize.ts";
 import { addContributions, predictTree } from "../models/forest/tree.ts";
 
-function table(n: number, seed: number): { table: FeatureTable; labels: Uint8Array } {
-  const rng = createRandom(seed);
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  const plan: (string | null)[] = [];
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    a[i] = rng.next();
-    b[i] = rng.next() < 0.1 ? Number.NaN : rng.next() * 10;
-    plan.push(rng.next() < 0.05 ? null : ["basic", "pro", "enterprise"][Math.floor(rng.next() * 3)]!);
-    labels[i] = rng.next() < (a[i]! + (plan[i] === "basic" ? 0.4 : 0)) / 1.5 ? 1 : 0;
-  }
-  return { table: { names: ["a", "b", "plan"], columns: [a, b, plan], rows: n }, labels };
-}
-
 async function foldForests(): Promise<{ forests: ForestModel[]; fresh: FeatureTable }> {
-  const { table: t, labels } = table(1500, 5);
+  const { table: t, labels } = syntheticTable(1500, 5);
   const options = { trees: 12, maxDepth: 6, minLeaf: 5, seed: 3 };
   const forests: ForestModel[] = [];
   for (let f = 0; f < 3; f++) {
     const rows = Uint32Array.from({ length: t.rows }, (_, i) => i).filter((i) => i % 3 !== f);
     forests.push(await trainForest(t, labels, rows, options));
   }
-  const fresh = table(200, 6).table;
+  const fresh = syntheticTable(200, 6).table;
   (fresh.columns[2] as (string | null)[])[0] = "a plan never seen";
   return { forests, fresh };
 }

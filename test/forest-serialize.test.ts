@@ -3,34 +3,17 @@
  * trained one did: a round trip on a seeded synthetic table with a categorical feature and missing values.
  */
 import { describe, expect, it } from "vitest";
-import type { FeatureTable } from "../models/forest/dataset.ts";
+import { syntheticTable } from "./helpers/synthetic-table.ts";
 import { predictForest, trainForest } from "../models/forest/forest.ts";
 import { modelMismatch } from "../models/forest/score-stored.ts";
 import { deserializeForest, serializeForest } from "../models/forest/serialize.ts";
-import { createRandom } from "../loaders/random.ts";
-
-function table(n: number, seed: number): { table: FeatureTable; labels: Uint8Array } {
-  const rng = createRandom(seed);
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  const plan: (string | null)[] = [];
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    a[i] = rng.next();
-    b[i] = rng.next() < 0.1 ? Number.NaN : rng.next() * 10;
-    plan.push(rng.next() < 0.05 ? null : ["basic", "pro", "enterprise"][Math.floor(rng.next() * 3)]!);
-    const risk = a[i]! + (plan[i] === "basic" ? 0.4 : 0) + (Number.isNaN(b[i]!) ? 0.3 : b[i]! / 50);
-    labels[i] = rng.next() < risk / 1.8 ? 1 : 0;
-  }
-  return { table: { names: ["a", "b", "plan"], columns: [a, b, plan], rows: n }, labels };
-}
 
 describe("stored forest", () => {
   it("round-trips through JSON to identical predictions, including unseen categories and missing values", async () => {
-    const { table: train, labels } = table(1200, 3);
+    const { table: train, labels } = syntheticTable(1200, 3);
     const rows = Uint32Array.from({ length: train.rows }, (_, i) => i);
     const model = await trainForest(train, labels, rows, { trees: 25, maxDepth: 6, minLeaf: 5, seed: 9 });
-    const { table: fresh } = table(300, 4);
+    const { table: fresh } = syntheticTable(300, 4);
     (fresh.columns[2] as (string | null)[])[0] = "a plan never seen";
     const restored = deserializeForest(serializeForest(model));
     expect(Array.from(predictForest(restored, fresh))).toEqual(Array.from(predictForest(model, fresh)));
@@ -43,7 +26,7 @@ describe("stored forest", () => {
   });
 
   it("refuses a malformed model, naming the field", async () => {
-    const { table: train, labels } = table(200, 5);
+    const { table: train, labels } = syntheticTable(200, 5);
     const rows = Uint32Array.from({ length: train.rows }, (_, i) => i);
     const model = await trainForest(train, labels, rows, { trees: 3, maxDepth: 3, minLeaf: 5, seed: 1 });
     const stored = JSON.parse(serializeForest(model));
@@ -57,7 +40,7 @@ describe("stored forest", () => {
 
 describe("does a stored forest still fit the warehouse's features?", () => {
   it("accepts the table it was trained on, refuses renamed, reordered, missing or retyped features", async () => {
-    const { table: train, labels } = table(200, 6);
+    const { table: train, labels } = syntheticTable(200, 6);
     const rows = Uint32Array.from({ length: train.rows }, (_, i) => i);
     const model = await trainForest(train, labels, rows, { trees: 3, maxDepth: 3, minLeaf: 5, seed: 1 });
     const [a, b, plan] = train.columns;
