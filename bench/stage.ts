@@ -1,5 +1,6 @@
 /**
- * One stage of the end-to-end benchmark, run in its own process so its peak memory is its own.
+ * One step of the benchmark in its own process: bench/run.ts generates the business with it; the other steps run one
+ * stage alone (for profiling a stage, e.g. with --cpu-prof).
  * Prints one JSON line: {stage, seconds, peakRssMB, detail}.
  *   tsx bench/stage.ts generate <customers> <dir>
  *   tsx bench/stage.ts ingest <dir> <db>

@@ -4,7 +4,9 @@
  *
  * Generator: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, as in PractRand), seeded through splitmix32.
  * Samplers: Marsaglia polar normal; Marsaglia & Tsang (2000) gamma, with the a<1 boost u^(1/a);
- * beta from two gammas; Poisson by multiplication (small means) or PTRS (Hörmann 1993) for large means.
+ * beta from two gammas; Poisson by multiplication (small means) or PTRS (Hörmann 1993) for large means;
+ * binomial by counting the rarer outcome with geometric jumps between its trials (Devroye 1986, ch. X, the geometric
+ * waiting-time method: exact, cost O(n·min(p, 1 − p) + 1), cheap for the forecast's survival thinning).
  */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -21,6 +23,8 @@ export interface Random {
   poisson(mean: number): number;
   /** Exponential(rate): mean 1 / rate. */
   exponential(rate: number): number;
+  /** Binomial(n, p): successes in n trials. */
+  binomial(n: number, p: number): number;
   /** A new independent stream derived from this one (for workers or per-customer streams). */
   fork(): Random;
 }
@@ -133,6 +137,20 @@ export function createRandom(seed: number): Random {
     },
     exponential(rate) {
       return -Math.log(1 - rng.next()) / rate;
+    },
+    binomial(n, p) {
+      if (!(n >= 0) || !Number.isInteger(n) || !(p >= 0 && p <= 1))
+        throw new RangeError(`binomial needs a whole n >= 0 and 0 <= p <= 1 (got ${n}, ${p})`);
+      const q = p <= 0.5 ? p : 1 - p;
+      if (q === 0 || n === 0) return p <= 0.5 ? 0 : n;
+      // Trials up to and including the next rare outcome are Geometric(q): 1 + ⌊ln U / ln(1 − q)⌋.
+      const logMiss = Math.log1p(-q);
+      let rare = 0;
+      for (let trial = 0; ; rare++) {
+        trial += 1 + Math.floor(Math.log(1 - rng.next()) / logMiss);
+        if (trial > n) break;
+      }
+      return p <= 0.5 ? rare : n - rare;
     },
     fork() {
       return createRandom(nextUint() ^ 0x5bd1e995);

@@ -8,19 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../loaders/random.ts";
-import { betaPowerMean, purchaseInWindowIfAlive } from "../models/forecast/buyer-activity.ts";
+import { betaPowerMean, purchaseInWindowIfAlive, simulateFuturePurchases } from "../models/forecast/buyer-activity.ts";
 import { conditionalSurvival, estimateHazard, type HazardBand, TENURE_BANDS } from "../models/forecast/hazards.ts";
 import { forecastMonths } from "../models/forecast/inputs.ts";
-import {
-  expectedForecast,
-  type ForecastInputs,
-  type ScenarioInput,
-  SIMULATED_CUSTOMERS,
-  simulateForecast,
-} from "../models/forecast/model.ts";
+import { expectedForecast, type ForecastInputs, type ScenarioInput } from "../models/forecast/model.ts";
 import { estimateArrivalRate } from "../models/forecast/rates.ts";
 import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
+import { SIMULATED_CUSTOMERS, simulateForecast } from "../models/forecast/simulate.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
 const M = 30.4375;
@@ -141,6 +136,14 @@ describe("expected forecast of a tiny business (by hand)", () => {
       expect(Math.abs(subs - h.subscribers[k]!)).toBeLessThan(0.1);
       expect(Math.abs(buyers - h.buyers[k]!)).toBeLessThan(0.1);
     }
+    // New buyers whose window closes before the last month are simulated one by one (W = 20 days): still on target.
+    const short = { ...inputs, windowDays: 20 };
+    const shortSims = simulateForecast(short, [baseline], 4000, createRandom(9));
+    const shortExpected = expectedForecast(short, baseline);
+    for (let k = 0; k < 2; k++) {
+      const buyers = shortSims.buyers[0]![k]!.reduce((a, b) => a + b, 0) / 4000;
+      expect(Math.abs(buyers - shortExpected.buyers[k]!)).toBeLessThan(0.15);
+    }
     const [f] = runForecast(inputs, [baseline], { runs: 1000, level: 0.9, seed: 3 });
     for (const m of f!.months) {
       expect(m.lower).toBeLessThanOrEqual(m.customers);
@@ -189,6 +192,15 @@ describe("BG/NBD chance of buying in a future window", () => {
     const expected = purchaseInWindowIfAlive(p, x, T, s, D);
     const se = Math.sqrt((expected * (1 - expected)) / n);
     expect(Math.abs(hits / n - expected)).toBeLessThan(4 * se);
+    // The simulator the band uses (Lomax waits, Beta-Bernoulli drop-outs, no λ or p drawn) has the same law.
+    let seqHits = 0;
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      times.length = 0;
+      simulateFuturePurchases(p, x, T, 0, 7 * (s + D), rng, times);
+      if (times.some((t) => t > 7 * s)) seqHits++;
+    }
+    expect(Math.abs(seqHits / n - expected)).toBeLessThan(4 * se);
     // With s = 0 it is the complement of P(no purchase in D | alive) = ((α + T)/(α + T + D))^(r + x).
     expect(purchaseInWindowIfAlive(p, x, T, 0, D)).toBeCloseTo(1 - (26 / 33) ** 3.8, 12);
   });

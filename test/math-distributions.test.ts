@@ -1,8 +1,17 @@
 /** Special functions against published tables (Abramowitz & Stegun; R's qchisq/pnorm printed values). */
 import { describe, expect, it } from "vitest";
-import { chiSquareSurvival, logGamma, normalCdf, normalQuantile } from "../models/math/distributions.ts";
+import { chiSquareSurvival, digamma, logGamma, normalCdf, normalQuantile } from "../models/math/distributions.ts";
 
 describe("distributions", () => {
+  it("digamma: ψ(1) = −γ, ψ(1/2) = −γ − 2 ln 2, ψ(10) = H₉ − γ, ψ(0.1) (A&S 6.3.2, 6.3.3, 6.3.4)", () => {
+    const gamma = 0.5772156649015329;
+    expect(digamma(1)).toBeCloseTo(-gamma, 12);
+    expect(digamma(0.5)).toBeCloseTo(-gamma - 2 * Math.log(2), 12);
+    const h9 = Array.from({ length: 9 }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b, 0);
+    expect(digamma(10)).toBeCloseTo(h9 - gamma, 12);
+    // ψ(0.1) = ψ(1.1) − 10, ψ(1.1) = −0.4237549404110768 (A&S table 6.1).
+    expect(digamma(0.1)).toBeCloseTo(-10.423754940411077, 11);
+  });
   it("logGamma: Γ(5) = 24, Γ(0.5) = √π", () => {
     expect(logGamma(5)).toBeCloseTo(Math.log(24), 13);
     expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);

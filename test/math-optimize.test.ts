@@ -2,7 +2,7 @@
  * Nelder-Mead and the numerical Hessian on functions whose minimum and second derivatives are known analytically.
  */
 import { describe, expect, it } from "vitest";
-import { nelderMead, numericalHessian } from "../models/math/optimize.ts";
+import { bfgs, nelderMead, numericalHessian } from "../models/math/optimize.ts";
 
 describe("nelderMead", () => {
   it("finds Rosenbrock's minimum (1, 1) from (−1.2, 1) (Rosenbrock 1960's standard start)", () => {
@@ -24,6 +24,46 @@ describe("nelderMead", () => {
     const result = nelderMead(f, [0.5]);
     expect(result.x[0]).toBeCloseTo(2, 5);
     expect(Number.isFinite(result.fx)).toBe(true);
+  });
+});
+
+describe("bfgs", () => {
+  it("finds Rosenbrock's minimum (1, 1) from (−1.2, 1) with the analytic gradient, in far fewer steps", () => {
+    const fg = ([x, y]: number[]) => ({
+      f: 100 * (y! - x! * x!) ** 2 + (1 - x!) ** 2,
+      g: [-400 * x! * (y! - x! * x!) - 2 * (1 - x!), 200 * (y! - x! * x!)],
+    });
+    const result = bfgs(fg, [-1.2, 1], { gradientTolerance: 1e-9 });
+    expect(result.converged).toBe(true);
+    expect(result.x[0]).toBeCloseTo(1, 7);
+    expect(result.x[1]).toBeCloseTo(1, 7);
+    expect(result.iterations).toBeLessThan(100);
+  });
+  it("minimises a badly scaled 4-parameter quadratic (minimum at c) and caps each step", () => {
+    const c = [0.3, -2, 5, 1.5];
+    const scale = [1, 100, 1e4, 0.01];
+    const fg = (x: number[]) => ({
+      f: x.reduce((s, v, i) => s + scale[i]! * (v - c[i]!) ** 2, 0),
+      g: x.map((v, i) => 2 * scale[i]! * (v - c[i]!)),
+    });
+    const seen: number[][] = [];
+    const result = bfgs(
+      (x) => {
+        seen.push(x);
+        return fg(x);
+      },
+      [0, 0, 0, 0],
+      { gradientTolerance: 1e-10, maxStep: 2 },
+    );
+    result.x.forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 6));
+    // No trial point is more than maxStep from the one before it in any coordinate (the line search only shortens).
+    expect(Math.max(...seen.slice(1).flatMap((x, k) => x.map((v, i) => Math.abs(v - seen[k]![i]!))))).toBeLessThan(4);
+  });
+  it("reports no convergence instead of looping when f is NaN everywhere but the start", () => {
+    const result = bfgs((x) => (x[0] === 1 ? { f: 1, g: [1] } : { f: Number.NaN, g: [Number.NaN] }), [1], {
+      gradientTolerance: 1e-9,
+    });
+    expect(result.converged).toBe(false);
   });
 });
 

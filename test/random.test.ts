@@ -47,6 +47,26 @@ describe("seeded random numbers", () => {
     }
   });
 
+  it("binomial(n, p) has mean np and variance np(1 − p), on both sides of p = 1/2, and exact edges", () => {
+    const rng = createRandom(6);
+    for (const [n, p] of [
+      [40, 0.03],
+      [1000, 0.2],
+      [300, 0.9],
+      [7, 0.5],
+    ] as const) {
+      const xs = draw(100_000, () => rng.binomial(n, p));
+      expect(Math.abs(mean(xs) - n * p) / (n * p)).toBeLessThan(0.01);
+      expect(Math.abs(variance(xs) / (n * p * (1 - p)) - 1)).toBeLessThan(0.03);
+      expect(xs.every((x) => Number.isInteger(x) && x >= 0 && x <= n)).toBe(true);
+    }
+    // P(X = 0) for Binomial(5, 0.1) = 0.9^5 = 0.59049.
+    const zeros = draw(100_000, () => rng.binomial(5, 0.1)).filter((x) => x === 0).length / 100_000;
+    expect(Math.abs(zeros - 0.59049)).toBeLessThan(0.006);
+    expect([rng.binomial(9, 0), rng.binomial(9, 1), rng.binomial(0, 0.4)]).toEqual([0, 9, 0]);
+    expect(() => rng.binomial(2.5, 0.1)).toThrow(RangeError);
+  });
+
   it("normal() is standard", () => {
     const rng = createRandom(4);
     const xs = draw(200_000, () => rng.normal());

@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs";
 import { csvParse } from "d3-dsv";
 import { beforeAll, describe, expect, it } from "vitest";
+import { nelderMead } from "../models/math/optimize.ts";
 import {
+  bgnbdObjective,
   conditionalExpectedPurchases,
   expectedPurchases,
   fitBgNbd,
@@ -13,13 +15,26 @@ import {
   purchaseCountProbability,
   type BgNbdFit,
 } from "../models/value/bgnbd.ts";
-import { conditionalExpectedSpend, fitGammaGamma } from "../models/value/gamma-gamma.ts";
+import { conditionalExpectedSpend, fitGammaGamma, gammaGammaObjective } from "../models/value/gamma-gamma.ts";
 import { buyerClv } from "../models/value/clv.ts";
 import { describeWithReference, referencePath } from "./helpers/reference.ts";
 
 const decimal = (actual: number, expected: number, k: number) =>
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThan(1.5 * 10 ** -k);
 const PAPER = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+/** The objective's analytic gradient at `at` equals central differences (step 1e-5) to 1e-5 relative. */
+function expectGradientMatches(objective: (x: number[], gradient?: number[]) => number, at: number[]) {
+  const gradient = at.map(() => 0);
+  objective(at, gradient);
+  at.forEach((_, i) => {
+    const h = 1e-5;
+    const up = at.map((v, j) => (j === i ? v + h : v));
+    const down = at.map((v, j) => (j === i ? v - h : v));
+    const central = (objective(up) - objective(down)) / (2 * h);
+    expect(Math.abs(gradient[i]! - central)).toBeLessThan(1e-5 * Math.max(1, Math.abs(central)));
+  });
+}
 
 describeWithReference("BG/NBD on cdnow_customers_summary.csv", () => {
   let fit: BgNbdFit;
@@ -40,6 +55,23 @@ describeWithReference("BG/NBD on cdnow_customers_summary.csv", () => {
     expect(fit.customers).toBe(2357);
     // REFERENCE.md section 3 (independent scipy fit): log-likelihood −9582.43
     expect(Math.abs(fit.logLik - -9582.43)).toBeLessThan(0.01);
+  });
+
+  it("the analytic gradient matches central differences, and BFGS ends where a Nelder-Mead run does", () => {
+    const rows = csvParse(readFileSync(referencePath("cdnow", "cdnow_customers_summary.csv"), "utf8"));
+    const objective = bgnbdObjective({
+      frequency: rows.map((r) => Number(r.frequency)),
+      recency: rows.map((r) => Number(r.recency)),
+      T: rows.map((r) => Number(r.T)),
+    });
+    const at = [PAPER.r, PAPER.alpha, PAPER.a, PAPER.b].map((v) => Math.log(v * 1.3));
+    expectGradientMatches(objective, at);
+    // Nelder-Mead (values only, restarts until two runs agree) from the usual start reaches the same optimum.
+    const simplex = nelderMead((x) => objective(x), [0, Math.log(10), 0, 0]);
+    expect(Math.abs(-simplex.fx - fit.logLik)).toBeLessThan(1e-6);
+    [fit.r, fit.alpha, fit.a, fit.b].forEach((v, i) =>
+      expect(Math.abs(Math.log(v) - simplex.x[i]!)).toBeLessThan(1e-4),
+    );
   });
 
   it("standard errors match lifetimes' Quickstart (0.012557, 0.378221, 0.185719, 0.705345) within 2%", () => {
@@ -94,6 +126,20 @@ describeWithReference("Gamma-Gamma on cdnow_customers_summary_with_transactions.
     // REFERENCE.md section 3: log-likelihood −4055.92
     expect(Math.abs(fit.logLik - -4055.92)).toBeLessThan(0.01);
     expect(fit.frequencySpendCorrelation).not.toBeNull();
+  });
+
+  it("the analytic gradient matches central differences, and BFGS ends where a Nelder-Mead run does", () => {
+    const r = rows().filter((x) => Number(x.x) > 0 && Number(x.zbar) > 0);
+    const xs = r.map((x) => Number(x.x));
+    const ms = r.map((x) => Number(x.zbar));
+    const objective = gammaGammaObjective(xs, ms);
+    const at = [Math.log(4), Math.log(5), Math.log(20)];
+    expectGradientMatches(objective, at);
+    const fit = fitGammaGamma(xs, ms);
+    expect(fit.converged).toBe(true);
+    const simplex = nelderMead((x) => objective(x), [0, Math.log(2), Math.log(30)]);
+    expect(Math.abs(-simplex.fx - fit.logLik)).toBeLessThan(1e-6);
+    [fit.p, fit.q, fit.v].forEach((v, i) => expect(Math.abs(Math.log(v) - simplex.x[i]!)).toBeLessThan(1e-4));
   });
 
   it("conditional expected average profit of IDs 1-10 at fixed p, q, v (test_estimation.py 181-192, atol 0.1)", () => {

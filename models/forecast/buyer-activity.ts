@@ -11,6 +11,7 @@
  * With s = 0 this is 1 − ((α+T)/(α+T+D))^(r+x), the complement of the paper's P(no purchase in D | alive).
  * Times are in the model's unit (weeks in this workspace).
  */
+import type { Random } from "../../loaders/random.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 
@@ -34,4 +35,37 @@ export function purchaseInWindowIfAlive(p: BgNbdParams, x: number, T: number, s:
 /** P(at least one purchase in (T + s, T + s + D] | x, t_x, T): the same times P(alive at T). */
 export function purchaseInWindow(p: BgNbdParams, x: number, tx: number, T: number, s: number, D: number): number {
   return probabilityAlive(p, x, tx, T) * purchaseInWindowIfAlive(p, x, T, s, D);
+}
+
+/**
+ * Simulated purchase times (days, pushed onto `times`) in (from, to] of a customer alive at `from` with x repeat
+ * purchases and age T weeks, without drawing λ and p: after n more purchases in the t weeks since, λ ~ Gamma(r + x + n,
+ * α + T + t), so the wait for the next purchase is Lomax, P(wait > g) = (β / (β + g))^m with m = r + x + n and
+ * β = α + T + t, drawn by inversion; after it the customer drops out with E[p | x + n purchases survived] =
+ * a / (a + b + x + n) (Beta-Bernoulli). The same law as drawing λ ~ Gamma(r + x, α + T) and p ~ Beta(a, b + x) once and
+ * running the process, at one or two uniforms per purchase instead of three Gamma draws per customer.
+ */
+export function simulateFuturePurchases(
+  p: BgNbdParams,
+  x: number,
+  T: number,
+  from: number,
+  to: number,
+  rng: Random,
+  times: number[],
+): void {
+  let shape = p.r + x;
+  let scale = p.alpha + T;
+  let survived = x;
+  let t = from;
+  for (;;) {
+    const wait = scale * ((1 - rng.next()) ** (-1 / shape) - 1);
+    t += 7 * wait;
+    if (!(t <= to)) return;
+    times.push(t);
+    if (rng.next() < p.a / (p.a + p.b + survived)) return;
+    shape += 1;
+    scale += wait;
+    survived += 1;
+  }
 }

@@ -9,9 +9,8 @@
  */
 import { isUserError } from "../../loaders/errors.ts";
 import type { Random } from "../../loaders/random.ts";
-import { cholesky, inverseSpd } from "../math/linear-algebra.ts";
-import { numericalHessian } from "../math/optimize.ts";
-import { type BgNbdParams, bgnbdLogLik, fitBgNbd } from "../value/bgnbd.ts";
+import { cholesky } from "../math/linear-algebra.ts";
+import { type BgNbdParams, fitBgNbd } from "../value/bgnbd.ts";
 import type { RfmSummary } from "../value/rfm.ts";
 
 export interface ArrivalRate {
@@ -62,23 +61,7 @@ export function fitBuyerModel(rfm: RfmSummary): { model: BuyerModel | null; note
     throw error;
   }
   const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
-  // Distinct (x, t_x, T) rows with weights, as in the fit.
-  const rows = new Map<string, [number, number, number, number]>();
-  for (let i = 0; i < rfm.frequency.length; i++) {
-    const key = `${rfm.frequency[i]}|${rfm.recency[i]}|${rfm.T[i]}`;
-    const row = rows.get(key);
-    if (row) row[3]++;
-    else rows.set(key, [rfm.frequency[i]!, rfm.recency[i]!, rfm.T[i]!, 1]);
-  }
-  const data = [...rows.values()];
-  const negLL = (lp: number[]) => {
-    const p = { r: Math.exp(lp[0]!), alpha: Math.exp(lp[1]!), a: Math.exp(lp[2]!), b: Math.exp(lp[3]!) };
-    let ll = 0;
-    for (const [x, tx, T, w] of data) ll += w * bgnbdLogLik(p, x, tx, T);
-    return -ll;
-  };
-  const at = [params.r, params.alpha, params.a, params.b].map(Math.log);
-  const cov = inverseSpd(numericalHessian(negLL, at));
+  const cov = fit.logCovariance;
   const chol = cov ? cholesky(cov) : null;
   const ok = chol?.every((row) => row.every(Number.isFinite)) ?? false;
   return { model: { params, logCholesky: ok ? chol : null, customers: fit.customers } };

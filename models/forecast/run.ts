@@ -1,11 +1,13 @@
 /**
  * One forecast per scenario: expected values from the point estimates (model.ts `expectedForecast`), the band from the
- * simulated futures (`simulateForecast`) at the rules' level (90%: the 5% and 95% quantiles of the simulated totals).
+ * simulated futures (simulate.ts `simulateForecast`) at the rules' level (90%: the 5% and 95% quantiles of the
+ * simulated totals).
  * "churned" is the mean number of customers lost in the month in the simulations (active on its first day, not on the
  * next month's first day, the monthly report's "lost"), new and returning customers included.
  */
 import { createRandom } from "../../loaders/random.ts";
-import { expectedForecast, type ForecastInputs, quantile, type ScenarioInput, simulateForecast } from "./model.ts";
+import { expectedForecast, type ForecastInputs, quantile, type ScenarioInput } from "./model.ts";
+import { simulateForecast } from "./simulate.ts";
 
 export interface ForecastMonth {
   month: string;

@@ -1,7 +1,11 @@
 /**
- * Nelder-Mead simplex minimisation (Nelder & Mead 1965; the adaptive coefficients of Gao & Han 2012 for n > 2),
- * with restarts from the best point until two runs agree: robust for the smooth low-dimensional likelihoods here
- * (BG/NBD, Gamma-Gamma), which are fitted on log-parameters so every trial point is valid.
+ * Minimisers for the smooth low-dimensional likelihoods here (BG/NBD, Gamma-Gamma), fitted on log-parameters so
+ * every trial point is valid:
+ * - Nelder-Mead simplex (Nelder & Mead 1965; the adaptive coefficients of Gao & Han 2012 for n > 2), with restarts
+ *   from the best point until two runs agree: needs only values, robust, but a thousand evaluations or so;
+ * - BFGS with a backtracking (Armijo) line search (Nocedal & Wright 2006, algorithm 6.1 and eq. 6.20 for the first
+ *   scaling): needs the gradient, converges in tens of evaluations. Own code: neither simple-statistics nor the other
+ *   design-card libraries minimise.
  */
 export interface MinimizeResult {
   x: number[];
@@ -106,4 +110,81 @@ export function numericalHessian(f: (x: number[]) => number, x: number[], h = 1e
     }
   }
   return H;
+}
+
+/** f and its gradient at x. */
+export type ValueAndGradient = (x: number[]) => { f: number; g: number[] };
+
+/**
+ * BFGS on the inverse Hessian. Converged when every |∂f/∂x_i| ≤ gradientTolerance, or when the quasi-Newton step
+ * promises less than 1e-14 · |f| (the decrement gᵀH⁻¹g: f is at its minimum to its own rounding, as happens for
+ * likelihoods summed over many customers). Not converged after maxIterations or when the line search cannot decrease
+ * f (the caller falls back or reports it). Steps are capped at `maxStep` in every coordinate, so a log-parameter
+ * cannot jump to overflow.
+ */
+export function bfgs(
+  fg: ValueAndGradient,
+  x0: number[],
+  options: { gradientTolerance: number; maxIterations?: number; maxStep?: number },
+): MinimizeResult {
+  const n = x0.length;
+  const maxIterations = options.maxIterations ?? 200;
+  const maxStep = options.maxStep ?? 2;
+  const dot = (u: number[], v: number[]) => u.reduce((s, ui, i) => s + ui * v[i]!, 0);
+  const finite = (r: { f: number; g: number[] }) => Number.isFinite(r.f) && r.g.every(Number.isFinite);
+  let x = x0.slice();
+  let at = fg(x);
+  if (!finite(at)) return { x, fx: at.f, iterations: 0, converged: false };
+  // Inverse Hessian approximation; the first step is a unit step along −g, scaled once the first pair is known.
+  let Hinv = identity(n, 1 / Math.max(1, Math.sqrt(dot(at.g, at.g))));
+  let scaled = false;
+  for (let it = 0; it < maxIterations; it++) {
+    if (at.g.every((gi) => Math.abs(gi) <= options.gradientTolerance))
+      return { x, fx: at.f, iterations: it, converged: true };
+    let d = Hinv.map((row) => -dot(row, at.g));
+    let slope = dot(at.g, d);
+    if (scaled && slope < 0 && -slope <= 1e-14 * Math.max(1, Math.abs(at.f)))
+      return { x, fx: at.f, iterations: it, converged: true };
+    if (!(slope < 0)) {
+      Hinv = identity(n, 1 / Math.max(1, Math.sqrt(dot(at.g, at.g))));
+      d = at.g.map((gi) => -gi * Hinv[0]![0]!);
+      slope = dot(at.g, d);
+    }
+    const longest = Math.max(...d.map(Math.abs));
+    let t = longest > maxStep ? maxStep / longest : 1;
+    let next: { x: number[]; f: number; g: number[] } | null = null;
+    for (; t > 1e-14; t /= 2) {
+      const y = x.map((xi, i) => xi + t * d[i]!);
+      if (y.every((yi, i) => yi === x[i])) break;
+      const r = fg(y);
+      if (finite(r) && r.f <= at.f + 1e-4 * t * slope) {
+        next = { x: y, ...r };
+        break;
+      }
+    }
+    if (!next) return { x, fx: at.f, iterations: it, converged: false };
+    const s = next.x.map((v, i) => v - x[i]!);
+    const yv = next.g.map((v, i) => v - at.g[i]!);
+    const sy = dot(s, yv);
+    if (sy > 1e-300) {
+      if (!scaled) {
+        Hinv = identity(n, sy / dot(yv, yv));
+        scaled = true;
+      }
+      // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ, ρ = 1 / (yᵀ s).
+      const rho = 1 / sy;
+      const Hy = Hinv.map((row) => dot(row, yv));
+      const yHy = dot(yv, Hy);
+      Hinv = Hinv.map((row, i) =>
+        row.map((h, j) => h - rho * (s[i]! * Hy[j]! + Hy[i]! * s[j]!) + (rho * rho * yHy + rho) * s[i]! * s[j]!),
+      );
+    }
+    x = next.x;
+    at = { f: next.f, g: next.g };
+  }
+  return { x, fx: at.f, iterations: maxIterations, converged: false };
+}
+
+function identity(n: number, scale: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? scale : 0)));
 }

@@ -5,14 +5,15 @@
  *   LL_i (eq. 6) = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
  *                  + ln[(α+T)^−(r+x) + δ_{x>0} a/(b+x−1) (α+t_x)^−(r+x)]
  *   E[X(t)] (eq. 7), E[Y(t) | x, t_x, T] (eq. 10), P(alive) (eq. 11 of the note), P(X(t) = n) (eq. 8).
- * Fitted by maximum likelihood on log-parameters (Nelder-Mead), standard errors from the inverse numerical Hessian
+ * Fitted by maximum likelihood on log-parameters (BFGS on the analytic gradient, Nelder-Mead when BFGS stops short),
+ * standard errors from the inverse numerical Hessian
  * (delta method back to the natural scale). Identical (x, t_x, T) rows are weighted, not repeated.
  */
 import { UserError } from "../../loaders/errors.ts";
-import { logGamma } from "../math/distributions.ts";
+import { digamma, logGamma } from "../math/distributions.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { inverseSpd } from "../math/linear-algebra.ts";
-import { nelderMead, numericalHessian } from "../math/optimize.ts";
+import { bfgs, nelderMead, numericalHessian } from "../math/optimize.ts";
 
 export interface BgNbdParams {
   r: number;
@@ -24,6 +25,8 @@ export interface BgNbdParams {
 export interface BgNbdFit extends BgNbdParams {
   logLik: number;
   se: BgNbdParams | null;
+  /** Covariance of (ln r, ln α, ln a, ln b): the inverse numerical Hessian of −LL (null: not positive definite). */
+  logCovariance: number[][] | null;
   converged: boolean;
   customers: number;
 }
@@ -66,15 +69,11 @@ function compress(data: RfmArrays): { x: number[]; tx: number[]; T: number[]; w:
   return out;
 }
 
-export function fitBgNbd(data: RfmArrays): BgNbdFit {
-  const n = data.frequency.length;
-  if (n < 2) throw new UserError(`BG/NBD needs at least 2 customers (got ${n}).`);
-  let repeaters = 0;
-  for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
-  if (repeaters === 0)
-    throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", {
-      hint: "Lifetime value needs repeat buyers; use a longer calibration period.",
-    });
+/**
+ * −LL of the data (eq. 6 summed over customers) as a function of (ln r, ln α, ln a, ln b); when `gradient` is given,
+ * the analytic gradient in those log-parameters is written into it (digammas from eq. 6's Γ and B terms).
+ */
+export function bgnbdObjective(data: RfmArrays): (logp: number[], gradient?: number[]) => number {
   const d = compress(data);
   // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values), and ln(α + T),
   // ln(α + t_x) once per distinct T and t_x (whole days in a period: a few thousand values at most).
@@ -91,7 +90,13 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   const logBx = new Float64Array(X.keys.length);
   const logT = new Float64Array(TT.keys.length);
   const logTx = new Float64Array(TX.keys.length);
-  const negLL = (logp: number[]) => {
+  // Digamma terms per distinct x for the gradient, and each x's total weight.
+  const dR = new Float64Array(X.keys.length);
+  const dA = new Float64Array(X.keys.length);
+  const dB = new Float64Array(X.keys.length);
+  const weightOfX = new Float64Array(X.keys.length);
+  for (let i = 0; i < w.length; i++) weightOfX[X.rows[i]!]! += w[i]!;
+  return (logp: number[], gradient?: number[]) => {
     const r = Math.exp(logp[0]!),
       alpha = Math.exp(logp[1]!),
       a = Math.exp(logp[2]!),
@@ -106,23 +111,89 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
     for (let k = 0; k < TT.keys.length; k++) logT[k] = Math.log(alpha + TT.keys[k]!);
     for (let k = 0; k < TX.keys.length; k++) logTx[k] = Math.log(alpha + TX.keys[k]!);
     let ll = 0;
+    let gr = 0,
+      galpha = 0,
+      ga = 0,
+      gb = 0;
+    if (gradient) {
+      const psiAB = digamma(a + b);
+      const psiR = digamma(r);
+      const psiB = digamma(b);
+      for (let k = 0; k < X.keys.length; k++) {
+        const x = X.keys[k]!;
+        const psiABX = digamma(a + b + x);
+        // ∂/∂r, ∂/∂a, ∂/∂b of ln Γ(r+x) − ln Γ(r) + ln B(a, b+x) − ln B(a, b); ∂/∂α of r ln α is r/α.
+        dR[k] = digamma(r + x) - psiR;
+        dA[k] = psiAB - psiABX;
+        dB[k] = digamma(b + x) - psiABX - psiB + psiAB;
+        gr += weightOfX[k]! * (dR[k]! + Math.log(alpha));
+        galpha += weightOfX[k]! * (r / alpha);
+        ga += weightOfX[k]! * dA[k]!;
+        gb += weightOfX[k]! * dB[k]!;
+      }
+    }
     for (let i = 0; i < w.length; i++) {
       const kx = X.rows[i]!;
       const x = X.keys[kx]!;
-      const first = -(r + x) * logT[TT.rows[i]!]!;
+      const lt = logT[TT.rows[i]!]!;
+      const first = -(r + x) * lt;
       let tail = first;
       if (x > 0) {
-        const second = logBx[kx]! - (r + x) * logTx[TX.rows[i]!]!;
+        const ltx = logTx[TX.rows[i]!]!;
+        const second = logBx[kx]! - (r + x) * ltx;
         tail =
           second > first ? second + Math.log1p(Math.exp(first - second)) : first + Math.log1p(Math.exp(second - first));
+        if (gradient) {
+          // The tail is ln(e^first + e^second): its derivative mixes theirs with weights e^first/e^tail and the rest.
+          const p1 = Math.exp(first - tail);
+          const p2 = 1 - p1;
+          const wi = w[i]!;
+          gr -= wi * (p1 * lt + p2 * ltx);
+          galpha -= wi * (r + x) * (p1 / (alpha + TT.keys[TT.rows[i]!]!) + p2 / (alpha + TX.keys[TX.rows[i]!]!));
+          ga += (wi * p2) / a;
+          gb -= (wi * p2) / (b + x - 1);
+        }
+      } else if (gradient) {
+        gr -= w[i]! * lt;
+        galpha -= (w[i]! * (r + x)) / (alpha + TT.keys[TT.rows[i]!]!);
       }
       ll += w[i]! * (perX[kx]! + tail);
     }
+    if (gradient) {
+      // Chain rule to log-parameters, and the sign of −LL.
+      gradient[0] = -gr * r;
+      gradient[1] = -galpha * alpha;
+      gradient[2] = -ga * a;
+      gradient[3] = -gb * b;
+    }
     return -ll;
   };
+}
+
+export function fitBgNbd(data: RfmArrays): BgNbdFit {
+  const n = data.frequency.length;
+  if (n < 2) throw new UserError(`BG/NBD needs at least 2 customers (got ${n}).`);
+  let repeaters = 0;
+  for (let i = 0; i < n; i++) if (data.frequency[i]! > 0) repeaters++;
+  if (repeaters === 0)
+    throw new UserError("BG/NBD cannot be fitted: no customer made a repeat purchase.", {
+      hint: "Lifetime value needs repeat buyers; use a longer calibration period.",
+    });
+  const evaluate = bgnbdObjective(data);
+  const negLL = (logp: number[]) => evaluate(logp);
   let meanT = 0;
   for (let i = 0; i < n; i++) meanT += data.T[i]! / n;
-  const result = nelderMead(negLL, [0, Math.log(Math.max(meanT, 1e-3) / 4), 0, 0]);
+  const start = [0, Math.log(Math.max(meanT, 1e-3) / 4), 0, 0];
+  // BFGS on the analytic gradient (tens of evaluations); Nelder-Mead from its end point if it stops short.
+  const quick = bfgs(
+    (x) => {
+      const g = [0, 0, 0, 0];
+      return { f: evaluate(x, g), g };
+    },
+    start,
+    { gradientTolerance: 1e-8 * Math.max(1, n) },
+  );
+  const result = quick.converged ? quick : nelderMead(negLL, quick.x);
   const [lr, lalpha, la, lb] = result.x as [number, number, number, number];
   const params = { r: Math.exp(lr), alpha: Math.exp(lalpha), a: Math.exp(la), b: Math.exp(lb) };
   if (![params.r, params.alpha, params.a, params.b, result.fx].every(Number.isFinite)) {
@@ -143,6 +214,7 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
     ...params,
     logLik: -result.fx,
     se: se && Object.values(se).every(Number.isFinite) ? se : null,
+    logCovariance: cov,
     converged: result.converged,
     customers: n,
   };

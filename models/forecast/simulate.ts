@@ -1,0 +1,309 @@
+/**
+ * The forecast's band (model.ts states the model): `runs` simulated futures. Each run draws the rates from their
+ * uncertainty (hazards from their Gamma posteriors, BG/NBD parameters from the fit's asymptotic law, arrival rates from
+ * their Gammas), then who stays, who buys and who arrives, under every scenario.
+ * - Today's customers: one uniform per subscriber decides the month its spell ends; buyers' purchases come from the
+ *   BG/NBD posterior given their history (buyer-activity.ts `simulateFuturePurchases`). The draws are shared by the
+ *   scenarios (common random numbers); a scenario only re-decides the customers it picks.
+ * - Arrivals: drawn once per run for every distinct arrivals factor and shared by the scenarios with that factor. The
+ *   survivors of a month's new subscribers are thinned month by month with binomial draws, S(h_k − m)/S(h_{k−1} − m),
+ *   which is the same law as one uniform per subscriber; new buyers are certainly active while their first purchase is
+ *   within W of a month's end, and simulated one by one only when the window can close before the last month.
+ */
+import type { Random } from "../../loaders/random.ts";
+import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
+import { simulateFuturePurchases } from "./buyer-activity.ts";
+import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
+import { DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
+import { drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
+
+export interface SimulatedPaths {
+  /** [scenario][month] → values over the runs. */
+  subscribers: Float64Array[][];
+  buyers: Float64Array[][];
+  mrr: Float64Array[][];
+  /** [scenario][month] → mean customers lost in the month (active at its start, not at its end). */
+  churned: number[][];
+}
+
+/** Per-run totals over months (or scenario · K + month). */
+class Tally {
+  readonly subs: Float64Array;
+  readonly buyers: Float64Array;
+  readonly mrr: Float64Array;
+  readonly lost: Float64Array;
+  constructor(size: number) {
+    this.subs = new Float64Array(size);
+    this.buyers = new Float64Array(size);
+    this.mrr = new Float64Array(size);
+    this.lost = new Float64Array(size);
+  }
+  reset() {
+    this.subs.fill(0);
+    this.buyers.fill(0);
+    this.mrr.fill(0);
+    this.lost.fill(0);
+  }
+}
+
+/**
+ * At most this many customers of each kind have their fates simulated; above it, a seeded random sample of this size
+ * stands for all, each weighing N / SIMULATED_CUSTOMERS. The band's centre and the part that comes from the rates stay
+ * right; the part from who leaves is widened by √(N / SIMULATED_CUSTOMERS), which is small beside the rates' part
+ * at such sizes (a conservative band, and a bounded cost: 10,000 customers × the runs).
+ */
+export const SIMULATED_CUSTOMERS = 10_000;
+
+function sampleIndices(n: number, rng: Random): { indices: Int32Array; weight: number } {
+  if (n <= SIMULATED_CUSTOMERS) return { indices: Int32Array.from({ length: n }, (_, i) => i), weight: 1 };
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < SIMULATED_CUSTOMERS; i++) {
+    const j = i + rng.int(n - i);
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return { indices: all.slice(0, SIMULATED_CUSTOMERS).sort(), weight: n / SIMULATED_CUSTOMERS };
+}
+
+/** Index of each listed item's key among the distinct keys, and how many there are. */
+function distinctIndex<T>(items: ArrayLike<number>, key: (i: number) => T): { of: Int32Array; keys: T[] } {
+  const seen = new Map<T, number>();
+  const keys: T[] = [];
+  const of = new Int32Array(items.length);
+  for (let n = 0; n < items.length; n++) {
+    const k = key(items[n]!);
+    let d = seen.get(k);
+    if (d === undefined) {
+      d = keys.length;
+      seen.set(k, d);
+      keys.push(k);
+    }
+    of[n] = d;
+  }
+  return { of, keys };
+}
+
+/** Which scenarios change whom (factor ≠ 1), per customer. */
+function changesOf(scenarios: ScenarioInput[], pick: (s: ScenarioInput) => Float64Array | null, n: number) {
+  return Array.from({ length: n }, (_, i) =>
+    scenarios.flatMap((s, c) => {
+      const f = pick(s)?.[i] ?? 1;
+      return f === 1 ? [] : [[c, f] as const];
+    }),
+  );
+}
+
+interface RunDraws {
+  hazard: PiecewiseHazard;
+  buyerParams: BgNbdParams | null;
+  rates: { newSubscribers: number; reactivations: number; newBuyers: number };
+}
+
+/**
+ * One run's arrivals with first-time arrivals scaled by `factor`, added into `into` (months 0..K−1; lost = those
+ * active at a month's start and not at its end).
+ */
+function simulateArrivals(
+  inputs: ForecastInputs,
+  draws: RunDraws,
+  factor: number,
+  rng: Random,
+  into: Tally,
+  times: number[],
+): void {
+  const H = inputs.horizons;
+  const K = H.length;
+  const hN = H[K - 1]!;
+  const w = inputs.windowDays;
+  const a = inputs.arrivals;
+  const { hazard, buyerParams: p, rates } = draws;
+  const slots = intervals(H);
+  for (let j = 0; j < K; j++) {
+    const { length, mid } = slots[j]!;
+    const months = length / DAYS_PER_MONTH;
+    const kinds = [
+      [a.newSubscribers, rates.newSubscribers * months * factor, a.newMrr],
+      [a.reactivations, rates.reactivations * months, a.reactivationMrr],
+    ] as const;
+    for (const [rate, mean, mrr] of kinds) {
+      let active = drawArrivalCount(rate, mean, rng);
+      let hazardBefore = 0;
+      for (let k = j; k < K && active > 0; k++) {
+        const hazardNow = cumulativeHazard(hazard, H[k]! - mid);
+        const stay = rng.binomial(active, Math.exp(-(hazardNow - hazardBefore)));
+        if (k > j) into.lost[k]! += active - stay;
+        active = stay;
+        hazardBefore = hazardNow;
+        into.subs[k]! += active;
+        into.mrr[k]! += active * mrr;
+      }
+    }
+    if (w === null) continue;
+    const n = drawArrivalCount(a.newBuyers, rates.newBuyers * months * factor, rng);
+    if (hN - mid < w) {
+      // Their first purchase is within W of every month's end still to come.
+      for (let k = j; k < K; k++) into.buyers[k]! += n;
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      times.length = 0;
+      times.push(mid);
+      if (p) simulateFuturePurchases(p, 0, 0, mid, hN, rng, times);
+      let was = true;
+      for (let k = j; k < K; k++) {
+        const h = H[k]!;
+        let now = h - mid < w;
+        for (let t = times.length - 1; !now && t >= 0; t--) if (times[t]! > h - w && times[t]! <= h) now = true;
+        if (now) into.buyers[k]! += 1;
+        else if (was && k > j) into.lost[k]! += 1;
+        was = now;
+      }
+    }
+  }
+}
+
+/**
+ * Simulate `runs` futures for every scenario. The draws of the rates and today's customers' fates are shared by the
+ * scenarios (common random numbers); a scenario only re-decides the customers it picks. Arrivals are shared by the
+ * scenarios with the same arrivals factor.
+ */
+export function simulateForecast(
+  inputs: ForecastInputs,
+  scenarios: ScenarioInput[],
+  runs: number,
+  rng: Random,
+): SimulatedPaths {
+  const K = inputs.horizons.length;
+  const S = scenarios.length;
+  const grid = () => Array.from({ length: S }, () => Array.from({ length: K }, () => new Float64Array(runs)));
+  const out: SimulatedPaths = {
+    subscribers: grid(),
+    buyers: grid(),
+    mrr: grid(),
+    churned: Array.from({ length: S }, () => new Array<number>(K).fill(0)),
+  };
+  const H = inputs.horizons;
+  const w = inputs.windowDays;
+  const hN = H[K - 1]!;
+  const times: number[] = [];
+  const base = new Tally(K);
+  const delta = new Tally(S * K);
+  const active = new Uint8Array(K);
+  const subscriberChanges = changesOf(scenarios, (s) => s.subscriberFactor, inputs.subscribers.length);
+  const buyerChanges = changesOf(scenarios, (s) => s.buyerFactor, w === null ? 0 : inputs.buyers.length);
+  const subSample = sampleIndices(inputs.subscribers.length, rng);
+  const buySample = sampleIndices(w === null ? 0 : inputs.buyers.length, rng);
+  // Survival over the months is computed once per run for each distinct tenure, P(alive) for each distinct history.
+  const tenures = distinctIndex(subSample.indices, (i) => inputs.subscribers[i]!.tenure);
+  const survival = new Float64Array(tenures.keys.length * K);
+  const histories = distinctIndex(buySample.indices, (i) => {
+    const b = inputs.buyers[i]!;
+    return `${b.x}|${b.tx}|${b.T}`;
+  });
+  const alive = new Float64Array(histories.keys.length);
+  // Arrivals: one tally per distinct factor.
+  const factors = [...new Set(scenarios.map((s) => s.arrivalsFactor))];
+  const arrivals = new Map(factors.map((f) => [f, new Tally(K)]));
+  for (let run = 0; run < runs; run++) {
+    base.reset();
+    delta.reset();
+    const hazard = estimateHazard(inputs.hazardBands, rng);
+    const p = inputs.buyerModel ? drawBuyerParams(inputs.buyerModel, rng) : null;
+    tenures.keys.forEach((tenure, d) => {
+      const h0 = cumulativeHazard(hazard, tenure);
+      for (let k = 0; k < K; k++) survival[d * K + k] = Math.exp(-(cumulativeHazard(hazard, tenure + H[k]!) - h0));
+    });
+    // Subscribers active today: one uniform U each; active at k when U < 1 − f(1 − S_k).
+    const ws = subSample.weight;
+    subSample.indices.forEach((i, n) => {
+      const s = inputs.subscribers[i]!;
+      const at = tenures.of[n]! * K;
+      const u = rng.next();
+      let was = 1;
+      for (let k = 0; k < K; k++) {
+        const now = u < survival[at + k]! ? 1 : 0;
+        if (now) {
+          base.subs[k]! += ws;
+          base.mrr[k]! += ws * s.mrr;
+        } else if (was) base.lost[k]! += ws;
+        active[k] = now;
+        was = now;
+      }
+      for (const [c, f] of subscriberChanges[i]!) {
+        let wasC = 1;
+        let wasB = 1;
+        for (let k = 0; k < K; k++) {
+          const now = u < 1 - f * (1 - survival[at + k]!) ? 1 : 0;
+          const d = c * K + k;
+          delta.subs[d]! += ws * (now - active[k]!);
+          delta.mrr[d]! += ws * (now - active[k]!) * s.mrr;
+          delta.lost[d]! += ws * ((wasC && !now ? 1 : 0) - (wasB && !active[k] ? 1 : 0));
+          wasC = now;
+          wasB = active[k]!;
+        }
+      }
+    });
+    // Buyers: each one's purchases after today from the BG/NBD posterior given their history.
+    alive.fill(Number.NaN);
+    const wb = buySample.weight;
+    if (w !== null)
+      buySample.indices.forEach((i, n) => {
+        const b = inputs.buyers[i]!;
+        times.length = 0;
+        if (b.gap + hN >= w && p) {
+          const d = histories.of[n]!;
+          if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, b.x, b.tx, b.T);
+          if (rng.next() < alive[d]!) simulateFuturePurchases(p, b.x, b.T, 0, hN, rng, times);
+        }
+        const activeToday = b.gap < w ? 1 : 0;
+        let was = activeToday;
+        for (let k = 0; k < K; k++) {
+          const h = H[k]!;
+          let now = b.gap + h < w ? 1 : 0;
+          for (let t = 0; !now && t < times.length; t++) if (times[t]! > h - w && times[t]! <= h) now = 1;
+          if (now) base.buyers[k]! += wb;
+          else if (was) base.lost[k]! += wb;
+          active[k] = now;
+          was = now;
+        }
+        if (!activeToday || buyerChanges[i]!.length === 0) return;
+        const v = rng.next();
+        for (const [c, f] of buyerChanges[i]!) {
+          let wasC = 1;
+          let wasB = 1;
+          for (let k = 0; k < K; k++) {
+            const now = active[k] || v < 1 - f ? 1 : 0;
+            const d = c * K + k;
+            delta.buyers[d]! += wb * (now - active[k]!);
+            delta.lost[d]! += wb * ((wasC && !now ? 1 : 0) - (wasB && !active[k] ? 1 : 0));
+            wasC = now;
+            wasB = active[k]!;
+          }
+        }
+      });
+    const draws: RunDraws = {
+      hazard,
+      buyerParams: p,
+      rates: {
+        newSubscribers: drawArrivalRate(inputs.arrivals.newSubscribers, rng),
+        reactivations: drawArrivalRate(inputs.arrivals.reactivations, rng),
+        newBuyers: drawArrivalRate(inputs.arrivals.newBuyers, rng),
+      },
+    };
+    for (const [factor, tally] of arrivals) {
+      tally.reset();
+      simulateArrivals(inputs, draws, factor, rng, tally, times);
+    }
+    scenarios.forEach((scenario, c) => {
+      const arrived = arrivals.get(scenario.arrivalsFactor)!;
+      for (let k = 0; k < K; k++) {
+        const d = c * K + k;
+        out.subscribers[c]![k]![run] = base.subs[k]! + delta.subs[d]! + arrived.subs[k]!;
+        out.buyers[c]![k]![run] = base.buyers[k]! + delta.buyers[d]! + arrived.buyers[k]!;
+        out.mrr[c]![k]![run] = base.mrr[k]! + delta.mrr[d]! + arrived.mrr[k]!;
+        out.churned[c]![k]! += base.lost[k]! + delta.lost[d]! + arrived.lost[k]!;
+      }
+    });
+  }
+  for (const perScenario of out.churned) for (let k = 0; k < K; k++) perScenario[k]! /= runs;
+  return out;
+}
