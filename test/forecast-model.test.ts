@@ -15,7 +15,7 @@ import { expectedForecast, type ForecastInputs, type ScenarioInput } from "../mo
 import { estimateArrivalRate } from "../models/forecast/rates.ts";
 import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
-import { SIMULATED_CUSTOMERS, simulateForecast } from "../models/forecast/simulate.ts";
+import { SIMULATED_CUSTOMERS, SIMULATED_NEW_BUYERS, simulateForecast } from "../models/forecast/simulate.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
 const M = 30.4375;
@@ -238,6 +238,24 @@ describe("rates", () => {
     const mean = sims.subscribers[0]![1]!.reduce((a, b) => a + b, 0) / 40;
     // Expected n · e^(−0.6) ≈ 8,232; the sample's sampling error is about √(n · 0.25 · n/10,000) ≈ 75 per run.
     expect(Math.abs(mean - n * Math.exp(-0.6))).toBeLessThan(80);
+  });
+
+  it("above SIMULATED_NEW_BUYERS a month, weighted new buyers keep the simulated mean on the expected value", () => {
+    const perMonth = 3 * SIMULATED_NEW_BUYERS;
+    const inputs: ForecastInputs = {
+      ...tinyBusiness(),
+      windowDays: 20,
+      subscribers: [],
+      buyers: [],
+      arrivals: { ...tinyBusiness().arrivals, newBuyers: estimateArrivalRate([perMonth, perMonth, perMonth]) },
+    };
+    const sims = simulateForecast(inputs, [baseline], 200, createRandom(4));
+    const expected = expectedForecast(inputs, baseline);
+    for (let k = 0; k < 2; k++) {
+      const mean = sims.buyers[0]![k]!.reduce((a, b) => a + b, 0) / 200;
+      // The arrival rate's own uncertainty (sd ≈ √(6,000/3) ≈ 45 a month) dominates; 200 runs put the mean within ~10.
+      expect(Math.abs(mean - expected.buyers[k]!)).toBeLessThan(30);
+    }
   });
 
   it("the band widens when the churn rates are less certain (same rate, less history)", () => {
