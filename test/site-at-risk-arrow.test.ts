@@ -121,7 +121,7 @@ describe("the at-risk list as Arrow", () => {
         columns,
         view.map((r: Row) => columns.map((c) => r[c])),
       ),
-    ).toBe(full.csv);
+    ).toBe(full.csv.toString("utf8"));
   });
 
   it("a segment filter gives every customer of that segment; filters combine", async () => {

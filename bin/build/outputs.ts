@@ -361,7 +361,7 @@ export async function isChurnWarehouse(path: string): Promise<boolean> {
  * only
  * when `isOurs(its first bytes)` says the tool wrote it; anything else is refused.
  */
-export function writeOwnFile(path: string, content: string, isOurs: (head: string) => boolean): void {
+export function writeOwnFile(path: string, content: string | Uint8Array, isOurs: (head: string) => boolean): void {
   const target = resolve(path);
   if (existsSync(target)) {
     if (!statSync(target).isFile()) throw new UserError(`--out ${path} is a folder; pass a file name.`);

@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "../context.ts";
-import { toCsv, type CsvValue } from "./csv.ts";
+import { spreadsheetCsvBytes } from "./csv-sql.ts";
 import { healthBand, healthScore } from "./health.ts";
 import { decide } from "./playbooks.ts";
 import { loadOffers, loadRules } from "./rules-config.ts";
@@ -310,19 +310,13 @@ async function summarize(
 }
 
 /** The scored list as spreadsheet-safe CSV in rank order (probabilities to 4 decimals, money to cents). */
-export async function scoredListCsv(conn: DuckDBConnection, top?: number): Promise<{ csv: string; rows: number }> {
-  const rows = await query(
+export async function scoredListCsv(conn: DuckDBConnection, top?: number): Promise<{ csv: Buffer; rows: number }> {
+  const { bytes, rows } = await spreadsheetCsvBytes(
     conn,
     `SELECT ${SCORED_COLUMNS.join(", ")} FROM scored_customers ORDER BY risk_rank${top ? " LIMIT $top" : ""}`,
+    "risk_rank",
     top ? { top } : {},
+    (column) => (column === "churn_probability" ? 4 : 2),
   );
-  const round = (k: string, v: unknown) =>
-    typeof v === "number" ? (k === "churn_probability" ? Math.round(v * 10000) / 10000 : Math.round(v * 100) / 100) : v;
-  return {
-    csv: toCsv(
-      [...SCORED_COLUMNS],
-      rows.map((r) => SCORED_COLUMNS.map((k) => round(k, r[k]) as CsvValue)),
-    ),
-    rows: rows.length,
-  };
+  return { csv: bytes, rows };
 }

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
 import { query } from "../../loaders/db.ts";
-import { toCsv, type CsvValue } from "./csv.ts";
+import { spreadsheetCsvBytes } from "./csv-sql.ts";
 
 export const PLAN_COLUMNS = [
   "customer_id",
@@ -24,10 +24,11 @@ const WORKLOAD_SQL = `
   SELECT strftime(next_touch_date, '%Y-%m') AS month, team, channel, next_touch AS touch, count(*)::INTEGER AS touches
   FROM proactive_plan GROUP BY ALL ORDER BY month, team, channel, touch`;
 
-const LIST_SQL = `
+const LIST_SELECT = `
   SELECT customer_id, name, segment, tier, quadrant, next_touch, CAST(next_touch_date AS VARCHAR) AS next_touch_date,
          channel, team
-  FROM proactive_plan ORDER BY next_touch_date, team, customer_id`;
+  FROM proactive_plan`;
+const LIST_ORDER = "next_touch_date, team, customer_id";
 
 export type WorkloadRow = {
   month: string;
@@ -47,14 +48,10 @@ export async function planWorkload(conn: DuckDBConnection): Promise<WorkloadRow[
 }
 
 export async function planList(conn: DuckDBConnection): Promise<Record<string, unknown>[]> {
-  return query(conn, LIST_SQL);
+  return query(conn, `${LIST_SELECT} ORDER BY ${LIST_ORDER}`);
 }
 
 /** The whole plan as spreadsheet-safe CSV, by due date. */
-export async function planCsv(conn: DuckDBConnection): Promise<string> {
-  const rows = await planList(conn);
-  return toCsv(
-    [...PLAN_COLUMNS],
-    rows.map((r) => PLAN_COLUMNS.map((k) => r[k] as CsvValue)),
-  );
+export async function planCsv(conn: DuckDBConnection): Promise<Buffer> {
+  return (await spreadsheetCsvBytes(conn, LIST_SELECT, LIST_ORDER, {})).bytes;
 }
