@@ -90,14 +90,31 @@ function distinctIndex<T>(items: ArrayLike<number>, key: (i: number) => T): { of
   return { of, keys };
 }
 
-/** Which scenarios change whom (factor ≠ 1), per customer. */
-function changesOf(scenarios: ScenarioInput[], pick: (s: ScenarioInput) => Float64Array | null, n: number) {
-  return Array.from({ length: n }, (_, i) =>
-    scenarios.flatMap((s, c) => {
+/** Which scenarios change which sampled customer (factor ≠ 1): customer n's are entries start[n] to start[n + 1]. */
+interface Changes {
+  start: Int32Array;
+  scenario: Int32Array;
+  factor: Float64Array;
+}
+
+function changesOf(
+  scenarios: ScenarioInput[],
+  pick: (s: ScenarioInput) => Float64Array | null,
+  indices: Int32Array,
+): Changes {
+  const start = new Int32Array(indices.length + 1);
+  const scenario: number[] = [];
+  const factor: number[] = [];
+  indices.forEach((i, n) => {
+    scenarios.forEach((s, c) => {
       const f = pick(s)?.[i] ?? 1;
-      return f === 1 ? [] : [[c, f] as const];
-    }),
-  );
+      if (f === 1) return;
+      scenario.push(c);
+      factor.push(f);
+    });
+    start[n + 1] = scenario.length;
+  });
+  return { start, scenario: Int32Array.from(scenario), factor: Float64Array.from(factor) };
 }
 
 interface RunDraws {
@@ -198,10 +215,19 @@ export function simulateForecast(
   const base = new Tally(K);
   const delta = new Tally(S * K);
   const active = new Uint8Array(K);
-  const subscriberChanges = changesOf(scenarios, (s) => s.subscriberFactor, inputs.subscribers.length);
-  const buyerChanges = changesOf(scenarios, (s) => s.buyerFactor, w === null ? 0 : inputs.buyers.length);
   const subSample = sampleIndices(inputs.subscribers.length, rng);
   const buySample = sampleIndices(w === null ? 0 : inputs.buyers.length, rng);
+  // The sampled customers' data packed in arrays, read in order on every run (at a million customers, chasing each
+  // one's object across the heap cost more than simulating it).
+  const subscriberChanges = changesOf(scenarios, (s) => s.subscriberFactor, subSample.indices);
+  const buyerChanges = changesOf(scenarios, (s) => s.buyerFactor, buySample.indices);
+  const mrr = Float64Array.from(subSample.indices, (i) => inputs.subscribers[i]!.mrr);
+  const buyers = {
+    x: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.x),
+    tx: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.tx),
+    T: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.T),
+    gap: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.gap),
+  };
   // Survival over the months is computed once per run for each distinct tenure, P(alive) for each distinct history.
   const tenures = distinctIndex(subSample.indices, (i) => inputs.subscribers[i]!.tenure);
   const survival = new Float64Array(tenures.keys.length * K);
@@ -213,6 +239,8 @@ export function simulateForecast(
   // Arrivals: one tally per distinct factor.
   const factors = [...new Set(scenarios.map((s) => s.arrivalsFactor))];
   const arrivals = new Map(factors.map((f) => [f, new Tally(K)]));
+  const ws = subSample.weight;
+  const wb = buySample.weight;
   for (let run = 0; run < runs; run++) {
     base.reset();
     delta.reset();
@@ -223,9 +251,7 @@ export function simulateForecast(
       for (let k = 0; k < K; k++) survival[d * K + k] = Math.exp(-(cumulativeHazard(hazard, tenure + H[k]!) - h0));
     });
     // Subscribers active today: one uniform U each; active at k when U < 1 − f(1 − S_k).
-    const ws = subSample.weight;
-    subSample.indices.forEach((i, n) => {
-      const s = inputs.subscribers[i]!;
+    for (let n = 0; n < mrr.length; n++) {
       const at = tenures.of[n]! * K;
       const u = rng.next();
       let was = 1;
@@ -233,51 +259,56 @@ export function simulateForecast(
         const now = u < survival[at + k]! ? 1 : 0;
         if (now) {
           base.subs[k]! += ws;
-          base.mrr[k]! += ws * s.mrr;
+          base.mrr[k]! += ws * mrr[n]!;
         } else if (was) base.lost[k]! += ws;
         active[k] = now;
         was = now;
       }
-      for (const [c, f] of subscriberChanges[i]!) {
+      for (let e = subscriberChanges.start[n]!; e < subscriberChanges.start[n + 1]!; e++) {
+        const c = subscriberChanges.scenario[e]!;
+        const f = subscriberChanges.factor[e]!;
         let wasC = 1;
         let wasB = 1;
         for (let k = 0; k < K; k++) {
           const now = u < 1 - f * (1 - survival[at + k]!) ? 1 : 0;
           const d = c * K + k;
           delta.subs[d]! += ws * (now - active[k]!);
-          delta.mrr[d]! += ws * (now - active[k]!) * s.mrr;
+          delta.mrr[d]! += ws * (now - active[k]!) * mrr[n]!;
           delta.lost[d]! += ws * ((wasC && !now ? 1 : 0) - (wasB && !active[k] ? 1 : 0));
           wasC = now;
           wasB = active[k]!;
         }
       }
-    });
+    }
     // Buyers: each one's purchases after today from the BG/NBD posterior given their history.
     alive.fill(Number.NaN);
-    const wb = buySample.weight;
     if (w !== null)
-      buySample.indices.forEach((i, n) => {
-        const b = inputs.buyers[i]!;
+      for (let n = 0; n < buyers.x.length; n++) {
+        const gap = buyers.gap[n]!;
         times.length = 0;
-        if (b.gap + hN >= w && p) {
+        if (gap + hN >= w && p) {
           const d = histories.of[n]!;
-          if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, b.x, b.tx, b.T);
-          if (rng.next() < alive[d]!) simulateFuturePurchases(p, b.x, b.T, 0, hN, rng, times);
+          if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
+          if (rng.next() < alive[d]!) simulateFuturePurchases(p, buyers.x[n]!, buyers.T[n]!, 0, hN, rng, times);
         }
-        const activeToday = b.gap < w ? 1 : 0;
+        const activeToday = gap < w ? 1 : 0;
         let was = activeToday;
         for (let k = 0; k < K; k++) {
           const h = H[k]!;
-          let now = b.gap + h < w ? 1 : 0;
+          let now = gap + h < w ? 1 : 0;
           for (let t = 0; !now && t < times.length; t++) if (times[t]! > h - w && times[t]! <= h) now = 1;
           if (now) base.buyers[k]! += wb;
           else if (was) base.lost[k]! += wb;
           active[k] = now;
           was = now;
         }
-        if (!activeToday || buyerChanges[i]!.length === 0) return;
+        const first = buyerChanges.start[n]!;
+        const last = buyerChanges.start[n + 1]!;
+        if (!activeToday || first === last) continue;
         const v = rng.next();
-        for (const [c, f] of buyerChanges[i]!) {
+        for (let e = first; e < last; e++) {
+          const c = buyerChanges.scenario[e]!;
+          const f = buyerChanges.factor[e]!;
           let wasC = 1;
           let wasB = 1;
           for (let k = 0; k < K; k++) {
@@ -289,7 +320,7 @@ export function simulateForecast(
             wasB = active[k]!;
           }
         }
-      });
+      }
     const draws: RunDraws = {
       hazard,
       buyerParams: p,
