@@ -28,8 +28,10 @@ import { UserError } from "./errors.ts";
 
 export interface StagedFile {
   file: string;
-  /** Temp table with the export's columns (text) and __raw (the row as text). */
+  /** Temp table with the export's columns (text), __rn (row number) and, when `rawColumn`, __raw (the row as text). */
   table: string;
+  /** The table has __raw: the row's fields joined by commas (only where the file's own text is not known exactly). */
+  rawColumn: boolean;
   /** SQL expression for a row's physical line in `table`. */
   lineExpr: string;
   columns: string[];
@@ -149,13 +151,11 @@ async function stageDelimited(
       columns = (
         await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, params)
       ).map((r) => r.column_name);
-      const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
+      // No copy of the row as text here: the record scan gives a rejected row's own text; __raw is added only when
+      // the scan and DuckDB disagree (addRawText).
       await run(
         conn,
-        `CREATE TEMP TABLE ${table} AS
-         SELECT *, contains(__raw, chr(10)) AS __multiline FROM (
-           SELECT *, concat_ws(',', ${text}) AS __raw, row_number() OVER () AS __rn FROM (SELECT * FROM ${reader})
-         )`,
+        `CREATE TEMP TABLE ${table} AS SELECT *, row_number() OVER () AS __rn FROM (SELECT * FROM ${reader})`,
         params,
       );
     }
@@ -182,12 +182,23 @@ async function stageDelimited(
   const rows = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table}`))?.n ?? 0;
 
   if (config.whitespace) {
-    return { file, table, lineExpr: "__pl", columns, rows, structuralRejects: [], read: rows, exact: true };
+    return {
+      file,
+      table,
+      rawColumn: true,
+      lineExpr: "__pl",
+      columns,
+      rows,
+      structuralRejects: [],
+      read: rows,
+      exact: true,
+    };
   }
   if (scan) {
     const exact = await exactLines(conn, table, scan, columns, rows, path);
-    if (exact) return { file, table, lineExpr: "__line", columns, rows, ...exact };
+    if (exact) return { file, table, rawColumn: false, columns, rows, ...exact };
   }
+  await addRawText(conn, table, columns);
   // DuckDB's own reject lines: used only when the independent scan and DuckDB disagree on the records (or for
   // UTF-16); then lines after a quoted line break or a blank line may be approximate.
   const lineExpr = await approximateLines(conn, table, rejectsTable, rejects, header);
@@ -200,6 +211,7 @@ async function stageDelimited(
   return {
     file,
     table,
+    rawColumn: true,
     lineExpr,
     columns,
     rows,
@@ -209,10 +221,23 @@ async function stageDelimited(
   };
 }
 
+/** Add __raw (the row's fields joined by commas) and __multiline (it holds a line break) to a staged table. */
+async function addRawText(conn: DuckDBConnection, table: string, columns: string[]): Promise<void> {
+  const text = columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
+  await run(
+    conn,
+    `CREATE TEMP TABLE ${table}_raw AS
+     SELECT *, contains(__raw, chr(10)) AS __multiline FROM (SELECT *, concat_ws(',', ${text}) AS __raw FROM ${table})`,
+  );
+  await run(conn, `DROP TABLE ${table}`);
+  await run(conn, `ALTER TABLE ${table}_raw RENAME TO ${table}`);
+}
+
 /**
  * When the scan's records with the header's number of fields are exactly the rows DuckDB read, give every row its
- * physical line from the scan (stored as breakpoints where line − row number changes, joined back with ASOF), and
- * classify the other records as too few / too many fields with their exact line and raw text.
+ * physical line from the scan, and classify the other records as too few / too many fields with their exact line and
+ * raw text. Line − row number is one constant in a file with no blank line, quoted line break or rejected record (the
+ * line is then an expression, no copy); otherwise it is stored as breakpoints where it changes, joined back with ASOF.
  */
 async function exactLines(
   conn: DuckDBConnection,
@@ -221,7 +246,7 @@ async function exactLines(
   columns: string[],
   rows: number,
   path: string,
-): Promise<Pick<StagedFile, "structuralRejects" | "read" | "exact" | "rawText"> | null> {
+): Promise<Pick<StagedFile, "lineExpr" | "structuralRejects" | "read" | "exact" | "rawText"> | null> {
   const width = columns.length;
   let good = 0;
   for (let k = 0; k < scan.count; k++) if (scan.fields[k] === width) good++;
@@ -250,6 +275,15 @@ async function exactLines(
       });
     }
   }
+  const rawText = (rowNumber: number) => {
+    const k = goodIndex[rowNumber - 1]!;
+    return readRecordText(path, scan.starts[k]!, scan.ends[k]!);
+  };
+  const found = { structuralRejects, read: scan.count, exact: true, rawText };
+  const only = breaks.length === 1 ? breaks[0]![1] : null;
+  // A whole number this code computed from the scan, not a value from the file.
+  if (only !== null && Number.isSafeInteger(only)) return { ...found, lineExpr: `(__rn + ${only})::BIGINT` };
+  if (breaks.length === 0) return { ...found, lineExpr: "__rn::BIGINT" };
   await run(conn, `CREATE TEMP TABLE ${table}_breaks (rn DOUBLE, shift DOUBLE)`);
   await appendRows(conn, `${table}_breaks`, ["double", "double"], breaks);
   await run(
@@ -260,11 +294,7 @@ async function exactLines(
   await run(conn, `DROP TABLE ${table}`);
   await run(conn, `DROP TABLE ${table}_breaks`);
   await run(conn, `ALTER TABLE ${table}_lines RENAME TO ${table}`);
-  const rawText = (rowNumber: number) => {
-    const k = goodIndex[rowNumber - 1]!;
-    return readRecordText(path, scan.starts[k]!, scan.ends[k]!);
-  };
-  return { structuralRejects, read: scan.count, exact: true, rawText };
+  return { ...found, lineExpr: "__line" };
 }
 
 async function approximateLines(
@@ -400,7 +430,17 @@ async function stageParquet(conn: DuckDBConnection, path: string, file: string, 
     { path },
   );
   const rows = (await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${table}`))?.n ?? 0;
-  return { file, table, lineExpr: "__line", columns, rows, structuralRejects: [], read: rows, exact: true };
+  return {
+    file,
+    table,
+    rawColumn: true,
+    lineExpr: "__line",
+    columns,
+    rows,
+    structuralRejects: [],
+    read: rows,
+    exact: true,
+  };
 }
 
 function encodingError(file: string, config: SourceConfig, line?: number): UserError {

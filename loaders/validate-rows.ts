@@ -170,19 +170,23 @@ export async function loadStagedFile(
   const table = staged.table;
   const classified = `${table}_typed`;
   const reasonsTable = `${table}_reasons`;
-  // An exact duplicate is the whole row repeated (all of the file's columns, not only the mapped ones).
-  // Find the repeated rows with a hash aggregate first, so only those need a window over their lines.
+  // An exact duplicate is the whole row repeated (all of the file's columns, not only the mapped ones; an empty field
+  // and a missing one alike). Rows whose hash repeats are the candidates; the window over their fields is exact.
   const duplicates = `${table}_dups`;
   if (!config.keep_duplicates) {
+    const fields = staged.columns.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(", ");
     await run(
       conn,
       `CREATE TEMP TABLE ${duplicates} AS
        SELECT __line FROM (
-         SELECT ${staged.lineExpr} AS __line, row_number() OVER (PARTITION BY __raw ORDER BY ${staged.lineExpr}) AS copy
-         FROM ${table} WHERE __raw IN (SELECT __raw FROM ${table} GROUP BY __raw HAVING count(*) > 1)
+         SELECT ${staged.lineExpr} AS __line,
+           row_number() OVER (PARTITION BY ${fields} ORDER BY ${staged.lineExpr}) AS copy
+         FROM ${table} WHERE hash(${fields}) IN (SELECT hash(${fields}) FROM ${table} GROUP BY 1 HAVING count(*) > 1)
        ) WHERE copy > 1`,
     );
   }
+  // The row as text when the staged table has it (else the record scan gives a rejected row's text).
+  const raw = staged.rawColumn ? "__raw" : "NULL::VARCHAR AS __raw";
   // Checks on typed values (end before start) refer to the typed names, so classify in two steps.
   await run(
     conn,
@@ -193,7 +197,7 @@ export async function loadStagedFile(
          ${config.keep_duplicates ? "" : `WHEN __line IN (SELECT __line FROM ${duplicates}) THEN ${duplicateRow}`}
        END AS __reason
      FROM (
-       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __rn, __raw,
+       SELECT ${typed.join(", ")}, ${staged.lineExpr} AS __line, __rn, ${raw},
          ${checks.length ? `CASE ${checks.join("\n")} END` : "NULL::INTEGER"} AS __problem
        FROM ${table}
      )`,

@@ -55,7 +55,8 @@ describe("bfgs", () => {
       [0, 0, 0, 0],
       { gradientTolerance: 1e-10, maxStep: 2 },
     );
-    result.x.forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 6));
+    // Stopped once the step promises under 1e-12 in f: within 1e-5 even along the flattest axis (curvature 0.01).
+    result.x.forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 4));
     // No trial point is more than maxStep from the one before it in any coordinate (the line search only shortens).
     expect(Math.max(...seen.slice(1).flatMap((x, k) => x.map((v, i) => Math.abs(v - seen[k]![i]!))))).toBeLessThan(4);
   });

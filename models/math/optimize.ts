@@ -117,10 +117,11 @@ export type ValueAndGradient = (x: number[]) => { f: number; g: number[] };
 
 /**
  * BFGS on the inverse Hessian. Converged when every |∂f/∂x_i| ≤ gradientTolerance, or when the quasi-Newton step
- * promises less than 1e-14 · |f| (the decrement gᵀH⁻¹g: f is at its minimum to its own rounding, as happens for
- * likelihoods summed over many customers). Not converged after maxIterations or when the line search cannot decrease
- * f (the caller falls back or reports it). Steps are capped at `maxStep` in every coordinate, so a log-parameter
- * cannot jump to overflow.
+ * promises less than 1e-12 · |f| (the decrement gᵀH⁻¹g: f is at its minimum to the rounding of a likelihood summed
+ * over many customers, whose terms are far larger than their sum's change; the parameters are then within a few
+ * millionths of the optimum, relatively). Not converged after maxIterations or when the line search cannot decrease f
+ * (the caller falls back or reports it). Steps are capped at `maxStep` in every coordinate, so a log-parameter cannot
+ * jump to overflow.
  */
 export function bfgs(
   fg: ValueAndGradient,
@@ -143,7 +144,7 @@ export function bfgs(
       return { x, fx: at.f, iterations: it, converged: true };
     let d = Hinv.map((row) => -dot(row, at.g));
     let slope = dot(at.g, d);
-    if (scaled && slope < 0 && -slope <= 1e-14 * Math.max(1, Math.abs(at.f)))
+    if (scaled && slope < 0 && -slope <= 1e-12 * Math.max(1, Math.abs(at.f)))
       return { x, fx: at.f, iterations: it, converged: true };
     if (!(slope < 0)) {
       Hinv = identity(n, 1 / Math.max(1, Math.sqrt(dot(at.g, at.g))));
