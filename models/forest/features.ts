@@ -5,7 +5,7 @@
  * on d + H by the same rule.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryColumns, run } from "../../loaders/db.ts";
+import { queryNumberColumns, run } from "../../loaders/db.ts";
 import { ACTIVE_ON_DATES_SQL, activeOnDays } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
 import { addDays } from "../../loaders/dates.ts";
@@ -191,9 +191,9 @@ export async function snapshotsFeatures(
   // DuckDB plans an ASOF join as a nested loop when it expects few probe rows, and it cannot estimate the snapshot
   // days (an unnested parameter): on the sample that loop took 75% of the query. The hash-based ASOF join is used here.
   await run(conn, "SET asof_loop_join_threshold = 0");
-  let c: Record<string, unknown[]>;
+  let c: Record<string, Float64Array | unknown[]>;
   try {
-    c = await queryColumns(conn, FEATURES_SQL, {
+    c = await queryNumberColumns(conn, FEATURES_SQL, {
       dates: dates.join(","),
       w: windowDays,
       keep: sample?.perSnapshot ?? 0,
@@ -217,12 +217,15 @@ export async function snapshotsFeatures(
     const end = start < 0 ? -1 : days.lastIndexOf(date) + 1;
     const slice = <T>(values: T[]) => (start < 0 ? [] : values.slice(start, end));
     const ids = slice(allIds);
-    const columns = [
-      ...NUMERIC_FEATURES.map((k) =>
-        Float64Array.from(slice((c[k] ?? []) as (number | null)[]), (v) =>
-          v === null || v === undefined ? NaN : Number(v),
-        ),
-      ),
+    const numbers = (k: string) => {
+      const all = c[k];
+      if (start < 0 || all === undefined) return new Float64Array(0);
+      return all instanceof Float64Array
+        ? all.slice(start, end)
+        : Float64Array.from(all.slice(start, end), (v) => (v === null || v === undefined ? NaN : Number(v)));
+    };
+    const columns: (Float64Array | (string | null)[])[] = [
+      ...NUMERIC_FEATURES.map(numbers),
       ...CATEGORICAL_FEATURES.map((k) =>
         slice((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
       ),

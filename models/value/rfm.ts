@@ -7,7 +7,7 @@
  * Only customers whose first purchase is on or before the calibration end are summarised.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryColumns } from "../../loaders/db.ts";
+import { queryNumberColumns } from "../../loaders/db.ts";
 
 export type Period = "day" | "week" | "month";
 export const PERIOD_DAYS: Record<Period, number> = { day: 1, week: 7, month: 30.4375 };
@@ -63,12 +63,15 @@ export async function rfmSummary(
   population: "all" | "buyers",
   buyersAsOf = calibrationEnd,
 ): Promise<RfmSummary> {
-  const c = await queryColumns(conn, rfmSql(population), {
+  const c = await queryNumberColumns(conn, rfmSql(population), {
     calibration_end: calibrationEnd,
     period_days: PERIOD_DAYS[period],
     ...populationParams(population, buyersAsOf),
   });
-  const f64 = (k: string) => Float64Array.from((c[k] ?? []) as number[]);
+  const f64 = (k: string) => {
+    const values = c[k] ?? [];
+    return values instanceof Float64Array ? values : Float64Array.from(values as number[]);
+  };
   return {
     customerIds: (c["customer_id"] ?? []) as string[],
     frequency: f64("frequency"),
