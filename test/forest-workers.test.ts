@@ -2,6 +2,7 @@
  * The forest's worker pool never holds a process open: a command that starts the workers and then fails before its
  * first forest (a bad --input) must exit at once. Node refs a worker again when a 'message' listener is added after
  * unref(); the pool once did that, and such a command never exited (0% CPU, waiting forever).
+ * Scoring a list split between the workers gives what scoring it on the main thread gives, row for row.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -34,4 +35,26 @@ describe("forest worker pool", () => {
     expect(r.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
+});
+
+describe("scoring on the worker threads", () => {
+  it("gives every row the probability, contributions and drivers that scoring on this thread gives", async () => {
+    const { syntheticTable } = await import("./helpers/synthetic-table.ts");
+    const { trainForest, DEFAULT_FOREST } = await import("../models/forest/forest.ts");
+    const { scoreCustomers, scoreTable } = await import("../models/forest/scored.ts");
+    const { runningWorkers, startForestWorkers } = await import("../models/forest/parallel.ts");
+    process.env["CHURN_FOREST_WORKERS"] = "2"; // two workers even on a one-core machine
+    const { table, labels } = syntheticTable(24_000, 5);
+    const train = Uint32Array.from({ length: 4000 }, (_, i) => i);
+    const model = await trainForest(table, labels, train, { ...DEFAULT_FOREST, trees: 20, maxDepth: 6, seed: 3 });
+    startForestWorkers(20);
+    expect(runningWorkers()).toBe(2);
+    const here = scoreTable(model, table);
+    const there = await scoreCustomers(model, table);
+    expect(there.probabilities).toEqual(here.probabilities);
+    expect(there.contributions).toEqual(here.contributions);
+    expect(there.topDrivers).toEqual(here.topDrivers);
+    expect(there.driversJson).toEqual(here.driversJson);
+    expect(new Set(here.topDrivers).size).toBeGreaterThan(1);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { FeatureTable } from "./dataset.ts";
 import type { Tree, TreeOptions } from "./tree.ts";
 
 export interface GrowRequest {
@@ -25,12 +26,32 @@ export interface GrowRequest {
 
 /** What a pool worker is sent: a request, its share (trees t ≡ worker mod workers) and the job's number. */
 export interface GrowJob extends GrowRequest {
+  kind: "grow";
   job: number;
   worker: number;
   workers: number;
 }
 
-type WorkerMessage = { job: number; index: number; tree: Tree } | { job: number; done: true };
+/** A scoring job: a serialized forest and a slice of the rows to score (scored.ts does the work). */
+export interface ScoreJob {
+  kind: "score";
+  job: number;
+  model: string;
+  table: FeatureTable;
+}
+
+/** What a scoring job sends back: probabilities, row-major contributions, and the drivers in words per row. */
+export interface ScoreResult {
+  probabilities: Float64Array;
+  contributions: Float64Array;
+  topDrivers: string[];
+  driversJson: string[];
+}
+
+type WorkerMessage =
+  | { job: number; index: number; tree: Tree }
+  | { job: number; done: true }
+  | { job: number; done: true; scored: ScoreResult };
 
 const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -70,6 +91,11 @@ function poolWorker(w: number): PoolWorker {
   entry.worker.unref();
   pool.set(w, entry);
   return entry;
+}
+
+/** How many pool workers are running. */
+export function runningWorkers(): number {
+  return pool.size;
 }
 
 /**
@@ -117,10 +143,42 @@ export async function growTreesInWorkers(
           },
         };
         entry.worker.ref();
-        const message: GrowJob = { ...req, bins, labels, trainRows, job, worker: w, workers };
+        const message: GrowJob = { ...req, kind: "grow", bins, labels, trainRows, job, worker: w, workers };
         entry.worker.postMessage(message);
       });
     }),
   );
   return results;
+}
+
+/**
+ * Score tables on the pool's workers, one table per worker (the slices of one list), each with the serialized
+ * forest; resolves to their results in order. A worker busy with a forest is waited for.
+ */
+export async function scoreInWorkers(model: string, tables: FeatureTable[]): Promise<ScoreResult[]> {
+  return Promise.all(
+    tables.map(async (table, w) => {
+      const entry = poolWorker(w);
+      while (entry.busy) await new Promise((r) => setTimeout(r, 5));
+      const job = nextJob++;
+      return new Promise<ScoreResult>((resolve, reject) => {
+        entry.busy = {
+          onMessage: (m) => {
+            if (m.job !== job || !("scored" in m)) return;
+            entry.busy = null;
+            entry.worker.unref();
+            resolve(m.scored);
+          },
+          fail: (e) => {
+            entry.busy = null;
+            entry.worker.unref();
+            reject(e);
+          },
+        };
+        entry.worker.ref();
+        const message: ScoreJob = { kind: "score", job, model, table };
+        entry.worker.postMessage(message);
+      });
+    }),
+  );
 }

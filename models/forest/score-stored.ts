@@ -11,10 +11,10 @@ import { queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { AnalysisContext } from "../context.ts";
 import { buyerWindow } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { driverWords } from "./drivers.ts";
 import { kindColumn, snapshotFeatures, type Snapshot } from "./features.ts";
-import { scoreRows, type ForestModel } from "./forest.ts";
+import type { ForestModel } from "./forest.ts";
 import { CHURN_HORIZON_DAYS } from "./label.ts";
+import { scoreCustomers } from "./scored.ts";
 import { deserializeForest } from "./serialize.ts";
 
 const PREDICTIONS_SQL = `CREATE OR REPLACE TABLE churn_predictions (customer_id VARCHAR, kind VARCHAR,
@@ -27,19 +27,16 @@ export async function writePredictions(
   model: ForestModel,
   current: Snapshot,
 ): Promise<Float64Array> {
-  const { probabilities, contributions } = scoreRows(model, current.table);
-  const F = current.table.names.length;
+  // Large lists are scored on the forest's worker threads (scored.ts).
+  const { probabilities, topDrivers, driversJson } = await scoreCustomers(model, current.table);
   const kinds = kindColumn(current.table);
   await run(conn, PREDICTIONS_SQL);
   await appendRows(
     conn,
     "churn_predictions",
     ["varchar", "varchar", "double", "varchar", "varchar", "varchar"],
-    current.ids.map((id, i) => {
-      const words = driverWords(current.table, i, contributions.subarray(i * F, (i + 1) * F));
-      // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
-      return [id, kinds[i], probabilities[i], "forest", words.map((w) => w.text).join("; "), JSON.stringify(words)];
-    }),
+    // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
+    current.ids.map((id, i) => [id, kinds[i], probabilities[i], "forest", topDrivers[i], driversJson[i]]),
   );
   return probabilities;
 }

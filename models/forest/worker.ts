@@ -1,12 +1,25 @@
-/** Pool worker body: for each job, grow the trees t ≡ worker (mod workers), post each back, then say done. */
+/**
+ * Pool worker body. A grow job: grow the trees t ≡ worker (mod workers), post each back, then say done. A score job:
+ * score the rows it was sent with the forest it was sent (scored.ts) and post the result back.
+ */
 import { parentPort } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
 import { bootstrapWeights } from "./bootstrap.ts";
-import type { GrowJob } from "./parallel.ts";
+import type { GrowJob, ScoreJob } from "./parallel.ts";
+import { scoreTable } from "./scored.ts";
+import { deserializeForest } from "./serialize.ts";
 import { growTree } from "./tree.ts";
 
 let weights = new Float64Array(0);
-parentPort!.on("message", (req: GrowJob) => {
+parentPort!.on("message", (req: GrowJob | ScoreJob) => {
+  if (req.kind === "score") {
+    const scored = scoreTable(deserializeForest(req.model), req.table);
+    parentPort!.postMessage({ job: req.job, done: true, scored }, [
+      scored.probabilities.buffer as ArrayBuffer,
+      scored.contributions.buffer as ArrayBuffer,
+    ]);
+    return;
+  }
   const data = { bins: req.bins, rows: req.rows, features: req.features, edges: req.edges, labels: req.labels };
   if (weights.length !== req.rows) weights = new Float64Array(req.rows);
   for (let t = req.worker; t < req.trees; t += req.workers) {
