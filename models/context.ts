@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Progress } from "../loaders/progress.ts";
+import type { ForestSnapshots } from "./forest/analyze.ts";
 
 export interface AnalysisContext {
   conn: DuckDBConnection;
@@ -19,6 +20,10 @@ export interface AnalysisContext {
   log: (message: string) => void;
   /** Counts and ETAs of long steps (trees grown, snapshots built, customers scored); silent when absent. */
   progress?: Progress;
+  /** A second connection to the same warehouse, for work runPipeline starts ahead of its stage. */
+  connect?: () => Promise<DuckDBConnection>;
+  /** The forest's snapshots, started by runPipeline after the cohorts stage (absent: the forest builds them). */
+  forestSnapshots?: Promise<ForestSnapshots>;
 }
 
 export interface AnalysisReport {

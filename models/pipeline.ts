@@ -11,7 +11,7 @@ import { analyzeSurvival } from "./survival/analyze.ts";
 import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
-import { analyzeForest } from "./forest/analyze.ts";
+import { analyzeForest, forestSnapshots } from "./forest/analyze.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
@@ -56,19 +56,41 @@ export interface StageTiming {
   seconds: number;
 }
 
-/** Run every stage in order; `onStage` is called after each with its report and time. A thrown error stops the run. */
+/**
+ * Run every stage in order; `onStage` is called after each with its report and time. A thrown error stops the run.
+ * With `ctx.connect`, the forest's snapshot query (which reads only the ingested tables and the cohorts stage's buyer
+ * window) starts on a second connection as soon as the cohorts stage is done, so DuckDB builds it while the stages in
+ * between run in JavaScript; the run waits for it to settle before it returns or throws.
+ */
 export async function runPipeline(
   ctx: AnalysisContext,
   onStage: (stage: string, timing: StageTiming) => void = () => {},
   stages: PipelineStage[] = PIPELINE,
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
-  for (const stage of stages) {
-    const started = performance.now();
-    const report = await stage.analysis(ctx);
-    const timing = { report, seconds: (performance.now() - started) / 1000 };
-    timings.push(timing);
-    onStage(stage.name, timing);
+  const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
+  let context = ctx;
+  try {
+    for (const stage of stages) {
+      const started = performance.now();
+      const report = await stage.analysis(context);
+      const timing = { report, seconds: (performance.now() - started) / 1000 };
+      timings.push(timing);
+      onStage(stage.name, timing);
+      if (stage.name === "cohorts" && prefetch) {
+        const snapshots = prefetch().then(async (conn) => {
+          try {
+            return await forestSnapshots({ ...ctx, conn });
+          } finally {
+            conn.closeSync();
+          }
+        });
+        snapshots.catch(() => {}); // its failure surfaces in the forest stage, which awaits it
+        context = { ...ctx, forestSnapshots: snapshots };
+      }
+    }
+  } finally {
+    await context.forestSnapshots?.catch(() => {});
   }
   return timings;
 }

@@ -91,6 +91,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
           dbPath: tmpDb,
           asOf: ingest.asOf,
           seed: options.seed,
+          connect: () => database.instance.connect(),
           log: (m) => options.log(`  ${m}`),
           ...(options.progress ? { progress: options.progress } : {}),
         },

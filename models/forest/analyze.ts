@@ -54,7 +54,21 @@ function customerFolds(ids: string[], k: number): Uint8Array {
   });
 }
 
-export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
+/** The forest's training snapshots and the snapshot to score, from one query (features.ts). */
+export interface ForestSnapshots {
+  window: Awaited<ReturnType<typeof buyerWindow>>;
+  dates: string[];
+  perSnapshot: number;
+  taken: Awaited<ReturnType<typeof snapshotsFeatures>>;
+}
+
+/**
+ * Build the snapshots: monthly dates back from as-of − horizon (each with 180 days of history before it), each
+ * training snapshot at most its share of MAX_TRAINING_ROWS (drawn in the query by a hash of id and seed), and the
+ * as-of date whole. Reads only the ingested tables and the buyers' window (cohorts stage), so `churn build` starts it
+ * on a second connection right after the cohorts stage, while the stages before the forest run (runPipeline).
+ */
+export async function forestSnapshots(ctx: Pick<AnalysisContext, "conn" | "asOf" | "seed">): Promise<ForestSnapshots> {
   const H = CHURN_HORIZON_DAYS;
   // Buyers are active, and churned, by the report's inactivity window W (models/cohorts/active.ts).
   const window = await buyerWindow(ctx.conn, ctx.asOf);
@@ -70,21 +84,25 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   }
   // Each snapshot keeps at most its share of MAX_TRAINING_ROWS (seeded sample), so memory stays bounded at any scale.
   const perSnapshot = Math.ceil(MAX_TRAINING_ROWS / Math.max(1, dates.length));
-  const snapshots: Snapshot[] = [];
-  let available = 0;
-  const progress = ctx.progress ?? silentProgress;
   // The forest's worker threads start while DuckDB builds the snapshots.
   if (dates.length) startForestWorkers(DEFAULT_FOREST.trees);
-  // Every snapshot, and the customers to score at the as-of date, from one query (features.ts).
-  const built = progress("forest: snapshots built", dates.length + 1);
-  // Each training snapshot keeps at most perSnapshot customers, drawn in the query by a hash of id and seed.
   const taken = await snapshotsFeatures(ctx.conn, [...dates, ctx.asOf], H, window.days, {
     perSnapshot,
     seed: ctx.seed,
     except: ctx.asOf,
   });
-  built.tick(dates.length + 1);
+  return { window, dates, perSnapshot, taken };
+}
+
+export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
+  const H = CHURN_HORIZON_DAYS;
+  const progress = ctx.progress ?? silentProgress;
+  const built = progress("forest: snapshots built", 1);
+  const { window, dates, perSnapshot, taken } = await (ctx.forestSnapshots ?? forestSnapshots(ctx));
+  built.tick(1);
   built.done();
+  const snapshots: Snapshot[] = [];
+  let available = 0;
   const current = taken.pop()!;
   for (const s of taken) {
     available += s.available;

@@ -190,7 +190,7 @@ export async function snapshotsFeatures(
   if (dates.length === 0) return [];
   // DuckDB plans an ASOF join as a nested loop when it expects few probe rows, and it cannot estimate the snapshot
   // days (an unnested parameter): on the sample that loop took 75% of the query. The hash-based ASOF join is used here.
-  await run(conn, "SET asof_loop_join_threshold = 0");
+  await run(conn, "SET SESSION asof_loop_join_threshold = 0"); // this connection only
   let c: Record<string, Float64Array | unknown[]>;
   try {
     c = await queryNumberColumns(conn, FEATURES_SQL, {
@@ -201,7 +201,7 @@ export async function snapshotsFeatures(
       seed: sample?.seed ?? 0,
     });
   } finally {
-    await run(conn, "RESET asof_loop_join_threshold");
+    await run(conn, "RESET SESSION asof_loop_join_threshold");
   }
   const days = (c["snapshot"] ?? []) as string[];
   const allIds = (c["customer_id"] ?? []) as string[];
