@@ -9,7 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { loadConfig, nativeConfig, type IngestConfig, type SourceConfig } from "./config.ts";
-import { openDatabase, query, queryOne, run } from "./db.ts";
+import { buildMemoryLimit, openDatabase, query, queryOne, run } from "./db.ts";
 import { UserError } from "./errors.ts";
 import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
@@ -167,7 +167,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
   const { plans, config } = planSources(options);
   const log = options.log ?? (() => {});
   // Bounded memory: DuckDB spills to disk beyond this (the 10M-row target is ≤ 4 GiB for the whole process).
-  const db = await openDatabase(targetPath, { memoryLimit: process.env["CHURN_MEMORY_LIMIT"] ?? "2GB" });
+  const db = await openDatabase(targetPath, { memoryLimit: buildMemoryLimit() });
   const conn = db.connection;
   try {
     for (const source of SOURCE_NAMES) await run(conn, createTableSql(source));

@@ -22,7 +22,7 @@ export interface AnalysisContext {
   progress?: Progress;
   /** A second connection to the same warehouse, for work runPipeline starts ahead of its stage. */
   connect?: () => Promise<DuckDBConnection>;
-  /** The forest's snapshots, started by runPipeline after the cohorts stage (absent: the forest builds them). */
+  /** The forest's snapshots, started early by runPipeline (absent: the forest builds them). */
   forestSnapshots?: Promise<ForestSnapshots>;
 }
 

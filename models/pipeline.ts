@@ -57,10 +57,16 @@ export interface StageTiming {
 }
 
 /**
+ * The stage after which the forest's snapshot query starts on a second connection. It needs only the ingested tables
+ * and the cohorts stage's buyer window; it also waits for the value stage, so the query's memory does not come on top
+ * of the value stage's (half a million valuations at a million customers).
+ */
+const PREFETCH_AFTER = "value";
+
+/**
  * Run every stage in order; `onStage` is called after each with its report and time. A thrown error stops the run.
- * With `ctx.connect`, the forest's snapshot query (which reads only the ingested tables and the cohorts stage's buyer
- * window) starts on a second connection as soon as the cohorts stage is done, so DuckDB builds it while the stages in
- * between run in JavaScript; the run waits for it to settle before it returns or throws.
+ * With `ctx.connect`, the forest's snapshot query starts on a second connection after PREFETCH_AFTER, so DuckDB
+ * builds it while the stages in between run in JavaScript; the run waits for it to settle before it returns or throws.
  */
 export async function runPipeline(
   ctx: AnalysisContext,
@@ -77,7 +83,7 @@ export async function runPipeline(
       const timing = { report, seconds: (performance.now() - started) / 1000 };
       timings.push(timing);
       onStage(stage.name, timing);
-      if (stage.name === "cohorts" && prefetch) {
+      if (stage.name === PREFETCH_AFTER && prefetch) {
         const snapshots = prefetch().then(async (conn) => {
           try {
             return await forestSnapshots({ ...ctx, conn });

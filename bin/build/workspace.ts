@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { openDatabase } from "../../loaders/db.ts";
+import { buildMemoryLimit, openDatabase } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
 import { pipelineWithoutModel, runPipeline } from "../../models/pipeline.ts";
@@ -83,7 +83,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     const ingest = await buildWarehouse(ingestOptions, tmpDb);
     record("ingest", seconds(t));
 
-    const database = await openDatabase(tmpDb);
+    const database = await openDatabase(tmpDb, { memoryLimit: buildMemoryLimit() });
     try {
       await runPipeline(
         {

@@ -66,7 +66,7 @@ export interface ForestSnapshots {
  * Build the snapshots: monthly dates back from as-of − horizon (each with 180 days of history before it), each
  * training snapshot at most its share of MAX_TRAINING_ROWS (drawn in the query by a hash of id and seed), and the
  * as-of date whole. Reads only the ingested tables and the buyers' window (cohorts stage), so `churn build` starts it
- * on a second connection right after the cohorts stage, while the stages before the forest run (runPipeline).
+ * on a second connection after the value stage, while the stages before the forest run (runPipeline).
  */
 export async function forestSnapshots(ctx: Pick<AnalysisContext, "conn" | "asOf" | "seed">): Promise<ForestSnapshots> {
   const H = CHURN_HORIZON_DAYS;
