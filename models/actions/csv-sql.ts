@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { query, run, type SqlParams } from "../../loaders/db.ts";
+import { query, type SqlParams } from "../../loaders/db.ts";
 import { quoteIdent } from "../../loaders/read-source.ts";
 import { csvCell } from "./csv.ts";
 

@@ -98,7 +98,7 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const H = CHURN_HORIZON_DAYS;
   const progress = ctx.progress ?? silentProgress;
   const built = progress("forest: snapshots built", 1);
-  const { window, dates, perSnapshot, taken } = await (ctx.forestSnapshots ?? forestSnapshots(ctx));
+  const { window, perSnapshot, taken } = await (ctx.forestSnapshots ?? forestSnapshots(ctx));
   built.tick(1);
   built.done();
   const snapshots: Snapshot[] = [];
