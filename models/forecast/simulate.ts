@@ -117,6 +117,12 @@ function changesOf(
   return { start, scenario: Int32Array.from(scenario), factor: Float64Array.from(factor) };
 }
 
+/** Is one of the purchase times in (from, to]? (The buyer is active at `to` by the window rule.) */
+function boughtWithin(times: number[], from: number, to: number): boolean {
+  for (const t of times) if (t > from && t <= to) return true;
+  return false;
+}
+
 interface RunDraws {
   hazard: PiecewiseHazard;
   buyerParams: BgNbdParams | null;
@@ -178,8 +184,7 @@ function simulateArrivals(
       let was = true;
       for (let k = j; k < K; k++) {
         const h = H[k]!;
-        let now = h - mid < w;
-        for (let t = times.length - 1; !now && t >= 0; t--) if (times[t]! > h - w && times[t]! <= h) now = true;
+        const now = h - mid < w || boughtWithin(times, h - w, h);
         if (now) into.buyers[k]! += weight;
         else if (was && k > j) into.lost[k]! += weight;
         was = now;
@@ -295,8 +300,7 @@ export function simulateForecast(
         let was = activeToday;
         for (let k = 0; k < K; k++) {
           const h = H[k]!;
-          let now = gap + h < w ? 1 : 0;
-          for (let t = 0; !now && t < times.length; t++) if (times[t]! > h - w && times[t]! <= h) now = 1;
+          const now = gap + h < w || boughtWithin(times, h - w, h) ? 1 : 0;
           if (now) base.buyers[k]! += wb;
           else if (was) base.lost[k]! += wb;
           active[k] = now;

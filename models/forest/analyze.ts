@@ -57,7 +57,6 @@ function customerFolds(ids: string[], k: number): Uint8Array {
 /** The forest's training snapshots and the snapshot to score, from one query (features.ts). */
 export interface ForestSnapshots {
   window: Awaited<ReturnType<typeof buyerWindow>>;
-  dates: string[];
   perSnapshot: number;
   taken: Awaited<ReturnType<typeof snapshotsFeatures>>;
 }
@@ -91,7 +90,7 @@ export async function forestSnapshots(ctx: Pick<AnalysisContext, "conn" | "asOf"
     seed: ctx.seed,
     except: ctx.asOf,
   });
-  return { window, dates, perSnapshot, taken };
+  return { window, perSnapshot, taken };
 }
 
 export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {

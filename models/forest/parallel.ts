@@ -107,6 +107,42 @@ export function startForestWorkers(trees: number): void {
   if (workers > 1) for (let w = 0; w < workers; w++) poolWorker(w);
 }
 
+/**
+ * Run one job on pool worker `w`: wait until the worker is free (one job at a time per worker), post the message built
+ * for the job's number, and pass the worker's messages for that job to `handle`, which calls `done` with the result
+ * when the job is over.
+ */
+async function runOnWorker<T>(
+  w: number,
+  message: (job: number) => GrowJob | ScoreJob,
+  handle: (m: WorkerMessage, done: (result: T) => void) => void,
+): Promise<T> {
+  const entry = poolWorker(w);
+  while (entry.busy) await new Promise((r) => setTimeout(r, 5));
+  const job = nextJob++;
+  return new Promise<T>((resolve, reject) => {
+    const release = () => {
+      entry.busy = null;
+      entry.worker.unref();
+    };
+    entry.busy = {
+      onMessage: (m) => {
+        if (m.job !== job) return;
+        handle(m, (result) => {
+          release();
+          resolve(result);
+        });
+      },
+      fail: (e) => {
+        release();
+        reject(e);
+      },
+    };
+    entry.worker.ref();
+    entry.worker.postMessage(message(job));
+  });
+}
+
 /** Grow the trees in `workers` pooled threads; resolves to the trees in index order. */
 export async function growTreesInWorkers(
   req: GrowRequest,
@@ -117,36 +153,19 @@ export async function growTreesInWorkers(
   const labels = shared(req.labels, (b) => new Uint8Array(b));
   const trainRows = shared(req.trainRows, (b) => new Uint32Array(b));
   const results: Tree[] = new Array(req.trees);
-  const job = nextJob++;
   await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      const entry = poolWorker(w);
-      // One job at a time per worker: wait for an earlier forest still growing on it.
-      while (entry.busy) await new Promise((r) => setTimeout(r, 5));
-      await new Promise<void>((resolve, reject) => {
-        entry.busy = {
-          onMessage: (m) => {
-            if (m.job !== job) return;
-            if ("done" in m) {
-              entry.busy = null;
-              entry.worker.unref();
-              resolve();
-            } else {
-              results[m.index] = m.tree;
-              onTrees(1);
-            }
-          },
-          fail: (e) => {
-            entry.busy = null;
-            entry.worker.unref();
-            reject(e);
-          },
-        };
-        entry.worker.ref();
-        const message: GrowJob = { ...req, kind: "grow", bins, labels, trainRows, job, worker: w, workers };
-        entry.worker.postMessage(message);
-      });
-    }),
+    Array.from({ length: workers }, (_, w) =>
+      runOnWorker<void>(
+        w,
+        (job) => ({ ...req, kind: "grow", bins, labels, trainRows, job, worker: w, workers }),
+        (m, done) => {
+          if ("tree" in m) {
+            results[m.index] = m.tree;
+            onTrees(1);
+          } else done();
+        },
+      ),
+    ),
   );
   return results;
 }
@@ -157,28 +176,14 @@ export async function growTreesInWorkers(
  */
 export async function scoreInWorkers(model: string, tables: FeatureTable[]): Promise<ScoreResult[]> {
   return Promise.all(
-    tables.map(async (table, w) => {
-      const entry = poolWorker(w);
-      while (entry.busy) await new Promise((r) => setTimeout(r, 5));
-      const job = nextJob++;
-      return new Promise<ScoreResult>((resolve, reject) => {
-        entry.busy = {
-          onMessage: (m) => {
-            if (m.job !== job || !("scored" in m)) return;
-            entry.busy = null;
-            entry.worker.unref();
-            resolve(m.scored);
-          },
-          fail: (e) => {
-            entry.busy = null;
-            entry.worker.unref();
-            reject(e);
-          },
-        };
-        entry.worker.ref();
-        const message: ScoreJob = { kind: "score", job, model, table };
-        entry.worker.postMessage(message);
-      });
-    }),
+    tables.map((table, w) =>
+      runOnWorker<ScoreResult>(
+        w,
+        (job) => ({ kind: "score", job, model, table }),
+        (m, done) => {
+          if ("scored" in m) done(m.scored);
+        },
+      ),
+    ),
   );
 }

@@ -189,3 +189,26 @@ export function bfgs(
 function identity(n: number, scale: number): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? scale : 0)));
 }
+
+/** An objective that writes its gradient into `gradient` when given one, and returns its value. */
+export type Objective = (x: number[], gradient?: number[]) => number;
+
+/**
+ * BFGS on the objective's own gradient, then Nelder-Mead from where BFGS stopped if it stopped short of converging:
+ * how the likelihood fits here are minimised.
+ */
+export function minimizeWithGradient(
+  objective: Objective,
+  x0: number[],
+  options: { gradientTolerance: number },
+): MinimizeResult {
+  const quick = bfgs(
+    (x) => {
+      const g = x.map(() => 0);
+      return { f: objective(x, g), g };
+    },
+    x0,
+    options,
+  );
+  return quick.converged ? quick : nelderMead((x) => objective(x), quick.x);
+}

@@ -13,7 +13,7 @@ import { UserError } from "../../loaders/errors.ts";
 import { digamma, logGamma } from "../math/distributions.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { inverseSpd } from "../math/linear-algebra.ts";
-import { bfgs, nelderMead, numericalHessian } from "../math/optimize.ts";
+import { minimizeWithGradient, numericalHessian } from "../math/optimize.ts";
 
 export interface BgNbdParams {
   r: number;
@@ -192,15 +192,7 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
   for (let i = 0; i < n; i++) meanT += data.T[i]! / n;
   const start = [0, Math.log(Math.max(meanT, 1e-3) / 4), 0, 0];
   // BFGS on the analytic gradient (tens of evaluations); Nelder-Mead from its end point if it stops short.
-  const quick = bfgs(
-    (x) => {
-      const g = [0, 0, 0, 0];
-      return { f: evaluate(x, g), g };
-    },
-    start,
-    { gradientTolerance: 1e-8 * Math.max(1, n) },
-  );
-  const result = quick.converged ? quick : nelderMead(negLL, quick.x);
+  const result = minimizeWithGradient(evaluate, start, { gradientTolerance: 1e-8 * Math.max(1, n) });
   const [lr, lalpha, la, lb] = result.x as [number, number, number, number];
   const params = { r: Math.exp(lr), alpha: Math.exp(lalpha), a: Math.exp(la), b: Math.exp(lb) };
   if (![params.r, params.alpha, params.a, params.b, result.fx].every(Number.isFinite)) {

@@ -10,7 +10,7 @@
  */
 import { UserError } from "../../loaders/errors.ts";
 import { digamma, logGamma } from "../math/distributions.ts";
-import { bfgs, nelderMead } from "../math/optimize.ts";
+import { minimizeWithGradient } from "../math/optimize.ts";
 import { mean, sampleCorrelation } from "simple-statistics";
 
 export interface GammaGammaParams {
@@ -115,16 +115,7 @@ export function fitGammaGamma(frequency: ArrayLike<number>, monetary: ArrayLike<
   const evaluate = gammaGammaObjective(xs, ms);
   const meanM = mean(ms);
   const start = [0, Math.log(2), Math.log(meanM)];
-  // BFGS on the analytic gradient; Nelder-Mead from where it stopped if it stops short.
-  const quick = bfgs(
-    (x) => {
-      const g = [0, 0, 0];
-      return { f: evaluate(x, g), g };
-    },
-    start,
-    { gradientTolerance: 1e-8 * Math.max(1, xs.length) },
-  );
-  const result = quick.converged ? quick : nelderMead((x) => evaluate(x), quick.x);
+  const result = minimizeWithGradient(evaluate, start, { gradientTolerance: 1e-8 * Math.max(1, xs.length) });
   const fit = { p: Math.exp(result.x[0]!), q: Math.exp(result.x[1]!), v: Math.exp(result.x[2]!) };
   if (!Object.values(fit).every(Number.isFinite))
     throw new UserError("Gamma-Gamma did not converge to finite parameters.");
