@@ -43,20 +43,23 @@ export function columnValues(table, field) {
     const sep = meta.get("joined_by") ?? "; ";
     return Array.from(vector, (v) => (v == null ? null : Array.from(v).join(sep)));
   }
-  if (typeId === Type.Date || typeId === Type.Timestamp) {
-    const day = typeId === Type.Date;
-    return Array.from(vector, (v) => {
-      if (v == null) return null;
-      const iso = new Date(Number(v)).toISOString();
-      return day ? iso.slice(0, 10) : iso;
-    });
-  }
+  if (typeId === Type.Date || typeId === Type.Timestamp) return Array.from(vector, dateText(typeId));
   if (typeId === Type.Float || typeId === Type.Int) {
     const scale = meta.has("digits") ? 10 ** Number(meta.get("digits")) : 0;
     return numberValues(vector, scale, typeId === Type.Int && field.type.bitWidth === 64);
   }
   if (typeId === Type.Utf8) return utf8Values(vector);
   return Array.from(vector);
+}
+
+/** A date as YYYY-MM-DD, a timestamp as ISO text, from the milliseconds apache-arrow gives for either. */
+function dateText(typeId) {
+  const day = typeId === Type.Date;
+  return (v) => {
+    if (v == null) return null;
+    const iso = new Date(Number(v)).toISOString();
+    return day ? iso.slice(0, 10) : iso;
+  };
 }
 
 /** Numbers straight from the typed arrays (rounded to 1/scale when scale > 0), nulls as null. */
@@ -172,8 +175,8 @@ function phraseListValues(vector, separator) {
 
 /**
  * Read access to one column, value by value, without decoding the rest: dictionary keys index the dictionary's
- * strings (decoded once), numbers come straight from the typed array, text and phrase lists are decoded the first
- * time a row is read and kept. A column of several chunks is decoded whole (columnValues).
+ * strings (decoded once), numbers come straight from the typed array, text, phrase lists and dates are decoded the
+ * first time a row is read and kept. A column of several chunks is decoded whole (columnValues).
  */
 export function columnAccessor(table, field) {
   const vector = table.getChild(field.name);
@@ -217,6 +220,9 @@ export function columnAccessor(table, field) {
     const offsets = data.valueOffsets;
     const bytes = data.values;
     decode = (i) => decoder.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+  } else if (typeId === Type.Date || typeId === Type.Timestamp) {
+    const text = dateText(typeId);
+    decode = (i) => text(vector.get(i));
   } else {
     const values = columnValues(table, field);
     return (i) => values[i] ?? null;
@@ -276,21 +282,28 @@ function dictionaryColumn(list, column) {
   return { keys: data.values, isNull: nullTest(data), values, hasNull: data.nullCount > 0 };
 }
 
-/** A test of row i for one chosen filter value: on dictionary keys when it can, else on the row's value. */
-function rowTest(list, column, value) {
+/**
+ * Which rows have this filter value (1) or not (0). A dictionary column is tested once per dictionary key, then read
+ * through the keys (a pass over typed arrays); any other column row by row.
+ */
+function rowsWithValue(list, column, value) {
+  const n = list.rows.length;
+  const out = new Uint8Array(n);
   const dict = dictionaryColumn(list, column);
   if (dict) {
     const { keys, isNull } = dict;
-    if (value === NONE) {
-      const empty = dict.values.indexOf("");
-      return (i) => isNull(i) || keys[i] === empty;
-    }
-    const key = dict.values.indexOf(value);
-    return (i) => !isNull(i) && keys[i] === key;
+    const wanted = Uint8Array.from(dict.values, (v) => (value === NONE ? v === "" : v === value));
+    const nullWanted = value === NONE;
+    for (let i = 0; i < n; i++) out[i] = wanted[keys[i]];
+    if (dict.hasNull) for (let i = 0; i < n; i++) if (isNull(i)) out[i] = nullWanted ? 1 : 0;
+    return out;
   }
   const rows = list.rows;
-  if (value === NONE) return (i) => rows[i][column] == null || rows[i][column] === "";
-  return (i) => rows[i][column] === value;
+  for (let i = 0; i < n; i++) {
+    const v = rows[i][column];
+    out[i] = value === NONE ? (v == null || v === "" ? 1 : 0) : v === value ? 1 : 0;
+  }
+  return out;
 }
 
 /** Rows as plain objects (for JSON, or code that lists own keys). */
@@ -333,62 +346,166 @@ export function filterOptions(list) {
 const searchedNames = (list) => SEARCH_COLUMNS.filter((c) => list.columns.includes(c));
 
 /**
- * One searched column as a plain array, decoded from the Arrow buffers in bulk (columnValues) rather than row by row
- * through the getters; a list without a table (tests, plain rows) reads the rows.
+ * A lower-case copy of one chunk of Utf8 values to search in: `mark(word, out, start)` sets out[start + i] = 1 for
+ * every value i that contains the (lower-case) word. ASCII text is kept as one string searched with indexOf, hits
+ * mapped back to values through the offsets (a hit that spans two values is skipped); other text is lower-cased
+ * value by value, since its string positions are not byte offsets.
  */
-function searchColumn(list, name) {
-  const field = list.table?.schema.fields.find((f) => f.name === name);
-  return field ? columnValues(list.table, field) : list.rows.map((r) => r[name]);
+function searchableText(data) {
+  const n = data.length;
+  const offsets = data.valueOffsets;
+  const base = offsets[0];
+  const isNull = nullTest(data);
+  const raw = decoder.decode(data.values.subarray(base, offsets[n]));
+  if (raw.length !== offsets[n] - base) {
+    const lowered = utf8Values({ data: [data], length: n }).map((v) => (v == null ? "" : v.toLowerCase()));
+    return (word, out, start) => {
+      for (let i = 0; i < n; i++) if (lowered[i].includes(word)) out[start + i] = 1;
+    };
+  }
+  const text = raw.toLowerCase();
+  return (word, out, start) => {
+    let p = text.indexOf(word);
+    while (p >= 0) {
+      // The value holding position p: the last i with offsets[i] - base <= p.
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (offsets[mid] - base <= p) lo = mid;
+        else hi = mid - 1;
+      }
+      const valueEnd = offsets[lo + 1] - base;
+      if (p + word.length <= valueEnd) {
+        if (!isNull(lo)) out[start + lo] = 1;
+        p = text.indexOf(word, valueEnd);
+      } else p = text.indexOf(word, p + 1);
+    }
+  };
 }
 
-/** Row i's searched text: the searched columns' values, lower case, joined by a separator no word contains. */
-function searchText(columns, i) {
-  return columns
-    .map((values) => values[i] ?? "")
-    .join("\u0001")
-    .toLowerCase();
+/** A dictionary's searchable text (one per dictionary, shared by the batches that share it). */
+const searchableCache = new WeakMap();
+function searchableDictionary(dictionary) {
+  let searchers = searchableCache.get(dictionary);
+  if (!searchers) {
+    searchers = dictionary.data.map((data) => searchableText(data));
+    searchableCache.set(dictionary, searchers);
+  }
+  return searchers;
+}
+
+/** Which keys of a dictionary contain the word (1) or not (0). */
+function dictionaryHits(dictionary, word) {
+  const hits = new Uint8Array(dictionary.length);
+  let start = 0;
+  searchableDictionary(dictionary).forEach((mark, c) => {
+    mark(word, hits, start);
+    start += dictionary.data[c].length;
+  });
+  return hits;
+}
+
+/** A matcher over plain values: each value lower-cased once, then a substring test per row. */
+function valuesMatcher(values) {
+  const lowered = values.map((v) => (v == null ? "" : String(v).toLowerCase()));
+  return (word, mask) => {
+    for (let i = 0; i < lowered.length; i++) if (lowered[i].includes(word)) mask[i] = 1;
+  };
 }
 
 /**
- * Build the search text of every row in slices while the browser is idle (about 8 ms at a time), so a filter change
- * made meanwhile never waits behind it; a search before it is done finishes it at once (haystacks).
+ * A matcher for one searched column: `(word, mask)` sets mask[row] = 1 for every row whose value contains the
+ * lower-case word. Dictionary-encoded text (names) and lists of dictionary phrases (symptoms, drivers) are searched
+ * in their dictionaries, a few thousand strings, and rows are then marked through their integer keys: no per-row text
+ * is ever built. A phrase list matches when one of its phrases contains the word. Other columns are decoded and
+ * lower-cased once.
+ */
+function columnMatcher(list, name) {
+  const field = list.table?.schema.fields.find((f) => f.name === name);
+  if (!field) return valuesMatcher(list.rows.map((r) => r[name]));
+  const typeId = field.type.typeId;
+  const phrases = typeId === Type.List && field.type.children[0]?.type.typeId === Type.Dictionary;
+  const chunks = [];
+  let start = 0;
+  for (const data of list.table.getChild(name).data) {
+    chunks.push({ data, start });
+    start += data.length;
+  }
+  if (typeId === Type.Utf8) {
+    const searchers = chunks.map(({ data }) => searchableText(data));
+    return (word, mask) => searchers.forEach((mark, c) => mark(word, mask, chunks[c].start));
+  }
+  if (typeId !== Type.Dictionary && !phrases) return valuesMatcher(columnValues(list.table, field));
+  for (const chunk of chunks) searchableDictionary((phrases ? chunk.data.children[0] : chunk.data).dictionary);
+  return (word, mask) => {
+    for (const { data, start } of chunks) {
+      const coded = phrases ? data.children[0] : data;
+      const hits = dictionaryHits(coded.dictionary, word);
+      const keys = coded.values;
+      const isNull = nullTest(data);
+      if (!phrases) {
+        for (let i = 0; i < data.length; i++) if (!isNull(i) && hits[keys[i]]) mask[start + i] = 1;
+        continue;
+      }
+      const offsets = data.valueOffsets;
+      for (let i = 0; i < data.length; i++) {
+        if (isNull(i)) continue;
+        for (let j = offsets[i]; j < offsets[i + 1]; j++)
+          if (hits[keys[j]]) {
+            mask[start + i] = 1;
+            break;
+          }
+      }
+    }
+  };
+}
+
+/**
+ * Prepare the search's column matchers one column per idle moment, so the page's first frames and a filter change
+ * made meanwhile never wait behind it; a search before it is done prepares the rest at once (searchMatchers).
  */
 export function prepareSearch(list) {
-  if (list.haystack || list.building) return;
-  list.building = { parts: new Array(list.rows.length), next: 0, columns: [] };
-  const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 0));
+  if (list.matchers || list.preparing) return;
+  list.preparing = [];
+  const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 0));
   const names = searchedNames(list);
-  const step = (deadline) => {
-    const state = list.building;
-    if (!state) return; // a search finished it
-    // One column decoded per idle moment, then the rows 500 at a time.
-    if (state.columns.length < names.length) state.columns.push(searchColumn(list, names[state.columns.length]));
-    else
-      while (state.next < state.parts.length && deadline.timeRemaining() > 1) {
-        const end = Math.min(state.parts.length, state.next + 500);
-        for (let i = state.next; i < end; i++) state.parts[i] = searchText(state.columns, i);
-        state.next = end;
-      }
-    if (state.columns.length < names.length || state.next < state.parts.length) idle(step);
+  const step = () => {
+    const done = list.preparing;
+    if (!done) return; // a search finished it
+    done.push(columnMatcher(list, names[done.length]));
+    if (done.length < names.length) idle(step);
     else {
-      list.haystack = state.parts;
-      list.building = null;
+      list.matchers = done;
+      list.preparing = null;
     }
   };
   idle(step);
 }
 
-/** Every row's search text: what prepareSearch has built so far, finished now. */
-function haystacks(list) {
-  if (!list.haystack) {
-    const state = list.building ?? { parts: new Array(list.rows.length), next: 0, columns: [] };
+/** Every searched column's matcher: what prepareSearch has prepared so far, finished now. */
+function searchMatchers(list) {
+  if (!list.matchers) {
+    const done = list.preparing ?? [];
     const names = searchedNames(list);
-    while (state.columns.length < names.length) state.columns.push(searchColumn(list, names[state.columns.length]));
-    for (let i = state.next; i < state.parts.length; i++) state.parts[i] = searchText(state.columns, i);
-    list.haystack = state.parts;
-    list.building = null;
+    while (done.length < names.length) done.push(columnMatcher(list, names[done.length]));
+    list.matchers = done;
+    list.preparing = null;
   }
-  return list.haystack;
+  return list.matchers;
+}
+
+/** Rows containing every word in at least one searched column: 1 in the returned mask. */
+function searchMask(list, words) {
+  const matchers = searchMatchers(list);
+  let all = null;
+  for (const word of words) {
+    const mask = new Uint8Array(list.rows.length);
+    for (const match of matchers) match(word, mask);
+    if (all) for (let i = 0; i < all.length; i++) all[i] &= mask[i];
+    else all = mask;
+  }
+  return all;
 }
 
 /**
@@ -399,15 +516,13 @@ export function filterList(list, chosen = {}, search = "") {
   const active = Object.entries(chosen).filter(([c, v]) => v != null && v !== ALL && list.columns.includes(c));
   const words = String(search).toLowerCase().split(/\s+/).filter(Boolean);
   if (active.length === 0 && words.length === 0) return list.rows;
-  const hay = words.length ? haystacks(list) : null;
-  const tests = active.map(([c, v]) => rowTest(list, c, v));
+  const masks = active.map(([c, v]) => rowsWithValue(list, c, v));
+  if (words.length) masks.push(searchMask(list, words));
+  const passed = masks[0];
+  for (const mask of masks.slice(1)) for (let i = 0; i < passed.length; i++) passed[i] &= mask[i];
   const out = [];
   const rows = list.rows;
-  outer: for (let i = 0; i < rows.length; i++) {
-    for (const test of tests) if (!test(i)) continue outer;
-    if (hay) for (const w of words) if (!hay[i].includes(w)) continue outer;
-    out.push(rows[i]);
-  }
+  for (let i = 0; i < rows.length; i++) if (passed[i]) out.push(rows[i]);
   return out;
 }
 

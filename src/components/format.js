@@ -1,8 +1,12 @@
 // Number formatting shared by the pages (units are always shown next to the number).
 export const pct = (x, digits = 1) => (x == null || !Number.isFinite(x) ? "–" : `${(100 * x).toFixed(digits)}%`);
-export const int = (x) => (x == null || !Number.isFinite(x) ? "–" : Math.round(x).toLocaleString("en-US"));
-export const money = (x) =>
-  x == null || !Number.isFinite(x) ? "–" : x.toLocaleString("en-US", { maximumFractionDigits: 0 });
+// One formatter each, made once: toLocaleString builds a new Intl.NumberFormat on every call (slow in a long table).
+const wholeNumber = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const plainNumber = new Intl.NumberFormat("en-US");
+export const int = (x) => (x == null || !Number.isFinite(x) ? "–" : wholeNumber.format(Math.round(x)));
+export const money = (x) => (x == null || !Number.isFinite(x) ? "–" : wholeNumber.format(x));
+/** A number as toLocaleString("en-US") prints it (up to 3 decimals), empty when missing. */
+export const number = (x) => (x == null ? "" : plainNumber.format(x));
 
 /** "▲ 1.2 pts" style change against the previous value; `goodWhenUp` picks the colour. */
 export function delta(current, previous, { points = false, goodWhenUp = true } = {}) {
