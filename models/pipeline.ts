@@ -75,7 +75,7 @@ export async function runPipeline(
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
-  let context = ctx;
+  let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   try {
     for (const stage of stages) {
       const started = performance.now();
@@ -92,10 +92,11 @@ export async function runPipeline(
           }
         });
         snapshots.catch(() => {}); // its failure surfaces in the forest stage, which awaits it
-        context = { ...ctx, forestSnapshots: snapshots };
+        context = { ...context, forestSnapshots: snapshots };
       }
     }
   } finally {
+    context.shared?.clear();
     await context.forestSnapshots?.catch(() => {});
   }
   return timings;

@@ -16,6 +16,7 @@ import { estimateArrivalRate } from "../models/forecast/rates.ts";
 import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
 import { SIMULATED_CUSTOMERS, SIMULATED_NEW_BUYERS, simulateForecast } from "../models/forecast/simulate.ts";
+import { runningWorkers, simulateOnWorker, workerCount } from "../models/forest/parallel.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
 const M = 30.4375;
@@ -23,6 +24,13 @@ const M = 30.4375;
 const flatBands = (events: number, exposure: number): HazardBand[] =>
   TENURE_BANDS.map((start) => ({ start, events, exposure }));
 const baseline: ScenarioInput = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
+/** Churn halved for the first subscriber and both buyers of tinyBusiness, and no arrivals. */
+const halved: ScenarioInput = {
+  name: "halve",
+  subscriberFactor: Float64Array.from([0.5, 1]),
+  buyerFactor: Float64Array.from([0.5, 0.5]),
+  arrivalsFactor: 0,
+};
 const params = { r: 1, alpha: 10, a: 1, b: 2 };
 
 /** Two subscribers, two buyers, new subscribers (3 a month) and new buyers (6 a month); W = 60 days. */
@@ -97,12 +105,6 @@ describe("expected forecast of a tiny business (by hand)", () => {
   });
 
   it("scenarios scale the chance of leaving of the customers they pick, and first-time arrivals", () => {
-    const halved: ScenarioInput = {
-      name: "halve",
-      subscriberFactor: Float64Array.from([0.5, 1]),
-      buyerFactor: Float64Array.from([0.5, 0.5]),
-      arrivalsFactor: 0,
-    };
     const s = expectedForecast(inputs, halved);
     // Subscriber 1: 1 − 0.5 (1 − e^(−0.29)); no arrivals.
     expect(s.subscribers[0]).toBeCloseTo(1 - 0.5 * (1 - Math.exp(-0.29)) + Math.exp(-0.29), 10);
@@ -122,12 +124,6 @@ describe("expected forecast of a tiny business (by hand)", () => {
       expect(Math.abs(buyers - e.buyers[k]!)).toBeLessThan(0.15);
     }
     // A scenario's simulated fates average to its own expected values too.
-    const halved: ScenarioInput = {
-      name: "halve",
-      subscriberFactor: Float64Array.from([0.5, 1]),
-      buyerFactor: Float64Array.from([0.5, 0.5]),
-      arrivalsFactor: 0,
-    };
     const both = simulateForecast(inputs, [baseline, halved], 4000, createRandom(8));
     const h = expectedForecast(inputs, halved);
     for (let k = 0; k < 2; k++) {
@@ -253,10 +249,21 @@ describe("rates", () => {
     const expected = expectedForecast(inputs, baseline);
     for (let k = 0; k < 2; k++) {
       const mean = sims.buyers[0]![k]!.reduce((a, b) => a + b, 0) / 200;
-      // The arrival rate's own uncertainty (sd ≈ √(6,000/3) ≈ 45 a month) dominates; 200 runs put the mean within ~10.
+      // The arrival rate's own uncertainty (sd ≈ √(3 · perMonth) / 3 ≈ 22 a month) dominates; 200 runs put the mean
+      // within a few buyers.
       expect(Math.abs(mean - expected.buyers[k]!)).toBeLessThan(30);
     }
   });
+
+  it("a simulation on a worker thread gives exactly the futures of the same simulation in this thread", async () => {
+    const inputs = tinyBusiness();
+    const here = simulateForecast(inputs, [baseline, halved], 60, createRandom(11));
+    const there = await simulateOnWorker(inputs, [baseline, halved], 60, 11);
+    // It ran on the pool when there is one (two cores, or CHURN_FOREST_WORKERS ≥ 2); with one core it runs here.
+    if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
+    expect(there).toEqual(here);
+    expect(await simulateOnWorker(inputs, [baseline, halved], 60, 12)).not.toEqual(here); // the seed matters
+  }, 60_000);
 
   it("the band widens when the churn rates are less certain (same rate, less history)", () => {
     const business = (bands: HazardBand[]): ForecastInputs => ({

@@ -13,6 +13,7 @@ import { ingest } from "../loaders/ingest.ts";
 import { createTableSql } from "../loaders/schema.ts";
 import { analyzeSurvival } from "../models/survival/analyze.ts";
 import { followUpFromLandmark } from "../models/survival/tenure.ts";
+import { landmarkValuation, type SharedWork } from "../models/value/landmark-valuation.ts";
 import { analyzeQuadrantSurvival } from "../models/value/quadrant-survival.ts";
 import { loadValueSettings } from "../models/value/settings.ts";
 import { valueCustomers } from "../models/value/valuation.ts";
@@ -99,6 +100,24 @@ describe("survival by quadrant on the sample", () => {
     expect(now.rows.find((r) => r.id === "LATE-SUBSCRIBER")).toMatchObject({ kind: "buyer", frequency: 1 });
     expect(past.thresholds).toEqual(now.thresholds);
     expect(past.rows).toEqual(now.rows);
+  });
+
+  it("hands its landmark valuation to reasons once, equal to a fresh one, and keeps nothing after", async () => {
+    const shared: SharedWork = new Map();
+    const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {}, shared };
+    expect((await analyzeQuadrantSurvival(ctx)).ran).toBe(true);
+    expect(shared.size).toBe(1); // left for reasons
+    const settings = loadValueSettings();
+    const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
+    const left = [...shared.values()][0];
+    const handed = landmarkValuation(db.connection, landmark, settings, { shared, keep: false });
+    expect(handed).toBe(left); // the same promise, not a second computation
+    expect(shared.size).toBe(0); // taken: not held for the rest of the build
+    expect((await handed).rows).toEqual((await valueCustomers(db.connection, landmark, settings)).rows);
+    // Another landmark or other settings are never served from it.
+    const other = landmarkValuation(db.connection, addMonths(landmark, -1), settings, { shared, keep: true });
+    expect(landmarkValuation(db.connection, landmark, settings, { shared, keep: false })).not.toBe(other);
+    await other;
   });
 
   it("draws one curve per quadrant for exactly the subscribers active on the landmark, with log-rank", async () => {

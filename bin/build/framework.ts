@@ -14,7 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
@@ -100,6 +100,9 @@ async function runFramework(
 ): Promise<void> {
   const progress = options.progress ?? silentProgress;
   const env = {
+    // Framework runs a loader itself (with tsx) when it reaches a file before writeSiteData has written it: tsx must be
+    // found however churn was started (npm run, npx, or node --import tsx without node_modules/.bin on PATH).
+    PATH: [join(PROJECT_ROOT, "node_modules", ".bin"), process.env["PATH"] ?? ""].join(delimiter),
     CHURN_DB: resolve(dbPath),
     CHURN_SITE_OUT: resolve(outDir),
     CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),

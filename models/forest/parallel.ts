@@ -4,10 +4,14 @@
  * stream (forest seed + 7919·t), so the forest is the same whatever the number of workers.
  * The workers are started once per process and reused by every later forest (the folds of a cross-validation, the
  * backtest and final models of a build): starting one costs about a second of CPU under tsx. An idle pool does
- * not keep the process alive.
+ * not keep the process alive. The same pool scores large lists (scored.ts) and runs the forecast backtest's
+ * simulation beside the forecast's own (simulateOnWorker).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { createRandom } from "../../loaders/random.ts";
+import type { ForecastInputs, ScenarioInput } from "../forecast/model.ts";
+import { type SimulatedPaths, simulateForecast } from "../forecast/simulate.ts";
 import type { FeatureTable } from "./dataset.ts";
 import type { Tree, TreeOptions } from "./tree.ts";
 
@@ -40,6 +44,16 @@ export interface ScoreJob {
   table: FeatureTable;
 }
 
+/** A forecast simulation (forecast/simulate.ts), run whole on one worker. */
+export interface SimulateJob {
+  kind: "simulate";
+  job: number;
+  inputs: ForecastInputs;
+  scenarios: ScenarioInput[];
+  runs: number;
+  seed: number;
+}
+
 /** What a scoring job sends back: probabilities, row-major contributions, and the drivers in words per row. */
 export interface ScoreResult {
   probabilities: Float64Array;
@@ -51,7 +65,8 @@ export interface ScoreResult {
 type WorkerMessage =
   | { job: number; index: number; tree: Tree }
   | { job: number; done: true }
-  | { job: number; done: true; scored: ScoreResult };
+  | { job: number; done: true; scored: ScoreResult }
+  | { job: number; done: true; simulated: SimulatedPaths };
 
 const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -114,7 +129,7 @@ export function startForestWorkers(trees: number): void {
  */
 async function runOnWorker<T>(
   w: number,
-  message: (job: number) => GrowJob | ScoreJob,
+  message: (job: number) => GrowJob | ScoreJob | SimulateJob,
   handle: (m: WorkerMessage, done: (result: T) => void) => void,
 ): Promise<T> {
   const entry = poolWorker(w);
@@ -185,5 +200,26 @@ export async function scoreInWorkers(model: string, tables: FeatureTable[]): Pro
         },
       ),
     ),
+  );
+}
+
+/**
+ * simulateForecast(inputs, scenarios, runs, createRandom(seed)) on a pool worker, so this thread can do other work
+ * meanwhile (the forecast stage simulates today's futures while a worker simulates its backtest's). The same function
+ * and seed give the same numbers wherever they run; with one core it runs here.
+ */
+export function simulateOnWorker(
+  inputs: ForecastInputs,
+  scenarios: ScenarioInput[],
+  runs: number,
+  seed: number,
+): Promise<SimulatedPaths> {
+  if (workerCount(2) < 2) return Promise.resolve(simulateForecast(inputs, scenarios, runs, createRandom(seed)));
+  return runOnWorker<SimulatedPaths>(
+    0,
+    (job) => ({ kind: "simulate", job, inputs, scenarios, runs, seed }),
+    (m, done) => {
+      if ("simulated" in m) done(m.simulated);
+    },
   );
 }

@@ -1,17 +1,27 @@
 /**
  * Pool worker body. A grow job: grow the trees t ≡ worker (mod workers), post each back, then say done. A score job:
- * score the rows it was sent with the forest it was sent (scored.ts) and post the result back.
+ * score the rows it was sent with the forest it was sent (scored.ts) and post the result back. A simulate job: run
+ * the forecast simulation it was sent (forecast/simulate.ts) and post the simulated futures back.
  */
 import { parentPort } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
 import { bootstrapWeights } from "./bootstrap.ts";
-import type { GrowJob, ScoreJob } from "./parallel.ts";
+import { simulateForecast } from "../forecast/simulate.ts";
+import type { GrowJob, ScoreJob, SimulateJob } from "./parallel.ts";
 import { scoreTable } from "./scored.ts";
 import { deserializeForest } from "./serialize.ts";
 import { growTree } from "./tree.ts";
 
 let weights = new Float64Array(0);
-parentPort!.on("message", (req: GrowJob | ScoreJob) => {
+parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob) => {
+  if (req.kind === "simulate") {
+    const simulated = simulateForecast(req.inputs, req.scenarios, req.runs, createRandom(req.seed));
+    const buffers = [simulated.subscribers, simulated.buyers, simulated.mrr].flatMap((grid) =>
+      grid.flatMap((months) => months.map((runs) => runs.buffer as ArrayBuffer)),
+    );
+    parentPort!.postMessage({ job: req.job, done: true, simulated }, buffers);
+    return;
+  }
   if (req.kind === "score") {
     const scored = scoreTable(deserializeForest(req.model), req.table);
     parentPort!.postMessage({ job: req.job, done: true, scored }, [

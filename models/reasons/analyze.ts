@@ -13,7 +13,8 @@ import { queryOne, run, tableExists } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import type { Analysis } from "../context.ts";
 import { loadValueSettings } from "../value/settings.ts";
-import { valueCustomers } from "../value/valuation.ts";
+import { landmarkValuation, type SharedWork } from "../value/landmark-valuation.ts";
+import type { valueCustomers } from "../value/valuation.ts";
 import { buildReasonEvents } from "./events.ts";
 import { loadReasonRules } from "./rules.ts";
 import { churnedWithoutReason } from "./summary.ts";
@@ -27,13 +28,18 @@ export const CHURN_REASONS_SQL = `
   GROUP BY ALL ORDER BY month, cancellations DESC, reason, category`;
 
 /** Each customer's quadrant on the landmark, as a temp table (customer_id, quadrant, landmark); null if none. */
-async function landmarkQuadrants(conn: DuckDBConnection, asOf: string): Promise<string | undefined> {
+async function landmarkQuadrants(
+  conn: DuckDBConnection,
+  asOf: string,
+  shared?: SharedWork,
+): Promise<string | undefined> {
   if (!(await tableExists(conn, "customer_value"))) return undefined;
   const settings = loadValueSettings();
   const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
   let valuation: Awaited<ReturnType<typeof valueCustomers>>;
   try {
-    valuation = await valueCustomers(conn, landmark, settings);
+    // The quadrant survival stage's valuation when it left one (the same landmark and settings).
+    valuation = await landmarkValuation(conn, landmark, settings, { shared, keep: false });
   } catch (error) {
     if (isUserError(error)) return undefined; // too little data on the landmark: no quadrants, said on the page
     throw error;
@@ -50,7 +56,7 @@ async function landmarkQuadrants(conn: DuckDBConnection, asOf: string): Promise<
 
 export const analyzeReasons: Analysis = async (ctx) => {
   const rules = loadReasonRules();
-  const quadrants = await landmarkQuadrants(ctx.conn, ctx.asOf);
+  const quadrants = await landmarkQuadrants(ctx.conn, ctx.asOf, ctx.shared);
   const events = await buildReasonEvents(ctx.conn, ctx.asOf, rules, {
     table: "churn_reason_events",
     temp: false,

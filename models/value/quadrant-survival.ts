@@ -19,7 +19,8 @@ import { SurvivalTables } from "../survival/survival-tables.ts";
 import { followUpFromLandmark, type FollowUp } from "../survival/tenure.ts";
 import type { Quadrant } from "./segments.ts";
 import { loadValueSettings, type ValueSettings } from "./settings.ts";
-import { valueCustomers, type Valuation } from "./valuation.ts";
+import { landmarkValuation, type SharedWork } from "./landmark-valuation.ts";
+import type { Valuation } from "./valuation.ts";
 
 export const QUADRANT_GROUPING = "quadrant";
 
@@ -44,6 +45,7 @@ export async function quadrantFollowUp(
   conn: DuckDBConnection,
   asOf: string,
   settings: ValueSettings,
+  shared?: SharedWork,
 ): Promise<QuadrantFollowUp | { skipped: string }> {
   const landmark = addMonths(asOf, -settings.quadrantLandmarkMonths);
   const followUp = await followUpFromLandmark(conn, landmark, asOf);
@@ -54,7 +56,8 @@ export async function quadrantFollowUp(
         `(${settings.quadrantLandmarkMonths} months before the as-of date): too few to compare quadrants`,
     };
   }
-  const valuation = await valueCustomers(conn, landmark, settings);
+  // Left in `shared` for the reasons stage, which needs the same valuation.
+  const valuation = await landmarkValuation(conn, landmark, settings, { shared, keep: true });
   const quadrantById = new Map(
     valuation.rows.flatMap((r) => (r.kind === "subscriber" && r.quadrant ? [[r.id, r.quadrant] as const] : [])),
   );
@@ -76,7 +79,7 @@ export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
   }
   await run(ctx.conn, "DELETE FROM warehouse_meta WHERE key = 'survival_quadrant'");
 
-  const result = await quadrantFollowUp(ctx.conn, ctx.asOf, settings);
+  const result = await quadrantFollowUp(ctx.conn, ctx.asOf, settings, ctx.shared);
   if ("skipped" in result) return skipped(result.skipped);
   const { landmark, followUp, labels, valuation } = result;
   const tables = new SurvivalTables();
