@@ -13,12 +13,13 @@
  * the models loaded already).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
 import { dataLoaders, writeSiteData } from "../../src/data/lib/site-data.ts";
+import { SITE_DATA_ENDED } from "../../src/data/lib/warehouse.ts";
 import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
 import { processAlive } from "./outputs.ts";
 
@@ -99,7 +100,12 @@ async function runFramework(
   options: { quiet?: boolean; progress?: Progress },
 ): Promise<void> {
   const progress = options.progress ?? silentProgress;
+  const cache = join(root, ".observablehq", "cache", "data");
   const env = {
+    // A loader Framework runs itself (it reached the file first) waits for this build's copy instead of computing it
+    // again (src/data/lib/warehouse.ts); the marker SITE_DATA_ENDED, written below, tells it to stop waiting.
+    CHURN_SITE_DATA_WAIT: cache,
+    CHURN_SITE_DATA_PID: String(process.pid),
     // Framework runs a loader itself (with tsx) when it reaches a file before writeSiteData has written it: tsx must be
     // found however churn was started (npm run, npx, or node --import tsx without node_modules/.bin on PATH).
     PATH: [join(PROJECT_ROOT, "node_modules", ".bin"), process.env["PATH"] ?? ""].join(delimiter),
@@ -113,14 +119,22 @@ async function runFramework(
   };
   // The data loaders and Framework start together: Framework spends its first seconds loading its own modules and
   // the pages, and reads the data files only when it copies them. Should it reach a file before it is written, it
-  // runs that loader itself (the same output, only slower), so the race decides the time, never the result.
+  // runs that loader itself, which waits for this build's copy and prints it (src/data/lib/warehouse.ts): the
+  // race never decides the result, and costs a waiting process rather than the file computed twice.
   const pageCount = readdirSync(join(PROJECT_ROOT, "src")).filter((f) => f.endsWith(".md")).length;
   const task = progress("site: data files and pages", dataLoaders().length + pageCount);
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
-  const cache = join(root, ".observablehq", "cache", "data");
+  const ended = () => writeFileSync(join(cache, SITE_DATA_ENDED), "");
   const data = writeSiteData(cache, resolve(dbPath), () => task.tick()).then(
-    () => null,
-    (error: Error) => error,
+    () => {
+      ended();
+      return null;
+    },
+    (error: Error) => {
+      mkdirSync(cache, { recursive: true });
+      ended();
+      return error;
+    },
   );
   const site = await runTool(observable, ["build"], env, (line) => {
     if (/^load \//.test(line)) task.tick();

@@ -21,7 +21,9 @@ import {
   Int16,
   Int32,
   List,
+  makeData,
   makeTable,
+  makeVector,
   RecordBatch,
   Schema,
   Table,
@@ -93,6 +95,59 @@ interface Encoded {
 }
 
 /**
+ * The columns' buffers are laid out here and handed to makeData, rather than pushed value by value through
+ * apache-arrow's generic builders (vectorFromArray): the same vectors, about three times faster for the at-risk
+ * list, which matters because Framework copies that file early in its build (framework.ts).
+ */
+
+/** Validity bitmap (bit i set when row i has a value) and null count; an empty bitmap when nothing is null. */
+function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
+  let nullCount = 0;
+  for (const v of values) if (v === null) nullCount++;
+  if (nullCount === 0) return { nullBitmap: new Uint8Array(0), nullCount };
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  values.forEach((v, i) => {
+    if (v !== null) nullBitmap[i >> 3]! |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+/** Utf8 data of these strings (null: an empty slot, marked null by the caller's bitmap). */
+function utf8Data(values: readonly (string | null)[], valid = validity(values)) {
+  const valueOffsets = new Int32Array(values.length + 1);
+  let bytes = 0;
+  values.forEach((v, i) => {
+    if (v !== null) bytes += Buffer.byteLength(v);
+    valueOffsets[i + 1] = bytes;
+  });
+  const data = new Uint8Array(Buffer.from(values.map((v) => v ?? "").join(""), "utf8"));
+  return makeData({ type: new Utf8(), length: values.length, ...valid, valueOffsets, data });
+}
+
+/** Dictionary data: each value's key into the distinct values in order of first appearance. */
+function dictionaryData(values: readonly (string | null)[], valid = validity(values)) {
+  const keyOf = new Map<string, number>();
+  const keys = new Int32Array(values.length);
+  values.forEach((v, i) => {
+    if (v === null) return;
+    let k = keyOf.get(v);
+    if (k === undefined) keyOf.set(v, (k = keyOf.size));
+    keys[i] = k;
+  });
+  const type = new Dictionary(new Utf8(), indexType(keyOf.size));
+  const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
+  const dictionary = makeVector(utf8Data([...keyOf.keys()]));
+  return makeData({ type, length: values.length, ...valid, data: ArrayType.from(keys), dictionary });
+}
+
+/** Numbers in a typed array of this Arrow type (null: 0 in the buffer, marked null in the bitmap). */
+function numberVector(values: readonly (number | null)[], type: Int8 | Int16 | Int32 | Float32 | Float64): Vector {
+  const ArrayType = type.ArrayType as Float64ArrayConstructor;
+  const data = ArrayType.from(values, (v) => v ?? 0);
+  return makeVector(makeData({ type: type as Float64, length: values.length, ...validity(values), data }));
+}
+
+/**
  * Text: the smallest of three lossless encodings, by their byte count: plain Utf8 (mostly unique values), a
  * dictionary of whole values, or — when `separator` is given and values are lists of repeated phrases ("2 complaints
  * in the last 90 days; segment = SMB") — a list of dictionary-encoded phrases, joined back with the separator that
@@ -113,17 +168,19 @@ function textVector(values: (string | null)[], separator?: string): Encoded {
     phraseBytes = 4 * values.length + count * indexBytes(phrases.size) + utf8Bytes(phrases);
   }
   if (phrases && phraseBytes < Math.min(plain, whole)) {
-    const type = new List(new Field("item", new Dictionary(new Utf8(), indexType(phrases.size)), false));
-    return {
-      vector: vectorFromArray(
-        values.map((v) => (v === null ? null : v.split(separator!))),
-        type,
-      ),
-      metadata: { joined_by: separator! },
-    };
+    const valueOffsets = new Int32Array(values.length + 1);
+    const parts: string[] = [];
+    values.forEach((v, i) => {
+      if (v !== null) for (const p of v.split(separator!)) parts.push(p);
+      valueOffsets[i + 1] = parts.length;
+    });
+    const child = dictionaryData(parts);
+    const type = new List(new Field("item", child.type, false));
+    const list = makeData({ type, length: values.length, ...validity(values), valueOffsets, child });
+    return { vector: makeVector(list), metadata: { joined_by: separator! } };
   }
-  if (plain <= whole) return { vector: vectorFromArray(values, new Utf8()) };
-  return { vector: vectorFromArray(values, new Dictionary(new Utf8(), indexType(distinct.size))) };
+  if (plain <= whole) return { vector: makeVector(utf8Data(values)) };
+  return { vector: makeVector(dictionaryData(values)) };
 }
 
 /** Integers in the narrowest of Int8, Int16, Int32 that holds their range. */
@@ -136,7 +193,7 @@ function intVector(values: (number | null)[]): Encoded {
     hi = Math.max(hi, v);
   }
   const type = lo >= -128 && hi <= 127 ? new Int8() : lo >= -32768 && hi <= 32767 ? new Int16() : new Int32();
-  return { vector: vectorFromArray(values, type) };
+  return { vector: numberVector(values, type) };
 }
 
 /**
@@ -144,12 +201,12 @@ function intVector(values: (number | null)[]): Encoded {
  * that precision (the field's metadata `digits` tells the reader to round back), else Float64.
  */
 function floatVector(values: (number | null)[], digits?: number): Encoded {
-  if (digits === undefined) return { vector: vectorFromArray(values, new Float64()) };
+  if (digits === undefined) return { vector: numberVector(values, new Float64()) };
   const scale = 10 ** digits;
   const rounded = values.map((v) => (v === null ? null : Math.round(v * scale) / scale));
   const fits = rounded.every((v) => v === null || Math.round(Math.fround(v) * scale) / scale === v);
   return {
-    vector: vectorFromArray(rounded, fits ? new Float32() : new Float64()),
+    vector: numberVector(rounded, fits ? new Float32() : new Float64()),
     metadata: { digits: String(digits) },
   };
 }
@@ -177,11 +234,11 @@ function columnVector(kind: ArrowKind, raw: DuckDBValue[], digits?: number, sepa
         digits,
       );
     case "date":
-      // DateDay holds days since 1970-01-01; the builder takes Date objects.
+      // DateDay holds days since 1970-01-01 in an Int32 buffer, what the select expression returns.
       return {
-        vector: vectorFromArray(
-          raw.map((v) => (v === null ? null : new Date(Number(v) * 86_400_000))),
-          new DateDay(),
+        vector: numberVector(
+          raw.map((v) => (v === null ? null : Number(v))),
+          new DateDay() as never,
         ),
       };
     case "timestamp":

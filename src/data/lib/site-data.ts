@@ -9,19 +9,40 @@
  * openWarehouse and output); nothing else to register. It must not call process.exit.
  *   tsx src/data/lib/site-data.ts OUT_DIR [--progress]     (by hand; CHURN_DB names the warehouse)
  */
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { collectOutput, shareWarehouse, warehousePath } from "./warehouse.ts";
 
 const DATA_DIR = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
-/** The data loaders: files NAME.EXT.ts directly in src/data (lib/ holds helpers), sorted by name. */
+/**
+ * The data files in the order Framework copies them: page by page in the order of their names, each page's files in
+ * the order it mentions them ("data/NAME.EXT"). Framework waits at the first file not written yet, so writing them in
+ * its order keeps it from waiting on a small file while a big one is written.
+ */
+function pageOrder(dir: string): string[] {
+  const pages = resolve(dir, "..");
+  const mentioned: string[] = [];
+  for (const page of readdirSync(pages)
+    .filter((f) => f.endsWith(".md"))
+    .sort())
+    for (const [, name] of readFileSync(join(pages, page), "utf8").matchAll(/data\/([\w.-]+\.[a-z0-9]+)\b/gi))
+      if (!mentioned.includes(name!)) mentioned.push(name!);
+  return mentioned;
+}
+
+/**
+ * The data loaders: files NAME.EXT.ts directly in src/data (lib/ holds helpers), in the order the pages mention them
+ * (pageOrder), then any other by name.
+ */
 export function dataLoaders(dir = DATA_DIR): { file: string; output: string }[] {
+  const order = pageOrder(dir);
+  const rank = (output: string) => (order.includes(output) ? order.indexOf(output) : order.length);
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isFile() && /^[^.].*\.[a-z0-9]+\.ts$/i.test(e.name))
     .map((e) => ({ file: join(dir, e.name), output: e.name.replace(/\.ts$/, "") }))
-    .sort((a, b) => (a.output < b.output ? -1 : 1));
+    .sort((a, b) => rank(a.output) - rank(b.output) || (a.output < b.output ? -1 : 1));
 }
 
 let runs = 0;
