@@ -86,6 +86,8 @@ describe("the built site", () => {
       const problems = watchPage(page);
       await page.goto(`${server.url}${path}`, { waitUntil: "networkidle" });
       await page.waitForSelector("#observablehq-main h1");
+      // As a reader would: to the foot of the page, past charts drawn only when they come into view (/at-risk).
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
       await page.waitForFunction(
         (n) =>
           document.querySelectorAll("#observablehq-main figure svg, #observablehq-main svg[class^='plot']").length >= n,
