@@ -56,17 +56,6 @@ export type Simulator = (
 const inThisThread: Simulator = async (inputs, scenarios, runs, seed) =>
   simulateForecast(inputs, scenarios, runs, createRandom(seed));
 
-/** The backtest, simulated in this thread. */
-export async function backtestForecast(
-  conn: DuckDBConnection,
-  asOf: string,
-  rules: ForecastRules,
-  seed: number,
-  months = 6,
-): Promise<Backtest> {
-  return (await prepareBacktest(conn, asOf, rules, months))(seed);
-}
-
 /**
  * Every warehouse read the backtest needs, done now; the returned function simulates the futures (in this thread, or
  * with the simulator given, e.g. on a worker thread) and compares them with what happened, reading nothing more. So

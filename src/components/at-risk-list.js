@@ -418,8 +418,8 @@ function valuesMatcher(values) {
  * A matcher for one searched column: `(word, mask)` sets mask[row] = 1 for every row whose value contains the
  * lower-case word. Dictionary-encoded text (names) and lists of dictionary phrases (symptoms, drivers) are searched
  * in their dictionaries, a few thousand strings, and rows are then marked through their integer keys: no per-row text
- * is ever built. A phrase list matches when one of its phrases contains the word. Other columns are decoded and
- * lower-cased once.
+ * is ever built. A phrase list matches when one of its phrases contains the word. Plain text (ids) is searched chunk
+ * by chunk (searchableText); other columns are decoded and lower-cased once.
  */
 function columnMatcher(list, name) {
   const field = list.table?.schema.fields.find((f) => f.name === name);
