@@ -22,7 +22,7 @@ export interface Database {
  * DuckDB's memory limit for the long build steps (ingest, the analyses): 1.5 GB unless CHURN_MEMORY_LIMIT says
  * otherwise. DuckDB spills to disk above it instead of keeping up to 80% of the machine's memory as cache. At a
  * million customers the build's peak comes while the forest's snapshot query runs beside the acquisition stage: with
- * 2 GB it reached 4.5–4.7 GiB, with 1.5 GB 3.9–4.0 GiB, and the build was no slower (364 s against 370–373 s).
+ * 2 GB it reached 4.4–4.5 GiB, with 1.5 GB 3.9 GiB, and the build was no slower (363–364 s against 370–373 s).
  */
 export const buildMemoryLimit = (): string => process.env["CHURN_MEMORY_LIMIT"] ?? "1.5GB";
 
