@@ -354,11 +354,14 @@ const searchedNames = (list) => SEARCH_COLUMNS.filter((c) => list.columns.includ
 function searchableText(data) {
   const n = data.length;
   const offsets = data.valueOffsets;
+  const bytes = data.values;
   const base = offsets[0];
   const isNull = nullTest(data);
-  const raw = decoder.decode(data.values.subarray(base, offsets[n]));
+  const raw = decoder.decode(bytes.subarray(base, offsets[n]));
   if (raw.length !== offsets[n] - base) {
-    const lowered = utf8Values({ data: [data], length: n }).map((v) => (v == null ? "" : v.toLowerCase()));
+    const lowered = Array.from({ length: n }, (_, i) =>
+      isNull(i) ? "" : decoder.decode(bytes.subarray(offsets[i], offsets[i + 1])).toLowerCase(),
+    );
     return (word, out, start) => {
       for (let i = 0; i < n; i++) if (lowered[i].includes(word)) out[start + i] = 1;
     };

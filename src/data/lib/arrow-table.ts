@@ -113,7 +113,7 @@ function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCou
 }
 
 /** Utf8 data of these strings (null: an empty slot, marked null by the caller's bitmap). */
-function utf8Data(values: readonly (string | null)[], valid = validity(values)) {
+function utf8Data(values: readonly (string | null)[]) {
   const valueOffsets = new Int32Array(values.length + 1);
   let bytes = 0;
   values.forEach((v, i) => {
@@ -121,11 +121,11 @@ function utf8Data(values: readonly (string | null)[], valid = validity(values)) 
     valueOffsets[i + 1] = bytes;
   });
   const data = new Uint8Array(Buffer.from(values.map((v) => v ?? "").join(""), "utf8"));
-  return makeData({ type: new Utf8(), length: values.length, ...valid, valueOffsets, data });
+  return makeData({ type: new Utf8(), length: values.length, ...validity(values), valueOffsets, data });
 }
 
 /** Dictionary data: each value's key into the distinct values in order of first appearance. */
-function dictionaryData(values: readonly (string | null)[], valid = validity(values)) {
+function dictionaryData(values: readonly (string | null)[]) {
   const keyOf = new Map<string, number>();
   const keys = new Int32Array(values.length);
   values.forEach((v, i) => {
@@ -137,7 +137,7 @@ function dictionaryData(values: readonly (string | null)[], valid = validity(val
   const type = new Dictionary(new Utf8(), indexType(keyOf.size));
   const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
   const dictionary = makeVector(utf8Data([...keyOf.keys()]));
-  return makeData({ type, length: values.length, ...valid, data: ArrayType.from(keys), dictionary });
+  return makeData({ type, length: values.length, ...validity(values), data: ArrayType.from(keys), dictionary });
 }
 
 /** Numbers in a typed array of this Arrow type (null: 0 in the buffer, marked null in the bitmap). */
