@@ -97,7 +97,19 @@ function usedParams(sql: string, params?: SqlParams): SqlParams | undefined {
 
 /** Run a statement that returns nothing. */
 export async function run(conn: DuckDBConnection, sql: string, params?: SqlParams): Promise<void> {
+  const t0 = performance.now();
   await conn.run(sql, usedParams(sql, params) as never);
+  sqlTime(t0, sql);
+}
+/**
+ * With CHURN_SQL_TIMING set, every statement that took over 200 ms is printed to stderr with its time: the way to see
+ * which query a slow stage waits on.
+ */
+function sqlTime(t0: number, sql: string): void {
+  if (process.env["CHURN_SQL_TIMING"]) {
+    const ms = performance.now() - t0;
+    if (ms > 200) process.stderr.write(`SQL ${(ms / 1000).toFixed(2)} s ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
+  }
 }
 
 /** Run a query and return its rows as plain objects (see `toPlain`). */
@@ -106,8 +118,10 @@ export async function query<T extends Row = Row>(
   sql: string,
   params?: SqlParams,
 ): Promise<T[]> {
+  const t0 = performance.now();
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   const rows = reader.getRowObjects();
+  sqlTime(t0, sql);
   return rows.map((row) => {
     const out: Row = {};
     for (const [key, value] of Object.entries(row)) out[key] = toPlain(value);
@@ -131,7 +145,9 @@ export async function queryColumns(
   sql: string,
   params?: SqlParams,
 ): Promise<Record<string, unknown[]>> {
+  const t0 = performance.now();
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
+  sqlTime(t0, sql);
   const names = reader.columnNames();
   const columns = reader.getColumns();
   const out: Record<string, unknown[]> = {};
@@ -153,7 +169,9 @@ export async function queryNumberColumns(
   sql: string,
   params?: SqlParams,
 ): Promise<Record<string, Float64Array | unknown[]>> {
+  const t0 = performance.now();
   const result = await conn.run(sql, usedParams(sql, params) as never);
+  sqlTime(t0, sql);
   const names = result.columnNames();
   const numeric = result.columnTypes().map((t) => NUMBER_TYPES.test(t.toString()));
   const parts: (Float64Array | unknown[])[][] = names.map(() => []);

@@ -27,6 +27,12 @@ export interface Random {
   binomial(n: number, p: number): number;
   /** A new independent stream derived from this one (for workers or per-customer streams). */
   fork(): Random;
+  /**
+   * Fills `out` with Poisson(1) draws: the same numbers, and the same state afterwards, as out.length calls of
+   * poisson(1). The forest draws one per training row and tree; the generator runs inline here, 4× faster than
+   * through next().
+   */
+  fillPoissonOne(out: Float64Array): void;
 }
 
 function splitmix32(seed: number): () => number {
@@ -43,19 +49,8 @@ function splitmix32(seed: number): () => number {
 /** A seeded generator. The same seed always gives the same sequence, on every platform. */
 export function createRandom(seed: number): Random {
   const init = splitmix32(seed);
-  let a = init(),
-    b = init(),
-    c = init(),
-    d = init();
-  const nextUint = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t;
-  };
+  const state = Uint32Array.of(init(), init(), init(), init());
+  const nextUint = (): number => sfc32(state);
   for (let i = 0; i < 12; i++) nextUint();
   let spareNormal: number | undefined;
 
@@ -155,8 +150,42 @@ export function createRandom(seed: number): Random {
     fork() {
       return createRandom(nextUint() ^ 0x5bd1e995);
     },
+    fillPoissonOne(out) {
+      poissonOneFill(state, out);
+    },
   };
   return rng;
+}
+
+/** One step of sfc32 on its state (a, b, c, d): returns the next 32-bit output. */
+function sfc32(state: Uint32Array): number {
+  const a = state[0]!,
+    b = state[1]!,
+    c = state[2]!,
+    d = state[3]!;
+  const t = (((a + b) >>> 0) + d) >>> 0;
+  state[3] = d + 1;
+  state[0] = b ^ (b >>> 9);
+  state[1] = c + (c << 3);
+  state[2] = ((c << 21) | (c >>> 11)) + t;
+  return t;
+}
+
+/**
+ * Poisson(1) draws into `out` by Knuth's method (as poisson(1)). A module-level function, not a closure per
+ * generator, so V8 optimises it once for every generator.
+ */
+function poissonOneFill(state: Uint32Array, out: Float64Array): void {
+  const limit = Math.exp(-1);
+  for (let q = 0; q < out.length; q++) {
+    let k = 0;
+    let p = sfc32(state) / 4294967296;
+    while (p > limit) {
+      k++;
+      p *= sfc32(state) / 4294967296;
+    }
+    out[q] = k;
+  }
 }
 
 const LOG_FACTORIALS: number[] = [0];

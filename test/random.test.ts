@@ -16,6 +16,39 @@ describe("seeded random numbers", () => {
     expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 
+  it("is sfc32 seeded through splitmix32, as a plain re-implementation of both computes it", () => {
+    // Independent reference: the textbook algorithms written out, 32-bit arithmetic with >>> 0 at every step.
+    let s = 7 >>> 0;
+    const splitmix = () => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    let [a, b, c, d] = [splitmix(), splitmix(), splitmix(), splitmix()];
+    const sfc = () => {
+      const t = (a + b + d) >>> 0;
+      d = (d + 1) >>> 0;
+      a = (b ^ (b >>> 9)) >>> 0;
+      b = (c + (c << 3)) >>> 0;
+      c = (((c << 21) | (c >>> 11)) + t) >>> 0;
+      return t;
+    };
+    for (let i = 0; i < 12; i++) sfc();
+    expect(draw(1000, createRandom(7).next)).toEqual(draw(1000, () => sfc() / 4294967296));
+  });
+
+  it("fills Poisson(1) draws as that many poisson(1) calls would, leaving the generator where they leave it", () => {
+    const filled = new Float64Array(5000);
+    const one = createRandom(11);
+    one.fillPoissonOne(filled);
+    const other = createRandom(11);
+    expect(Array.from(filled)).toEqual(draw(5000, () => other.poisson(1)));
+    expect(draw(10, one.next)).toEqual(draw(10, other.next));
+    expect(Math.abs(mean(Array.from(filled)) - 1)).toBeLessThan(0.05);
+  });
+
   // Expected moments are the distributions' textbook values; 200k draws keep the standard error well under the
   // tolerance.
   it("gamma(shape, rate) has mean shape/rate and variance shape/rate² (shape < 1 and > 1)", () => {

@@ -84,10 +84,8 @@ export const analyzeCohorts: Analysis = async (ctx) => {
   await buildSubscriptionStates(ctx.conn, ctx.asOf);
   const monthly: MonthlyMetric[] = [];
   const cells: CohortCell[] = [];
-  for (const dimension of DIMENSION_NAMES) {
-    monthly.push(...(await monthlyMetrics(ctx.conn, ctx.asOf, dimension)));
-    cells.push(...(await cohortMatrix(ctx.conn, ctx.asOf, dimension)));
-  }
+  monthly.push(...(await monthlyMetrics(ctx.conn, ctx.asOf, DIMENSION_NAMES)));
+  for (const dimension of DIMENSION_NAMES) cells.push(...(await cohortMatrix(ctx.conn, ctx.asOf, dimension)));
   await run(ctx.conn, CREATE_MONTHLY);
   await run(ctx.conn, CREATE_COHORTS);
   const I: AppendType = "integer",

@@ -14,8 +14,8 @@
  * Definitions as in issue 3; the usual SaaS conventions (e.g. ChartMogul's MRR movements).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { query } from "../../loaders/db.ts";
-import { DIMENSIONS, type Dimension } from "./subscription-states.ts";
+import { query, run } from "../../loaders/db.ts";
+import { DIMENSION_NAMES, DIMENSIONS, type Dimension } from "./subscription-states.ts";
 
 export interface MonthlyMetric {
   dimension: string;
@@ -39,28 +39,37 @@ export interface MonthlyMetric {
   netRevenueRetention: number | null;
 }
 
-/** Requires buildSubscriptionStates() first. `dimension` is one of DIMENSIONS (a fixed list, never user text). */
-function monthlySql(dimension: Dimension): string {
-  if (!(dimension in DIMENSIONS)) throw new Error(`unknown dimension ${dimension}`);
-  return `
-  WITH months AS (
-    SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
-    FROM generate_series(CAST(date_trunc('month', (SELECT min(first_start) FROM cohort_subscribers)) AS TIMESTAMP),
-                         CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)
-    WHERE d + INTERVAL 1 MONTH <= $as_of::DATE + INTERVAL 1 DAY
-  ), roles AS (
+/**
+ * Each month's subscribers with their MRR on d0 and d1, whether they were active on each day, whether they had
+ * subscribed before d0, and their value of every dimension: the one pass over cohort_states that every dimension's
+ * figures are aggregated from (it was repeated per dimension, 3 s each at a million customers).
+ * Requires buildSubscriptionStates() first.
+ */
+const MONTHS_SQL = `
+  CREATE OR REPLACE TEMP TABLE cohort_months AS
+  SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
+  FROM generate_series(CAST(date_trunc('month', (SELECT min(first_start) FROM cohort_subscribers)) AS TIMESTAMP),
+                       CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)
+  WHERE d + INTERVAL 1 MONTH <= $as_of::DATE + INTERVAL 1 DAY`;
+const FLAGS_SQL = `
+  CREATE OR REPLACE TEMP TABLE cohort_month_flags AS
+  WITH roles AS (
     SELECT m.d0, s.customer_id, s.mrr AS mrr0, 0.0 AS mrr1, true AS a0, false AS a1
-    FROM cohort_states s JOIN months m ON s.day = m.d0
+    FROM cohort_states s JOIN cohort_months m ON s.day = m.d0
     UNION ALL
-    SELECT m.d0, s.customer_id, 0.0, s.mrr, false, true FROM cohort_states s JOIN months m ON s.day = m.d1
+    SELECT m.d0, s.customer_id, 0.0, s.mrr, false, true FROM cohort_states s JOIN cohort_months m ON s.day = m.d1
   ), per_customer AS (
     SELECT d0, customer_id, sum(mrr0) AS mrr0, sum(mrr1) AS mrr1, bool_or(a0) AS a0, bool_or(a1) AS a1
     FROM roles GROUP BY ALL
-  ), flagged AS (
-    SELECT p.*, s.dim_${dimension} AS value, s.first_start < p.d0 AS had_before
-    FROM per_customer p JOIN cohort_subscribers s USING (customer_id)
   )
-  SELECT '${dimension}' AS dimension, value, strftime(m.d0, '%Y-%m') AS month,
+  SELECT p.*, s.first_start < p.d0 AS had_before, ${DIMENSION_NAMES.map((d) => `s.dim_${d}`).join(", ")}
+  FROM per_customer p JOIN cohort_subscribers s USING (customer_id)`;
+
+/** One dimension's figures from cohort_month_flags; `dimension` is one of DIMENSIONS (a fixed list, not user text). */
+function monthlySql(dimension: Dimension): string {
+  if (!(dimension in DIMENSIONS)) throw new Error(`unknown dimension ${dimension}`);
+  return `
+  SELECT $dimension AS dimension, f.dim_${dimension} AS value, strftime(m.d0, '%Y-%m') AS month,
     count(*) FILTER (WHERE a0)::INTEGER AS start,
     count(*) FILTER (WHERE a1)::INTEGER AS "end",
     count(*) FILTER (WHERE a0 AND NOT a1)::INTEGER AS lost,
@@ -73,8 +82,8 @@ function monthlySql(dimension: Dimension): string {
     coalesce(sum(mrr1 - mrr0) FILTER (WHERE a0 AND a1 AND mrr1 > mrr0), 0)::DOUBLE AS mrr_expansion,
     coalesce(sum(mrr0 - mrr1) FILTER (WHERE a0 AND a1 AND mrr1 < mrr0), 0)::DOUBLE AS mrr_contraction,
     coalesce(sum(mrr0) FILTER (WHERE a0 AND NOT a1), 0)::DOUBLE AS mrr_churned
-  FROM months m LEFT JOIN flagged f ON f.d0 = m.d0
-  WHERE value IS NOT NULL OR '${dimension}' = 'all'
+  FROM cohort_months m LEFT JOIN cohort_month_flags f ON f.d0 = m.d0
+  WHERE f.dim_${dimension} IS NOT NULL OR $dimension = 'all'
   GROUP BY ALL ORDER BY value, month`;
 }
 
@@ -99,12 +108,17 @@ type MetricRow = {
 const ratio = (num: number, den: number) => (den > 0 ? num / den : null);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
+/** The monthly figures of each of `dimensions` (default: the whole business), in that order. */
 export async function monthlyMetrics(
   conn: DuckDBConnection,
   asOf: string,
-  dimension: Dimension = "all",
+  dimensions: readonly Dimension[] = ["all"],
 ): Promise<MonthlyMetric[]> {
-  const rows = await query<MetricRow>(conn, monthlySql(dimension), { as_of: asOf });
+  await run(conn, MONTHS_SQL, { as_of: asOf });
+  await run(conn, FLAGS_SQL);
+  const rows: MetricRow[] = [];
+  for (const dimension of dimensions)
+    rows.push(...(await query<MetricRow>(conn, monthlySql(dimension), { dimension })));
   return rows.map((r) => ({
     dimension: r.dimension,
     value: r.value ?? "all",

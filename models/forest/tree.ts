@@ -31,17 +31,49 @@ export interface BinnedData {
   labels: Uint8Array;
 }
 
+/**
+ * The node's rows (`order`, in partition order) with their weight and weighted label riding along, so the histograms
+ * read them in sequence, and the partition's scratch copies. Held per thread and reused from tree to tree: fresh
+ * typed arrays of this size per tree are fresh mmaps, whose page faults cost more than growing a small tree.
+ */
+interface RowBuffers {
+  order: Uint32Array;
+  scratch: Uint32Array;
+  orderW: Float64Array;
+  orderP: Float64Array;
+  scratchW: Float64Array;
+  scratchP: Float64Array;
+}
+let held: RowBuffers | null = null;
+function rowBuffers(count: number): RowBuffers {
+  if (!held || held.order.length < count) {
+    held = {
+      order: new Uint32Array(count),
+      scratch: new Uint32Array(count),
+      orderW: new Float64Array(count),
+      orderP: new Float64Array(count),
+      scratchW: new Float64Array(count),
+      scratchP: new Float64Array(count),
+    };
+  }
+  const h = held;
+  return {
+    order: h.order.subarray(0, count),
+    scratch: h.scratch.subarray(0, count),
+    orderW: h.orderW.subarray(0, count),
+    orderP: h.orderP.subarray(0, count),
+    scratchW: h.scratchW.subarray(0, count),
+    scratchP: h.scratchP.subarray(0, count),
+  };
+}
+
 const impurity = (w: number, p: number) => (w > 0 ? (2 * p * (w - p)) / w : 0);
 
 export function growTree(data: BinnedData, weights: Float64Array, options: TreeOptions, rng: Random): Tree {
   const { bins, rows, features, labels } = data;
   let count = 0;
   for (let i = 0; i < rows; i++) if (weights[i]! > 0) count++;
-  const order = new Uint32Array(count);
-  const scratch = new Uint32Array(count);
-  // Each row's weight and weighted label ride along with `order`, so the histograms read them in sequence.
-  const orderW = new Float64Array(count);
-  const orderP = new Float64Array(count);
+  const { order, scratch, orderW, orderP, scratchW, scratchP } = rowBuffers(count);
   for (let i = 0, q = 0; i < rows; i++) {
     const wi = weights[i]!;
     if (wi > 0) {
@@ -50,8 +82,6 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       orderP[q++] = wi * labels[i]!;
     }
   }
-  const scratchW = new Float64Array(order.length);
-  const scratchP = new Float64Array(order.length);
   const feature: number[] = [],
     threshold: number[] = [],
     missingLeft: number[] = [],

@@ -46,7 +46,11 @@ export async function snapshotValues(
   let offset = 0,
     unvalued = 0;
   for (const s of snapshots) {
-    const valuation = await valueCustomers(conn, s.date, settings, { windowDays, only: new Set(s.ids) });
+    const valuation = await valueCustomers(conn, s.date, settings, {
+      windowDays,
+      only: new Set(s.ids),
+      standardErrors: false,
+    });
     const clv = new Map(valuation.rows.map((r) => [r.id, r.clv]));
     s.ids.forEach((id, i) => {
       const v = clv.get(id);

@@ -25,7 +25,10 @@ export interface BgNbdParams {
 export interface BgNbdFit extends BgNbdParams {
   logLik: number;
   se: BgNbdParams | null;
-  /** Covariance of (ln r, ln α, ln a, ln b): the inverse numerical Hessian of −LL (null: not positive definite). */
+  /**
+   * Covariance of (ln r, ln α, ln a, ln b): the inverse numerical Hessian of −LL (null: not positive definite, or
+   * not asked for).
+   */
   logCovariance: number[][] | null;
   converged: boolean;
   customers: number;
@@ -177,7 +180,11 @@ export function bgnbdObjective(data: RfmArrays): (logp: number[], gradient?: num
   };
 }
 
-export function fitBgNbd(data: RfmArrays): BgNbdFit {
+/**
+ * Maximum-likelihood BG/NBD fit. `covariance: false` skips the standard errors and the covariance (the numerical
+ * Hessian's 40 likelihood evaluations), for callers that use only the parameters.
+ */
+export function fitBgNbd(data: RfmArrays, { covariance = true }: { covariance?: boolean } = {}): BgNbdFit {
   const n = data.frequency.length;
   if (n < 2) throw new UserError(`BG/NBD needs at least 2 customers (got ${n}).`);
   let repeaters = 0;
@@ -200,7 +207,7 @@ export function fitBgNbd(data: RfmArrays): BgNbdFit {
       hint: "The data may be too small or degenerate; check the calibration period.",
     });
   }
-  const cov = inverseSpd(numericalHessian(negLL, result.x));
+  const cov = covariance ? inverseSpd(numericalHessian(negLL, result.x)) : null;
   const se = cov
     ? {
         r: params.r * Math.sqrt(cov[0]![0]!),

@@ -25,7 +25,8 @@ export function landmarkValuation(
   const ready = shared?.get(key) as Promise<Valuation> | undefined;
   if (ready && !keep) shared?.delete(key);
   if (ready) return ready;
-  const valuation = valueCustomers(conn, landmark, settings);
+  // Its users read values and quadrants, never the fit's standard errors.
+  const valuation = valueCustomers(conn, landmark, settings, { standardErrors: false });
   if (keep && shared) {
     shared.set(key, valuation);
     valuation.catch(() => {}); // a failure surfaces where the valuation is awaited

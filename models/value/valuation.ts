@@ -60,6 +60,8 @@ export interface ValuationOptions {
   only?: ReadonlySet<string>;
   /** Time unit of the BG/NBD fit and of frequency, recency and T (default week). */
   period?: Period;
+  /** The BG/NBD parameters' standard errors (default true); false skips their Hessian where nobody shows them. */
+  standardErrors?: boolean;
 }
 
 export interface Valuation {
@@ -103,7 +105,7 @@ export async function valueCustomers(
   let gg: GammaGammaFit | null = null;
   try {
     if (rfm.customerIds.length >= 2) {
-      bg = fitBgNbd(rfm);
+      bg = fitBgNbd(rfm, { covariance: options.standardErrors ?? true });
       gg = fitGammaGamma(rfm.frequency, rfm.monetary);
     } else notes.push("fewer than 2 one-off buyers: no BG/NBD fit");
   } catch (error) {
