@@ -71,12 +71,22 @@ function newBuyerActive(p: BgNbdParams | null, age: number, w: number): number {
   return p ? purchaseInWindowIfAlive(p, 0, 0, (age - w) / 7, w / 7) : 0;
 }
 
-/** P(buyer b is active `h` days after the as-of date). */
-function buyerActive(p: BgNbdParams | null, b: ForecastBuyer, h: number, w: number, pAlive: number): number {
+/**
+ * P(buyer b is active `h` days after the as-of date): 1 while the last purchase is within W of that day; else
+ * P(alive) times P(a purchase in the W days up to it | alive), the latter depending on (x, T) and h only, so it comes
+ * from `ifAlive` (one entry per distinct (x, T), computed once: two series per entry).
+ */
+function buyerActive(b: ForecastBuyer, k: number, h: number, w: number, pAlive: number, ifAlive: Float64Array): number {
   if (b.gap + h < w) return 1;
-  if (!p) return 0;
-  const s = Math.max(0, h - w);
-  return pAlive * purchaseInWindowIfAlive(p, b.x, b.T, s / 7, (h - s) / 7);
+  return pAlive * ifAlive[k]!;
+}
+
+/** P(a purchase in the W days up to each horizon | alive at T) for history (x, T), per horizon. */
+function purchaseWindows(p: BgNbdParams, x: number, T: number, H: number[], w: number): Float64Array {
+  return Float64Array.from(H, (h) => {
+    const s = Math.max(0, h - w);
+    return purchaseInWindowIfAlive(p, x, T, s / 7, (h - s) / 7);
+  });
 }
 
 /** Each customer's chance of being active at each month's end (index i · K + k), from the point estimates. */
@@ -99,19 +109,20 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
     for (let k = 0; k < K; k++) subscribers[i * K + k] = conditionalSurvival(hazard, s.tenure, H[k]!);
   });
   const buyers = new Float64Array(w === null ? 0 : inputs.buyers.length * K);
-  // Buyers with the same history have the same chances: computed once per distinct (x, t_x, T, gap).
-  const seen = new Map<string, number>();
+  // The window chances per distinct (x, T) (nested maps on the numbers: a string key per buyer cost seconds at 1M).
+  const windows = new Map<number, Map<number, Float64Array>>();
+  const none = new Float64Array(K);
   if (w !== null)
     inputs.buyers.forEach((b, i) => {
-      const key = `${b.x}|${b.tx}|${b.T}|${b.gap}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        buyers.copyWithin(i * K, first * K, first * K + K);
-        return;
+      let ifAlive: Float64Array = none;
+      if (p) {
+        let byT = windows.get(b.x);
+        if (!byT) windows.set(b.x, (byT = new Map()));
+        ifAlive = byT.get(b.T) ?? purchaseWindows(p, b.x, b.T, H, w);
+        byT.set(b.T, ifAlive);
       }
-      seen.set(key, i);
       const alive = p ? probabilityAlive(p, b.x, b.tx, b.T) : 0;
-      for (let k = 0; k < K; k++) buyers[i * K + k] = buyerActive(p, b, H[k]!, w, alive);
+      for (let k = 0; k < K; k++) buyers[i * K + k] = buyerActive(b, k, H[k]!, w, alive, ifAlive);
     });
   const base = { subscribers, buyers };
   baseCache.set(inputs, base);
