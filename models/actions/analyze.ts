@@ -83,8 +83,15 @@ const SYMPTOMS_BY_CUSTOMER_SQL = `
     bool_or(severity = 'critical') AS critical
   FROM symptom_events GROUP BY customer_id`;
 
+/**
+ * Every candidate with what scoring needs, numbered in customer-id order (i). Text that scoring only passes through
+ * (name, plan, symptoms, drivers) stays in DuckDB: scored_customers joins it back by i, so at a million customers it
+ * is never read into JavaScript and appended again.
+ */
 const DETAILS_SQL = `
-  SELECT k.customer_id, k.churned, k.p, k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
+  CREATE OR REPLACE TEMP TABLE scored_details AS
+  SELECT (row_number() OVER (ORDER BY k.customer_id) - 1)::INTEGER AS i, k.customer_id, k.churned, k.p,
+         k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
          v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, v.p_alive, coalesce(cm.mrr, 0) AS mrr,
          s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights,
          coalesce(s.critical, false) AS critical
@@ -94,24 +101,22 @@ const DETAILS_SQL = `
   LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS mrr_plan FROM subscriptions
              WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm
     USING (customer_id)
-  LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)
-  ORDER BY k.customer_id`;
+  LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)`;
+const SCORING_INPUTS_SQL = `
+  SELECT customer_id, churned, p, segment, quadrant, tier, clv, clv_if_won_back, p_alive, mrr, ids, weights, critical
+  FROM scored_details ORDER BY i`;
 
 type Candidate = {
   customer_id: string;
   churned: boolean;
   p: number | null;
-  top_drivers: string | null;
-  name: string | null;
   segment: string | null;
-  plan: string | null;
   quadrant: string | null;
   tier: string | null;
   clv: number;
   clv_if_won_back: number | null;
   p_alive: number | null;
   mrr: number;
-  symptoms: string | null;
   ids: string[];
   weights: number[] | null;
   critical: boolean;
@@ -131,7 +136,8 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     as_of: asOf,
     win_back_days: rules.playbook.winBackWithinDays,
   });
-  const rows = await query<Candidate>(conn, DETAILS_SQL, { as_of: asOf });
+  await run(conn, DETAILS_SQL, { as_of: asOf });
+  const rows = await query<Candidate>(conn, SCORING_INPUTS_SQL);
   const facts = await planFacts(conn, asOf);
   const scored = rows.map((r) => {
     // Per customer: the model's probability when it scored them; rules otherwise (and always in rules mode).
@@ -175,74 +181,56 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
       recapitulativeWeights: x.r.weights ?? [],
     })),
   );
+  // What scoring computed, by i; scored_customers and proactive_plan join it to scored_details.
   const out = scored.map((x, i) => [
-    x.r.customer_id,
-    x.r.name,
-    x.r.segment,
-    x.r.plan,
-    x.r.churned ? "churned (win-back candidate)" : "active",
+    i,
     ranks[i],
     x.source,
-    x.r.quadrant,
-    x.r.tier,
     x.p,
     x.r.churned ? (x.r.clv_if_won_back ?? 0) : x.r.clv,
     x.retained,
     x.var,
     x.score,
     x.band,
-    x.r.symptoms ?? "",
-    x.r.top_drivers ?? "",
     x.decision.action,
     x.decision.offer,
     x.decision.offerBudget,
     x.touch?.touch ?? null,
     x.touch?.date ?? null,
     x.touch?.channel ?? null,
+    x.touch?.team ?? null,
   ]);
-  await run(conn, SCORED_TABLE_SQL);
+  await run(conn, SCORING_TABLE_SQL);
   const V: AppendType = "varchar",
     D: AppendType = "double",
     I: AppendType = "integer";
-  await appendRows(
-    conn,
-    "scored_customers",
-    [V, V, V, V, V, I, V, V, V, D, D, D, D, I, V, V, V, V, V, D, V, V, V],
-    out,
-  );
-  await run(conn, "ALTER TABLE scored_customers ALTER next_touch_date TYPE DATE");
+  await appendRows(conn, "scored_computed", [I, I, V, D, D, D, D, I, V, V, V, D, V, V, V, V], out);
+  await run(conn, SCORED_TABLE_SQL);
   await run(conn, PLAN_TABLE_SQL);
-  await appendRows(
-    conn,
-    "proactive_plan",
-    [V, V, V, V, V, V, V, V, V],
-    scored
-      .filter((x) => x.touch)
-      .map((x) => [
-        x.r.customer_id,
-        x.r.name,
-        x.r.segment,
-        x.r.tier,
-        x.r.quadrant,
-        x.touch!.touch,
-        x.touch!.date,
-        x.touch!.channel,
-        x.touch!.team,
-      ]),
-  );
-  await run(conn, "ALTER TABLE proactive_plan ALTER next_touch_date TYPE DATE");
+  await run(conn, "DROP TABLE scored_computed; DROP TABLE scored_details");
   return out.length;
 }
 
 const asTier = (t: string | null) => (t === "high" || t === "mid" || t === "low" ? t : null);
 
-const SCORED_TABLE_SQL = `CREATE OR REPLACE TABLE scored_customers (customer_id VARCHAR, name VARCHAR, segment VARCHAR,
-  plan VARCHAR, status VARCHAR, risk_rank INTEGER, risk_source VARCHAR, quadrant VARCHAR, tier VARCHAR,
-  churn_probability DOUBLE, clv DOUBLE, value_if_retained DOUBLE, value_at_risk DOUBLE, health_score INTEGER,
-  health_band VARCHAR, symptoms VARCHAR, top_drivers VARCHAR, recommended_action VARCHAR, offer VARCHAR,
-  offer_budget DOUBLE, next_touch VARCHAR, next_touch_date VARCHAR, channel VARCHAR)`;
-const PLAN_TABLE_SQL = `CREATE OR REPLACE TABLE proactive_plan (customer_id VARCHAR, name VARCHAR, segment VARCHAR,
-  tier VARCHAR, quadrant VARCHAR, next_touch VARCHAR, next_touch_date VARCHAR, channel VARCHAR, team VARCHAR)`;
+const SCORING_TABLE_SQL = `CREATE OR REPLACE TEMP TABLE scored_computed (i INTEGER, risk_rank INTEGER,
+  risk_source VARCHAR, churn_probability DOUBLE, clv DOUBLE, value_if_retained DOUBLE, value_at_risk DOUBLE,
+  health_score INTEGER, health_band VARCHAR, recommended_action VARCHAR, offer VARCHAR, offer_budget DOUBLE,
+  next_touch VARCHAR, next_touch_date VARCHAR, channel VARCHAR, team VARCHAR)`;
+/** The scored list in customer-id order, its columns those of SCORED_COLUMNS. */
+const SCORED_TABLE_SQL = `CREATE OR REPLACE TABLE scored_customers AS
+  SELECT d.customer_id, d.name, d.segment, d.plan,
+    CASE WHEN d.churned THEN 'churned (win-back candidate)' ELSE 'active' END AS status, j.risk_rank, j.risk_source,
+    d.quadrant, d.tier, j.churn_probability, j.clv, j.value_if_retained, j.value_at_risk, j.health_score,
+    j.health_band, coalesce(d.symptoms, '') AS symptoms, coalesce(d.top_drivers, '') AS top_drivers,
+    j.recommended_action, j.offer, j.offer_budget, j.next_touch, CAST(j.next_touch_date AS DATE) AS next_touch_date,
+    j.channel
+  FROM scored_details d JOIN scored_computed j USING (i) ORDER BY i`;
+/** The proactive plan: every listed customer with a next touch, in customer-id order. */
+const PLAN_TABLE_SQL = `CREATE OR REPLACE TABLE proactive_plan AS
+  SELECT d.customer_id, d.name, d.segment, d.tier, d.quadrant, j.next_touch,
+    CAST(j.next_touch_date AS DATE) AS next_touch_date, j.channel, j.team
+  FROM scored_details d JOIN scored_computed j USING (i) WHERE j.next_touch IS NOT NULL ORDER BY i`;
 
 /**
  * The actions stage. `useModel: false` (`--no-model`) ranks by rules even when a forest exists. Runs without the forest
