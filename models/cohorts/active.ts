@@ -32,27 +32,18 @@ export const SNAPSHOT_DATES = "(SELECT CAST(unnest(string_split($dates, ',')) AS
 /** Customers active on each of the days $dates (see SNAPSHOT_DATES) by the rule above: (d, customer_id, kind). */
 export const ACTIVE_ON_DATES_SQL = activeOn(SNAPSHOT_DATES);
 
+/**
+ * Customers active $h days after each of the days $dates, by the rule above: (d = that later day, customer_id,
+ * kind). The churn label's "active at the horizon".
+ */
+export const ACTIVE_AFTER_DATES_SQL = activeOn(
+  "(SELECT CAST(unnest(string_split($dates, ',')) AS DATE) + $h::INTEGER AS d)",
+);
+
 /** The ids of the customers active on `date` (a window of `windowDays` for one-off buyers). */
 export async function activeCustomers(conn: DuckDBConnection, date: string, windowDays: number): Promise<Set<string>> {
   const c = await queryColumns(conn, ACTIVE_ON_SQL, { d: date, w: windowDays });
   return new Set((c["customer_id"] ?? []) as string[]);
-}
-
-/** The ids of the customers active on each of `dates` (one query), keyed by date. */
-export async function activeOnDays(
-  conn: DuckDBConnection,
-  dates: readonly string[],
-  windowDays: number,
-): Promise<Map<string, Set<string>>> {
-  const byDay = new Map<string, Set<string>>(dates.map((d) => [d, new Set<string>()]));
-  if (dates.length === 0) return byDay;
-  const c = await queryColumns(conn, `SELECT CAST(d AS VARCHAR) AS d, customer_id FROM (${ACTIVE_ON_DATES_SQL})`, {
-    dates: dates.join(","),
-    w: windowDays,
-  });
-  const days = (c["d"] ?? []) as string[];
-  ((c["customer_id"] ?? []) as string[]).forEach((id, k) => byDay.get(days[k]!)?.add(id));
-  return byDay;
 }
 
 /** The window used when a business has no repeat purchases to choose one from: the longest W allowed. */

@@ -6,10 +6,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryNumberColumns, run } from "../../loaders/db.ts";
-import { ACTIVE_ON_DATES_SQL, activeOnDays } from "../cohorts/active.ts";
+import { ACTIVE_AFTER_DATES_SQL, ACTIVE_ON_DATES_SQL } from "../cohorts/active.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { addDays } from "../../loaders/dates.ts";
-import { churnLabelsFrom } from "./label.ts";
 
 export const NUMERIC_FEATURES = [
   "tenure_days",
@@ -125,6 +123,10 @@ const FEATURES_SQL = `
     ASOF LEFT JOIN contact_days cd ON cd.customer_id = pop.customer_id AND cd.date <= pop.d
     ASOF LEFT JOIN nps_days na ON na.customer_id = pop.customer_id AND na.date <= pop.d
     ASOF LEFT JOIN csat_days ca ON ca.customer_id = pop.customer_id AND ca.date <= pop.d
+  ), later AS (
+    -- The label (label.ts): active again $h days after d by the same rule, looked up for pop's customers only.
+    SELECT d - $h::INTEGER AS d, customer_id FROM (${ACTIVE_AFTER_DATES_SQL})
+    WHERE customer_id IN (SELECT customer_id FROM pop)
   )
   SELECT CAST(h.d AS VARCHAR) AS snapshot, h.available, h.customer_id, h.kind,
     CAST(date_diff('day', coalesce(CASE WHEN f.first_start <= h.d THEN f.first_start END, c.signup_date), h.d)
@@ -141,8 +143,10 @@ const FEATURES_SQL = `
     CAST(date_diff('day', h.last_contact, h.d) AS DOUBLE) AS days_since_last_contact,
     CAST(h.last_nps AS DOUBLE) AS last_nps, CAST(h.nps_change AS DOUBLE) AS nps_change,
     CAST(h.last_csat AS DOUBLE) AS last_csat,
-    c.segment, c.region, c.industry, c.company_size, c.acquisition_channel
+    c.segment, c.region, c.industry, c.company_size, c.acquisition_channel,
+    CASE WHEN l.customer_id IS NULL THEN 1 ELSE 0 END AS churned
   FROM history h LEFT JOIN customers c USING (customer_id)
+  LEFT JOIN later l USING (d, customer_id)
   LEFT JOIN subscribed s USING (d, customer_id) LEFT JOIN before b USING (d, customer_id)
   LEFT JOIN firsts f USING (customer_id) LEFT JOIN recent_spend tx USING (d, customer_id)
   LEFT JOIN recent_days pd USING (d, customer_id)
@@ -177,8 +181,9 @@ export interface SnapshotSample {
 }
 
 /**
- * The snapshots of several dates from one query (and their labels from one more), in the order of `dates`; each
- * with `available`, its customers before sampling.
+ * The snapshots of several dates, with their labels, from one query, in the order of `dates`; each with `available`,
+ * its customers before sampling. (The labels were once read as every customer active at each horizon, millions of ids
+ * at a million customers, to label a few thousand.)
  */
 export async function snapshotsFeatures(
   conn: DuckDBConnection,
@@ -199,17 +204,13 @@ export async function snapshotsFeatures(
       keep: sample?.perSnapshot ?? 0,
       whole: sample?.except ?? dates[0]!,
       seed: sample?.seed ?? 0,
+      h: horizonDays,
     });
   } finally {
     await run(conn, "RESET SESSION asof_loop_join_threshold");
   }
   const days = (c["snapshot"] ?? []) as string[];
   const allIds = (c["customer_id"] ?? []) as string[];
-  const later = await activeOnDays(
-    conn,
-    dates.map((d) => addDays(d, horizonDays)),
-    windowDays,
-  );
   const names = [...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES] as string[];
   return dates.map((date) => {
     // Rows come ordered by date, so each snapshot is one contiguous run.
@@ -230,8 +231,7 @@ export async function snapshotsFeatures(
         slice((c[k] ?? []) as (string | null)[]).map((v) => (v === null || v === undefined ? null : String(v))),
       ),
     ];
-    const active = later.get(addDays(date, horizonDays)) ?? new Set<string>();
-    const labels = churnLabelsFrom(ids, active);
+    const labels = Uint8Array.from(numbers("churned"));
     const available = start < 0 ? 0 : Number((c["available"] ?? [])[start]);
     return { date, ids, table: { names, columns, rows: ids.length }, labels, available };
   });
