@@ -19,9 +19,13 @@ const activeOn = (dates: string) => `
   SELECT DISTINCT d, customer_id, 'subscriber' AS kind FROM subscriptions
   JOIN ${dates} ON start_date <= d AND (end_date IS NULL OR end_date > d)
   UNION ALL
-  SELECT DISTINCT d, t.customer_id, 'buyer' AS kind FROM transactions t
-  JOIN ${dates} ON t.date <= d AND t.date > d - $w::INTEGER AND t.amount >= 0
-  WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = t.customer_id AND s.start_date <= d)`;
+  SELECT b.d, b.customer_id, 'buyer' AS kind FROM (
+    SELECT DISTINCT d, t.customer_id FROM transactions t
+    JOIN ${dates} ON t.date <= d AND t.date > d - $w::INTEGER AND t.amount >= 0
+  ) b
+  LEFT JOIN (SELECT customer_id, min(start_date) AS first_start FROM subscriptions GROUP BY customer_id) f
+    ON f.customer_id = b.customer_id
+  WHERE f.first_start IS NULL OR f.first_start > b.d`;
 
 /** Customers active on $d by the rule above (bind $d and $w), with their kind ('subscriber' or 'buyer'). */
 export const ACTIVE_ON_SQL = `SELECT customer_id, kind FROM (${activeOn("(SELECT $d::DATE AS d)")})`;

@@ -61,16 +61,18 @@ export const INTERACTION_COUNTS = NUMERIC_FEATURES.slice(
  * given on the same day count in ascending score order (last_nps, nps_change and last_csat take the day's highest).
  */
 const FEATURES_SQL = `
-  WITH purchase_days AS (
-    SELECT customer_id, date, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS days_so_far,
-      min(date) OVER (PARTITION BY customer_id) AS first_day
-    FROM (SELECT DISTINCT customer_id, date FROM transactions WHERE amount > 0)
-  ), pop AS MATERIALIZED (
+  WITH pop AS MATERIALIZED (
     -- At most $keep customers per training day, drawn by a hash of their id and the seed (0: everyone); the day
     -- $whole (the customers to score) is never sampled. available = the day's customers before sampling.
     SELECT d, customer_id, kind, count(*) OVER (PARTITION BY d) AS available FROM (${ACTIVE_ON_DATES_SQL})
     QUALIFY $keep = 0 OR d = $whole::DATE
       OR row_number() OVER (PARTITION BY d ORDER BY hash(customer_id, $seed), customer_id) <= $keep
+  ), purchase_days AS (
+    -- Each of pop's customers' whole purchase history, one row per purchase day (days_so_far counts them).
+    SELECT customer_id, date, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS days_so_far,
+      min(date) OVER (PARTITION BY customer_id) AS first_day
+    FROM (SELECT DISTINCT customer_id, date FROM transactions
+          WHERE amount > 0 AND customer_id IN (SELECT customer_id FROM pop))
   ), subscribed AS (
     SELECT d, customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS plan
     FROM subscriptions s JOIN pop USING (customer_id)
