@@ -47,7 +47,13 @@ const CR = 13;
 const LF = 10;
 const CHUNK = 1 << 22;
 
-/** The records found so far: one capacity check per record, four typed arrays doubled together. */
+/** `to` holding `from`'s values first. */
+function widened<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** The records found so far: one capacity check per record, four typed arrays grown together. */
 class Records {
   lines = new Float64Array(1024);
   fields = new Uint32Array(1024);
@@ -68,18 +74,10 @@ class Records {
    */
   grow(size: number): void {
     if (size <= this.lines.length) return;
-    const lines = new Float64Array(size);
-    lines.set(this.lines);
-    this.lines = lines;
-    const fields = new Uint32Array(size);
-    fields.set(this.fields);
-    this.fields = fields;
-    const starts = new Float64Array(size);
-    starts.set(this.starts);
-    this.starts = starts;
-    const ends = new Float64Array(size);
-    ends.set(this.ends);
-    this.ends = ends;
+    this.lines = widened(this.lines, new Float64Array(size));
+    this.fields = widened(this.fields, new Uint32Array(size));
+    this.starts = widened(this.starts, new Float64Array(size));
+    this.ends = widened(this.ends, new Float64Array(size));
   }
 }
 
