@@ -47,8 +47,21 @@ export async function planWorkload(conn: DuckDBConnection): Promise<WorkloadRow[
   return query<WorkloadRow>(conn, WORKLOAD_SQL);
 }
 
-export async function planList(conn: DuckDBConnection): Promise<Record<string, unknown>[]> {
-  return query(conn, `${LIST_SELECT} ORDER BY ${LIST_ORDER}`);
+/**
+ * The touches due in `month` (YYYY-MM), by due date: how many there are, and the first `limit` of them. Counted and
+ * cut in SQL: the whole plan is hundreds of thousands of rows at a million customers (reading it cost 3 s).
+ */
+export async function planMonthList(
+  conn: DuckDBConnection,
+  month: string,
+  limit: number,
+): Promise<{ count: number; rows: Record<string, unknown>[] }> {
+  const due = "strftime(next_touch_date, '%Y-%m') = $month";
+  const count = await query<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM proactive_plan WHERE ${due}`, {
+    month,
+  });
+  const rows = await query(conn, `${LIST_SELECT} WHERE ${due} ORDER BY ${LIST_ORDER} LIMIT $limit`, { month, limit });
+  return { count: count[0]?.n ?? 0, rows };
 }
 
 /** The whole plan as spreadsheet-safe CSV, by due date. */

@@ -1,7 +1,7 @@
 // Plan page data: this month's proactive workload per team and channel, the months after, and this month's touches.
 import { queryOne, tableExists } from "../../loaders/db.ts";
 import { loadPlanRules } from "../../models/actions/plan-rules.ts";
-import { planList, planMonth, planWorkload } from "../../models/actions/plan-summary.ts";
+import { planMonth, planMonthList, planWorkload } from "../../models/actions/plan-summary.ts";
 import { withWarehouse } from "./lib/warehouse.ts";
 
 export const PAGE_ROWS = 1000;
@@ -22,17 +22,16 @@ await withWarehouse(async (db, meta) => {
             count(*) FILTER (WHERE status = 'active' AND next_touch IS NULL)::INTEGER AS reactive
      FROM scored_customers`,
   );
-  const list = await planList(db.connection);
-  const thisMonth = list.filter((r) => String(r["next_touch_date"]).startsWith(month));
+  const thisMonth = await planMonthList(db.connection, month, PAGE_ROWS);
   return {
     available: true,
     asOf,
     month,
     riskSource: meta["risk_source"] ?? null,
     rules: loadPlanRules(),
-    counts: { ...counts, thisMonth: thisMonth.length },
+    counts: { ...counts, thisMonth: thisMonth.count },
     workload: await planWorkload(db.connection),
     pageRows: PAGE_ROWS,
-    rows: thisMonth.slice(0, PAGE_ROWS),
+    rows: thisMonth.rows,
   };
 });
