@@ -74,10 +74,15 @@ class Records {
    */
   grow(size: number): void {
     if (size <= this.lines.length) return;
-    this.lines = widened(this.lines, new Float64Array(size));
-    this.fields = widened(this.fields, new Uint32Array(size));
-    this.starts = widened(this.starts, new Float64Array(size));
-    this.ends = widened(this.ends, new Float64Array(size));
+    // All four are allocated before any is replaced, so a refused allocation leaves the records as they were.
+    const lines = new Float64Array(size),
+      fields = new Uint32Array(size),
+      starts = new Float64Array(size),
+      ends = new Float64Array(size);
+    this.lines = widened(this.lines, lines);
+    this.fields = widened(this.fields, fields);
+    this.starts = widened(this.starts, starts);
+    this.ends = widened(this.ends, ends);
   }
 }
 
@@ -148,9 +153,17 @@ export function scanRecords(path: string, options: ScanOptions): RecordScan {
     for (;;) {
       const n = readSync(fd, buffer, 0, CHUNK, null);
       if (n === 0) break;
-      // After the first chunk: room for the whole file's records at that chunk's bytes per record, plus a quarter.
-      if (position > 0 && records.length > 0 && fileBytes > position)
-        records.grow(Math.ceil(((fileBytes / position) * records.length * 5) / 4));
+      // After the first chunk: room for the whole file's records at that chunk's bytes per record, plus a quarter
+      // (never more than one per two bytes). Pages never written cost nothing; a reservation the machine refuses
+      // (a first chunk of tiny records in a huge file) leaves the arrays to grow by doubling.
+      if (position > 0 && records.length > 0 && fileBytes > position) {
+        const estimate = Math.ceil(((fileBytes / position) * records.length * 5) / 4);
+        try {
+          records.grow(Math.min(estimate, Math.ceil(fileBytes / 2)));
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+        }
+      }
       let i = 0;
       if (first) {
         first = false;
