@@ -37,7 +37,8 @@ export interface ScanOptions {
   escape: string;
   header: boolean;
   /**
-   * Scan records without quotes or CRs by locating their line end natively and counting delimiters (default true).
+   * Scan records without quotes or CRs (but a CRLF ending) by locating their line end natively and counting
+   * delimiters (default true).
    * False scans every byte through the state machine: the reference the fast path is tested against.
    */
   fastPath?: boolean;
@@ -176,20 +177,22 @@ export function scanRecords(path: string, options: ScanOptions): RecordScan {
       let nextCR = -1;
       for (; i < n; i++, position++) {
         if (fastPath && recordBytes === 0 && !inQuotes && !afterCR && !headerPending) {
-          // A record with no quote and no CR: its end is the next LF, found natively, and its fields are the
-          // delimiters in it plus one. Anything else (or a record past the chunk, or wider than the header with
+          // A record with no quote and no CR (but its CRLF): its end is the next LF, found natively, and its fields
+          // are the delimiters in it plus one. Anything else (or a record past the chunk, or wider than the header with
           // empty trailing fields) goes through the state machine below.
           if (nextQuote < i) nextQuote = quote < 0 ? n : indexIn(buffer, quote, i, n);
           if (nextCR < i) nextCR = indexIn(buffer, CR, i, n);
           const e = indexIn(buffer, LF, i, n);
-          if (e < n && e < nextQuote && e < nextCR) {
+          // The record's last byte + 1: the LF, or the CR of a CRLF (Windows exports).
+          const crlf = e < n && nextCR === e - 1 && nextCR >= i;
+          const last = crlf ? e - 1 : e;
+          if (e < n && e < nextQuote && (e < nextCR || crlf)) {
             let count = 1;
-            for (let k = i; k < e; k++) if (buffer[k] === delimiter) count++;
-            if (e === i || count <= width) {
-              if (e > i) {
-                records.add(line, count, position, position + (e - i));
-              }
-              sawLF = true;
+            for (let k = i; k < last; k++) if (buffer[k] === delimiter) count++;
+            if (last === i || count <= width) {
+              if (last > i) records.add(line, count, position, position + (last - i));
+              if (crlf) sawCRLF = true;
+              else sawLF = true;
               position += e - i;
               i = e;
               line++;

@@ -22,9 +22,9 @@ function field(rng: Random, delimiter: string): string {
   return Array.from({ length: 1 + rng.int(12) }, () => "abcdefghij0123456789 .-"[rng.int(23)]).join("");
 }
 
-function randomCsv(rng: Random, rows: number, delimiter: string, plainShare: number): string {
+function randomCsv(rng: Random, rows: number, delimiter: string, plainShare: number, plainBreak = "\n"): string {
   const breaks = ["\n", "\n", "\n", "\r\n", "\r"];
-  const parts: string[] = [rng.next() < 0.3 ? "\uFEFF" : "", ["id", "a", "b", "c"].join(delimiter), "\n"];
+  const parts: string[] = [rng.next() < 0.3 ? "\uFEFF" : "", ["id", "a", "b", "c"].join(delimiter), plainBreak];
   for (let r = 0; r < rows; r++) {
     const width = rng.next() < 0.9 ? 4 : [2, 3, 5, 6][rng.int(4)]!;
     const plain = rng.next() < plainShare;
@@ -32,8 +32,8 @@ function randomCsv(rng: Random, rows: number, delimiter: string, plainShare: num
       plain ? `v${r}_${k}` : k === width - 1 && rng.next() < 0.2 ? "" : field(rng, delimiter),
     );
     parts.push(fields.join(delimiter));
-    parts.push(plain ? "\n" : breaks[rng.int(breaks.length)]!);
-    if (rng.next() < 0.03) parts.push("\n");
+    parts.push(plain ? plainBreak : breaks[rng.int(breaks.length)]!);
+    if (rng.next() < 0.03) parts.push(plainBreak);
   }
   return parts.join("");
 }
@@ -60,7 +60,7 @@ describe("record scanner fast path", () => {
     for (let k = 0; k < 60; k++) {
       const delimiter = [",", ";", "\t", "|"][k % 4]!;
       const path = join(dir, `random-${k}.csv`);
-      writeFileSync(path, randomCsv(rng, 200, delimiter, k % 3 === 0 ? 0.9 : 0.3));
+      writeFileSync(path, randomCsv(rng, 200, delimiter, k % 3 === 0 ? 0.9 : 0.3, k % 2 ? "\r\n" : "\n"));
       for (const header of [true, false]) {
         const { fast, slow } = both(path, { delimiter, quote: '"', escape: '"', header });
         expect(firstDifference(fast, slow), `${path} header=${header}`).toBeNull();
@@ -68,19 +68,31 @@ describe("record scanner fast path", () => {
     }
   });
 
-  it("agrees across the 4 MiB read chunks, with no quote character and with a width given", () => {
-    const rng = createRandom(7);
-    const path = join(dir, "large.csv");
-    writeFileSync(path, randomCsv(rng, 250_000, ",", 0.95));
-    const cases: ScanOptions[] = [
-      { delimiter: ",", quote: '"', escape: '"', header: true },
-      { delimiter: ",", quote: "", escape: "", header: true },
-      { delimiter: ",", quote: '"', escape: '"', header: true, width: 3 },
-    ];
-    for (const options of cases) {
-      const { fast, slow } = both(path, options);
-      expect(fast.count).toBeGreaterThan(250_000 * 0.95);
+  it("counts the line-break styles of a file written with one style only", () => {
+    for (const lineBreak of ["\n", "\r\n"]) {
+      const path = join(dir, `one-style-${lineBreak.length}.csv`);
+      writeFileSync(path, randomCsv(createRandom(3), 500, ",", 1, lineBreak));
+      const { fast, slow } = both(path, { delimiter: ",", quote: '"', escape: '"', header: true });
+      expect(fast.lineBreaks).toBe(1);
       expect(firstDifference(fast, slow)).toBeNull();
+    }
+  });
+
+  it("agrees across the 4 MiB read chunks (LF and CRLF), with no quote character and with a width given", () => {
+    const rng = createRandom(7);
+    for (const lineBreak of ["\n", "\r\n"]) {
+      const path = join(dir, "large.csv");
+      writeFileSync(path, randomCsv(rng, 250_000, ",", 0.95, lineBreak));
+      const cases: ScanOptions[] = [
+        { delimiter: ",", quote: '"', escape: '"', header: true },
+        { delimiter: ",", quote: "", escape: "", header: true },
+        { delimiter: ",", quote: '"', escape: '"', header: true, width: 3 },
+      ];
+      for (const options of cases) {
+        const { fast, slow } = both(path, options);
+        expect(fast.count).toBeGreaterThan(250_000 * 0.95);
+        expect(firstDifference(fast, slow), `${JSON.stringify(lineBreak)} ${JSON.stringify(options)}`).toBeNull();
+      }
     }
   });
 });
