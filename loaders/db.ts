@@ -120,8 +120,8 @@ export async function query<T extends Row = Row>(
 ): Promise<T[]> {
   const t0 = performance.now();
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
-  const rows = reader.getRowObjects();
   sqlTime(t0, sql);
+  const rows = reader.getRowObjects();
   return rows.map((row) => {
     const out: Row = {};
     for (const [key, value] of Object.entries(row)) out[key] = toPlain(value);

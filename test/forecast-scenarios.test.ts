@@ -64,32 +64,35 @@ describe("what-if scenarios pick customers by what the warehouse knows", () => {
         [s.subscriberFactor && Array.from(s.subscriberFactor), s.buyerFactor && Array.from(s.buyerFactor)],
       ]),
     );
-    expect(by["everyone"]).toEqual([
-      [0.5, 0.5, 0.5],
-      [0.5, 0.5, 0.5],
-    ]);
-    // c is red only as a win-back candidate, not as an active customer; e has no score at all.
-    expect(by["red"]).toEqual([
-      [0.5, 1, 1],
-      [1, 0.5, 1],
-    ]);
-    expect(by["red smb in the north"]).toEqual([
-      [0.5, 1, 1],
-      [1, 0.5, 1],
-    ]);
-    expect(by["true friends, buyers only"]).toEqual([
-      [1, 1, 1],
-      [0.5, 1, 1],
-    ]);
-    expect(by["referral"]).toEqual([
-      [1, 1, 1],
-      [1, 0.5, 1],
-    ]);
-    expect(by["unknown segment"]).toEqual([
-      [1, 1, 1],
-      [1, 1, 1],
-    ]);
-    expect(by["no change"]).toEqual([null, null]);
+    // [subscribers a, b, c], [buyers c, d, e]. c is red only as a win-back candidate, not as an active customer; e
+    // has no score at all.
+    expect(by).toEqual({
+      everyone: [
+        [0.5, 0.5, 0.5],
+        [0.5, 0.5, 0.5],
+      ],
+      red: [
+        [0.5, 1, 1],
+        [1, 0.5, 1],
+      ],
+      "red smb in the north": [
+        [0.5, 1, 1],
+        [1, 0.5, 1],
+      ],
+      "true friends, buyers only": [
+        [1, 1, 1],
+        [0.5, 1, 1],
+      ],
+      referral: [
+        [1, 1, 1],
+        [1, 0.5, 1],
+      ],
+      "unknown segment": [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      "no change": [null, null],
+    });
   });
 
   it("leaves out a scenario that needs a table the warehouse lacks, with a note", async () => {
