@@ -15,11 +15,16 @@ import { analyzeForest, forestSnapshots } from "./forest/analyze.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
-import { analyzeForecast } from "./forecast/analyze.ts";
+import { analyzeForecast, FORECAST_TABLES } from "./forecast/analyze.ts";
 
 export interface PipelineStage {
   name: string;
   analysis: Analysis;
+  /**
+   * The tables the stage writes, when declared: `churn build` starts the site beside the last stage when it declares
+   * them, and holds back only the data files that read them (bin/build/workspace.ts).
+   */
+  writes?: string[];
 }
 
 /**
@@ -41,7 +46,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "reasons", analysis: analyzeReasons },
   { name: "forest", analysis: analyzeForestRecorded },
   { name: "actions", analysis: analyzeActions },
-  { name: "forecast", analysis: analyzeForecast },
+  { name: "forecast", analysis: analyzeForecast, writes: FORECAST_TABLES },
 ];
 
 /** `--no-model`: every stage but the forest, and the at-risk list ranked by rules. */
@@ -66,7 +71,8 @@ export interface StageTiming {
 const PREFETCH_AFTER = "acquisition";
 
 /**
- * Run every stage in order; `onStage` is called after each with its report and time. A thrown error stops the run.
+ * Run every stage in order; `beforeStage` is called before each starts, `onStage` after each with its report and time.
+ * A thrown error stops the run.
  * With `ctx.connect`, the forest's snapshot query starts on a second connection after PREFETCH_AFTER, so DuckDB
  * builds it while the stages in between run in JavaScript; the run waits for it to settle before it returns or throws.
  */
@@ -74,12 +80,14 @@ export async function runPipeline(
   ctx: AnalysisContext,
   onStage: (stage: string, timing: StageTiming) => void = () => {},
   stages: PipelineStage[] = PIPELINE,
+  beforeStage: (stage: PipelineStage, index: number) => void = () => {},
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   try {
-    for (const stage of stages) {
+    for (const [index, stage] of stages.entries()) {
+      beforeStage(stage, index);
       const started = performance.now();
       const report = await stage.analysis(context);
       const timing = { report, seconds: (performance.now() - started) / 1000 };

@@ -4,13 +4,13 @@
  * group, so the Framework build dies too) at spread-out moments of a rebuild, and the outputs are hashed.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processAlive } from "../bin/build/outputs.ts";
 import { runChurn } from "./helpers/cli.ts";
+import { hashTree } from "./helpers/files.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "churn-killed-"));
@@ -18,20 +18,6 @@ const source = join(dir, "exports");
 const db = join(dir, "w.duckdb");
 const site = join(dir, "site");
 const buildArgs = ["build", "--source", source, "--db", db, "--out", site, "--quiet"];
-
-/** sha256 of every file under `root`, by relative path. */
-function hashTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d)) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
-    }
-  };
-  walk(root);
-  return out;
-}
 
 const snapshot = () => ({ db: hashTree(dir)["w.duckdb"], wal: existsSync(`${db}.wal`), site: hashTree(site) });
 

@@ -18,7 +18,8 @@ import { delimiter, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
-import { dataLoaders, writeSiteData } from "../../src/data/lib/site-data.ts";
+import type { Database } from "../../loaders/db.ts";
+import { dataLoaders, type HeldBack, writeSiteData } from "../../src/data/lib/site-data.ts";
 import { SITE_DATA_ENDED } from "../../src/data/lib/warehouse.ts";
 import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
 import { processAlive } from "./outputs.ts";
@@ -44,11 +45,22 @@ function privateRoot(): string {
   return root;
 }
 
-export async function buildSite(
-  dbPath: string,
-  outDir: string,
-  options: { quiet?: boolean; progress?: Progress } = {},
-): Promise<void> {
+export interface SiteOptions {
+  quiet?: boolean;
+  progress?: Progress;
+  /**
+   * The open warehouse `churn build` is still writing (its last stage runs beside the site): the data files are read
+   * through a new connection to it, those reading `heldBack.tables` only once `heldBack.until` resolves.
+   */
+  database?: Database;
+  heldBack?: HeldBack;
+  /** Aborting stops the build: the data writing at its next file, Framework's process at once. */
+  signal?: AbortSignal;
+  /** Called once the data files are all written (or their writing failed): the warehouse is no longer read. */
+  onDataEnded?: () => void;
+}
+
+export async function buildSite(dbPath: string, outDir: string, options: SiteOptions = {}): Promise<void> {
   const root = privateRoot();
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
   process.once("exit", removeRoot);
@@ -69,6 +81,7 @@ function runTool(
   args: string[],
   env: Record<string, string>,
   onLine: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<{ code: number; text: string }> {
   const output: string[] = [];
   return new Promise((resolveRun, reject) => {
@@ -76,6 +89,7 @@ function runTool(
       cwd: PROJECT_ROOT,
       env: { ...process.env, ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(signal ? { signal } : {}),
     });
     let partial = "";
     const keep = (chunk: Buffer) => {
@@ -93,12 +107,7 @@ function runTool(
   });
 }
 
-async function runFramework(
-  root: string,
-  dbPath: string,
-  outDir: string,
-  options: { quiet?: boolean; progress?: Progress },
-): Promise<void> {
+async function runFramework(root: string, dbPath: string, outDir: string, options: SiteOptions): Promise<void> {
   const progress = options.progress ?? silentProgress;
   const cache = join(root, ".observablehq", "cache", "data");
   const env = {
@@ -125,22 +134,41 @@ async function runFramework(
   const task = progress("site: data files and pages", dataLoaders().length + pageCount);
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
   const ended = () => writeFileSync(join(cache, SITE_DATA_ENDED), "");
-  const data = writeSiteData(cache, resolve(dbPath), () => task.tick()).then(
+  const data = writeSiteData(cache, resolve(dbPath), () => task.tick(), {
+    ...(options.database ? { database: options.database } : {}),
+    ...(options.heldBack ? { heldBack: options.heldBack } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  }).then(
     () => {
       ended();
+      options.onDataEnded?.();
       return null;
     },
     (error: Error) => {
       mkdirSync(cache, { recursive: true });
       ended();
+      options.onDataEnded?.();
       return error;
     },
   );
-  const site = await runTool(observable, ["build"], env, (line) => {
-    if (/^load \//.test(line)) task.tick();
-  });
+  let site: { code: number; text: string };
+  try {
+    site = await runTool(
+      observable,
+      ["build"],
+      env,
+      (line) => {
+        if (/^load \//.test(line)) task.tick();
+      },
+      options.signal,
+    );
+  } finally {
+    // The data writing ends before the build's root is removed, whatever stopped Framework.
+    await data;
+    task.done();
+  }
   const dataError = await data;
-  task.done();
+  options.signal?.throwIfAborted();
   if (!options.quiet && process.env["CHURN_DEBUG_SITE"]) process.stderr.write(site.text);
   if (dataError) {
     throw new UserError(`The site's data loaders failed: ${dataError.message}`, {

@@ -297,20 +297,20 @@ function lockError(file: string, target: string, error: unknown): Error {
 }
 
 const cleanups = new Set<() => void>();
-let signalsHooked = false;
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const handlers = new Map<string, () => void>();
 
 /**
  * Run `fn` if the process is interrupted (Ctrl-C, SIGTERM, SIGHUP) before `done()` is called, then exit with
  * 128 + signal. For temporary files: `kill -9` cannot be caught, and its leftovers are removed by the next run
- * (removeStaleTemporaries).
+ * (removeStaleTemporaries). The signal handlers are installed while some cleanup is pending and removed after the
+ * last one is done, so a process that goes on after a build (tests, a long-lived caller) keeps its own handling.
  */
 export function onInterrupt(fn: () => void): { done(): void } {
   cleanups.add(fn);
-  if (!signalsHooked) {
-    signalsHooked = true;
-    const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-    for (const [signal, code] of Object.entries(codes)) {
-      process.once(signal, () => {
+  if (handlers.size === 0) {
+    for (const [signal, code] of Object.entries(SIGNAL_CODES)) {
+      const handler = () => {
         for (const cleanup of [...cleanups].reverse()) {
           try {
             cleanup();
@@ -320,10 +320,19 @@ export function onInterrupt(fn: () => void): { done(): void } {
         }
         process.stderr.write(`\nchurn: interrupted (${signal}); the previous outputs are unchanged.\n`);
         process.exit(code);
-      });
+      };
+      handlers.set(signal, handler);
+      process.once(signal, handler);
     }
   }
-  return { done: () => cleanups.delete(fn) };
+  return {
+    done: () => {
+      cleanups.delete(fn);
+      if (cleanups.size > 0) return;
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      handlers.clear();
+    },
+  };
 }
 
 export interface GuardedOutputs {

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { buildMemoryLimit, openDatabase } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
-import { pipelineWithoutModel, runPipeline } from "../../models/pipeline.ts";
+import { PIPELINE, type PipelineStage, pipelineWithoutModel, runPipeline } from "../../models/pipeline.ts";
 import { buildSite } from "./framework.ts";
 import { guardOutputs, SITE_MARKER, swapIn } from "./outputs.ts";
 import type { Progress } from "../../loaders/progress.ts";
@@ -28,14 +28,28 @@ export interface BuildOptions {
   log: (line: string) => void;
   /** Counts and ETAs of long steps on stderr (see loaders/progress.ts); silent when absent. */
   progress?: Progress;
+  /** The analyses to run (tests); default the whole pipeline, or pipelineWithoutModel() when `model` is false. */
+  stages?: PipelineStage[];
 }
 
 export interface StageResult {
   stage: string;
+  /** From the stage's start to its end; a stage that started beside another overlaps it. */
   seconds: number;
+  /** The stage this one started beside (the site starts beside the forecast). */
+  startedBeside?: string;
   ran: boolean;
   skipped?: string;
   summary?: Record<string, unknown>;
+}
+
+/** The site build started beside the pipeline's last stage. */
+interface SiteRun {
+  started: number;
+  done: Promise<void>;
+  /** Resolves once the site's data files are written: the warehouse is no longer read. */
+  dataEnded: Promise<void>;
+  beside: string;
 }
 
 export interface BuildSummary {
@@ -65,13 +79,20 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
   mkdirSync(dirname(db), { recursive: true });
   cleanup();
   const stages: StageResult[] = [];
-  const record = (stage: string, secs: number, report?: AnalysisReport) => {
-    const result: StageResult = { stage, seconds: secs, ran: report?.ran ?? true };
+  const record = (stage: string, secs: number, report?: AnalysisReport, beside?: string) => {
+    const result: StageResult = {
+      stage,
+      seconds: secs,
+      ...(beside ? { startedBeside: beside } : {}),
+      ran: report?.ran ?? true,
+    };
     if (report?.skipped) result.skipped = report.skipped;
     if (report?.summary) result.summary = report.summary;
     stages.push(result);
     const status = report && !report.ran ? `skipped: ${report.skipped ?? "no data"}` : "done";
-    options.log(`${stage.padEnd(22)} ${secs.toFixed(1).padStart(6)} s  ${status}`);
+    options.log(
+      `${stage.padEnd(22)} ${secs.toFixed(1).padStart(6)} s  ${status}${beside ? ` (started beside ${beside})` : ""}`,
+    );
   };
   try {
     let t = performance.now();
@@ -84,30 +105,71 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     record("ingest", seconds(t));
 
     const database = await openDatabase(tmpDb, { memoryLimit: buildMemoryLimit() });
+    const stageList = options.stages ?? (options.model === false ? pipelineWithoutModel() : PIPELINE);
+    // The site starts beside the last stage (the forecast) when that stage declares the tables it writes and says its
+    // remaining work runs on worker threads (threadFree): this thread writes the site's data files meanwhile, those
+    // reading the stage's tables once it is over, and Framework's build runs in its own process.
+    let site = null as SiteRun | null;
+    const abortSite = new AbortController();
+    let pipelineEnded: (error?: unknown) => void = () => {};
+    const until = new Promise<void>((resolve, reject) => {
+      pipelineEnded = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    until.catch(() => {}); // a failure surfaces from the pipeline itself
+    let running: { stage: PipelineStage; index: number } | null = null;
+    const startSite = () => {
+      if (!options.site || site || !running) return;
+      const { stage: beside, index } = running;
+      if (index !== stageList.length - 1 || !beside.writes) return;
+      let dataEnded: () => void = () => {};
+      const ended = new Promise<void>((resolve) => (dataEnded = resolve));
+      const done = buildSite(tmpDb, tmpOut, {
+        ...(options.progress ? { progress: options.progress } : {}),
+        database,
+        heldBack: { tables: beside.writes, until },
+        signal: abortSite.signal,
+        onDataEnded: dataEnded,
+      });
+      done.then(dataEnded, dataEnded); // however the site build ends, its data writing has ended too
+      site = { started: performance.now(), done, dataEnded: ended, beside: beside.name };
+    };
     try {
-      await runPipeline(
-        {
-          conn: database.connection,
-          dbPath: tmpDb,
-          asOf: ingest.asOf,
-          seed: options.seed,
-          connect: () => database.instance.connect(),
-          log: (m) => options.log(`  ${m}`),
-          ...(options.progress ? { progress: options.progress } : {}),
-        },
-        (stage, timing) => record(stage, timing.seconds, timing.report),
-        options.model === false ? pipelineWithoutModel() : undefined,
-      );
+      try {
+        await runPipeline(
+          {
+            conn: database.connection,
+            dbPath: tmpDb,
+            asOf: ingest.asOf,
+            seed: options.seed,
+            connect: () => database.instance.connect(),
+            log: (m) => options.log(`  ${m}`),
+            ...(options.progress ? { progress: options.progress } : {}),
+            threadFree: startSite,
+          },
+          (stage, timing) => record(stage, timing.seconds, timing.report),
+          stageList,
+          (stage, index) => (running = { stage, index }),
+        );
+        pipelineEnded();
+      } catch (error) {
+        pipelineEnded(error);
+        abortSite.abort();
+        await site?.done.catch(() => {}); // Framework's process has ended before the temporary site is removed
+        throw error;
+      } finally {
+        // The site's data writing reads this warehouse: it ends before the warehouse closes, however the run went.
+        await site?.dataEnded;
+      }
       await database.connection.run("CHECKPOINT");
     } finally {
       database.close();
     }
 
     if (options.site) {
-      t = performance.now();
-      await buildSite(tmpDb, tmpOut, options.progress ? { progress: options.progress } : {});
+      t = site?.started ?? performance.now();
+      await (site ? site.done : buildSite(tmpDb, tmpOut, options.progress ? { progress: options.progress } : {}));
       writeFileSync(join(tmpOut, SITE_MARKER), `Built by churn build on ${new Date().toISOString()} from ${db}.\n`);
-      record("site", seconds(t));
+      record("site", seconds(t), undefined, site?.beside);
       mkdirSync(dirname(out), { recursive: true });
     }
     swapIn([{ tmp: tmpDb, target: db, wal: true }, ...(options.site ? [{ tmp: tmpOut, target: out }] : [])]);

@@ -14,7 +14,7 @@ import { type Backtest, prepareBacktest } from "./backtest.ts";
 import { buyerWindow, gatherInputs } from "./inputs.ts";
 import { estimateHazard } from "./hazards.ts";
 import { type ForecastRules, loadForecastRules, scenariosOf } from "./rules.ts";
-import { runForecast, type ScenarioForecast } from "./run.ts";
+import { forecastFromSimulations, type ScenarioForecast } from "./run.ts";
 import { scenarioInputs } from "./scenarios.ts";
 
 export interface ForecastReport {
@@ -30,22 +30,22 @@ export interface ForecastReport {
 export async function forecastReport(
   conn: DuckDBConnection,
   asOf: string,
-  options: { months?: number; rules?: ForecastRules; seed: number },
+  options: { months?: number; rules?: ForecastRules; seed: number; threadFree?: () => void },
 ): Promise<ForecastReport> {
   const rules = options.rules ?? loadForecastRules();
   const months = options.months ?? rules.months;
   const gathered = await gatherInputs(conn, asOf, months, rules);
   const picked = await scenarioInputs(conn, scenariosOf(rules), gathered.subscriberIds, gathered.buyerIds);
-  // The backtest's futures are simulated on a worker thread (when the machine has a second core) while this thread
-  // simulates today's: the same function and seed as in this thread, so the same numbers, in about half the time.
+  // Today's futures and the backtest's are simulated on two worker threads (when the machine has a second core): the
+  // same function and seed as in this thread, so the same numbers, in about half the time, and this thread stays free
+  // (`churn build` writes the site's data meanwhile).
   const backtestRun = await prepareBacktest(conn, asOf, rules);
   const backtestDone = backtestRun(options.seed, simulateOnWorker);
   backtestDone.catch(() => {}); // its failure surfaces where it is awaited, below
-  const scenarios = runForecast(gathered.inputs, picked.scenarios, {
-    runs: rules.simulations,
-    level: rules.bandLevel,
-    seed: options.seed,
-  });
+  const todayDone = simulateOnWorker(gathered.inputs, picked.scenarios, rules.simulations, options.seed, 1);
+  todayDone.catch(() => {});
+  options.threadFree?.();
+  const scenarios = forecastFromSimulations(gathered.inputs, picked.scenarios, await todayDone, rules.bandLevel);
   const backtest = await backtestDone;
   const { inputs } = gathered;
   const hazard = estimateHazard(inputs.hazardBands);
@@ -78,6 +78,9 @@ export async function forecastReport(
 const CREATE_FORECAST = `CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE,
   lower DOUBLE, upper DOUBLE, mrr DOUBLE, churned DOUBLE, calendar_month VARCHAR, subscribers DOUBLE, buyers DOUBLE,
   mrr_lower DOUBLE, mrr_upper DOUBLE)`;
+/** The tables the forecast stage writes (besides its warehouse_meta entry `forecast`). */
+export const FORECAST_TABLES = ["forecast", "forecast_backtest"];
+
 const CREATE_BACKTEST = `CREATE OR REPLACE TABLE forecast_backtest (month VARCHAR, predicted DOUBLE, lower DOUBLE,
   upper DOUBLE, actual INTEGER, naive INTEGER)`;
 
@@ -155,14 +158,17 @@ export const analyzeForecast: Analysis = async (ctx) => {
       tables: [],
       summary: {},
     };
-  const report = await forecastReport(ctx.conn, ctx.asOf, { seed: ctx.seed });
+  const report = await forecastReport(ctx.conn, ctx.asOf, {
+    seed: ctx.seed,
+    ...(ctx.threadFree ? { threadFree: ctx.threadFree } : {}),
+  });
   await writeForecastTables(ctx.conn, report);
   for (const note of report.notes) ctx.log(`  forecast: ${note}`);
   const baseline = report.scenarios[0]!.months;
   return {
     name: "forecast",
     ran: true,
-    tables: ["forecast", "forecast_backtest"],
+    tables: FORECAST_TABLES,
     summary: {
       customersIn6Months: Math.round(baseline.at(-1)!.customers),
       backtestMape: report.backtest.mape,

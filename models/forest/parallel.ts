@@ -204,19 +204,21 @@ export async function scoreInWorkers(model: string, tables: FeatureTable[]): Pro
 }
 
 /**
- * simulateForecast(inputs, scenarios, runs, createRandom(seed)) on a pool worker, so this thread can do other work
- * meanwhile (the forecast stage simulates today's futures while a worker simulates its backtest's). The same function
- * and seed give the same numbers wherever they run; with one core it runs here.
+ * simulateForecast(inputs, scenarios, runs, createRandom(seed)) on pool worker `worker` (0 or 1), so this thread can do
+ * other work meanwhile (the forecast stage simulates today's futures on one worker and its backtest's on the other,
+ * while `churn build` writes the site's data on this thread). The same function and seed give the same numbers
+ * wherever they run; with one core it runs here.
  */
 export function simulateOnWorker(
   inputs: ForecastInputs,
   scenarios: ScenarioInput[],
   runs: number,
   seed: number,
+  worker = 0,
 ): Promise<SimulatedPaths> {
   if (workerCount(2) < 2) return Promise.resolve(simulateForecast(inputs, scenarios, runs, createRandom(seed)));
   return runOnWorker<SimulatedPaths>(
-    0,
+    worker % workerCount(2),
     (job) => ({ kind: "simulate", job, inputs, scenarios, runs, seed }),
     (m, done) => {
       if ("simulated" in m) done(m.simulated);

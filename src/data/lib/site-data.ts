@@ -9,9 +9,10 @@
  * openWarehouse and output); nothing else to register. It must not call process.exit.
  *   tsx src/data/lib/site-data.ts OUT_DIR [--progress]     (by hand; CHURN_DB names the warehouse)
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Database } from "../../../loaders/db.ts";
 import { collectOutput, shareWarehouse, warehousePath } from "./warehouse.ts";
 
 const DATA_DIR = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -56,20 +57,61 @@ function capture(file: string, run: number): Promise<Buffer> {
 }
 
 /**
+ * Tables still being written when the data writing starts (`churn build` starts the site beside its last stage): the
+ * loaders whose source names one of them (a whole word, so also a warehouse_meta key of that name) wait for `until`
+ * and run last; `until` rejecting stops the writing with its error.
+ */
+export interface HeldBack {
+  tables: string[];
+  until: Promise<void>;
+}
+
+/**
+ * Might the loader read any of these tables? True when its source, or a module of this project it imports (relative
+ * imports, followed through), names one after FROM or JOIN or as a quoted string (a table name passed to a helper,
+ * or the warehouse_meta key of the same name). Errs on the safe side: such a mention anywhere holds the loader back.
+ */
+export function readsAny(file: string, tables: string[]): boolean {
+  const words = tables.map((t) => {
+    const name = t.replace(/[^\w]/g, "");
+    return new RegExp(`(?:\\bFROM|\\bJOIN)\\s+"?${name}\\b|["'\`]${name}["'\`]`, "i");
+  });
+  const seen = new Set<string>();
+  const visit = (path: string): boolean => {
+    if (seen.has(path) || !existsSync(path)) return false;
+    seen.add(path);
+    const source = readFileSync(path, "utf8");
+    if (words.some((w) => w.test(source))) return true;
+    for (const [, spec] of source.matchAll(/\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g))
+      if (visit(resolve(dirname(path), spec!))) return true;
+    return false;
+  };
+  return visit(file);
+}
+
+/**
  * Write every loader's output into outDir (Framework's cache folder for data/). Reports each loader to `progress`.
- * Throws naming the loader that failed.
+ * Throws naming the loader that failed. `options.database`: read through a new connection to this open warehouse
+ * instead of opening `dbPath` read-only; `options.heldBack`: loaders reading tables not written yet run last;
+ * `options.signal`: aborting stops the writing before its next file.
  */
 export async function writeSiteData(
   outDir: string,
   dbPath: string,
   progress: (done: number, total: number, name: string) => void = () => {},
+  options: { database?: Database; heldBack?: HeldBack; signal?: AbortSignal } = {},
 ): Promise<string[]> {
-  const loaders = dataLoaders();
+  const held = options.heldBack;
+  const all = dataLoaders();
+  const late = held ? all.filter((l) => readsAny(l.file, held.tables)) : [];
+  const loaders = [...all.filter((l) => !late.includes(l)), ...late];
   mkdirSync(outDir, { recursive: true });
-  const release = await shareWarehouse(dbPath);
+  const release = await shareWarehouse(dbPath, options.database);
   const run = ++runs;
   try {
     for (const [k, loader] of loaders.entries()) {
+      options.signal?.throwIfAborted();
+      if (held && loader === late[0]) await held.until;
       let bytes: Buffer;
       try {
         bytes = await capture(loader.file, run);

@@ -22,9 +22,19 @@ export function warehousePath(): string {
 /**
  * Open the warehouse at `path` once for all the loaders site-data.ts runs: until the returned release() is called,
  * openWarehouse hands every loader the same read-only connection, whose close() does nothing. One at a time.
+ * With `open` (the warehouse `churn build` is still writing), the loaders read through a new connection to it
+ * instead, closed on release; the loaders only read.
  */
-export async function shareWarehouse(path: string): Promise<() => void> {
+export async function shareWarehouse(path: string, open?: Database): Promise<() => void> {
   if (shared) throw new Error("the site's data loaders are already running in this process");
+  if (open) {
+    const connection = await open.instance.connect();
+    shared = { path, db: { ...open, connection, close: () => {} } };
+    return () => {
+      shared = null;
+      connection.closeSync();
+    };
+  }
   const db = existsSync(path) ? await openDatabase(path, { readOnly: true }) : null;
   shared = { path, db: db && { ...db, close: () => {} } };
   return () => {

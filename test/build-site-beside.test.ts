@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildWorkspace } from "../bin/build/workspace.ts";
+import { openDatabase, query } from "../loaders/db.ts";
+import { analyzeCohorts } from "../models/cohorts/analyze.ts";
+import { analyzeForecast, FORECAST_TABLES } from "../models/forecast/analyze.ts";
+import type { PipelineStage } from "../models/pipeline.ts";
+import { dataLoaders, readsAny } from "../src/data/lib/site-data.ts";
+import { hashTree } from "./helpers/files.ts";
+import { PROJECT_ROOT } from "./helpers/reference.ts";
+
+const SAMPLE = join(PROJECT_ROOT, "data", "sample");
+
+describe("which data files wait for the last stage", () => {
+  it("report.json (it reads the forecast) waits; the others, the at-risk list among them, do not", () => {
+    const held = dataLoaders()
+      .filter((l) => readsAny(l.file, FORECAST_TABLES))
+      .map((l) => l.output);
+    expect(held).toEqual(["report.json"]);
+  });
+
+  it("follows the loader's own imports, and a word in a comment is not a read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-reads-"));
+    mkdirSync(join(dir, "lib"));
+    writeFileSync(join(dir, "lib", "helper.ts"), 'export const sql = "SELECT * FROM forecast_backtest";\n');
+    writeFileSync(join(dir, "via-import.json.ts"), 'import { sql } from "./lib/helper.ts";\nconsole.log(sql);\n');
+    writeFileSync(join(dir, "meta-key.json.ts"), 'const key = "forecast";\n');
+    writeFileSync(join(dir, "comment.json.ts"), "// the forecast is shown on another page\nexport {};\n");
+    expect(readsAny(join(dir, "via-import.json.ts"), FORECAST_TABLES)).toBe(true);
+    expect(readsAny(join(dir, "meta-key.json.ts"), FORECAST_TABLES)).toBe(true);
+    expect(readsAny(join(dir, "comment.json.ts"), FORECAST_TABLES)).toBe(false);
+  });
+});
+
+describe("the site built beside the forecast", () => {
+  const dir = mkdtempSync(join(tmpdir(), "churn-beside-"));
+  const db = join(dir, "w.duckdb");
+  const out = join(dir, "site");
+  const options = { source: SAMPLE, db, out, seed: 1, site: true, log: () => {} };
+  const forecast: PipelineStage = { name: "forecast", analysis: analyzeForecast, writes: FORECAST_TABLES };
+  let startedBeside: string | undefined;
+
+  beforeAll(async () => {
+    const summary = await buildWorkspace({
+      ...options,
+      stages: [{ name: "cohorts", analysis: analyzeCohorts }, forecast],
+    });
+    startedBeside = summary.stages.find((s) => s.stage === "site")?.startedBeside;
+  }, 120_000);
+
+  it("started beside the forecast, and its report.json holds the forecast the warehouse holds", async () => {
+    expect(startedBeside).toBe("forecast");
+    const database = await openDatabase(db, { readOnly: true });
+    const rows = await query<{ n: number }>(database.connection, "SELECT count(*)::INTEGER AS n FROM forecast");
+    database.close();
+    const data = readdirSync(join(out, "_file", "data")).find((f) => /^report\.[0-9a-f]+\.json$/.test(f));
+    const report = JSON.parse(readFileSync(join(out, "_file", "data", data!), "utf8"));
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    expect(report.forecast.length).toBe(rows[0]!.n);
+    expect(report.forecastBacktest.length).toBeGreaterThan(0);
+  });
+
+  it("a last stage that fails while the site is built leaves the previous outputs as they were", async () => {
+    const before = { db: hashTree(dir)["w.duckdb"], site: hashTree(out) };
+    const failing: PipelineStage = {
+      name: "forecast",
+      writes: FORECAST_TABLES,
+      analysis: async (ctx) => {
+        ctx.threadFree?.();
+        await new Promise((r) => setTimeout(r, 1500)); // the site's data files and Framework are under way
+        throw new Error("the forecast failed on purpose");
+      },
+    };
+    await expect(
+      buildWorkspace({ ...options, stages: [{ name: "cohorts", analysis: analyzeCohorts }, failing] }),
+    ).rejects.toThrow("the forecast failed on purpose");
+    expect({ db: hashTree(dir)["w.duckdb"], site: hashTree(out) }).toEqual(before);
+    expect(readdirSync(dir).filter((f) => f.includes(".build-"))).toEqual([]);
+    const roots = readdirSync(PROJECT_ROOT).filter((f) => f.startsWith(`.churn-site-root-${process.pid}-`));
+    expect(roots).toEqual([]);
+    expect(existsSync(`${db}.wal`)).toBe(false);
+  }, 120_000);
+});
