@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Progress } from "../loaders/progress.ts";
-import type { ForestSnapshots } from "./forest/analyze.ts";
+import type { ForestSnapshots, SnapshotValuations } from "./forest/analyze.ts";
 import type { SharedWork } from "./value/landmark-valuation.ts";
 
 export interface AnalysisContext {
@@ -25,6 +25,8 @@ export interface AnalysisContext {
   connect?: () => Promise<DuckDBConnection>;
   /** The forest's snapshots, started early by runPipeline (absent: the forest builds them). */
   forestSnapshots?: Promise<ForestSnapshots>;
+  /** The contact threshold's snapshot valuations, started by runPipeline once the snapshots are built. */
+  forestValuations?: Promise<SnapshotValuations | undefined>;
   /** Work one stage hands to a later one in the same build (value/landmark-valuation.ts); absent: none is shared. */
   shared?: SharedWork;
   /**

@@ -11,7 +11,7 @@ import { analyzeSurvival } from "./survival/analyze.ts";
 import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
-import { analyzeForest, forestSnapshots } from "./forest/analyze.ts";
+import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
@@ -74,7 +74,9 @@ const PREFETCH_AFTER = "acquisition";
  * Run every stage in order; `beforeStage` is called before each starts, `onStage` after each with its report and time.
  * A thrown error stops the run.
  * With `ctx.connect`, the forest's snapshot query starts on a second connection after PREFETCH_AFTER, so DuckDB
- * builds it while the stages in between run in JavaScript; the run waits for it to settle before it returns or throws.
+ * builds it while the stages in between run in JavaScript, and the contact threshold's snapshot valuations follow it
+ * on that connection (at a million customers they outlast the cross-validation they used to run beside); the run
+ * waits for both to settle before it returns or throws.
  */
 export async function runPipeline(
   ctx: AnalysisContext,
@@ -85,6 +87,7 @@ export async function runPipeline(
   const timings: StageTiming[] = [];
   const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
+  let prefetched: Promise<void> | undefined;
   try {
     for (const [index, stage] of stages.entries()) {
       beforeStage(stage, index);
@@ -94,20 +97,19 @@ export async function runPipeline(
       timings.push(timing);
       onStage(stage.name, timing);
       if (stage.name === PREFETCH_AFTER && prefetch) {
-        const snapshots = prefetch().then(async (conn) => {
-          try {
-            return await forestSnapshots({ ...ctx, conn });
-          } finally {
-            conn.closeSync();
-          }
-        });
+        const conn = prefetch();
+        const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));
+        // The contact threshold's snapshot valuations follow on the same connection as soon as the snapshots exist.
+        const valuations = Promise.all([conn, snapshots]).then(([c, built]) => forestValuations(c, built));
+        prefetched = Promise.allSettled([valuations]).then(async () => (await conn).closeSync());
         snapshots.catch(() => {}); // its failure surfaces in the forest stage, which awaits it
-        context = { ...context, forestSnapshots: snapshots };
+        valuations.catch(() => {});
+        context = { ...context, forestSnapshots: snapshots, forestValuations: valuations };
       }
     }
   } finally {
     context.shared?.clear();
-    await context.forestSnapshots?.catch(() => {});
+    await prefetched?.catch(() => {});
   }
   return timings;
 }

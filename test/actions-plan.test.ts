@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { addDays, addMonths } from "../loaders/dates.ts";
 import { openDatabase, run } from "../loaders/db.ts";
+import { createRandom } from "../loaders/random.ts";
 import { createTableSql } from "../loaders/schema.ts";
 import {
   chooseChannel,
@@ -45,6 +47,26 @@ describe("cadence dates", () => {
     expect(nextCadenceDate("2019-12-31", AS_OF, 1)).toBe("2026-07-31");
     // Started yesterday: at least one period after the start.
     expect(nextCadenceDate("2026-06-29", AS_OF, 1)).toBe("2026-07-29");
+  });
+
+  it("equals stepping with addMonths (Date arithmetic) on 20,000 random starts, as-of dates and cadences", () => {
+    // The reference: the definition itself, one addMonths per step from k = 1.
+    const reference = (start: string, asOf: string, months: number) => {
+      let k = 1;
+      while (addMonths(start, k * months) <= asOf) k++;
+      return addMonths(start, k * months);
+    };
+    const rng = createRandom(5);
+    const day = (n: number) => addDays("1999-01-01", n);
+    for (let i = 0; i < 20_000; i++) {
+      const start = day(rng.int(11_000)); // 1999 … 2029: leap days, month ends, century rule of 2000
+      const asOf = addDays(start, rng.int(i % 2 ? 4_000 : 400));
+      const months = [1, 2, 3, 6, 12][rng.int(5)]!;
+      expect(nextCadenceDate(start, asOf, months), `${start} ${asOf} ${months}`).toBe(reference(start, asOf, months));
+    }
+    // The Gregorian century rule: 2000 has a 29 February, 2100 does not.
+    expect(nextCadenceDate("1999-11-30", "2000-01-15", 3)).toBe("2000-02-29");
+    expect(nextCadenceDate("2099-11-30", "2100-01-15", 3)).toBe("2100-02-28");
   });
 });
 

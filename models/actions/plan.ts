@@ -16,7 +16,7 @@
  * other than "let go" — the playbook already has a task for them, so the plan does not add one.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { addDays, addMonths } from "../../loaders/dates.ts";
+import { addDays } from "../../loaders/dates.ts";
 import { query } from "../../loaders/db.ts";
 import type { PlanRules } from "./plan-rules.ts";
 
@@ -40,12 +40,33 @@ export interface ProactiveTouch {
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
-/** The first date start + k × months (k ≥ 1) strictly after asOf. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/**
+ * The first date start + k × months (k ≥ 1) strictly after asOf, each step as addMonths does it (same day of the month,
+ * clamped to the month's end). In calendar integers rather than through Date objects and ISO strings: it runs once per
+ * active customer, and at a million customers the string round trips cost seconds.
+ */
 export function nextCadenceDate(start: string, asOf: string, months: number): string {
-  const month = (iso: string) => Number(iso.slice(0, 4)) * 12 + Number(iso.slice(5, 7));
-  let k = Math.max(1, Math.floor((month(asOf) - month(start)) / months) - 1);
-  while (addMonths(start, k * months) <= asOf) k++;
-  return addMonths(start, k * months);
+  const y = Number(start.slice(0, 4));
+  const m = Number(start.slice(5, 7)) - 1;
+  const d = Number(start.slice(8, 10));
+  const limit = Number(asOf.slice(0, 4)) * 10_000 + Number(asOf.slice(5, 7)) * 100 + Number(asOf.slice(8, 10));
+  // start + n months as YYYYMMDD.
+  const after = (n: number) => {
+    const total = m + n;
+    const year = y + Math.floor(total / 12);
+    const month = total - 12 * Math.floor(total / 12);
+    const last = month === 1 && isLeap(year) ? 29 : MONTH_DAYS[month]!;
+    return year * 10_000 + (month + 1) * 100 + Math.min(d, last);
+  };
+  const monthIndex = (iso: string) => Number(iso.slice(0, 4)) * 12 + Number(iso.slice(5, 7));
+  let k = Math.max(1, Math.floor((monthIndex(asOf) - monthIndex(start)) / months) - 1);
+  while (after(k * months) <= limit) k++;
+  const v = after(k * months);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${String(Math.floor(v / 10_000)).padStart(4, "0")}-${pad(Math.floor(v / 100) % 100)}-${pad(v % 100)}`;
 }
 
 /** The playbook already has a task for the customer: at risk by the model or the band, and not let go. */

@@ -16,6 +16,7 @@ import { calibrationByKind } from "./calibration.ts";
 import { crossValidate } from "./evaluate.ts";
 import { kindColumn, snapshotsFeatures, stackSnapshots, type Snapshot } from "./features.ts";
 import { CHURN_HORIZON_DAYS, labelDefinition } from "./label.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { contactThreshold, snapshotValues, valuedSnapshots } from "./value-threshold.ts";
 import {
   DEFAULT_FOREST,
@@ -95,20 +96,38 @@ export async function forestSnapshots(ctx: Pick<AnalysisContext, "conn" | "asOf"
   return { window, perSnapshot, taken };
 }
 
+/** The training snapshots (every snapshot but the last, the as-of date's; those with rows) and the rows available. */
+function trainingSnapshots(taken: ForestSnapshots["taken"]): { snapshots: Snapshot[]; available: number } {
+  const past = taken.slice(0, -1);
+  return { snapshots: past.filter((s) => s.table.rows > 0), available: past.reduce((n, s) => n + s.available, 0) };
+}
+
+/** The contact threshold's snapshot valuations (value-threshold.ts snapshotValues). */
+export type SnapshotValuations = Awaited<ReturnType<typeof snapshotValues>>;
+
+/**
+ * The contact threshold's snapshot valuations on `conn`, or undefined when the value stage has not run. At a million
+ * customers they take longer than the cross-validation they run beside, so `churn build` starts them on its second
+ * connection as soon as the snapshots are built (runPipeline).
+ */
+export async function forestValuations(
+  conn: DuckDBConnection,
+  built: ForestSnapshots,
+): Promise<SnapshotValuations | undefined> {
+  if (!(await tableExists(conn, "customer_value"))) return undefined;
+  return snapshotValues(conn, valuedSnapshots(trainingSnapshots(built.taken).snapshots).chosen, built.window.days);
+}
+
 export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const H = CHURN_HORIZON_DAYS;
   const progress = ctx.progress ?? silentProgress;
   const built = progress("forest: snapshots built", 1);
-  const { window, perSnapshot, taken } = await (ctx.forestSnapshots ?? forestSnapshots(ctx));
+  const prepared = await (ctx.forestSnapshots ?? forestSnapshots(ctx));
+  const { window, perSnapshot, taken } = prepared;
   built.tick(1);
   built.done();
-  const snapshots: Snapshot[] = [];
-  let available = 0;
-  const current = taken.pop()!;
-  for (const s of taken) {
-    available += s.available;
-    if (s.table.rows > 0) snapshots.push(s);
-  }
+  const current = taken.at(-1)!;
+  const { snapshots, available } = trainingSnapshots(taken);
   const training = snapshots.length ? stackSnapshots(snapshots) : null;
   const positives = training ? training.labels.reduce((a, b) => a + b, 0) : 0;
   if (!training || positives < 20 || training.labels.length - positives < 20) {
@@ -133,10 +152,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const backtests = testSnapshot && pastSnapshots.length ? 1 : 0;
   // 5 cross-validation folds and the backtest model; the final model is drawn from the folds' forests.
   const grown = progress("forest: trees grown", (FOLDS + backtests) * options.trees);
-  // The contact threshold's snapshot valuations (value-threshold.ts) run while the folds' forests grow.
-  const hasValue = await tableExists(ctx.conn, "customer_value");
-  const valued = hasValue ? snapshotValues(ctx.conn, valuedSnapshots(snapshots).chosen, window.days) : undefined;
-  valued?.catch(() => {}); // its failure surfaces where it is awaited, not as an unhandled rejection
+  // The contact threshold's snapshot valuations (value-threshold.ts) run while the folds' forests grow, unless
+  // runPipeline started them already.
+  const valued = ctx.forestValuations ?? forestValuations(ctx.conn, prepared);
+  valued.catch(() => {}); // its failure surfaces where it is awaited, not as an unhandled rejection
   const foldForests: ForestModel[] = [];
   const evaluation = await crossValidate(
     training.table,
@@ -157,15 +176,12 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
 
   // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
   // what was known on its snapshot date (value-threshold.ts), when the value analysis ran.
-  const valueThreshold = hasValue
-    ? await contactThreshold(
-        ctx.conn,
-        snapshots,
-        evaluation.outOfFold,
-        training.labels,
-        { saveRate: SAVE_RATE, costPerContact: COST_PER_CONTACT, windowDays: window.days },
-        valued,
-      )
+  const values = await valued;
+  const valueThreshold = values
+    ? contactThreshold(snapshots, evaluation.outOfFold, training.labels, values, {
+        saveRate: SAVE_RATE,
+        costPerContact: COST_PER_CONTACT,
+      })
     : null;
   const calibration = calibrationByKind(evaluation.outOfFold, training.labels, kindColumn(training.table));
 

@@ -81,19 +81,18 @@ export function valuedSnapshots<S extends { date: string; ids: readonly string[]
 }
 
 /**
- * The threshold from the out-of-fold predictions; `values` may be snapshotValues of valuedSnapshots(snapshots).chosen
- * started earlier (analyze.ts runs it while the cross-validation grows its forests), else it is computed here.
+ * The threshold from the out-of-fold predictions and `valued`, the values of valuedSnapshots(snapshots).chosen
+ * (snapshotValues; analyze.ts starts them while the cross-validation grows its forests, or earlier).
  */
-export async function contactThreshold(
-  conn: DuckDBConnection,
+export function contactThreshold(
   snapshots: readonly { date: string; ids: readonly string[] }[],
   outOfFold: ArrayLike<number>,
   labels: ArrayLike<number>,
-  options: { saveRate: number; costPerContact: number; windowDays: number },
-  valued?: Promise<{ values: Float64Array; unvalued: number }>,
-): Promise<ContactThreshold> {
+  valued: { values: Float64Array; unvalued: number },
+  options: { saveRate: number; costPerContact: number },
+): ContactThreshold {
   const { chosen, rows } = valuedSnapshots(snapshots);
-  const { values, unvalued } = await (valued ?? snapshotValues(conn, chosen, options.windowDays));
+  const { values, unvalued } = valued;
   const scores = Float64Array.from(rows, (i) => outOfFold[i]!);
   const y = Uint8Array.from(rows, (i) => labels[i]!);
   const best = bestValueThreshold(scores, y, values, options.saveRate, options.costPerContact);

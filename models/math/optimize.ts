@@ -90,25 +90,31 @@ function maxSpread(simplex: number[][]): number {
   return m;
 }
 
-/** Central-difference Hessian of f at x (step h relative to max(1, |x_i|)). */
-export function numericalHessian(f: (x: number[]) => number, x: number[], h = 1e-4): number[][] {
+/**
+ * Hessian at x by central differences of an analytic gradient: column j is (∇f(x + h_j e_j) − ∇f(x − h_j e_j)) / 2h_j,
+ * then symmetrised. 2n gradient evaluations, where differencing f itself takes 2n² + … evaluations of f and loses
+ * more digits to cancellation. `grad(x, g)` writes ∇f(x) into g; h_j = h · max(1, |x_j|).
+ */
+export function hessianFromGradient(grad: (x: number[], g: number[]) => unknown, x: number[], h = 1e-5): number[][] {
   const n = x.length;
   const H = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  const at = (di: number, dj: number, i: number, j: number) => {
+  const plus = new Array<number>(n).fill(0);
+  const minus = new Array<number>(n).fill(0);
+  for (let j = 0; j < n; j++) {
+    const hj = h * Math.max(1, Math.abs(x[j]!));
     const y = x.slice();
-    y[i]! += di;
-    y[j]! += dj;
-    return f(y);
-  };
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      const hi = h * Math.max(1, Math.abs(x[i]!));
-      const hj = h * Math.max(1, Math.abs(x[j]!));
-      const v = (at(hi, hj, i, j) - at(hi, -hj, i, j) - at(-hi, hj, i, j) + at(-hi, -hj, i, j)) / (4 * hi * hj);
+    y[j] = x[j]! + hj;
+    grad(y, plus);
+    y[j] = x[j]! - hj;
+    grad(y, minus);
+    for (let i = 0; i < n; i++) H[i]![j] = (plus[i]! - minus[i]!) / (2 * hj);
+  }
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const v = (H[i]![j]! + H[j]![i]!) / 2;
       H[i]![j] = v;
       H[j]![i] = v;
     }
-  }
   return H;
 }
 
