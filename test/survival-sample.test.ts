@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, query } from "../loaders/db.ts";
 import { ingest } from "../loaders/ingest.ts";
 import { analyzeSurvival } from "../models/survival/analyze.ts";
+import { tenureDays, tenureToChurn } from "../models/survival/tenure.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const sample = join(PROJECT_ROOT, "data", "sample");
@@ -30,6 +31,8 @@ type Term = {
 
 describe("Cox drivers on the generated sample", () => {
   let terms: Term[];
+  let lean: Awaited<ReturnType<typeof tenureDays>>;
+  let full: Awaited<ReturnType<typeof tenureToChurn>>;
   beforeAll(async () => {
     const path = join(mkdtempSync(join(tmpdir(), "churn-cox-")), "w.duckdb");
     const result = await ingest({ source: sample }, path);
@@ -38,7 +41,16 @@ describe("Cox drivers on the generated sample", () => {
       (await analyzeSurvival({ conn: db.connection, dbPath: path, asOf: result.asOf, seed: 1, log: () => {} })).ran,
     ).toBe(true);
     terms = await query<Term>(db.connection, "SELECT term, coef, hazard_ratio, lower, upper FROM survival_cox");
+    lean = await tenureDays(db.connection, "2026-03-31");
+    full = await tenureToChurn(db.connection, "2026-03-31");
     db.close();
+  });
+
+  it("the valuation's lean tenure query gives the same customers, tenures and events as tenureToChurn", () => {
+    expect(lean.customerIds.length).toBeGreaterThan(1000);
+    expect(lean.customerIds).toEqual(full.customerIds);
+    expect(lean.days).toEqual(full.days);
+    expect(lean.events).toEqual(full.events);
   });
 
   const term = (name: string) => {

@@ -13,7 +13,8 @@ import { quoteIdent } from "../../loaders/read-source.ts";
 export const GROUPINGS = ["plan", "segment", "region", "acquisition_channel"] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
-const TENURE_SQL = `
+/** Each subscriber's first start, first plan, whether a subscription is active at $as_of, and the last end. */
+const PER_CUSTOMER_CTE = `
   WITH subs AS (
     SELECT customer_id, start_date, CASE WHEN end_date <= $as_of THEN end_date END AS end_date, plan
     FROM subscriptions WHERE start_date <= $as_of
@@ -21,11 +22,18 @@ const TENURE_SQL = `
     SELECT customer_id, min(start_date) AS first_start, arg_min(plan, start_date) AS first_plan,
            bool_or(end_date IS NULL) AS active, max(end_date) AS last_end
     FROM subs GROUP BY customer_id
-  )
-  SELECT p.customer_id,
+  )`;
+const DAYS_AND_EVENT = `
          CAST(date_diff('day', p.first_start, CASE WHEN p.active THEN $as_of::DATE ELSE p.last_end END) AS DOUBLE)
            AS days,
-         CASE WHEN p.active THEN 0 ELSE 1 END AS event,
+         CASE WHEN p.active THEN 0 ELSE 1 END AS event`;
+
+/** Only what a survival curve needs (valuation.ts values every subscriber from it, several times in a build). */
+const TENURE_DAYS_SQL = `${PER_CUSTOMER_CTE}
+  SELECT p.customer_id, ${DAYS_AND_EVENT} FROM per_customer p ORDER BY p.customer_id`;
+
+const TENURE_SQL = `${PER_CUSTOMER_CTE}
+  SELECT p.customer_id, ${DAYS_AND_EVENT},
          coalesce(p.first_plan, '(none)') AS plan,
          coalesce(c.segment, '(none)') AS segment,
          coalesce(c.region, '(none)') AS region,
@@ -44,6 +52,19 @@ export interface TenureData {
   groups: Record<Grouping, string[]>;
   startMrr: Float64Array;
   complaintsFirst90d: Float64Array;
+}
+
+/** Tenure and churn event of every subscriber, without the covariates of tenureToChurn (the same rows and values). */
+export async function tenureDays(
+  conn: DuckDBConnection,
+  asOf: string,
+): Promise<Pick<TenureData, "customerIds" | "days" | "events">> {
+  const cols = await queryColumns(conn, TENURE_DAYS_SQL, { as_of: asOf });
+  return {
+    customerIds: (cols["customer_id"] ?? []) as string[],
+    days: Float64Array.from((cols["days"] ?? []) as number[]),
+    events: Uint8Array.from((cols["event"] ?? []) as number[]),
+  };
 }
 
 export async function tenureToChurn(conn: DuckDBConnection, asOf: string): Promise<TenureData> {

@@ -11,7 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
-import { tenureToChurn } from "../survival/tenure.ts";
+import { tenureDays } from "../survival/tenure.ts";
 import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit } from "./bgnbd.ts";
 import { buyerClv, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
@@ -154,7 +154,7 @@ export async function valueCustomers(
   }
 
   // Subscribers: Kaplan-Meier of tenure in months, conditional on the tenure reached.
-  const tenure = await tenureToChurn(conn, asOf);
+  const tenure = await tenureDays(conn, asOf);
   let subscriberSurvival: Valuation["subscriberSurvival"] = null;
   if (tenure.customerIds.length > 0) {
     const months = Array.from(tenure.days, (d) => d / DAYS_PER_MONTH);
