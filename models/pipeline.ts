@@ -96,6 +96,12 @@ export async function runPipeline(
       const timing = { report, seconds: (performance.now() - started) / 1000 };
       timings.push(timing);
       onStage(stage.name, timing);
+      if (stage.name === "forest") {
+        // The snapshots (at a million customers, today's feature table of half a million rows) are done with: the
+        // later stages' peak memory should not carry them.
+        const { forestSnapshots: _s, forestValuations: _v, ...rest } = context;
+        context = rest;
+      }
       if (stage.name === PREFETCH_AFTER && prefetch) {
         const conn = prefetch();
         const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));

@@ -19,7 +19,7 @@ import { applyWinBackByReason } from "./win-back.ts";
 import { activeCustomers } from "./active.ts";
 import { hasOpenReactiveAction, nextTouch, planFacts } from "./plan.ts";
 import { loadPlanRules } from "./plan-rules.ts";
-import { rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
+import { type RankInput, rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
 import { chooseRiskMode, recordRiskMode, type RiskMode } from "./risk-mode.ts";
 
 export const SCORED_COLUMNS = [
@@ -137,9 +137,13 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     win_back_days: rules.playbook.winBackWithinDays,
   });
   await run(conn, DETAILS_SQL, { as_of: asOf });
-  const rows = await query<Candidate>(conn, SCORING_INPUTS_SQL);
+  let rows: Candidate[] | null = await query<Candidate>(conn, SCORING_INPUTS_SQL);
   const facts = await planFacts(conn, asOf);
-  const scored = rows.map((r) => {
+  // One pass: what scoring computes goes straight into the rows appended to scored_computed (by i), and the rank's
+  // inputs beside them; no per-customer object is kept besides (at a million customers they were the stage's peak).
+  const out: unknown[][] = new Array(rows.length);
+  const rankInputs: RankInput[] = new Array(rows.length);
+  rows.forEach((r, i) => {
     // Per customer: the model's probability when it scored them; rules otherwise (and always in rules mode).
     const p = model ? r.p : null;
     const source: RiskSource = p === null ? "rules" : "model";
@@ -168,38 +172,37 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
       r.churned || !fact || hasOpenReactiveAction(p, band, decision.action, rules.playbook.mediumRisk)
         ? null
         : nextTouch({ ...fact, tier: asTier(r.tier), quadrant: r.quadrant, segment: r.segment }, asOf, plan);
-    return { r, p, source, score, band, decision, retained, touch, var: r.churned ? 0 : valueAtRisk(p, retained ?? 0) };
+    const atRisk = r.churned ? 0 : valueAtRisk(p, retained ?? 0);
+    rankInputs[i] = {
+      customerId: r.customer_id,
+      source,
+      churned: r.churned,
+      value: retained ?? r.clv_if_won_back ?? 0,
+      valueAtRisk: atRisk,
+      critical: r.critical,
+      recapitulativeWeights: r.weights ?? [],
+    };
+    out[i] = [
+      i,
+      0, // the rank, below
+      source,
+      p,
+      r.churned ? (r.clv_if_won_back ?? 0) : r.clv,
+      retained,
+      atRisk,
+      score,
+      band,
+      decision.action,
+      decision.offer,
+      decision.offerBudget,
+      touch?.touch ?? null,
+      touch?.date ?? null,
+      touch?.channel ?? null,
+      touch?.team ?? null,
+    ];
   });
-  const ranks = rankCustomers(
-    scored.map((x) => ({
-      customerId: x.r.customer_id,
-      source: x.source,
-      churned: x.r.churned,
-      value: x.retained ?? x.r.clv_if_won_back ?? 0,
-      valueAtRisk: x.var,
-      critical: x.r.critical,
-      recapitulativeWeights: x.r.weights ?? [],
-    })),
-  );
-  // What scoring computed, by i; scored_customers and proactive_plan join it to scored_details.
-  const out = scored.map((x, i) => [
-    i,
-    ranks[i],
-    x.source,
-    x.p,
-    x.r.churned ? (x.r.clv_if_won_back ?? 0) : x.r.clv,
-    x.retained,
-    x.var,
-    x.score,
-    x.band,
-    x.decision.action,
-    x.decision.offer,
-    x.decision.offerBudget,
-    x.touch?.touch ?? null,
-    x.touch?.date ?? null,
-    x.touch?.channel ?? null,
-    x.touch?.team ?? null,
-  ]);
+  rows = null;
+  rankCustomers(rankInputs).forEach((rank, i) => (out[i]![1] = rank));
   await run(conn, SCORING_TABLE_SQL);
   const V: AppendType = "varchar",
     D: AppendType = "double",
