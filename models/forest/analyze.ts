@@ -29,6 +29,7 @@ import {
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
 import { startForestWorkers } from "./parallel.ts";
 import { writePredictions } from "./score-stored.ts";
+import { scoreCustomers } from "./scored.ts";
 import { serializeForest } from "./serialize.ts";
 
 /**
@@ -174,6 +175,15 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const backtestModel = past && trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
   backtestModel?.catch(() => {}); // its failure surfaces where it is awaited, below, not as an unhandled rejection
 
+  // The final model: options.trees trees drawn evenly from the five fold forests (forestOfForests says why that is a
+  // random forest on every snapshot with a known outcome), so no forest is grown a seventh time. The cross-validated
+  // metrics above are those of its members' kind: forests grown on 4/5 of the customers. Today's customers are scored
+  // with it on the worker threads once the backtest's trees are grown, while this thread waits for the snapshot
+  // valuations (at a million customers, the stage's longest wait).
+  const model = forestOfForests(foldForests, Math.ceil(options.trees / FOLDS));
+  const scoring = scoreCustomers(model, current.table);
+  scoring.catch(() => {}); // its failure surfaces where it is awaited, below
+
   // The threshold that maximises expected saved value on the out-of-fold predictions, each customer-snapshot valued at
   // what was known on its snapshot date (value-threshold.ts), when the value analysis ran.
   const values = await valued;
@@ -205,14 +215,10 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     };
   }
 
-  // The final model: options.trees trees drawn evenly from the five fold forests (forestOfForests says why that is a
-  // random forest on every snapshot with a known outcome), so no forest is grown a seventh time. The cross-validated
-  // metrics above are those of its members' kind: forests grown on 4/5 of the customers.
-  const model = forestOfForests(foldForests, Math.ceil(options.trees / FOLDS));
   grown.done();
   const trainSeconds = evaluation.trainSeconds;
   // Probabilities and drivers in one walk per tree and customer, written to churn_predictions (score-stored.ts).
-  const probabilities = await writePredictions(ctx.conn, model, current);
+  const probabilities = await writePredictions(ctx.conn, model, current, scoring);
   const card: Record<string, unknown> = {
     ...labelDefinition(H, window.days),
     horizonDays: H,

@@ -14,6 +14,7 @@ import type { FeatureTable } from "./dataset.ts";
 import { kindColumn, snapshotFeatures, type Snapshot } from "./features.ts";
 import type { ForestModel } from "./forest.ts";
 import { CHURN_HORIZON_DAYS } from "./label.ts";
+import type { ScoreResult } from "./parallel.ts";
 import { scoreCustomers } from "./scored.ts";
 import { deserializeForest } from "./serialize.ts";
 
@@ -26,9 +27,10 @@ export async function writePredictions(
   conn: DuckDBConnection,
   model: ForestModel,
   current: Snapshot,
+  scoring: Promise<ScoreResult> = scoreCustomers(model, current.table),
 ): Promise<Float64Array> {
-  // Large lists are scored on the forest's worker threads (scored.ts).
-  const { probabilities, topDrivers, driversJson } = await scoreCustomers(model, current.table);
+  // Large lists are scored on the forest's worker threads (scored.ts); `scoring` may have been started earlier.
+  const { probabilities, topDrivers, driversJson } = await scoring;
   const kinds = kindColumn(current.table);
   await run(conn, PREDICTIONS_SQL);
   await appendRows(
