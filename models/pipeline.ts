@@ -12,6 +12,7 @@ import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
+import { queryOne } from "../loaders/db.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
@@ -63,17 +64,29 @@ export interface StageTiming {
 
 /**
  * The stage after which the forest's snapshot query starts on a second connection. It needs only the ingested tables
- * and the cohorts stage's buyer window. It waits for the value stage, so the query's memory does not come on top of
- * the value stage's (half a million valuations at a million customers), and for the acquisition stage, which is all
- * SQL: beside it the query only took cores from it (at 1M acquisition took 16–24 s beside it, 5.6 s alone) and the
- * build's memory peaked there (4.1 GiB); beside survival by quadrant, which works in JavaScript, it uses the idle core.
+ * and the cohorts stage's buyer window (PREFETCH_EARLY). In a large warehouse it waits for the value stage
+ * (PREFETCH_LATE), so the query's memory does not come on top of the value stage's (half a million valuations at a
+ * million customers), and for the acquisition stage, which is all SQL: beside it the query only took cores from
+ * it (at 1M acquisition took 16–24 s beside it, 5.6 s alone) and the build's memory peaked there (4.1 GiB); beside
+ * survival by quadrant, which works in JavaScript, it uses the idle core. In a smaller one memory is no concern
+ * and it starts beside the value stage, which leaves a core idle most of its time (100k customers: the forest stage
+ * waited 1–2 s less for its snapshots, the build about 1 s shorter).
  */
-const PREFETCH_AFTER = "acquisition";
+const PREFETCH_EARLY = "survival";
+const PREFETCH_LATE = "acquisition";
+/** Up to this many customers the snapshot query starts after PREFETCH_EARLY. */
+export const PREFETCH_EARLY_MAX_CUSTOMERS = 300_000;
+
+/** The stage after which the forest's snapshot query starts, by the warehouse's number of customers. */
+export async function prefetchAfter(conn: AnalysisContext["conn"]): Promise<string> {
+  const row = await queryOne<{ n: number }>(conn, "SELECT count(*)::BIGINT AS n FROM customers");
+  return (row?.n ?? 0) <= PREFETCH_EARLY_MAX_CUSTOMERS ? PREFETCH_EARLY : PREFETCH_LATE;
+}
 
 /**
  * Run every stage in order; `beforeStage` is called before each starts, `onStage` after each with its report and time.
  * A thrown error stops the run.
- * With `ctx.connect`, the forest's snapshot query starts on a second connection after PREFETCH_AFTER, so DuckDB
+ * With `ctx.connect`, the forest's snapshot query starts on a second connection after prefetchAfter's stage, so DuckDB
  * builds it while the stages in between run in JavaScript, and the contact threshold's snapshot valuations follow it
  * on that connection (at a million customers they outlast the cross-validation they used to run beside); the run
  * waits for both to settle before it returns or throws.
@@ -86,8 +99,15 @@ export async function runPipeline(
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
+  const prefetchStage = prefetch ? await prefetchAfter(ctx.conn) : null;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   let prefetched: Promise<void> | undefined;
+  // The snapshot valuations need the value stage over (forestValuations asks whether it wrote customer_value): settled
+  // when it ends, or at once when it is not among the stages; also when the run stops, so nothing waits forever.
+  let valueStageOver: () => void = () => {};
+  let stopped = false;
+  const valueOver = new Promise<void>((resolve) => (valueStageOver = resolve));
+  if (!stages.some((s) => s.name === "value")) valueStageOver();
   try {
     for (const [index, stage] of stages.entries()) {
       beforeStage(stage, index);
@@ -96,17 +116,21 @@ export async function runPipeline(
       const timing = { report, seconds: (performance.now() - started) / 1000 };
       timings.push(timing);
       onStage(stage.name, timing);
+      if (stage.name === "value") valueStageOver();
       if (stage.name === "forest") {
         // The snapshots (at a million customers, today's feature table of half a million rows) are done with: the
         // later stages' peak memory should not carry them.
         const { forestSnapshots: _s, forestValuations: _v, ...rest } = context;
         context = rest;
       }
-      if (stage.name === PREFETCH_AFTER && prefetch) {
+      if (stage.name === prefetchStage && prefetch) {
         const conn = prefetch();
         const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));
-        // The contact threshold's snapshot valuations follow on the same connection as soon as the snapshots exist.
-        const valuations = Promise.all([conn, snapshots]).then(([c, built]) => forestValuations(c, built));
+        // The contact threshold's snapshot valuations follow on the same connection as soon as the snapshots exist
+        // and the value stage is over.
+        const valuations = Promise.all([conn, snapshots, valueOver]).then(([c, built]) =>
+          stopped ? undefined : forestValuations(c, built),
+        );
         prefetched = Promise.allSettled([valuations]).then(async () => (await conn).closeSync());
         snapshots.catch(() => {}); // its failure surfaces in the forest stage, which awaits it
         valuations.catch(() => {});
@@ -114,6 +138,8 @@ export async function runPipeline(
       }
     }
   } finally {
+    stopped = true; // a run that failed starts no valuation
+    valueStageOver();
     context.shared?.clear();
     await prefetched?.catch(() => {});
   }
