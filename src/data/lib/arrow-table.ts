@@ -12,6 +12,7 @@
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import {
   Bool,
+  type Data,
   DateDay,
   Dictionary,
   Field,
@@ -57,7 +58,7 @@ export function arrowKind(duckdbType: string): ArrowKind {
 
 /** The SQL expression that reads one column in the shape its Arrow vector is built from (identifier quoted). */
 function selectExpression(column: string, kind: ArrowKind): string {
-  const id = `"${column.replaceAll('"', '""')}"`;
+  const id = quoted(column);
   switch (kind) {
     case "float":
       return `${id}::DOUBLE`;
@@ -251,9 +252,70 @@ function columnVector(kind: ArrowKind, raw: DuckDBValue[], digits?: number, sepa
   }
 }
 
+/** The temporary table queryToArrow reads from: the query's rows in its order (rowid = position). */
+const ROWS = "arrow_rows";
+
+/** What decides a text column's encoding (textVector's byte counts), computed by DuckDB. */
+interface TextStats {
+  present: number;
+  distinct: number;
+  /** Σ (UTF-8 bytes + 4) over the present values, and over the distinct ones. */
+  plainBytes: number;
+  distinctBytes: number;
+}
+
+async function textStats(conn: DuckDBConnection, columns: string[]): Promise<TextStats[]> {
+  const parts = columns.map((c, k) => {
+    const id = quoted(c);
+    return (
+      `count(${id}) AS p${k}, count(DISTINCT ${id}) AS d${k}, coalesce(sum(strlen(${id}) + 4), 0) AS b${k}, ` +
+      `(SELECT coalesce(sum(strlen(v) + 4), 0) FROM (SELECT DISTINCT ${id} AS v FROM ${ROWS} ` +
+      `WHERE ${id} IS NOT NULL)) AS u${k}`
+    );
+  });
+  const row = (await conn.runAndReadAll(`SELECT ${parts.join(", ")} FROM ${ROWS}`)).getRowObjects()[0] ?? {};
+  return columns.map((_, k) => ({
+    present: Number(row[`p${k}`] ?? 0),
+    distinct: Number(row[`d${k}`] ?? 0),
+    plainBytes: Number(row[`b${k}`] ?? 0),
+    distinctBytes: Number(row[`u${k}`] ?? 0),
+  }));
+}
+
 /**
- * Run `sql` once to learn its column types, then read every column in its Arrow shape. `sql` is the project's own
- * (a constant beside its caller); user values go in `params`.
+ * A text column encoded as a dictionary by DuckDB: the distinct values in order of first appearance and each row's
+ * key, read as integers, so only the dictionary's strings cross into JavaScript. The same data as dictionaryData.
+ */
+async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promise<Data> {
+  const id = quoted(column);
+  const dictionary = `SELECT v, (row_number() OVER (ORDER BY first) - 1)::INTEGER AS k FROM (
+      SELECT ${id} AS v, min(rowid) AS first FROM ${ROWS} WHERE ${id} IS NOT NULL GROUP BY ${id})`;
+  const values = (await conn.runAndReadAll(`SELECT v FROM (${dictionary}) ORDER BY k`)).getColumns()[0] ?? [];
+  const keys = (
+    await conn.runAndReadAll(`SELECT d.k FROM ${ROWS} r LEFT JOIN (${dictionary}) d ON r.${id} = d.v ORDER BY r.rowid`)
+  ).getColumns()[0] as (number | null)[];
+  const type = new Dictionary(new Utf8(), indexType(values.length));
+  const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
+  const data = new ArrayType(keys.length);
+  keys.forEach((k, i) => (data[i] = k ?? 0));
+  return makeData({
+    type,
+    length: keys.length,
+    ...validity(keys),
+    data,
+    dictionary: makeVector(utf8Data(values.map(String))),
+  });
+}
+
+const quoted = (column: string) => `"${column.replaceAll('"', '""')}"`;
+
+/**
+ * Run `sql` once to learn its column types, keep its rows in a temporary table in their order, then read every
+ * column in its Arrow shape. Text columns that are not lists and whose values repeat enough for a dictionary to be
+ * the smaller encoding (textStats: the rule of textVector) are encoded by DuckDB (dictionaryFromSql): at a million
+ * customers, reading their half a million strings each into JavaScript was most of the list's cost. The output is
+ * the same as encoding every column here. `sql` is the project's own (a constant beside its caller); user values go
+ * in `params`. The connection's temporary table arrow_rows is replaced, then dropped.
  */
 export async function queryToArrow(
   conn: DuckDBConnection,
@@ -261,22 +323,43 @@ export async function queryToArrow(
   params: Record<string, string | number> = {},
   options: ArrowOptions = {},
 ): Promise<Table> {
-  const probe = await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT 0`, usedParams(sql, params));
+  const used = usedParams(sql, params);
+  const probe = await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT 0`, used);
   const names = probe.columnNames();
   const kinds = probe.columnTypes().map((t) => arrowKind(t.toString()));
-  const select = names.map((n, i) => `${selectExpression(n, kinds[i]!)} AS "${n.replaceAll('"', '""')}"`).join(", ");
-  const reader = await conn.runAndReadAll(`SELECT ${select} FROM (${sql})`, usedParams(sql, params));
-  const columns = reader.getColumns();
-  const encoded = names.map((name, i) =>
-    columnVector(kinds[i]!, columns[i] ?? [], options.digits?.(name), options.separator?.(name)),
-  );
-  return withMetadata(
-    (names.length
-      ? makeTable(Object.fromEntries(names.map((n, i) => [n, encoded[i]!.vector])) as never)
-      : new Table()) as Table,
-    options.metadata ?? {},
-    encoded.map((e) => e.metadata),
-  );
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${sql}`, used);
+  try {
+    const candidates = names.filter((n, i) => kinds[i] === "text" && options.separator?.(n) === undefined);
+    const stats = candidates.length ? await textStats(conn, candidates) : [];
+    const inSql = new Set(
+      candidates.filter((_, k) => {
+        const s = stats[k]!;
+        return s.plainBytes > s.present * indexBytes(s.distinct) + s.distinctBytes;
+      }),
+    );
+    const read = names.filter((n) => !inSql.has(n));
+    const select = read.map((n) => `${selectExpression(n, kinds[names.indexOf(n)]!)} AS ${quoted(n)}`).join(", ");
+    const columns = read.length
+      ? (await conn.runAndReadAll(`SELECT ${select} FROM ${ROWS} ORDER BY rowid`)).getColumns()
+      : [];
+    const encoded: Encoded[] = [];
+    for (const [i, name] of names.entries()) {
+      if (inSql.has(name)) encoded.push({ vector: makeVector(await dictionaryFromSql(conn, name)) });
+      else {
+        const raw = columns[read.indexOf(name)] ?? [];
+        encoded.push(columnVector(kinds[i]!, raw, options.digits?.(name), options.separator?.(name)));
+      }
+    }
+    return withMetadata(
+      (names.length
+        ? makeTable(Object.fromEntries(names.map((n, i) => [n, encoded[i]!.vector])) as never)
+        : new Table()) as Table,
+      options.metadata ?? {},
+      encoded.map((e) => e.metadata),
+    );
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${ROWS}`);
+  }
 }
 
 /** The table with key-value metadata on its schema and (by position) on its fields. */
