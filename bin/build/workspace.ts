@@ -94,6 +94,9 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
       `${stage.padEnd(22)} ${secs.toFixed(1).padStart(6)} s  ${status}${beside ? ` (started beside ${beside})` : ""}`,
     );
   };
+  // The site build when it starts beside the last stage; a failure anywhere stops it before the cleanup.
+  let site = null as SiteRun | null;
+  const abortSite = new AbortController();
   try {
     let t = performance.now();
     const ingestOptions = {
@@ -109,8 +112,6 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     // The site starts beside the last stage (the forecast) when that stage declares the tables it writes and says its
     // remaining work runs on worker threads (threadFree): this thread writes the site's data files meanwhile, those
     // reading the stage's tables once it is over, and Framework's build runs in its own process.
-    let site = null as SiteRun | null;
-    const abortSite = new AbortController();
     let pipelineEnded: (error?: unknown) => void = () => {};
     const until = new Promise<void>((resolve, reject) => {
       pipelineEnded = (error) => (error === undefined ? resolve() : reject(error));
@@ -153,8 +154,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
         pipelineEnded();
       } catch (error) {
         pipelineEnded(error);
-        abortSite.abort();
-        await site?.done.catch(() => {}); // Framework's process has ended before the temporary site is removed
+        abortSite.abort(); // the data writing stops at its next file, Framework at once
         throw error;
       } finally {
         // The site's data writing reads this warehouse: it ends before the warehouse closes, however the run went.
@@ -175,6 +175,8 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     swapIn([{ tmp: tmpDb, target: db, wal: true }, ...(options.site ? [{ tmp: tmpOut, target: out }] : [])]);
     return { db, out: options.site ? out : null, asOf: ingest.asOf, ingest, stages, seconds: seconds(started) };
   } catch (error) {
+    abortSite.abort();
+    await site?.done.catch(() => {}); // Framework's process has ended before the temporary site is removed
     cleanup();
     throw error;
   } finally {
