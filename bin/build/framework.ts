@@ -102,8 +102,14 @@ function runTool(
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    child.on("error", reject);
-    child.on("close", (c) => resolveRun({ code: c ?? 1, text: output.join("") }));
+    // Aborted, the child is sent SIGTERM and 'error' comes at once, but it may still write into the build's folders
+    // until it has exited: settle only on 'close', so the caller removes those folders after it is gone.
+    child.on("error", (error) => {
+      if (!signal?.aborted) reject(error);
+    });
+    child.on("close", (c) =>
+      signal?.aborted ? reject(signal.reason) : resolveRun({ code: c ?? 1, text: output.join("") }),
+    );
   });
 }
 
@@ -121,6 +127,8 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
     CHURN_DB: resolve(dbPath),
     CHURN_SITE_OUT: resolve(outDir),
     CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),
+    // Framework's CLI reports usage to observablehq.com unless told not to; nothing about a build leaves the machine.
+    OBSERVABLE_TELEMETRY_DISABLE: "1",
   };
   const fail = (what: string, code: number, text: string) => {
     const tail = text.trim().split("\n").slice(-25).join("\n");
