@@ -3,11 +3,12 @@
  * BIGINT/HUGEINT come back as JavaScript numbers (checked to be safe integers), DATE as "YYYY-MM-DD" strings,
  * TIMESTAMP as ISO strings, DECIMAL as numbers. Never paste user values into SQL: pass them as `params`.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection, type DuckDBListValue, type DuckDBValue } from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { UserError } from "./errors.ts";
 
-export type SqlParam = string | number | boolean | null | bigint;
+/** A parameter value; lists (listValue from @duckdb/node-api) for `IN (SELECT unnest($ids))`. */
+export type SqlParam = string | number | boolean | null | bigint | DuckDBListValue;
 export type SqlParams = Record<string, SqlParam> | SqlParam[];
 export type Row = Record<string, unknown>;
 

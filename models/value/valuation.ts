@@ -7,7 +7,7 @@
  * (survival by quadrant) and at each churn-model snapshot (the contact threshold); `churn clv` runs it too, so all use
  * one definition.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDBConnection, listValue } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
@@ -160,18 +160,19 @@ export async function valueCustomers(
     const months = Array.from(tenure.days, (d) => d / DAYS_PER_MONTH);
     const curve = kaplanMeier(months, tenure.events);
     const S = (m: number) => survivalAt(curve, m).survival;
-    const current = new Map(
-      (await query<{ customer_id: string; mrr: number }>(conn, CURRENT_MRR_SQL, { as_of: asOf })).map((r) => [
-        r.customer_id,
-        r.mrr,
-      ]),
-    );
-    const last = new Map(
-      (await query<{ customer_id: string; mrr: number }>(conn, LAST_MRR_SQL, { as_of: asOf })).map((r) => [
-        r.customer_id,
-        r.mrr,
-      ]),
-    );
+    // With `only`, the MRR of those customers alone (the contact threshold values a few thousand of a million).
+    const mrrOf = async (sql: string) => {
+      const rows = options.only
+        ? await query<{ customer_id: string; mrr: number }>(
+            conn,
+            `SELECT * FROM (${sql}) WHERE customer_id IN (SELECT unnest($ids))`,
+            { as_of: asOf, ids: listValue([...options.only]) },
+          )
+        : await query<{ customer_id: string; mrr: number }>(conn, sql, { as_of: asOf });
+      return new Map(rows.map((r) => [r.customer_id, r.mrr]));
+    };
+    const current = await mrrOf(CURRENT_MRR_SQL);
+    const last = await mrrOf(LAST_MRR_SQL);
     subscriberSurvival = { customers: curve.n, churned: curve.totalEvents, medianMonths: curve.median };
     tenure.customerIds.forEach((id, i) => {
       if (!wanted(id)) return;
