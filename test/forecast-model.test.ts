@@ -16,7 +16,7 @@ import { estimateArrivalRate } from "../models/forecast/rates.ts";
 import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
 import { SIMULATED_CUSTOMERS, SIMULATED_NEW_BUYERS, simulateForecast } from "../models/forecast/simulate.ts";
-import { runningWorkers, simulateOnWorker, workerCount } from "../models/forest/parallel.ts";
+import { runningWorkers, simulateOnWorker, stopForestWorkers, workerCount } from "../models/forest/parallel.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
 const M = 30.4375;
@@ -263,6 +263,12 @@ describe("rates", () => {
     if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
     expect(there).toEqual(here);
     expect(await simulateOnWorker(inputs, [baseline, halved], 60, 12)).not.toEqual(here); // the seed matters
+    // Stopped (as the forest stage does after a large scoring), the pool starts again for the next job, on worker 1
+    // as on worker 0.
+    await stopForestWorkers();
+    expect(runningWorkers()).toBe(0);
+    expect(await simulateOnWorker(inputs, [baseline, halved], 60, 11, 1)).toEqual(here);
+    if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
   }, 60_000);
 
   it("the band widens when the churn rates are less certain (same rate, less history)", () => {

@@ -27,9 +27,9 @@ import {
   type ForestOptions,
 } from "./forest.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
-import { startForestWorkers } from "./parallel.ts";
+import { startForestWorkers, stopForestWorkers } from "./parallel.ts";
 import { writePredictions } from "./score-stored.ts";
-import { scoreCustomers } from "./scored.ts";
+import { ROWS_TO_START_WORKERS, scoreCustomers } from "./scored.ts";
 import { serializeForest } from "./serialize.ts";
 
 /**
@@ -219,6 +219,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const trainSeconds = evaluation.trainSeconds;
   // Probabilities and drivers in one walk per tree and customer, written to churn_predictions (score-stored.ts).
   const probabilities = await writePredictions(ctx.conn, model, current, scoring);
+  // After a large scoring the workers are stopped: idle, they never collect the tables and lists they handled (about
+  // 400 MB at a million customers, carried through the actions stage's peak); the forecast starts them again.
+  if (current.table.rows >= ROWS_TO_START_WORKERS) await stopForestWorkers();
   const card: Record<string, unknown> = {
     ...labelDefinition(H, window.days),
     horizonDays: H,

@@ -108,6 +108,16 @@ function poolWorker(w: number): PoolWorker {
   return entry;
 }
 
+/**
+ * Stop the pool's workers (after a large scoring: an idle worker never collects its garbage, so the tables it was sent
+ * and the lists it built stay resident until its next job). A later job starts them again.
+ */
+export async function stopForestWorkers(): Promise<void> {
+  const entries = [...pool.values()];
+  pool.clear();
+  await Promise.all(entries.map((e) => e.worker.terminate()));
+}
+
 /** How many pool workers are running. */
 export function runningWorkers(): number {
   return pool.size;

@@ -13,7 +13,7 @@ import { serializeForest } from "./serialize.ts";
 /** Below this many rows per worker, scoring on this thread beats sending the forest to the workers. */
 const ROWS_PER_WORKER_MIN = 10_000;
 /** Starting the workers only to score (under tsx, about a second each) pays from this many rows. */
-const ROWS_TO_START_WORKERS = 200_000;
+export const ROWS_TO_START_WORKERS = 200_000;
 
 /** Score every row of `table` on this thread. */
 export function scoreTable(model: ForestModel, table: FeatureTable): ScoreResult {
