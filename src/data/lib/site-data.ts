@@ -58,8 +58,8 @@ function capture(file: string, run: number): Promise<Buffer> {
 
 /**
  * Tables still being written when the data writing starts (`churn build` starts the site beside its last stage): the
- * loaders whose source names one of them (a whole word, so also a warehouse_meta key of that name) wait for `until`
- * and run last; `until` rejecting stops the writing with its error.
+ * loaders that may read one of them (readsAny) wait for `until` and run last; `until` rejecting stops the writing with
+ * its error.
  */
 export interface HeldBack {
   tables: string[];
