@@ -61,25 +61,11 @@ mkdirSync(exportsDir, { recursive: true });
 
 const hasGnuTime = existsSync("/usr/bin/time");
 const tsx = join(ROOT, "node_modules", ".bin", "tsx");
-/** Run `tsx script args` under GNU time when present; returns stdout and the peak RSS in MiB (null: unknown). */
-function timed(script: string, scriptArgs: string[]): { stdout: string; peakMB: number | null } {
-  const command = hasGnuTime ? "/usr/bin/time" : tsx;
-  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", tsx, script, ...scriptArgs] : [script, ...scriptArgs];
-  const result = spawnSync(command, commandArgs, {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (result.status !== 0) {
-    process.stderr.write(result.stdout + result.stderr);
-    throw new Error(`bench: ${script} ${scriptArgs.join(" ")} failed`);
-  }
-  const gnu = /GNUTIME (\d+)/.exec(result.stderr);
-  return { stdout: result.stdout, peakMB: gnu ? Number(gnu[1]) / 1024 : null };
-}
-
-/** timed(), without blocking, and with the peak of the whole process tree sampled meanwhile (tree-memory.ts). */
-function timedTree(
+/**
+ * Run `tsx script args` under GNU time when present; resolves to stdout, the largest process's peak RSS in MiB (null:
+ * unknown) and the whole process tree's, sampled meanwhile (tree-memory.ts).
+ */
+function timed(
   script: string,
   scriptArgs: string[],
 ): Promise<{ stdout: string; peakMB: number | null; treePeakMB: number }> {
@@ -118,13 +104,13 @@ process.stdout.write(
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
 );
 process.stdout.write(`${"stage".padEnd(24)} ${"time".padStart(10)} ${"peak RSS".padStart(12)}\n`);
-const generated = timed(join(ROOT, "bench", "stage.ts"), ["generate", String(customers), exportsDir]);
+const generated = await timed(join(ROOT, "bench", "stage.ts"), ["generate", String(customers), exportsDir]);
 const generateRow = JSON.parse(generated.stdout.trim().split("\n").pop()!) as Row;
 show({ ...generateRow, peakRssMB: Math.max(generateRow.peakRssMB, generated.peakMB ?? 0) });
 
 // What a user runs: one `churn build` process, raw exports → warehouse → site.
 const started = performance.now();
-const build = await timedTree(join(ROOT, "bin", "churn.ts"), [
+const build = await timed(join(ROOT, "bin", "churn.ts"), [
   "build",
   "--source",
   exportsDir,

@@ -75,10 +75,10 @@ export interface StageTiming {
 const PREFETCH_EARLY = "survival";
 const PREFETCH_LATE = "acquisition";
 /** Up to this many customers the snapshot query starts after PREFETCH_EARLY. */
-export const PREFETCH_EARLY_MAX_CUSTOMERS = 300_000;
+const PREFETCH_EARLY_MAX_CUSTOMERS = 300_000;
 
 /** The stage after which the forest's snapshot query starts, by the warehouse's number of customers. */
-export async function prefetchAfter(conn: AnalysisContext["conn"]): Promise<string> {
+async function prefetchAfter(conn: AnalysisContext["conn"]): Promise<string> {
   const row = await queryOne<{ n: number }>(conn, "SELECT count(*)::BIGINT AS n FROM customers");
   return (row?.n ?? 0) <= PREFETCH_EARLY_MAX_CUSTOMERS ? PREFETCH_EARLY : PREFETCH_LATE;
 }

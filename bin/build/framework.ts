@@ -146,19 +146,18 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
     ...(options.database ? { database: options.database } : {}),
     ...(options.heldBack ? { heldBack: options.heldBack } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-  }).then(
-    () => {
+  })
+    .then(
+      () => null,
+      (error: Error) => {
+        mkdirSync(cache, { recursive: true });
+        return error;
+      },
+    )
+    .finally(() => {
       ended();
       options.onDataEnded?.();
-      return null;
-    },
-    (error: Error) => {
-      mkdirSync(cache, { recursive: true });
-      ended();
-      options.onDataEnded?.();
-      return error;
-    },
-  );
+    });
   let site: { code: number; text: string };
   try {
     site = await runTool(

@@ -128,17 +128,22 @@ function utf8Data(values: readonly (string | null)[]) {
 /** Dictionary data: each value's key into the distinct values in order of first appearance. */
 function dictionaryData(values: readonly (string | null)[]) {
   const keyOf = new Map<string, number>();
-  const keys = new Int32Array(values.length);
-  values.forEach((v, i) => {
-    if (v === null) return;
+  const keys = values.map((v) => {
+    if (v === null) return null;
     let k = keyOf.get(v);
     if (k === undefined) keyOf.set(v, (k = keyOf.size));
-    keys[i] = k;
+    return k;
   });
-  const type = new Dictionary(new Utf8(), indexType(keyOf.size));
+  return dictionaryFromKeys(keys, [...keyOf.keys()]);
+}
+
+/** Dictionary data from each row's key into `values` (null: a null row), in the smallest index type. */
+function dictionaryFromKeys(keys: readonly (number | null)[], values: string[]) {
+  const type = new Dictionary(new Utf8(), indexType(values.length));
   const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
-  const dictionary = makeVector(utf8Data([...keyOf.keys()]));
-  return makeData({ type, length: values.length, ...validity(values), data: ArrayType.from(keys), dictionary });
+  const data = new ArrayType(keys.length);
+  keys.forEach((k, i) => (data[i] = k ?? 0));
+  return makeData({ type, length: keys.length, ...validity(keys), data, dictionary: makeVector(utf8Data(values)) });
 }
 
 /** Numbers in a typed array of this Arrow type (null: 0 in the buffer, marked null in the bitmap). */
@@ -294,17 +299,7 @@ async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promis
   const keys = (
     await conn.runAndReadAll(`SELECT d.k FROM ${ROWS} r LEFT JOIN (${dictionary}) d ON r.${id} = d.v ORDER BY r.rowid`)
   ).getColumns()[0] as (number | null)[];
-  const type = new Dictionary(new Utf8(), indexType(values.length));
-  const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
-  const data = new ArrayType(keys.length);
-  keys.forEach((k, i) => (data[i] = k ?? 0));
-  return makeData({
-    type,
-    length: keys.length,
-    ...validity(keys),
-    data,
-    dictionary: makeVector(utf8Data(values.map(String))),
-  });
+  return dictionaryFromKeys(keys, values.map(String));
 }
 
 const quoted = (column: string) => `"${column.replaceAll('"', '""')}"`;
