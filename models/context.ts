@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Progress } from "../loaders/progress.ts";
+import type { ForecastGroundwork } from "./forecast/analyze.ts";
 import type { ForestSnapshots, SnapshotValuations } from "./forest/analyze.ts";
 import type { SharedWork } from "./value/landmark-valuation.ts";
 
@@ -27,6 +28,11 @@ export interface AnalysisContext {
   forestSnapshots?: Promise<ForestSnapshots>;
   /** The contact threshold's snapshot valuations, started by runPipeline once the snapshots are built. */
   forestValuations?: Promise<SnapshotValuations | undefined>;
+  /**
+   * The forecast's groundwork (its reads of the ingested tables and the backtest's simulation), or why it is skipped,
+   * started early by runPipeline (absent: the forecast stage starts it).
+   */
+  forecastGroundwork?: Promise<ForecastGroundwork | { skipped: string }>;
   /** Work one stage hands to a later one in the same build (value/landmark-valuation.ts); absent: none is shared. */
   shared?: SharedWork;
   /**

@@ -16,7 +16,7 @@ import { queryOne } from "../loaders/db.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
-import { analyzeForecast, FORECAST_TABLES } from "./forecast/analyze.ts";
+import { analyzeForecast, FORECAST_TABLES, forecastStart } from "./forecast/analyze.ts";
 
 export interface PipelineStage {
   name: string;
@@ -74,6 +74,11 @@ export interface StageTiming {
  */
 const PREFETCH_EARLY = "survival";
 const PREFETCH_LATE = "acquisition";
+/**
+ * The stage after which the forecast's groundwork starts: it needs the cohorts stage's buyer window, and the value
+ * stage after survival works in JavaScript, leaving a core idle.
+ */
+const GROUNDWORK_AFTER = "survival";
 /** Up to this many customers the snapshot query starts after PREFETCH_EARLY. */
 const PREFETCH_EARLY_MAX_CUSTOMERS = 300_000;
 
@@ -88,8 +93,10 @@ async function prefetchAfter(conn: AnalysisContext["conn"]): Promise<string> {
  * A thrown error stops the run.
  * With `ctx.connect`, the forest's snapshot query starts on a second connection after prefetchAfter's stage, so DuckDB
  * builds it while the stages in between run in JavaScript, and the contact threshold's snapshot valuations follow it
- * on that connection (at a million customers they outlast the cross-validation they used to run beside); the run
- * waits for both to settle before it returns or throws.
+ * on that connection (at a million customers they outlast the cross-validation they used to run beside). The
+ * forecast's groundwork (its reads of the ingested tables, 11 s at a million customers, and the backtest's simulation
+ * on a worker thread) starts on another connection after GROUNDWORK_AFTER, beside the value stage. The run waits for
+ * all of it to settle before it returns or throws.
  */
 export async function runPipeline(
   ctx: AnalysisContext,
@@ -102,6 +109,8 @@ export async function runPipeline(
   const prefetchStage = prefetch ? await prefetchAfter(ctx.conn) : null;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   let prefetched: Promise<void> | undefined;
+  let groundworkDone: Promise<void> | undefined;
+  const groundworkEarly = ctx.connect && stages.some((s) => s.name === "forecast") ? ctx.connect : undefined;
   // The snapshot valuations need the value stage over (forestValuations asks whether it wrote customer_value): settled
   // when it ends, or at once when it is not among the stages; also when the run stops, so nothing waits forever.
   let valueStageOver: () => void = () => {};
@@ -123,6 +132,18 @@ export async function runPipeline(
         const { forestSnapshots: _s, forestValuations: _v, ...rest } = context;
         context = rest;
       }
+      if (stage.name === GROUNDWORK_AFTER && groundworkEarly) {
+        const conn = groundworkEarly();
+        const groundwork = conn.then((c) => forecastStart({ ...context, conn: c }));
+        groundwork.catch(() => {}); // its failure surfaces in the forecast stage, which awaits it
+        // The connection closes once its reads are done; the run also waits for the backtest's simulation.
+        groundworkDone = Promise.allSettled([groundwork]).then(async () => {
+          (await conn).closeSync();
+          const started = await groundwork.catch(() => null);
+          if (started && "backtest" in started) await started.backtest.catch(() => {});
+        });
+        context = { ...context, forecastGroundwork: groundwork };
+      }
       if (stage.name === prefetchStage && prefetch) {
         const conn = prefetch();
         const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));
@@ -142,6 +163,7 @@ export async function runPipeline(
     valueStageOver();
     context.shared?.clear();
     await prefetched?.catch(() => {});
+    await groundworkDone?.catch(() => {});
   }
   return timings;
 }

@@ -28,9 +28,12 @@ describe("which data files wait for the last stage", () => {
     writeFileSync(join(dir, "via-import.json.ts"), 'import { sql } from "./lib/helper.ts";\nconsole.log(sql);\n');
     writeFileSync(join(dir, "meta-key.json.ts"), 'const key = "forecast";\n');
     writeFileSync(join(dir, "comment.json.ts"), "// the forecast is shown on another page\nexport {};\n");
+    // A type-only import carries no code, so no query: it is not followed.
+    writeFileSync(join(dir, "type-only.json.ts"), 'import type { X } from "./lib/helper.ts";\nexport {};\n');
     expect(readsAny(join(dir, "via-import.json.ts"), FORECAST_TABLES)).toBe(true);
     expect(readsAny(join(dir, "meta-key.json.ts"), FORECAST_TABLES)).toBe(true);
     expect(readsAny(join(dir, "comment.json.ts"), FORECAST_TABLES)).toBe(false);
+    expect(readsAny(join(dir, "type-only.json.ts"), FORECAST_TABLES)).toBe(false);
   });
 });
 

@@ -269,6 +269,16 @@ describe("rates", () => {
     expect(runningWorkers()).toBe(0);
     expect(await simulateOnWorker(inputs, [baseline, halved], 60, 11, 1)).toEqual(here);
     if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
+    // Stopping while a worker simulates (`churn build` starts the backtest's simulation early) stops only the idle
+    // ones: the running job ends with its numbers, and a job queued behind it runs too.
+    const running = simulateOnWorker(inputs, [baseline, halved], 60, 11, 0);
+    const queued = simulateOnWorker(inputs, [baseline, halved], 60, 12, 0);
+    await stopForestWorkers();
+    if (workerCount(2) > 1) expect(runningWorkers()).toBe(1);
+    expect(await running).toEqual(here);
+    expect(await queued).not.toEqual(here);
+    await stopForestWorkers();
+    expect(runningWorkers()).toBe(0);
   }, 60_000);
 
   it("the band widens when the churn rates are less certain (same rate, less history)", () => {

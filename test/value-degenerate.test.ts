@@ -6,7 +6,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isUserError } from "../loaders/errors.ts";
+import { isUserError, type UserError } from "../loaders/errors.ts";
+import { createRandom } from "../loaders/random.ts";
+import { fitBgNbdOnWorker, runningWorkers, stopForestWorkers, workerCount } from "../models/forest/parallel.ts";
 import {
   conditionalExpectedPurchases,
   expectedPurchases,
@@ -80,4 +82,39 @@ describe("degenerate data", () => {
     expect(r.stderr).not.toMatch(/ {4}at /);
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
   });
+});
+
+describe("BG/NBD fitted on a worker thread", () => {
+  it("gives exactly the fit made in this thread, and its UserErrors come back as UserErrors", async () => {
+    // A seeded summary of 3,000 buyers simulated from BG/NBD itself (r, α, a, b = 0.25, 4, 0.8, 2.5, near CDNOW's):
+    // purchases at rate λ ~ Gamma(r, α) until a dropout with p ~ Beta(a, b) after each one, over 10 to 50 weeks.
+    const rng = createRandom(5);
+    const n = 3000;
+    const frequency = new Float64Array(n);
+    const recency = new Float64Array(n);
+    const T = Float64Array.from({ length: n }, () => 10 + rng.int(40));
+    for (let i = 0; i < n; i++) {
+      const lambda = rng.gamma(0.25, 4);
+      const p = rng.beta(0.8, 2.5);
+      for (let t = -Math.log(1 - rng.next()) / lambda; t <= T[i]!; t += -Math.log(1 - rng.next()) / lambda) {
+        frequency[i]! += 1;
+        recency[i] = t;
+        if (rng.next() < p) break;
+      }
+    }
+    const data = { frequency, recency, T };
+    const fitted = await fitBgNbdOnWorker(data);
+    // It ran on the pool when there is one (two cores, or CHURN_FOREST_WORKERS ≥ 2).
+    if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
+    expect(fitted).toEqual(fitBgNbd(data));
+    expect(fitted.logCovariance).not.toBeNull();
+    expect((await fitBgNbdOnWorker(data, false)).logCovariance).toBeNull();
+    const failed = await fitBgNbdOnWorker({ frequency: [0, 0, 0], recency: [0, 0, 0], T: [10, 20, 30] }).catch(
+      (e: unknown) => e,
+    );
+    expect(isUserError(failed)).toBe(true);
+    expect((failed as Error).message).toMatch(/no customer made a repeat purchase/);
+    expect((failed as UserError).hint).toMatch(/longer calibration period/);
+    await stopForestWorkers();
+  }, 60_000);
 });

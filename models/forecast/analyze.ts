@@ -8,10 +8,11 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
-import type { Analysis } from "../context.ts";
+import type { Analysis, AnalysisContext } from "../context.ts";
+import type { SharedWork } from "../value/landmark-valuation.ts";
 import { simulateOnWorker } from "../forest/parallel.ts";
 import { type Backtest, prepareBacktest } from "./backtest.ts";
-import { buyerWindow, gatherInputs } from "./inputs.ts";
+import { buyerWindow, type GatheredInputs, gatherInputs } from "./inputs.ts";
 import { estimateHazard } from "./hazards.ts";
 import { type ForecastRules, loadForecastRules, scenariosOf } from "./rules.ts";
 import { forecastFromSimulations, type ScenarioForecast } from "./run.ts";
@@ -27,21 +28,67 @@ export interface ForecastReport {
   notes: string[];
 }
 
+/**
+ * The part of a forecast that reads only the ingested tables and the buyers' window (cohorts stage): today's inputs
+ * and the backtest's, with the backtest's futures already being simulated on worker thread 0. `churn build` starts it
+ * on a second connection beside the value stage (runPipeline), which works in JavaScript and leaves a core idle.
+ */
+export interface ForecastGroundwork {
+  rules: ForecastRules;
+  gathered: GatheredInputs;
+  backtest: Promise<Backtest>;
+}
+
+export async function forecastGroundwork(
+  conn: DuckDBConnection,
+  asOf: string,
+  options: { months?: number; rules?: ForecastRules; seed: number; shared?: SharedWork },
+): Promise<ForecastGroundwork> {
+  const rules = options.rules ?? loadForecastRules();
+  const gathered = await gatherInputs(conn, asOf, options.months ?? rules.months, rules, options.shared);
+  const backtestRun = await prepareBacktest(conn, asOf, rules);
+  // Simulated on a worker thread with the same function and seed as in this thread: the same numbers.
+  const backtest = backtestRun(options.seed, simulateOnWorker);
+  backtest.catch(() => {}); // its failure surfaces where it is awaited (forecastReport)
+  return { rules, gathered, backtest };
+}
+
+/**
+ * Why a warehouse has no forecast (no subscriptions and no repeat buyers: no rule of 'active' to forecast), or null
+ * when it has one.
+ */
+export async function forecastSkipped(conn: DuckDBConnection, asOf: string): Promise<string | null> {
+  const subscriptions = await queryOne<{ n: number }>(
+    conn,
+    "SELECT count(*)::INTEGER AS n FROM subscriptions WHERE start_date <= $as_of",
+    { as_of: asOf },
+  );
+  if (subscriptions?.n || (await buyerWindow(conn, asOf)) !== null) return null;
+  return "no subscriptions and no repeat buyers: no rule of 'active' to forecast";
+}
+
 export async function forecastReport(
   conn: DuckDBConnection,
   asOf: string,
-  options: { months?: number; rules?: ForecastRules; seed: number; threadFree?: () => void },
+  options: {
+    months?: number;
+    rules?: ForecastRules;
+    seed: number;
+    threadFree?: () => void;
+    /** Started already (forecastGroundwork) with the same as-of date, months, rules and seed. */
+    groundwork?: Promise<ForecastGroundwork>;
+  },
 ): Promise<ForecastReport> {
-  const rules = options.rules ?? loadForecastRules();
-  const months = options.months ?? rules.months;
-  const gathered = await gatherInputs(conn, asOf, months, rules);
+  const {
+    rules,
+    gathered,
+    backtest: backtestDone,
+  } = await (options.groundwork ?? forecastGroundwork(conn, asOf, options));
+  // The scenarios pick customers by quadrant and health band, so they are read once the actions stage has run.
   const picked = await scenarioInputs(conn, scenariosOf(rules), gathered.subscriberIds, gathered.buyerIds);
-  // Today's futures and the backtest's are simulated on two worker threads (when the machine has a second core): the
-  // same function and seed as in this thread, so the same numbers, in about half the time, and this thread stays free
+  // Today's futures are simulated on worker thread 1 while the backtest's run on worker 0 (when the machine has a
+  // second core): the same function and seed as in this thread, so the same numbers, and this thread stays free
   // (`churn build` writes the site's data meanwhile).
-  const backtestRun = await prepareBacktest(conn, asOf, rules);
-  const backtestDone = backtestRun(options.seed, simulateOnWorker);
-  backtestDone.catch(() => {}); // its failure surfaces where it is awaited, below
   const todayDone = simulateOnWorker(gathered.inputs, picked.scenarios, rules.simulations, options.seed, 1);
   todayDone.catch(() => {});
   options.threadFree?.();
@@ -73,6 +120,15 @@ export async function forecastReport(
     },
     notes: [...gathered.notes, ...picked.notes, ...(backtest.note ? [backtest.note] : [])],
   };
+}
+
+/** The forecast stage's start on `ctx.conn`: why it is skipped, or its groundwork (the build's default rules). */
+export async function forecastStart(
+  ctx: Pick<AnalysisContext, "conn" | "asOf" | "seed" | "shared">,
+): Promise<ForecastGroundwork | { skipped: string }> {
+  const skipped = await forecastSkipped(ctx.conn, ctx.asOf);
+  if (skipped !== null) return { skipped };
+  return forecastGroundwork(ctx.conn, ctx.asOf, { seed: ctx.seed, ...(ctx.shared ? { shared: ctx.shared } : {}) });
 }
 
 const CREATE_FORECAST = `CREATE OR REPLACE TABLE forecast (scenario VARCHAR, month INTEGER, customers DOUBLE,
@@ -145,21 +201,12 @@ export async function writeForecastTables(conn: DuckDBConnection, report: Foreca
 }
 
 export const analyzeForecast: Analysis = async (ctx) => {
-  const subscriptions = await queryOne<{ n: number }>(
-    ctx.conn,
-    "SELECT count(*)::INTEGER AS n FROM subscriptions WHERE start_date <= $as_of",
-    { as_of: ctx.asOf },
-  );
-  if (!subscriptions?.n && (await buyerWindow(ctx.conn, ctx.asOf)) === null)
-    return {
-      name: "forecast",
-      ran: false,
-      skipped: "no subscriptions and no repeat buyers: no rule of 'active' to forecast",
-      tables: [],
-      summary: {},
-    };
+  const groundwork = ctx.forecastGroundwork ?? forecastStart(ctx);
+  const started = await groundwork;
+  if ("skipped" in started) return { name: "forecast", ran: false, skipped: started.skipped, tables: [], summary: {} };
   const report = await forecastReport(ctx.conn, ctx.asOf, {
     seed: ctx.seed,
+    groundwork: Promise.resolve(started),
     ...(ctx.threadFree ? { threadFree: ctx.threadFree } : {}),
   });
   await writeForecastTables(ctx.conn, report);

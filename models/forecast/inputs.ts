@@ -7,7 +7,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
 import { queryOne } from "../../loaders/db.ts";
 import { inactivityWindow } from "../cohorts/inactivity.ts";
-import { rfmSummary } from "../value/rfm.ts";
+import { buyerFit } from "../value/buyer-fit.ts";
+import type { SharedWork } from "../value/landmark-valuation.ts";
 import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
 import type { ForecastBuyer, ForecastInputs } from "./model.ts";
 import { estimateArrivalRate, fitBuyerModel } from "./rates.ts";
@@ -55,6 +56,7 @@ export async function gatherInputs(
   asOf: string,
   months: number,
   rules: ForecastRules,
+  shared?: SharedWork,
 ): Promise<GatheredInputs> {
   const notes: string[] = [];
   const { months: labels, horizons } = forecastMonths(asOf, months);
@@ -67,7 +69,8 @@ export async function gatherInputs(
   let buyerModel: ForecastInputs["buyerModel"] = null;
   if (windowDays === null) notes.push("no repeat buyers, so no inactivity window: one-off buyers are not forecast");
   else {
-    const rfm = await rfmSummary(conn, asOf, "week", "buyers");
+    // The value stage's summary and fit on the same date, when it made them (buyer-fit.ts).
+    const { rfm, fit: fitted } = await buyerFit(conn, asOf, "week", shared);
     buyerIds = rfm.customerIds;
     buyers = buyerIds.map((_, i) => ({
       x: rfm.frequency[i]!,
@@ -75,7 +78,7 @@ export async function gatherInputs(
       T: rfm.T[i]!,
       gap: Math.round((rfm.T[i]! - rfm.recency[i]!) * 7),
     }));
-    const fit = fitBuyerModel(rfm);
+    const fit = fitBuyerModel(rfm, fitted);
     buyerModel = fit.model;
     if (!fit.model)
       notes.push(`BG/NBD could not be fitted (${fit.note}): buyers stay active only while their last purchase is in W`);

@@ -7,10 +7,10 @@
  * - BG/NBD for buyers: the maximum-likelihood fit (models/value/bgnbd.ts) and the covariance of its log-parameters
  *   from the inverse numerical Hessian; a draw is multivariate normal on the log scale (the asymptotic sampling law).
  */
-import { isUserError } from "../../loaders/errors.ts";
+import { isUserError, type UserError } from "../../loaders/errors.ts";
 import type { Random } from "../../loaders/random.ts";
 import { cholesky } from "../math/linear-algebra.ts";
-import { type BgNbdParams, fitBgNbd } from "../value/bgnbd.ts";
+import { type BgNbdFit, type BgNbdParams, fitBgNbd } from "../value/bgnbd.ts";
 import type { RfmSummary } from "../value/rfm.ts";
 
 export interface ArrivalRate {
@@ -51,11 +51,18 @@ export interface BuyerModel {
   customers: number;
 }
 
-/** Fit BG/NBD on the buyers' summary; null (with the reason) when it cannot be fitted. */
-export function fitBuyerModel(rfm: RfmSummary): { model: BuyerModel | null; note?: string } {
-  let fit: ReturnType<typeof fitBgNbd>;
+/**
+ * Fit BG/NBD on the buyers' summary (or take `fitted`, its fit made already: buyer-fit.ts); null (with the reason)
+ * when it cannot be fitted.
+ */
+export function fitBuyerModel(
+  rfm: RfmSummary,
+  fitted?: BgNbdFit | UserError,
+): { model: BuyerModel | null; note?: string } {
+  let fit: BgNbdFit;
   try {
-    fit = fitBgNbd(rfm);
+    if (fitted instanceof Error) throw fitted;
+    fit = fitted ?? fitBgNbd(rfm);
   } catch (error) {
     if (isUserError(error)) return { model: null, note: error.message };
     throw error;

@@ -14,6 +14,8 @@ import type { ForecastInputs, ScenarioInput } from "../forecast/model.ts";
 import { type SimulatedPaths, simulateForecast } from "../forecast/simulate.ts";
 import type { FeatureTable } from "./dataset.ts";
 import type { Tree, TreeOptions } from "./tree.ts";
+import { type BgNbdFit, fitBgNbd, type RfmArrays } from "../value/bgnbd.ts";
+import { UserError } from "../../loaders/errors.ts";
 
 export interface GrowRequest {
   bins: Uint8Array;
@@ -62,11 +64,30 @@ export interface ScoreResult {
   driversJson: string[];
 }
 
+/** A BG/NBD fit (value/bgnbd.ts fitBgNbd), run whole on one worker. */
+export interface FitJob {
+  kind: "fit";
+  job: number;
+  frequency: ArrayLike<number>;
+  recency: ArrayLike<number>;
+  T: ArrayLike<number>;
+  covariance: boolean;
+}
+
+/** A fit that failed on a worker: its message, and its hint when it was a UserError. */
+export interface FitFailure {
+  message: string;
+  user: boolean;
+  hint?: string;
+}
+
 type WorkerMessage =
   | { job: number; index: number; tree: Tree }
   | { job: number; done: true }
   | { job: number; done: true; scored: ScoreResult }
-  | { job: number; done: true; simulated: SimulatedPaths };
+  | { job: number; done: true; simulated: SimulatedPaths }
+  | { job: number; done: true; fitted: BgNbdFit }
+  | { job: number; done: true; failed: FitFailure };
 
 const shared = <T extends Uint8Array | Uint32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -109,13 +130,14 @@ function poolWorker(w: number): PoolWorker {
 }
 
 /**
- * Stop the pool's workers (after a large scoring: an idle worker never collects its garbage, so the tables it was sent
- * and the lists it built stay resident until its next job). A later job starts them again.
+ * Stop the pool's idle workers (after a large scoring: an idle worker never collects its garbage, so the tables it was
+ * sent and the lists it built stay resident until its next job). A worker with a job (the forecast's backtest
+ * simulation, started early by `churn build`) keeps running. A later job starts the stopped ones again.
  */
 export async function stopForestWorkers(): Promise<void> {
-  const entries = [...pool.values()];
-  pool.clear();
-  await Promise.all(entries.map((e) => e.worker.terminate()));
+  const idle = [...pool].filter(([, e]) => !e.busy);
+  for (const [w] of idle) pool.delete(w);
+  await Promise.all(idle.map(([, e]) => e.worker.terminate()));
 }
 
 /** How many pool workers are running. */
@@ -139,11 +161,15 @@ export function startForestWorkers(trees: number): void {
  */
 async function runOnWorker<T>(
   w: number,
-  message: (job: number) => GrowJob | ScoreJob | SimulateJob,
+  message: (job: number) => GrowJob | ScoreJob | SimulateJob | FitJob,
   handle: (m: WorkerMessage, done: (result: T) => void) => void,
 ): Promise<T> {
-  const entry = poolWorker(w);
-  while (entry.busy) await new Promise((r) => setTimeout(r, 5));
+  let entry = poolWorker(w);
+  // Wait until the worker is free; one stopped meanwhile (stopForestWorkers) is started again.
+  while (entry.busy || pool.get(w) !== entry) {
+    if (pool.get(w) !== entry) entry = poolWorker(w);
+    else await new Promise((r) => setTimeout(r, 5));
+  }
   const job = nextJob++;
   return new Promise<T>((resolve, reject) => {
     const release = () => {
@@ -234,4 +260,37 @@ export function simulateOnWorker(
       if ("simulated" in m) done(m.simulated);
     },
   );
+}
+
+let fits = 0;
+
+/**
+ * fitBgNbd(data, { covariance }) on a pool worker (alternately 0 and 1), so this thread works on meanwhile: the value
+ * stage values its customers while its holdout's fit runs, and the forecast's fits run beside the value stage. The
+ * same function of the same data gives the same fit wherever it runs; a UserError comes back as one. With one core
+ * it runs here.
+ */
+export function fitBgNbdOnWorker(data: RfmArrays, covariance = true): Promise<BgNbdFit> {
+  const workers = workerCount(2);
+  if (workers < 2) {
+    try {
+      return Promise.resolve(fitBgNbd(data, { covariance }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  const { frequency, recency, T } = data;
+  return runOnWorker<BgNbdFit | FitFailure>(
+    fits++ % workers,
+    (job) => ({ kind: "fit", job, frequency, recency, T, covariance }),
+    (m, done) => {
+      if ("fitted" in m) done(m.fitted);
+      else if ("failed" in m) done(m.failed);
+    },
+  ).then((result) => {
+    if (!("message" in result)) return result;
+    throw result.user
+      ? new UserError(result.message, result.hint ? { hint: result.hint } : {})
+      : new Error(result.message);
+  });
 }

@@ -1,19 +1,37 @@
 /**
  * Pool worker body. A grow job: grow the trees t ≡ worker (mod workers), post each back, then say done. A score job:
  * score the rows it was sent with the forest it was sent (scored.ts) and post the result back. A simulate job: run
- * the forecast simulation it was sent (forecast/simulate.ts) and post the simulated futures back.
+ * the forecast simulation it was sent (forecast/simulate.ts) and post the simulated futures back. A fit job: fit
+ * BG/NBD on the summary it was sent (value/bgnbd.ts) and post the fit back, or why it failed.
  */
 import { parentPort } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
 import { bootstrapWeights } from "./bootstrap.ts";
 import { simulateForecast } from "../forecast/simulate.ts";
-import type { GrowJob, ScoreJob, SimulateJob } from "./parallel.ts";
+import type { FitFailure, FitJob, GrowJob, ScoreJob, SimulateJob } from "./parallel.ts";
+import { fitBgNbd } from "../value/bgnbd.ts";
+import { isUserError } from "../../loaders/errors.ts";
 import { scoreTable } from "./scored.ts";
 import { deserializeForest } from "./serialize.ts";
 import { growTree } from "./tree.ts";
 
 let weights = new Float64Array(0);
-parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob) => {
+parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
+  if (req.kind === "fit") {
+    try {
+      const fitted = fitBgNbd(req, { covariance: req.covariance });
+      parentPort!.postMessage({ job: req.job, done: true, fitted });
+    } catch (error) {
+      const user = isUserError(error);
+      const failed: FitFailure = {
+        message: error instanceof Error ? error.message : String(error),
+        user,
+        ...(user && error.hint ? { hint: error.hint } : {}),
+      };
+      parentPort!.postMessage({ job: req.job, done: true, failed });
+    }
+    return;
+  }
   if (req.kind === "simulate") {
     const simulated = simulateForecast(req.inputs, req.scenarios, req.runs, createRandom(req.seed));
     const buffers = [simulated.subscribers, simulated.buyers, simulated.mrr].flatMap((grid) =>

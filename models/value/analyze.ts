@@ -10,7 +10,8 @@ import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import type { Analysis } from "../context.ts";
-import { fitBgNbd } from "./bgnbd.ts";
+import { fitBgNbdOnWorker } from "../forest/parallel.ts";
+import { releaseBuyerFit } from "./buyer-fit.ts";
 import { cumulativeTracking, holdoutByFrequency } from "./holdout.ts";
 import { PERIOD_DAYS, rfmSummary } from "./rfm.ts";
 import { QUADRANT_STRATEGY, type Quadrant } from "./segments.ts";
@@ -51,7 +52,15 @@ function paliveGrid(rows: ValueRow[]): [string, string, number, number][] {
 
 export const analyzeValue: Analysis = async (ctx) => {
   const settings = loadValueSettings();
-  const valuation = await valueCustomers(ctx.conn, ctx.asOf, settings);
+  // The holdout's calibration summary is read first and its fit runs on a worker thread while this one values the
+  // customers (used below when the as-of fit succeeded; a failure is reported there).
+  const calibrationEnd = addDays(ctx.asOf, -7 * settings.holdoutWeeks);
+  const calibration = await rfmSummary(ctx.conn, calibrationEnd, "week", "buyers", ctx.asOf);
+  const calibrationFit = fitBgNbdOnWorker(calibration);
+  calibrationFit.catch(() => {});
+  const valuation = await valueCustomers(ctx.conn, ctx.asOf, settings, ctx.shared ? { shared: ctx.shared } : {});
+  // The forecast's groundwork, running beside this stage in `churn build`, has taken the buyers' fit by now.
+  releaseBuyerFit(ctx.asOf, "week", ctx.shared);
   const { rows, notes } = valuation;
   const bg = valuation.bgnbd;
   const model: Record<string, unknown> = { settings, timeUnit: "week" };
@@ -66,10 +75,8 @@ export const analyzeValue: Analysis = async (ctx) => {
     );
     await appendRows(ctx.conn, "value_palive_grid", ["varchar", "varchar", "integer", "double"], paliveGrid(rows));
     // Holdout: refit on data up to `holdoutWeeks` weeks before the as-of date.
-    const calibrationEnd = addDays(ctx.asOf, -7 * settings.holdoutWeeks);
-    const calibration = await rfmSummary(ctx.conn, calibrationEnd, "week", "buyers", ctx.asOf);
     try {
-      const calFit = fitBgNbd(calibration);
+      const calFit = await calibrationFit;
       model["holdout"] = { calibrationEnd, holdoutEnd: ctx.asOf, bgnbd: calFit };
       await run(
         ctx.conn,

@@ -15,6 +15,8 @@ import { tenureDays } from "../survival/tenure.ts";
 import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit } from "./bgnbd.ts";
 import { buyerClv, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
+import { buyerFit } from "./buyer-fit.ts";
+import type { SharedWork } from "./landmark-valuation.ts";
 import { rfmSummary, type RfmSummary } from "./rfm.ts";
 import { buyerWindow } from "../cohorts/active.ts";
 import { PERIOD_DAYS, type Period } from "./rfm.ts";
@@ -62,6 +64,8 @@ export interface ValuationOptions {
   period?: Period;
   /** The BG/NBD parameters' standard errors (default true); false skips their Hessian where nobody shows them. */
   standardErrors?: boolean;
+  /** The build's hand-over between stages: the buyers' fit with standard errors is shared through it (buyer-fit.ts). */
+  shared?: SharedWork;
 }
 
 export interface Valuation {
@@ -100,12 +104,15 @@ export async function valueCustomers(
   let notComputable = 0;
 
   // Buyers.
-  const rfm = await rfmSummary(conn, asOf, period, "buyers");
+  // With standard errors, the summary and fit are those the forecast needs too (buyer-fit.ts hands them over).
+  const shared = (options.standardErrors ?? true) ? await buyerFit(conn, asOf, period, options.shared) : null;
+  const rfm = shared?.rfm ?? (await rfmSummary(conn, asOf, period, "buyers"));
   let bg: BgNbdFit | null = null;
   let gg: GammaGammaFit | null = null;
   try {
     if (rfm.customerIds.length >= 2) {
-      bg = fitBgNbd(rfm, { covariance: options.standardErrors ?? true });
+      if (shared?.fit instanceof Error) throw shared.fit;
+      bg = shared ? shared.fit : fitBgNbd(rfm, { covariance: false });
       gg = fitGammaGamma(rfm.frequency, rfm.monetary);
     } else notes.push("fewer than 2 one-off buyers: no BG/NBD fit");
   } catch (error) {

@@ -68,8 +68,9 @@ export interface HeldBack {
 
 /**
  * Might the loader read any of these tables? True when its source, or a module of this project it imports (relative
- * imports, followed through), names one after FROM or JOIN or as a quoted string (a table name passed to a helper,
- * or the warehouse_meta key of the same name). Errs on the safe side: such a mention anywhere holds the loader back.
+ * imports but type-only ones, followed through), names one after FROM or JOIN or as a quoted string (a table name
+ * passed to a helper, or the warehouse_meta key of the same name). Errs on the safe side: such a mention anywhere
+ * holds the loader back.
  */
 export function readsAny(file: string, tables: string[]): boolean {
   const words = tables.map((t) => {
@@ -82,8 +83,11 @@ export function readsAny(file: string, tables: string[]): boolean {
     seen.add(path);
     const source = readFileSync(path, "utf8");
     if (words.some((w) => w.test(source))) return true;
-    for (const [, spec] of source.matchAll(/\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g))
-      if (visit(resolve(dirname(path), spec!))) return true;
+    // Type-only imports (`import type … from`) carry no code, so no query.
+    for (const [, typeOnly, spec] of source.matchAll(
+      /\b(?:import|export)(\s+type\b)?[^;]*?\bfrom\s+["'](\.{1,2}\/[^"']+)["']/g,
+    ))
+      if (!typeOnly && visit(resolve(dirname(path), spec!))) return true;
     return false;
   };
   return visit(file);
