@@ -22,8 +22,8 @@ export interface PipelineStage {
   name: string;
   analysis: Analysis;
   /**
-   * The tables the stage writes, when declared: `churn build` starts the site beside the last stage when it declares
-   * them, and holds back only the data files that read them (bin/build/workspace.ts).
+   * The tables (and warehouse_meta keys) the stage writes, when declared: `churn build` starts the site beside the last
+   * stage when it declares them, and holds back only the data files that read them (bin/build/workspace.ts).
    */
   writes?: string[];
 }
@@ -53,7 +53,7 @@ export const PIPELINE: PipelineStage[] = [
 /** `--no-model`: every stage but the forest, and the at-risk list ranked by rules. */
 export function pipelineWithoutModel(): PipelineStage[] {
   return PIPELINE.filter((s) => s.name !== "forest").map((s) =>
-    s.name === "actions" ? { name: s.name, analysis: actionsAnalysis({ useModel: false }) } : s,
+    s.name === "actions" ? { ...s, analysis: actionsAnalysis({ useModel: false }) } : s,
   );
 }
 

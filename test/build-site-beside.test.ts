@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../bin/build/workspace.ts";
-import { openDatabase, query } from "../loaders/db.ts";
+import { type Database, openDatabase, query } from "../loaders/db.ts";
+import { ingest } from "../loaders/ingest.ts";
 import { analyzeCohorts } from "../models/cohorts/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES } from "../models/forecast/analyze.ts";
-import type { PipelineStage } from "../models/pipeline.ts";
+import { type PipelineStage, pipelineWithoutModel } from "../models/pipeline.ts";
 import { dataLoaders, readsAny } from "../src/data/lib/site-data.ts";
 import { hashTree } from "./helpers/files.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
@@ -35,6 +36,57 @@ describe("which data files wait for the last stage", () => {
     expect(readsAny(join(dir, "comment.json.ts"), FORECAST_TABLES)).toBe(false);
     expect(readsAny(join(dir, "type-only.json.ts"), FORECAST_TABLES)).toBe(false);
   });
+});
+
+describe("what the stage the site starts beside declares it writes", () => {
+  /** Every main-schema table's content digest and every warehouse_meta value, by name. */
+  async function state(db: Database): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const tables = await query<{ name: string }>(
+      db.connection,
+      // The warehouse's own tables and views (temporary ones live in the connection's temp catalog, no one else's).
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_catalog = current_database() AND table_schema = 'main' ORDER BY 1`,
+    );
+    for (const { name } of tables) {
+      const quoted = `"${name.replace(/"/g, '""')}"`;
+      const [row] = await query<{ h: string }>(
+        db.connection,
+        `SELECT md5(coalesce(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR)), '')) AS h
+         FROM ${quoted} t`,
+      );
+      out.set(name, row!.h);
+    }
+    for (const m of await query<{ key: string; value: string }>(db.connection, "SELECT key, value FROM warehouse_meta"))
+      out.set(`meta:${m.key}`, m.value);
+    return out;
+  }
+  const changed = (before: Map<string, string>, after: Map<string, string>) =>
+    [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k.replace(/^meta:/, ""));
+
+  it("is exactly what they change in the warehouse (tables and warehouse_meta keys)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-writes-"));
+    const path = join(dir, "w.duckdb");
+    const { asOf } = await ingest({ source: SAMPLE }, path);
+    const db = await openDatabase(path);
+    try {
+      const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {} };
+      const stages = pipelineWithoutModel();
+      const declaring = stages.filter((s) => s.writes);
+      expect(declaring.map((s) => s.name)).toEqual(["forecast"]);
+      for (const stage of stages.filter((s) => !s.writes)) await stage.analysis(ctx);
+      for (const stage of declaring) {
+        const before = await state(db);
+        await stage.analysis(ctx);
+        // `warehouse_meta` itself changes with every key written; the keys are compared one by one.
+        expect(new Set(changed(before, await state(db)).filter((k) => k !== "warehouse_meta"))).toEqual(
+          new Set(stage.writes),
+        );
+      }
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });
 
 describe("the site built beside the forecast", () => {
