@@ -103,13 +103,17 @@ describe("BG/NBD fitted on a worker thread", () => {
       }
     }
     const data = { frequency, recency, T };
-    const fitted = await fitBgNbdOnWorker(data);
+    // Small fits run in this thread by default (a worker's start-up costs more); 0 sends even this one to the pool.
+    await stopForestWorkers();
+    await fitBgNbdOnWorker(data);
+    expect(runningWorkers()).toBe(0);
+    const fitted = await fitBgNbdOnWorker(data, true, 0);
     // It ran on the pool when there is one (two cores, or CHURN_FOREST_WORKERS ≥ 2).
     if (workerCount(2) > 1) expect(runningWorkers()).toBeGreaterThan(0);
     expect(fitted).toEqual(fitBgNbd(data));
     expect(fitted.logCovariance).not.toBeNull();
-    expect((await fitBgNbdOnWorker(data, false)).logCovariance).toBeNull();
-    const failed = await fitBgNbdOnWorker({ frequency: [0, 0, 0], recency: [0, 0, 0], T: [10, 20, 30] }).catch(
+    expect((await fitBgNbdOnWorker(data, false, 0)).logCovariance).toBeNull();
+    const failed = await fitBgNbdOnWorker({ frequency: [0, 0, 0], recency: [0, 0, 0], T: [10, 20, 30] }, true, 0).catch(
       (e: unknown) => e,
     );
     expect(isUserError(failed)).toBe(true);
