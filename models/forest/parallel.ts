@@ -3,9 +3,9 @@
  * through SharedArrayBuffers; each worker grows the trees t ≡ w (mod workers), and every tree uses its own seeded
  * stream (forest seed + 7919·t), so the forest is the same whatever the number of workers.
  * The workers are started once per process and reused by every later forest (the folds of a cross-validation, the
- * backtest and final models of a build): starting one costs about a second of CPU under tsx. An idle pool does
- * not keep the process alive. The same pool scores large lists (scored.ts) and runs the forecast backtest's
- * simulation beside the forecast's own (simulateOnWorker).
+ * backtest and final models of a build): starting one costs almost a second of CPU under tsx. An idle pool does
+ * not keep the process alive. The same pool scores large lists (scored.ts), runs the forecast's simulations
+ * (simulateOnWorker) and fits BG/NBD on large summaries (fitBgNbdOnWorker).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
