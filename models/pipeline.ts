@@ -137,11 +137,12 @@ export async function runPipeline(
         const groundwork = conn.then((c) => forecastStart({ ...context, conn: c }));
         groundwork.catch(() => {}); // its failure surfaces in the forecast stage, which awaits it
         // The connection closes once its reads are done; the run also waits for the backtest's simulation.
-        groundworkDone = Promise.allSettled([groundwork]).then(async () => {
-          (await conn).closeSync();
-          const started = await groundwork.catch(() => null);
-          if (started && "backtest" in started) await started.backtest.catch(() => {});
-        });
+        groundworkDone = groundwork
+          .catch(() => null)
+          .then(async (started) => {
+            (await conn).closeSync();
+            if (started && "backtest" in started) await started.backtest.catch(() => {});
+          });
         context = { ...context, forecastGroundwork: groundwork };
       }
       if (stage.name === prefetchStage && prefetch) {

@@ -39,7 +39,7 @@ export interface ForecastGroundwork {
   backtest: Promise<Backtest>;
 }
 
-export async function forecastGroundwork(
+async function forecastGroundwork(
   conn: DuckDBConnection,
   asOf: string,
   options: { months?: number; rules?: ForecastRules; seed: number; shared?: SharedWork },
@@ -57,7 +57,7 @@ export async function forecastGroundwork(
  * Why a warehouse has no forecast (no subscriptions and no repeat buyers: no rule of 'active' to forecast), or null
  * when it has one.
  */
-export async function forecastSkipped(conn: DuckDBConnection, asOf: string): Promise<string | null> {
+async function forecastSkipped(conn: DuckDBConnection, asOf: string): Promise<string | null> {
   const subscriptions = await queryOne<{ n: number }>(
     conn,
     "SELECT count(*)::INTEGER AS n FROM subscriptions WHERE start_date <= $as_of",
@@ -76,7 +76,7 @@ export async function forecastReport(
     seed: number;
     threadFree?: () => void;
     /** Started already (forecastGroundwork) with the same as-of date, months, rules and seed. */
-    groundwork?: Promise<ForecastGroundwork>;
+    groundwork?: ForecastGroundwork;
   },
 ): Promise<ForecastReport> {
   const {
@@ -206,7 +206,7 @@ export const analyzeForecast: Analysis = async (ctx) => {
   if ("skipped" in started) return { name: "forecast", ran: false, skipped: started.skipped, tables: [], summary: {} };
   const report = await forecastReport(ctx.conn, ctx.asOf, {
     seed: ctx.seed,
-    groundwork: Promise.resolve(started),
+    groundwork: started,
     ...(ctx.threadFree ? { threadFree: ctx.threadFree } : {}),
   });
   await writeForecastTables(ctx.conn, report);

@@ -11,7 +11,7 @@ import { buyerFit } from "../value/buyer-fit.ts";
 import type { SharedWork } from "../value/landmark-valuation.ts";
 import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
 import type { ForecastBuyer, ForecastInputs } from "./model.ts";
-import { estimateArrivalRate, fitBuyerModel } from "./rates.ts";
+import { buyerModelOf, estimateArrivalRate } from "./rates.ts";
 import type { ForecastRules } from "./rules.ts";
 
 export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
@@ -78,7 +78,7 @@ export async function gatherInputs(
       T: rfm.T[i]!,
       gap: Math.round((rfm.T[i]! - rfm.recency[i]!) * 7),
     }));
-    const fit = fitBuyerModel(rfm, fitted);
+    const fit = buyerModelOf(fitted);
     buyerModel = fit.model;
     if (!fit.model)
       notes.push(`BG/NBD could not be fitted (${fit.note}): buyers stay active only while their last purchase is in W`);

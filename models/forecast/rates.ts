@@ -7,11 +7,10 @@
  * - BG/NBD for buyers: the maximum-likelihood fit (models/value/bgnbd.ts) and the covariance of its log-parameters
  *   from the inverse numerical Hessian; a draw is multivariate normal on the log scale (the asymptotic sampling law).
  */
-import { isUserError, type UserError } from "../../loaders/errors.ts";
+import type { UserError } from "../../loaders/errors.ts";
 import type { Random } from "../../loaders/random.ts";
 import { cholesky } from "../math/linear-algebra.ts";
-import { type BgNbdFit, type BgNbdParams, fitBgNbd } from "../value/bgnbd.ts";
-import type { RfmSummary } from "../value/rfm.ts";
+import type { BgNbdFit, BgNbdParams } from "../value/bgnbd.ts";
 
 export interface ArrivalRate {
   /** Mean count per month (30.4375 days). */
@@ -52,21 +51,11 @@ export interface BuyerModel {
 }
 
 /**
- * Fit BG/NBD on the buyers' summary (or take `fitted`, its fit made already: buyer-fit.ts); null (with the reason)
- * when it cannot be fitted.
+ * The forecast's buyer model from the buyers' BG/NBD fit (buyer-fit.ts); null (with the reason) when it could not be
+ * fitted.
  */
-export function fitBuyerModel(
-  rfm: RfmSummary,
-  fitted?: BgNbdFit | UserError,
-): { model: BuyerModel | null; note?: string } {
-  let fit: BgNbdFit;
-  try {
-    if (fitted instanceof Error) throw fitted;
-    fit = fitted ?? fitBgNbd(rfm);
-  } catch (error) {
-    if (isUserError(error)) return { model: null, note: error.message };
-    throw error;
-  }
+export function buyerModelOf(fit: BgNbdFit | UserError): { model: BuyerModel | null; note?: string } {
+  if (fit instanceof Error) return { model: null, note: fit.message };
   const params = { r: fit.r, alpha: fit.alpha, a: fit.a, b: fit.b };
   const cov = fit.logCovariance;
   const chol = cov ? cholesky(cov) : null;
