@@ -3,6 +3,8 @@
  * first forest (a bad --input) must exit at once. Node refs a worker again when a 'message' listener is added after
  * unref(); the pool once did that, and such a command never exited (0% CPU, waiting forever).
  * Scoring a list split between the workers gives what scoring it on the main thread gives, row for row.
+ * The workers run worker.ts bundled by esbuild (worker-code.ts), not through tsx's loader: the bundle builds here,
+ * holds neither esbuild nor zod (what the main thread alone needs), and a worker started from it does a job.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -34,6 +36,28 @@ describe("forest worker pool", () => {
     expect(r.signal, "killed after 30 s: the idle pool held the process open").toBeNull();
     expect(r.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe("the workers' code", () => {
+  it("is worker.ts bundled without esbuild or zod, and a worker runs it", async () => {
+    const { workerBundle, newPoolWorker } = await import("../models/forest/worker-code.ts");
+    const code = workerBundle();
+    expect(code, "esbuild could not bundle worker.ts: the workers would start through tsx").not.toBeNull();
+    expect(code).toContain("parentPort");
+    expect(code).not.toMatch(/node_modules[\\/](esbuild|zod)[\\/]/);
+    expect(code!.length).toBeLessThan(200_000);
+    const worker = newPoolWorker();
+    try {
+      const reply = await new Promise<{ job: number; done: boolean; failed?: { message: string } }>((resolve) => {
+        worker.on("message", resolve);
+        worker.postMessage({ kind: "fit", job: 7, frequency: [0], recency: [0], T: [1], covariance: false });
+      });
+      expect(reply.job).toBe(7);
+      expect(reply.done).toBe(true);
+    } finally {
+      await worker.terminate();
+    }
   });
 });
 

@@ -3,12 +3,12 @@
  * through SharedArrayBuffers; each worker grows the trees t ≡ w (mod workers), and every tree uses its own seeded
  * stream (forest seed + 7919·t), so the forest is the same whatever the number of workers.
  * The workers are started once per process and reused by every later forest (the folds of a cross-validation, the
- * backtest and final models of a build): starting one costs almost a second of CPU under tsx. An idle pool does
+ * backtest and final models of a build); worker-code.ts says how they start. An idle pool does
  * not keep the process alive. The same pool scores large lists (scored.ts), runs the forecast's simulations
  * (simulateOnWorker) and fits BG/NBD on large summaries (fitBgNbdOnWorker).
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
 import type { ForecastInputs, ScenarioInput } from "../forecast/model.ts";
 import { type SimulatedPaths, simulateForecast } from "../forecast/simulate.ts";
@@ -16,6 +16,8 @@ import type { FeatureTable } from "./dataset.ts";
 import type { Tree, TreeOptions } from "./tree.ts";
 import { type BgNbdFit, fitBgNbd, type RfmArrays } from "../value/bgnbd.ts";
 import { UserError } from "../../loaders/errors.ts";
+import type { ForestModel } from "./forest.ts";
+import { newPoolWorker } from "./worker-code.ts";
 
 export interface GrowRequest {
   bins: Uint8Array;
@@ -38,11 +40,14 @@ export interface GrowJob extends GrowRequest {
   workers: number;
 }
 
-/** A scoring job: a serialized forest and a slice of the rows to score (scored.ts does the work). */
+/**
+ * A scoring job: a forest (plain data: typed arrays, arrays and Maps, copied to the worker by structured clone) and a
+ * slice of the rows to score (scored.ts does the work).
+ */
 export interface ScoreJob {
   kind: "score";
   job: number;
-  model: string;
+  model: ForestModel;
   table: FeatureTable;
 }
 
@@ -114,7 +119,7 @@ let nextJob = 1;
 function poolWorker(w: number): PoolWorker {
   const existing = pool.get(w);
   if (existing) return existing;
-  const entry: PoolWorker = { worker: new Worker(new URL("./worker-entry.mjs", import.meta.url)), busy: null };
+  const entry: PoolWorker = { worker: newPoolWorker(), busy: null };
   entry.worker.on("message", (m: WorkerMessage) => entry.busy?.onMessage(m));
   const drop = (error: Error) => {
     if (pool.get(w) === entry) pool.delete(w);
@@ -146,7 +151,7 @@ export function runningWorkers(): number {
 }
 
 /**
- * Start the pool's workers now (the forest's first training would), so their start-up (tsx loading the tree code)
+ * Start the pool's workers now (the forest's first training would), so their start-up (worker-code.ts)
  * overlaps other work instead of delaying the first forest.
  */
 export function startForestWorkers(trees: number): void {
@@ -222,10 +227,10 @@ export async function growTreesInWorkers(
 }
 
 /**
- * Score tables on the pool's workers, one table per worker (the slices of one list), each with the serialized
+ * Score tables on the pool's workers, one table per worker (the slices of one list), each with a copy of the
  * forest; resolves to their results in order. A worker busy with a forest is waited for.
  */
-export async function scoreInWorkers(model: string, tables: FeatureTable[]): Promise<ScoreResult[]> {
+export async function scoreInWorkers(model: ForestModel, tables: FeatureTable[]): Promise<ScoreResult[]> {
   return Promise.all(
     tables.map((table, w) =>
       runOnWorker<ScoreResult>(

@@ -1,18 +1,17 @@
 /**
  * Scoring a feature table with a forest: each row's churn probability, its feature contributions (mean Saabas path
  * contributions, forest.ts scoreRows) and its drivers in words (drivers.ts). scoreCustomers splits a large table
- * between the forest's worker threads (parallel.ts), which receive the forest serialized; the result is the same as
+ * between the forest's worker threads (parallel.ts), which receive a copy of the forest; the result is the same as
  * scoring it here, row for row.
  */
 import type { FeatureTable } from "./dataset.ts";
 import { driverWords } from "./drivers.ts";
 import { type ForestModel, scoreRows } from "./forest.ts";
 import { runningWorkers, type ScoreResult, scoreInWorkers, workerCount } from "./parallel.ts";
-import { serializeForest } from "./serialize.ts";
 
 /** Below this many rows per worker, scoring on this thread beats sending the forest to the workers. */
 const ROWS_PER_WORKER_MIN = 10_000;
-/** Starting the workers only to score (under tsx, about a second each) pays from this many rows. */
+/** Starting the workers only to score (worker-code.ts: about 0.2 s each) pays from this many rows. */
 export const ROWS_TO_START_WORKERS = 200_000;
 
 /** Score every row of `table` on this thread. */
@@ -41,7 +40,7 @@ export async function scoreCustomers(model: ForestModel, table: FeatureTable): P
     return scoreTable(model, table);
   const bounds = Array.from({ length: workers + 1 }, (_, w) => Math.round((w * table.rows) / workers));
   const parts = await scoreInWorkers(
-    serializeForest(model),
+    model,
     bounds.slice(0, -1).map((from, w) => sliceTable(table, from, bounds[w + 1]!)),
   );
   const F = table.names.length;

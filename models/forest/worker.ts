@@ -12,7 +12,6 @@ import type { FitFailure, FitJob, GrowJob, ScoreJob, SimulateJob } from "./paral
 import { fitBgNbd } from "../value/bgnbd.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { scoreTable } from "./scored.ts";
-import { deserializeForest } from "./serialize.ts";
 import { growTree } from "./tree.ts";
 
 let weights = new Float64Array(0);
@@ -41,7 +40,7 @@ parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
     return;
   }
   if (req.kind === "score") {
-    const scored = scoreTable(deserializeForest(req.model), req.table);
+    const scored = scoreTable(req.model, req.table);
     parentPort!.postMessage({ job: req.job, done: true, scored }, [
       scored.probabilities.buffer as ArrayBuffer,
       scored.contributions.buffer as ArrayBuffer,
