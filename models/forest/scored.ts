@@ -11,7 +11,7 @@ import { runningWorkers, type ScoreResult, scoreInWorkers, workerCount } from ".
 
 /** Below this many rows per worker, scoring on this thread beats sending the forest to the workers. */
 const ROWS_PER_WORKER_MIN = 10_000;
-/** Starting the workers only to score (worker-code.ts: about 0.2 s each) pays from this many rows. */
+/** Starting the workers only to score (worker-code.ts: about 0.3 s each) pays from this many rows. */
 export const ROWS_TO_START_WORKERS = 200_000;
 
 /** Score every row of `table` on this thread. */
