@@ -1,7 +1,8 @@
 /**
  * A feature table for the forest: numeric columns (NaN = missing) and text columns (categories), and its binned form.
  * Categories are ordered by their positive rate in the training rows (computed from the training rows only, so no
- * fold ever sees its own labels) and then treated as ordinal; unseen or blank categories are missing.
+ * fold ever sees its own labels) and then treated as ordinal, rare ones pooled (minCategoryRows); unseen or blank
+ * categories are missing.
  * Each feature is cut into at most 255 quantile bins of the training values; bin 0 holds missing values.
  */
 export interface FeatureTable {
@@ -32,6 +33,43 @@ export function encodedValue(table: FeatureTable, encoder: Encoder, f: number, i
   return (column as Float64Array)[i]!;
 }
 
+/**
+ * A category seen in fewer training rows than minCategoryRows shares one code with every other such category: 1% of
+ * the training rows, at least 10 and at most 100 (LightGBM's min_data_per_group is 100). Ordered by their own positive
+ * rate, rare categories leak the training labels: a name or a town seen a few times, ranked by whether those few
+ * churned, lets a tree split the training rows on the label itself. Measured with `churn train` (5 folds × 300 trees)
+ * against scikit-learn's arbitrary integer codes: a 10,000-row bank file with a 3,000-name Surname column, held-out
+ * ROC-AUC 0.659 → 0.787 (scikit-learn 0.783); 12,000 rows with a 300-town column of small true effects, 0.707 → 0.716
+ * (scikit-learn 0.704). The floor keeps the levels of a small business's plan column (a few levels of 80 rows each).
+ */
+export function minCategoryRows(trainingRows: number): number {
+  return Math.min(100, Math.max(10, Math.ceil(0.01 * trainingRows)));
+}
+
+/**
+ * Ordinal codes of one text column's categories: ranked by their smoothed positive rate (pos + 1) / (n + 2) in the
+ * training rows (Breiman et al. 1984: for a binary label, the best split of an ordered-by-rate categorical is a cut of
+ * that order), the categories with fewer than `minRows` rows pooled into one that they all share.
+ */
+function categoryCodes(stats: Map<string, { n: number; pos: number }>, minRows: number): Map<string, number> {
+  const rare = { n: 0, pos: 0 };
+  const groups: [string | null, { n: number; pos: number }][] = [];
+  for (const [k, s] of stats) {
+    if (s.n >= minRows) groups.push([k, s]);
+    else {
+      rare.n += s.n;
+      rare.pos += s.pos;
+    }
+  }
+  if (rare.n > 0) groups.push([null, rare]);
+  const rate = (s: { n: number; pos: number }) => (s.pos + 1) / (s.n + 2);
+  groups.sort((a, b) => rate(a[1]) - rate(b[1]) || (a[0] === null ? 1 : b[0] === null ? -1 : a[0] < b[0] ? -1 : 1));
+  const rank = new Map(groups.map(([k], r) => [k, r]));
+  const codes = [...stats].map(([k, s]): [string, number] => [k, rank.get(s.n >= minRows ? k : null)!]);
+  // In code order (ties by name), as the stored model has always listed them.
+  return new Map(codes.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)));
+}
+
 export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array): Encoder {
   const categories: (Map<string, number> | null)[] = [];
   const edges: Float64Array[] = [];
@@ -47,10 +85,7 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
         s.pos += labels[i]!;
         stats.set(v, s);
       }
-      const ordered = [...stats.entries()].sort(
-        (a, b) => (a[1].pos + 1) / (a[1].n + 2) - (b[1].pos + 1) / (b[1].n + 2) || (a[0] < b[0] ? -1 : 1),
-      );
-      categories.push(new Map(ordered.map(([k], rank) => [k, rank])));
+      categories.push(categoryCodes(stats, minCategoryRows(trainRows.length)));
     }
     const encoder = { names: table.names, categories, edges };
     const buffer = new Float64Array(trainRows.length);
