@@ -1,13 +1,31 @@
 /**
  * A flat file (loaders/flat-file.ts) as a feature table: a column is numeric when every non-blank value parses as a
- * number, otherwise categorical; blanks are missing. The target is 1 for the positive value (--positive, else
- * yes/true/1 in any case). Refuses: missing target, one-class target, columns that are blank everywhere.
+ * number (flatNumber: also "$1,234.50", "€12", "12.5%"), otherwise categorical; blanks are missing. The target is 1
+ * for the positive value (--positive, else yes/true/1 in any case). Refuses: missing target, one-class target,
+ * columns that are blank everywhere.
  */
 import { UserError } from "../../loaders/errors.ts";
 import { requireColumn, type FlatTable } from "../../loaders/flat-file.ts";
 import type { FeatureTable } from "./dataset.ts";
 
 const POSITIVE = new Set(["yes", "true", "1", "y", "churn", "churned"]);
+
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** A number as spreadsheets and billing tools write it: a sign, a currency symbol, thousands commas, a percent sign. */
+const FORMATTED_NUMBER = /^([-+]?)[$€£]?\s?([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
+
+/**
+ * The number a flat file's cell holds, or null: plain numbers ("12", "-3.5e2") and formatted ones ("$1,234.50",
+ * "-€12", "12.5%", "1,234"; a percentage keeps its scale, 12.5, which orders the same as 0.125 for a tree). Commas
+ * count only as thousands separators in groups of three: "12,5" is not a number here.
+ */
+export function flatNumber(text: string): number | null {
+  if (PLAIN_NUMBER.test(text)) return Number(text);
+  const m = FORMATTED_NUMBER.exec(text);
+  if (!m || (m[1] && m[2])) return null;
+  const value = Number(m[3]!.replaceAll(",", "") + (m[4] ?? ""));
+  return m[1] === "-" || m[2] === "-" ? -value : value;
+}
 
 export function featureTableFromFlat(
   flat: FlatTable,
@@ -48,10 +66,12 @@ export function featureTableFromFlat(
       dropped.push(name);
       continue;
     }
-    const numeric = nonBlank.every((v) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v));
+    const numeric = nonBlank.every((v) => flatNumber(v) !== null);
     names.push(name);
     columns.push(
-      numeric ? Float64Array.from(raw, (v) => (v === "" ? NaN : Number(v))) : raw.map((v) => (v === "" ? null : v)),
+      numeric
+        ? Float64Array.from(raw, (v) => (v === "" ? NaN : flatNumber(v)!))
+        : raw.map((v) => (v === "" ? null : v)),
     );
   }
   if (names.length === 0)
