@@ -6,7 +6,7 @@
  * Optional class weights 'balanced' (w_c = n / (2 n_c)), as scikit-learn's class_weight="balanced".
  */
 import { createRandom } from "../../loaders/random.ts";
-import { binTable, encodedValue, fitEncoder, type Encoder, type FeatureTable } from "./dataset.ts";
+import { binTable, encodedValue, fitTrainingEncoding, type Encoder, type FeatureTable } from "./dataset.ts";
 import { bootstrapWeights } from "./bootstrap.ts";
 import { growTreesInWorkers, workerCount } from "./parallel.ts";
 import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
@@ -52,8 +52,8 @@ export async function trainForest(
   options: ForestOptions,
   onTrees: OnTrees = () => {},
 ): Promise<ForestModel> {
-  const encoder = fitEncoder(table, labels, trainRows);
-  const bins = binTable(table, encoder);
+  const { encoder, crossFitted } = fitTrainingEncoding(table, labels, trainRows);
+  const bins = binTable(table, encoder, crossFitted);
   const features = table.names.length;
   const mtry = options.mtry ?? Math.max(1, Math.round(Math.sqrt(features)));
   const data = { bins, rows: table.rows, features, edges: encoder.edges, labels };
