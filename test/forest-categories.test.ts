@@ -12,7 +12,7 @@ import { createRandom } from "../loaders/random.ts";
 import { CATEGORY_SMOOTHING, categoryRates, crossFittedRates, type FeatureTable } from "../models/forest/dataset.ts";
 import { crossValidate } from "../models/forest/evaluate.ts";
 import { DEFAULT_FOREST } from "../models/forest/forest.ts";
-import { featureTableFromFlat, flatNumber } from "../models/forest/flat-table.ts";
+import { featureTableFromFlat, flatDate, flatNumber } from "../models/forest/flat-table.ts";
 
 /** n rows: one numeric signal, a plan with four common values, and a name that repeats about three times. */
 function withNames(n: number, seed: number): { table: FeatureTable; labels: Uint8Array } {
@@ -75,7 +75,7 @@ describe("text columns of rare values", () => {
   }, 60_000);
 });
 
-describe("numbers written with currency, thousands commas or a percent sign", () => {
+describe("numbers written with currency, thousands commas or a percent sign, and ISO dates", () => {
   it("parse as numbers; a decimal comma or a stray word does not", () => {
     const cases: [string, number | null][] = [
       ["12", 12],
@@ -98,8 +98,9 @@ describe("numbers written with currency, thousands commas or a percent sign", ()
   it("make a flat file's column numeric (a blank is missing), and any other text keeps it categorical", () => {
     const flat: FlatTable = {
       file: "f.csv",
-      columns: ["spend", "discount", "mixed", "churn"],
+      columns: ["spend", "discount", "mixed", "signup", "churn"],
       values: {
+        signup: ["2024-01-01", "2024-01-02 12:00", "", "1970-01-11"],
         spend: ["$1,200.00", "$85.50", "", "$3,000"],
         discount: ["10%", "0%", "12.5%", "5%"],
         mixed: ["$10", "ten", "$30", "$40"],
@@ -114,5 +115,8 @@ describe("numbers written with currency, thousands commas or a percent sign", ()
     expect(Array.from(table.columns[0] as Float64Array)).toEqual([1200, 85.5, Number.NaN, 3000]);
     expect(Array.from(table.columns[1] as Float64Array)).toEqual([10, 0, 12.5, 5]);
     expect(table.columns[2]).toEqual(["$10", "ten", "$30", "$40"]);
+    // An ISO date is its day number (days since 1970-01-01), so a tree can cut on it.
+    expect(Array.from(table.columns[3] as Float64Array)).toEqual([19723, 19724.5, Number.NaN, 10]);
+    expect([flatDate("2024-02-30x"), flatDate("5/1/2024"), flatDate("2024-13-45")]).toEqual([null, null, null]);
   });
 });

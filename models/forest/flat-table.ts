@@ -1,6 +1,7 @@
 /**
  * A flat file (loaders/flat-file.ts) as a feature table: a column is numeric when every non-blank value parses as a
- * number (flatNumber: also "$1,234.50", "€12", "12.5%"), otherwise categorical; blanks are missing. The target is 1
+ * number (flatNumber: also "$1,234.50", "€12", "12.5%") or every one an ISO date (flatDate: days since 1970, so a
+ * tree can cut "signed up before March"), otherwise categorical; blanks are missing. The target is 1
  * for the positive value (--positive, else yes/true/1 in any case). Refuses: missing target, one-class target,
  * columns that are blank everywhere.
  */
@@ -13,6 +14,17 @@ const POSITIVE = new Set(["yes", "true", "1", "y", "churn", "churned"]);
 const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** A number as spreadsheets and billing tools write it: a sign, a currency symbol, thousands commas, a percent sign. */
 const FORMATTED_NUMBER = /^([-+]?)[$€£]?\s?([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Days since 1970-01-01 (UTC, fractional with a time) of an ISO date or date-time, or null. */
+export function flatDate(text: string): number | null {
+  if (!ISO_DATE.test(text)) return null;
+  // Without a zone, read as UTC (JavaScript would read a date-time as local time and so differ between machines).
+  const iso = text.length === 10 ? `${text}T00:00:00` : text.replace(" ", "T");
+  const ms = Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`);
+  return Number.isFinite(ms) ? ms / 86_400_000 : null;
+}
 
 /**
  * The number a flat file's cell holds, or null: plain numbers ("12", "-3.5e2") and formatted ones ("$1,234.50",
@@ -66,12 +78,10 @@ export function featureTableFromFlat(
       dropped.push(name);
       continue;
     }
-    const numeric = nonBlank.every((v) => flatNumber(v) !== null);
+    const parse = [flatNumber, flatDate].find((p) => nonBlank.every((v) => p(v) !== null));
     names.push(name);
     columns.push(
-      numeric
-        ? Float64Array.from(raw, (v) => (v === "" ? NaN : flatNumber(v)!))
-        : raw.map((v) => (v === "" ? null : v)),
+      parse ? Float64Array.from(raw, (v) => (v === "" ? NaN : parse(v)!)) : raw.map((v) => (v === "" ? null : v)),
     );
   }
   if (names.length === 0)
