@@ -2,7 +2,9 @@
  * Issue 14's ratios, in one run (`npm run bench -- --peers`, or `npx tsx bench/peers.ts`):
  * - `churn train` on a flat churn file (default IBM Telco: --folds 5 --trees 300), as a whole process, against
  *   scikit-learn's whole run of the same cross-validation (bench/sklearn_cv.py under Debian's /usr/bin/python3,
- *   cold start included); target ≤ 1.0×. More files: --peer-file FILE:TARGET:POSITIVE:ID (repeatable).
+ *   cold start included); target ≤ 1.0×. Also on two generated files of other shapes (bench/peer-files.ts: a bank-like
+ *   file with a 3,000-name text column, a telecom-like one with 51 states). More files: --peer-file
+ *   FILE:TARGET:POSITIVE:ID (repeatable).
  * - the sample build's forest and site stages (`churn build --json` on data/sample), against their targets
  *   (≤ 8 s and ≤ 6 s).
  * Without scikit-learn it says so (apt-get install -y python3-sklearn) and prints our times alone.
@@ -12,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writePeerFiles } from "./peer-files.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const PYTHON = "/usr/bin/python3";
@@ -152,11 +155,17 @@ export function sampleBuildStages(): PeerRow[] {
 
 export function benchPeers(extra: FlatSpec[] = []): PeerRow[] {
   const rows: PeerRow[] = [];
-  const files = [
-    ...(existsSync(TELCO) ? [{ file: TELCO, target: "Churn", positive: "Yes", id: "customerID" }] : []),
-    ...extra,
-  ];
-  for (const spec of files) rows.push(trainPeer(spec));
+  const generated = mkdtempSync(join(tmpdir(), "churn-peer-files-"));
+  try {
+    const files = [
+      ...(existsSync(TELCO) ? [{ file: TELCO, target: "Churn", positive: "Yes", id: "customerID" }] : []),
+      ...writePeerFiles(generated),
+      ...extra,
+    ];
+    for (const spec of files) rows.push(trainPeer(spec));
+  } finally {
+    rmSync(generated, { recursive: true, force: true });
+  }
   rows.push(...sampleBuildStages());
   return rows;
 }
