@@ -63,7 +63,8 @@ function telecomLike(): string {
   const stateEffect = Array.from({ length: 51 }, () => 0.3 * rng.normal());
   const lines = [
     "id,State,Account length,Area code,International plan,Voice mail plan,Number vmail messages," +
-      "Total day minutes,Total day calls,Total day charge,Total eve minutes,Total intl calls,Customer service calls,Churn",
+      "Total day minutes,Total day calls,Total day charge,Total eve minutes,Total intl calls," +
+      "Customer service calls,Churn",
   ];
   for (let i = 0; i < 2_666; i++) {
     const state = Math.floor(rng.next() * 51);
