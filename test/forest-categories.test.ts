@@ -119,4 +119,17 @@ describe("numbers written with currency, thousands commas or a percent sign, and
     expect(Array.from(table.columns[3] as Float64Array)).toEqual([19723, 19724.5, Number.NaN, 10]);
     expect([flatDate("2024-02-30x"), flatDate("5/1/2024"), flatDate("2024-13-45")]).toEqual([null, null, null]);
   });
+
+  it("take a target of 1.0 / 0.0 (a float column from pandas) as churn / not, without --positive", () => {
+    const flat: FlatTable = {
+      file: "t.csv",
+      columns: ["x", "churn"],
+      values: { x: ["1", "2", "3", "4"], churn: ["1.0", "0.0", "1", "0"] },
+      lines: [2, 3, 4, 5],
+      rowCount: 4,
+      read: 4,
+      rejected: { count: 0, read: 4, reasons: {}, examples: [] },
+    };
+    expect(Array.from(featureTableFromFlat(flat, "churn").labels)).toEqual([1, 0, 1, 0]);
+  });
 });

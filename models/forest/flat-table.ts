@@ -1,15 +1,17 @@
 /**
  * A flat file (loaders/flat-file.ts) as a feature table: a column is numeric when every non-blank value parses as a
  * number (flatNumber: also "$1,234.50", "€12", "12.5%") or every one an ISO date (flatDate: days since 1970, so a
- * tree can cut "signed up before March"), otherwise categorical; blanks are missing. The target is 1
- * for the positive value (--positive, else yes/true/1 in any case). Refuses: missing target, one-class target,
- * columns that are blank everywhere.
+ * tree can cut "signed up before March"), otherwise categorical; blanks are missing. The target is 1 for the
+ * positive value (--positive, else yes/true/1, "1.0" included, in any case). Refuses: missing target, one-class
+ * target, columns that are blank everywhere.
  */
 import { UserError } from "../../loaders/errors.ts";
 import { requireColumn, type FlatTable } from "../../loaders/flat-file.ts";
 import type { FeatureTable } from "./dataset.ts";
 
 const POSITIVE = new Set(["yes", "true", "1", "y", "churn", "churned"]);
+/** Without --positive: yes/true/y/churn/churned in any case, or the number 1 however written ("1", "1.0"). */
+const isPositive = (v: string) => POSITIVE.has(v.toLowerCase()) || (PLAIN_NUMBER.test(v) && Number(v) === 1);
 
 const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** A number as spreadsheets and billing tools write it: a sign, a currency symbol, thousands commas, a percent sign. */
@@ -52,8 +54,7 @@ export function featureTableFromFlat(
       throw new UserError(`${flat.file}, line ${flat.lines[i]}, column ${target}: the target is blank.`, {
         hint: "Every row needs a target value; remove rows without one.",
       });
-    labels[i] =
-      options.positive !== undefined ? (v === options.positive ? 1 : 0) : POSITIVE.has(v.toLowerCase()) ? 1 : 0;
+    labels[i] = options.positive !== undefined ? (v === options.positive ? 1 : 0) : isPositive(v) ? 1 : 0;
   }
   const positives = labels.reduce((a, b) => a + b, 0);
   if (positives === 0 || positives === flat.rowCount) {
