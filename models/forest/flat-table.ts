@@ -9,11 +9,11 @@ import { UserError } from "../../loaders/errors.ts";
 import { requireColumn, type FlatTable } from "../../loaders/flat-file.ts";
 import type { FeatureTable } from "./dataset.ts";
 
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const POSITIVE = new Set(["yes", "true", "1", "y", "churn", "churned"]);
 /** Without --positive: yes/true/y/churn/churned in any case, or the number 1 however written ("1", "1.0"). */
 const isPositive = (v: string) => POSITIVE.has(v.toLowerCase()) || (PLAIN_NUMBER.test(v) && Number(v) === 1);
 
-const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** A number as spreadsheets and billing tools write it: a sign, a currency symbol, thousands commas, a percent sign. */
 const FORMATTED_NUMBER = /^([-+]?)[$€£]?\s?([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
 
