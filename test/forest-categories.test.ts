@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import type { FlatTable } from "../loaders/flat-file.ts";
 import { createRandom } from "../loaders/random.ts";
-import { CATEGORY_SMOOTHING, categoryRates, crossFittedRates, type FeatureTable } from "../models/forest/dataset.ts";
+import { CATEGORY_SMOOTHING, type FeatureTable, textColumnCoding } from "../models/forest/dataset.ts";
 import { crossValidate } from "../models/forest/evaluate.ts";
 import { DEFAULT_FOREST } from "../models/forest/forest.ts";
 import { featureTableFromFlat, flatDate, flatNumber } from "../models/forest/flat-table.ts";
@@ -38,7 +38,7 @@ describe("text columns of rare values", () => {
     const column = ["a", "a", "a", "a", "b", "b", "b", "b", "b", "b", null];
     const labels = Uint8Array.from([1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
     const rows = Uint32Array.from({ length: 10 }, (_, i) => i); // the blank row is not a training row
-    const rates = categoryRates(column, labels, rows);
+    const { rates } = textColumnCoding(column, labels, rows);
     expect(rates.get("a")).toBeCloseTo((3 + 4) / (4 + 10), 12);
     expect(rates.get("b")).toBeCloseTo((1 + 4) / (6 + 10), 12);
   });
@@ -47,13 +47,13 @@ describe("text columns of rare values", () => {
     const { table, labels } = withNames(600, 5);
     const names = table.columns[2] as string[];
     const rows = Uint32Array.from({ length: 600 }, (_, i) => i).filter((i) => i % 7 !== 0);
-    const values = crossFittedRates(names, labels, rows);
+    const values = textColumnCoding(names, labels, rows).crossFitted;
     expect(values[0]).toBeNaN(); // not a training row
     let changedOthers = 0;
     for (const i of [1, 2, 3, 50, 99]) {
       const flipped = labels.slice();
       flipped[i] = 1 - flipped[i]!;
-      const again = crossFittedRates(names, flipped, rows);
+      const again = textColumnCoding(names, flipped, rows).crossFitted;
       expect(again[i], `row ${i}`).toBe(values[i]);
       for (const j of rows) if (j !== i && names[j] === names[i] && again[j] !== values[j]) changedOthers++;
     }

@@ -1,8 +1,7 @@
 /**
  * A feature table for the forest: numeric columns (NaN = missing) and text columns (categories), and its binned form.
- * Categories are coded by their churn rate in the training rows (categoryRates), and the training rows themselves by
- * cross-fitted rates (crossFittedRates), so no row's own label enters its value; unseen or blank categories are
- * missing.
+ * Categories are coded by their churn rate in the training rows, and the training rows themselves by cross-fitted
+ * rates, so no row's own label enters its value (textColumnCoding); unseen or blank categories are missing.
  * Each feature is cut into at most 255 quantile bins of the training values; bin 0 holds missing values.
  */
 export interface FeatureTable {
@@ -47,61 +46,78 @@ const smoothedRate = (c: Counts, prior: number) => (c.pos + CATEGORY_SMOOTHING *
 /** The inner fold of row i: a fixed hash of its index, so the same rows give the same values in every process. */
 const innerFold = (i: number) => (Math.imul(i + 1, 2654435761) >>> 0) % CROSS_FIT_FOLDS;
 
-function countsOf(column: (string | null)[], labels: Uint8Array, rows: Uint32Array, fold = -1): Map<string, Counts> {
-  const counts = new Map<string, Counts>();
-  for (const i of rows) {
+/** Per category, its rows and churners in each inner fold; the same for the whole column under `null`. */
+function foldCounts(column: (string | null)[], labels: Uint8Array, trainRows: Uint32Array) {
+  const counts = new Map<string | null, { n: Float64Array; pos: Float64Array }>();
+  const entry = (v: string | null) => {
+    let c = counts.get(v);
+    if (!c) counts.set(v, (c = { n: new Float64Array(CROSS_FIT_FOLDS), pos: new Float64Array(CROSS_FIT_FOLDS) }));
+    return c;
+  };
+  const total = entry(null);
+  for (const i of trainRows) {
+    const k = innerFold(i);
+    total.n[k]! += 1;
+    total.pos[k]! += labels[i]!;
     const v = column[i];
-    if (v == null || v === "" || (fold >= 0 && innerFold(i) !== fold)) continue;
-    const c = counts.get(v) ?? { n: 0, pos: 0 };
-    c.n++;
-    c.pos += labels[i]!;
-    counts.set(v, c);
+    if (v == null || v === "") continue;
+    const c = entry(v);
+    c.n[k]! += 1;
+    c.pos[k]! += labels[i]!;
   }
   return counts;
 }
 
-/**
- * Each category's churn rate in the training rows, smoothed (CATEGORY_SMOOTHING): the code a new row of that category
- * gets. Ordered by this rate, a categorical's cuts are the splits CART would consider (Breiman et al. 1984: for a
- * binary label, the best split of a category set is a cut of the categories ordered by their rate).
- */
-export function categoryRates(column: (string | null)[], labels: Uint8Array, trainRows: Uint32Array) {
-  const prior = trainRows.reduce((s, i) => s + labels[i]!, 0) / Math.max(1, trainRows.length);
-  const counts = countsOf(column, labels, trainRows);
-  return new Map([...counts].map(([k, c]) => [k, smoothedRate(c, prior)]));
+const sum = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
+/** Counts over every fold but `fold` (−1: over all of them). */
+function without(c: { n: Float64Array; pos: Float64Array }, fold: number): Counts {
+  const out = { n: sum(c.n), pos: sum(c.pos) };
+  if (fold >= 0) {
+    out.n -= c.n[fold]!;
+    out.pos -= c.pos[fold]!;
+  }
+  return out;
 }
+const rateOf = (c: Counts) => (c.n > 0 ? c.pos / c.n : 0);
 
 /**
- * The training rows' own values of a text column: each row's category rate computed without the rows of its inner
- * fold (CROSS_FIT_FOLDS), the rest of the column NaN. This is scikit-learn's TargetEncoder's cross fitting: coded by
- * a rate that includes its own label, a category seen a few times carries its rows' labels into the splits, and the
- * trees learn the training labels from a surname or a town. `churn train`'s held-out ROC-AUC, rate with own labels →
- * cross-fitted (scikit-learn's arbitrary codes): a 10,000-row bank file with a 3,000-name Surname column 0.659 → 0.786
- * (0.783); a 2,666-row telecom file with a 51-state column 0.746 → 0.782 (0.780); IBM Telco 0.8447 → 0.8464 (0.844).
+ * A text column's coding. `rates`: each category's churn rate in the training rows, smoothed (CATEGORY_SMOOTHING),
+ * the code a new row of that category gets; ordered by this rate, a categorical's cuts are the splits CART would
+ * consider (Breiman et al. 1984: for a binary label, the best split of a category set is a cut of the categories
+ * ordered by their rate). `crossFitted`: the training rows' own values, each row's category rate computed without
+ * the rows of its inner fold (CROSS_FIT_FOLDS), its prior too; NaN elsewhere.
+ * The cross fitting is scikit-learn's TargetEncoder's: coded by a rate that includes its own label, a category seen a
+ * few times carries its rows' labels into the splits, and the trees learn the training labels from a surname or a
+ * town. `churn train`'s held-out ROC-AUC, rate with own labels → cross-fitted (scikit-learn's arbitrary codes): a
+ * 10,000-row bank file with a 3,000-name Surname column 0.659 → 0.786 (0.783); a 2,666-row telecom file with a
+ * 51-state column 0.746 → 0.782 (0.780); IBM Telco 0.8447 → 0.8464 (0.844).
  */
-export function crossFittedRates(column: (string | null)[], labels: Uint8Array, trainRows: Uint32Array): Float64Array {
-  const all = countsOf(column, labels, trainRows);
-  const own = Array.from({ length: CROSS_FIT_FOLDS }, (_, fold) => countsOf(column, labels, trainRows, fold));
-  // Each fold's prior is the rate of the other folds' rows too: not even the base rate holds a row's own label.
-  const rows = new Float64Array(CROSS_FIT_FOLDS);
-  const positives = new Float64Array(CROSS_FIT_FOLDS);
-  for (const i of trainRows) {
-    rows[innerFold(i)]! += 1;
-    positives[innerFold(i)]! += labels[i]!;
+export function textColumnCoding(
+  column: (string | null)[],
+  labels: Uint8Array,
+  trainRows: Uint32Array,
+): { rates: Map<string, number>; crossFitted: Float64Array } {
+  const counts = foldCounts(column, labels, trainRows);
+  const total = counts.get(null)!;
+  const prior = rateOf(without(total, -1));
+  const foldPriors = Array.from({ length: CROSS_FIT_FOLDS }, (_, k) => rateOf(without(total, k)));
+  const rates = new Map<string, number>();
+  // Per category, its value for a row of each inner fold, computed once.
+  const byFold = new Map<string, Float64Array>();
+  for (const [v, c] of counts) {
+    if (v === null) continue;
+    rates.set(v, smoothedRate(without(c, -1), prior));
+    byFold.set(
+      v,
+      Float64Array.from(foldPriors, (p, k) => smoothedRate(without(c, k), p)),
+    );
   }
-  const n = trainRows.length;
-  const pos = positives.reduce((a, b) => a + b, 0);
-  const priors = Array.from(rows, (r, k) => (n - r > 0 ? (pos - positives[k]!) / (n - r) : 0));
-  const values = new Float64Array(column.length).fill(Number.NaN);
+  const crossFitted = new Float64Array(column.length).fill(Number.NaN);
   for (const i of trainRows) {
     const v = column[i];
-    if (v == null || v === "") continue;
-    const c = all.get(v)!;
-    const k = innerFold(i);
-    const mine = own[k]!.get(v)!;
-    values[i] = smoothedRate({ n: c.n - mine.n, pos: c.pos - mine.pos }, priors[k]!);
+    if (v != null && v !== "") crossFitted[i] = byFold.get(v)![innerFold(i)]!;
   }
-  return values;
+  return { rates, crossFitted };
 }
 
 /** An encoder and the training rows' cross-fitted values of its text columns (null for numeric ones). */
@@ -116,18 +132,18 @@ export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: U
 }
 
 /**
- * The encoder of a training: text columns coded by categoryRates, and every column's bin edges cut from the values
+ * The encoder of a training: text columns coded by textColumnCoding, and every column's bin edges cut from the values
  * the trees are grown on (for a text column, the training rows' cross-fitted rates).
  */
 export function fitTrainingEncoding(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array): TrainingEncoding {
   const crossFitted: (Float64Array | null)[] = [];
   const categories: (Map<string, number> | null)[] = [];
   const edges: Float64Array[] = [];
-  table.columns.forEach((column, f) => {
-    const numeric = column instanceof Float64Array;
-    categories.push(numeric ? null : categoryRates(column, labels, trainRows));
-    const trained = numeric ? column : crossFittedRates(column, labels, trainRows);
-    crossFitted.push(numeric ? null : trained);
+  table.columns.forEach((column) => {
+    const coding = column instanceof Float64Array ? null : textColumnCoding(column, labels, trainRows);
+    categories.push(coding?.rates ?? null);
+    crossFitted.push(coding?.crossFitted ?? null);
+    const trained = coding?.crossFitted ?? (column as Float64Array);
     const buffer = new Float64Array(trainRows.length);
     let m = 0;
     for (const i of trainRows) {
