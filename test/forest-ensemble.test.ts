@@ -35,7 +35,7 @@ async function foldForests(): Promise<{ forests: ForestModel[]; fresh: FeatureTa
 describe("forest of forests", () => {
   it("predicts the mean of its trees, each tree reading rows through its own forest's encoder", async () => {
     const { forests, fresh } = await foldForests();
-    // The members' category codes differ (each fold orders categories by its own churn rate), so a shared encoder
+    // The members' category codes differ (each fold codes categories by its own churn rates), so a shared encoder
     // would be wrong: this is what the test would catch.
     const model = forestOfForests(forests, 4);
     expect(model.options.trees).toBe(12);
