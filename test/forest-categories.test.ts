@@ -12,7 +12,7 @@ import { createRandom } from "../loaders/random.ts";
 import { CATEGORY_SMOOTHING, type FeatureTable, textColumnCoding } from "../models/forest/dataset.ts";
 import { crossValidate } from "../models/forest/evaluate.ts";
 import { DEFAULT_FOREST } from "../models/forest/forest.ts";
-import { featureTableFromFlat, flatDate, flatNumber } from "../models/forest/flat-table.ts";
+import { featureTableFromFlat, flatDate, flatDecimalComma, flatNumber } from "../models/forest/flat-table.ts";
 
 /** n rows: one numeric signal, a plan with four common values, and a name that repeats about three times. */
 function withNames(n: number, seed: number): { table: FeatureTable; labels: Uint8Array } {
@@ -93,13 +93,23 @@ describe("numbers written with currency, thousands commas or a percent sign, and
       ["n/a", null],
     ];
     for (const [text, value] of cases) expect(flatNumber(text), text).toBe(value);
+    const european: [string, number | null][] = [
+      ["12,5", 12.5],
+      ["1.234,50 €", 1234.5],
+      ["-3,2%", -3.2],
+      ["€ 9,99", 9.99],
+      ["12,5,6", null],
+      ["1.23,4", null],
+    ];
+    for (const [text, value] of european) expect(flatDecimalComma(text), text).toBe(value);
   });
 
   it("make a flat file's column numeric (a blank is missing), and any other text keeps it categorical", () => {
     const flat: FlatTable = {
       file: "f.csv",
-      columns: ["spend", "discount", "mixed", "signup", "churn"],
+      columns: ["spend", "discount", "mixed", "signup", "eu", "churn"],
       values: {
+        eu: ["1.234,50", "12,5", "", "7"],
         signup: ["2024-01-01", "2024-01-02 12:00", "", "1970-01-11"],
         spend: ["$1,200.00", "$85.50", "", "$3,000"],
         discount: ["10%", "0%", "12.5%", "5%"],
@@ -118,6 +128,8 @@ describe("numbers written with currency, thousands commas or a percent sign, and
     // An ISO date is its day number (days since 1970-01-01), so a tree can cut on it.
     expect(Array.from(table.columns[3] as Float64Array)).toEqual([19723, 19724.5, Number.NaN, 10]);
     expect([flatDate("2024-02-30x"), flatDate("5/1/2024"), flatDate("2024-13-45")]).toEqual([null, null, null]);
+    // A column with a decimal comma in some cell is read the European way throughout.
+    expect(Array.from(table.columns[4] as Float64Array)).toEqual([1234.5, 12.5, Number.NaN, 7]);
   });
 
   it("take a target of 1.0 / 0.0 (a float column from pandas) as churn / not, without --positive", () => {

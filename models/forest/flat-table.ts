@@ -1,9 +1,9 @@
 /**
  * A flat file (loaders/flat-file.ts) as a feature table: a column is numeric when every non-blank value parses as a
- * number (flatNumber: also "$1,234.50", "€12", "12.5%") or every one an ISO date (flatDate: days since 1970, so a
- * tree can cut "signed up before March"), otherwise categorical; blanks are missing. The target is 1 for the
- * positive value (--positive, else yes/true/1, "1.0" included, in any case). Refuses: missing target, one-class
- * target, columns that are blank everywhere.
+ * number (flatNumber: also "$1,234.50", "€12", "12.5%"; else flatDecimalComma: "1.234,50 €"), or every one an ISO
+ * date (flatDate: days since 1970, so a tree can cut "signed up before March"), otherwise categorical; blanks are
+ * missing. The target is 1 for the positive value (--positive, else yes/true/1, "1.0" included, in any case).
+ * Refuses: missing target, one-class target, columns that are blank everywhere.
  */
 import { UserError } from "../../loaders/errors.ts";
 import { requireColumn, type FlatTable } from "../../loaders/flat-file.ts";
@@ -16,6 +16,9 @@ const isPositive = (v: string) => POSITIVE.has(v.toLowerCase()) || (PLAIN_NUMBER
 
 /** A number as spreadsheets and billing tools write it: a sign, a currency symbol, thousands commas, a percent sign. */
 const FORMATTED_NUMBER = /^([-+]?)[$€£]?\s?([-+]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?%?$/;
+
+/** The same written the European way: thousands dots, a decimal comma ("1.234,50 €", "12,5%"). */
+const DECIMAL_COMMA_NUMBER = /^([-+]?)[$€£]?\s?([-+]?)(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?\s?[€%]?$/;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -33,6 +36,17 @@ export function flatDate(text: string): number | null {
  * "-€12", "12.5%", "1,234"; a percentage keeps its scale, 12.5, which orders the same as 0.125 for a tree). Commas
  * count only as thousands separators in groups of three: "12,5" is not a number here.
  */
+/**
+ * A number written with a decimal comma ("12,5", "1.234,50 €", "-3,2%"), or null. Tried on a column only when some
+ * cell is not a number the English way (flatNumber), so "1,234" in a column of such numbers stays one thousand.
+ */
+export function flatDecimalComma(text: string): number | null {
+  const m = DECIMAL_COMMA_NUMBER.exec(text);
+  if (!m || (m[1] && m[2])) return null;
+  const value = Number(m[3]!.replaceAll(".", "") + (m[4] ? `.${m[4].slice(1)}` : ""));
+  return m[1] === "-" || m[2] === "-" ? -value : value;
+}
+
 export function flatNumber(text: string): number | null {
   if (PLAIN_NUMBER.test(text)) return Number(text);
   const m = FORMATTED_NUMBER.exec(text);
@@ -79,7 +93,7 @@ export function featureTableFromFlat(
       dropped.push(name);
       continue;
     }
-    const parse = [flatNumber, flatDate].find((p) => nonBlank.every((v) => p(v) !== null));
+    const parse = [flatNumber, flatDate, flatDecimalComma].find((p) => nonBlank.every((v) => p(v) !== null));
     names.push(name);
     columns.push(
       parse ? Float64Array.from(raw, (v) => (v === "" ? NaN : parse(v)!)) : raw.map((v) => (v === "" ? null : v)),
