@@ -15,10 +15,10 @@ export const help = `Usage: churn train --input FILE --target COL [--positive V]
        churn train --db FILE [--json] [--quiet]      (the warehouse's churn model; see README)
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed
-("$1,234.50", "12.5%", "1.234,50" too; ISO dates as day numbers), blanks are missing, text columns are categories (coded by
-cross-fitted churn rates). Without --positive, churn is yes/true/y/churn/churned/1 in any case. Reports mean ROC-AUC
-over the folds, PR-AUC (average precision), Brier score, precision/recall/F1 at the F1-best threshold, impurity and
-permutation importances.`;
+("$1,234.50", "12.5%", "1.234,50" too; ISO dates as day numbers), blanks are missing, text columns are categories
+(coded by cross-fitted churn rates). Without --positive, churn is yes/true/y/churn/churned/1 in any case. Reports mean
+ROC-AUC over the folds, PR-AUC (average precision), Brier score, precision/recall/F1 at the F1-best threshold,
+impurity and permutation importances.`;
 
 const Flags = z.object({
   input: flag.string().optional(),
