@@ -32,27 +32,31 @@ export function flatDate(text: string): number | null {
 }
 
 /**
+ * The value of a FORMATTED_NUMBER or DECIMAL_COMMA_NUMBER match (group 3: the whole part with its `thousands`
+ * separators, group 4: the fraction with its decimal mark), or null; a sign may stand before or after the currency
+ * symbol, not both.
+ */
+function matchedNumber(m: RegExpExecArray | null, thousands: string): number | null {
+  if (!m || (m[1] && m[2])) return null;
+  const value = Number(m[3]!.replaceAll(thousands, "") + (m[4] ? `.${m[4].slice(1)}` : ""));
+  return m[1] === "-" || m[2] === "-" ? -value : value;
+}
+
+/**
  * The number a flat file's cell holds, or null: plain numbers ("12", "-3.5e2") and formatted ones ("$1,234.50",
  * "-€12", "12.5%", "1,234"; a percentage keeps its scale, 12.5, which orders the same as 0.125 for a tree). Commas
  * count only as thousands separators in groups of three: "12,5" is not a number here.
  */
+export function flatNumber(text: string): number | null {
+  return PLAIN_NUMBER.test(text) ? Number(text) : matchedNumber(FORMATTED_NUMBER.exec(text), ",");
+}
+
 /**
  * A number written with a decimal comma ("12,5", "1.234,50 €", "-3,2%"), or null. Tried on a column only when some
  * cell is not a number the English way (flatNumber), so "1,234" in a column of such numbers stays one thousand.
  */
 export function flatDecimalComma(text: string): number | null {
-  const m = DECIMAL_COMMA_NUMBER.exec(text);
-  if (!m || (m[1] && m[2])) return null;
-  const value = Number(m[3]!.replaceAll(".", "") + (m[4] ? `.${m[4].slice(1)}` : ""));
-  return m[1] === "-" || m[2] === "-" ? -value : value;
-}
-
-export function flatNumber(text: string): number | null {
-  if (PLAIN_NUMBER.test(text)) return Number(text);
-  const m = FORMATTED_NUMBER.exec(text);
-  if (!m || (m[1] && m[2])) return null;
-  const value = Number(m[3]!.replaceAll(",", "") + (m[4] ?? ""));
-  return m[1] === "-" || m[2] === "-" ? -value : value;
+  return matchedNumber(DECIMAL_COMMA_NUMBER.exec(text), ".");
 }
 
 export function featureTableFromFlat(
