@@ -1,5 +1,5 @@
 /**
- * The forest's quantile bin edges (models/forest/dataset.ts, fitEncoder) keep their own pick of order statistics,
+ * The forest's quantile bin edges (dataset.ts fitTrainingEncoding) keep their own pick of order statistics,
  * x₍⌊n·p⌋₎ with p = b/254, instead of simple-statistics' quantileSorted (R type 7, linear interpolation between
  * x₍⌊(n−1)p⌋₎ and the next order statistic): an edge must be a value seen in training. Checked against
  * simple-statistics: ⌊n·p⌋ is ⌊(n−1)p⌋ or one more, so each edge is one of the two order statistics around the type-7
@@ -8,7 +8,7 @@
 import { quantileSorted } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../loaders/random.ts";
-import { type FeatureTable, fitEncoder, MAX_BINS } from "../models/forest/dataset.ts";
+import { type FeatureTable, fitTrainingEncoding, MAX_BINS } from "../models/forest/dataset.ts";
 
 describe("forest bin edges", () => {
   it("are data values within one order statistic of simple-statistics' quantiles", () => {
@@ -17,7 +17,7 @@ describe("forest bin edges", () => {
     const values = Float64Array.from({ length: n }, () => random.next() * 1e4); // continuous: no ties
     const table: FeatureTable = { names: ["x"], columns: [values], rows: n };
     const rows = Uint32Array.from({ length: n }, (_, i) => i);
-    const edges = fitEncoder(table, new Uint8Array(n), rows).edges[0]!;
+    const edges = fitTrainingEncoding(table, new Uint8Array(n), rows).encoder.edges[0]!;
     const sorted = Array.from(values).sort((a, b) => a - b);
     expect(edges.length).toBe(MAX_BINS - 2); // 253 distinct edges
     for (let b = 1; b < MAX_BINS - 1; b++) {

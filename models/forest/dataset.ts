@@ -126,11 +126,6 @@ export interface TrainingEncoding {
   crossFitted: (Float64Array | null)[];
 }
 
-/** fitTrainingEncoding's encoder alone. */
-export function fitEncoder(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array): Encoder {
-  return fitTrainingEncoding(table, labels, trainRows).encoder;
-}
-
 /**
  * The encoder of a training: text columns coded by textColumnCoding, and every column's bin edges cut from the values
  * the trees are grown on (for a text column, the training rows' cross-fitted rates).
