@@ -9,6 +9,7 @@ import { nelderMead } from "../models/math/optimize.ts";
 import {
   bgnbdObjective,
   conditionalExpectedPurchases,
+  conditionalPurchasesAt,
   expectedPurchases,
   fitBgNbd,
   probabilityAlive,
@@ -85,6 +86,25 @@ describeWithReference("BG/NBD on cdnow_customers_summary.csv", () => {
 
   it("cond. expectation 1.226 for x=2, t_x=30.43, T=38.86, t=39 (test_estimation.py 530-539, Hardie's sheet)", () => {
     expect(Math.abs(conditionalExpectedPurchases(fit, 39, 2, 30.43, 38.86) - 1.226)).toBeLessThan(0.001);
+  });
+
+  it("conditionalPurchasesAt is conditionalExpectedPurchases bit for bit, on pairs (x, T) seen again or new", () => {
+    const horizons = [4.35, 13.04, 39, 52.18];
+    const at = conditionalPurchasesAt(fit, horizons);
+    // (x, T) repeats with another t_x (the shared numerator), then a new pair, then the first again.
+    const histories: [number, number, number][] = [
+      [2, 30.43, 38.86],
+      [2, 12, 38.86],
+      [0, 0, 38.86],
+      [7, 35, 39],
+      [2, 30.43, 38.86],
+    ];
+    for (const [x, tx, T] of histories) {
+      const shared = Array.from(at(x, tx, T));
+      expect(shared).toEqual(horizons.map((t) => conditionalExpectedPurchases(fit, t, x, tx, T)));
+    }
+    expect(at(2, 12, 38.86)[0]).toBeGreaterThan(0);
+    expect(at(2, 12, 38.86)[0]).not.toBe(at(2, 30.43, 38.86)[0]); // t_x still matters, through the denominator
   });
 
   it("unconditional E[X(t)] (test_estimation.py 541-548, decimal=3)", () => {

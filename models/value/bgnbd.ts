@@ -242,13 +242,49 @@ export function expectedPurchases(p: BgNbdParams, t: number): number {
 
 /** E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] for a customer with history (x, t_x, T) (eq. 10). */
 export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return conditionalPurchasesNumerator(p, t, x, T) / conditionalPurchasesDenominator(p, x, tx, T);
+}
+
+/** Eq. 10's numerator, which depends on the history through x and T only (the hypergeometric series is here). */
+function conditionalPurchasesNumerator(p: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
-  const head =
+  return (
     ((a + b + x - 1) / (a - 1)) *
-    (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
-  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * ((alpha + T) / (alpha + tx)) ** (r + x) : 1;
-  return head / denominator;
+    (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+  );
+}
+
+/** Eq. 10's denominator: 1 + δ(x > 0) · a / (b + x − 1) · ((α + T) / (α + t_x))^(r + x). */
+function conditionalPurchasesDenominator(p: BgNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  return x > 0 ? 1 + (a / (b + x - 1)) * ((alpha + T) / (alpha + tx)) ** (r + x) : 1;
+}
+
+/**
+ * E[Y(t_k) | x, t_x, T] at fixed horizons t_1…t_K for many customers, as conditionalExpectedPurchases gives them (the
+ * same numbers, bit for bit). Eq. 10's numerator depends on x and T alone, and customers share (x, T) often (T is a
+ * whole number of days): it is computed once per pair and kept, so a valuation of a million buyers evaluates the
+ * hypergeometric series for the distinct pairs only. The returned array is reused by the next call.
+ */
+export function conditionalPurchasesAt(
+  p: BgNbdParams,
+  horizons: readonly number[],
+): (x: number, tx: number, T: number) => Float64Array {
+  const numerators = new Map<number, Map<number, Float64Array>>();
+  const out = new Float64Array(horizons.length);
+  return (x, tx, T) => {
+    let byT = numerators.get(x);
+    if (!byT) numerators.set(x, (byT = new Map()));
+    let numerator = byT.get(T);
+    if (!numerator) {
+      numerator = Float64Array.from(horizons, (t) => conditionalPurchasesNumerator(p, t, x, T));
+      byT.set(T, numerator);
+    }
+    const denominator = conditionalPurchasesDenominator(p, x, tx, T);
+    for (let k = 0; k < horizons.length; k++) out[k] = numerator[k]! / denominator;
+    return out;
+  };
 }
 
 /** P(X(t) = n) for a new customer (eq. 8). */

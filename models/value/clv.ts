@@ -11,7 +11,7 @@
  *   CLV = Σ_{m=1..steps} margin · MRR · S(τ + m) / S(τ) / (1 + d)^m,
  * the expected discounted MRR of the months the customer is still subscribed, conditional on having lasted τ.
  */
-import { conditionalExpectedPurchases, type BgNbdParams } from "./bgnbd.ts";
+import { conditionalPurchasesAt, type BgNbdParams } from "./bgnbd.ts";
 
 export interface ClvOptions {
   steps: number;
@@ -28,12 +28,25 @@ export function buyerClv(
   T: number,
   o: ClvOptions,
 ): number {
+  return clvOfCumulative(conditionalPurchasesAt(bg, clvHorizons(o))(x, tx, T), expectedSpend, o);
+}
+
+/** The horizons s · periodsPerStep, s = 1…steps, at which buyerClv needs E[Y(t) | x, t_x, T]. */
+export function clvHorizons(o: ClvOptions): number[] {
+  return Array.from({ length: o.steps }, (_, i) => (i + 1) * o.periodsPerStep);
+}
+
+/**
+ * buyerClv from the expected cumulative purchases at clvHorizons(o) (conditionalPurchasesAt, which valuing many
+ * buyers at once shares between them).
+ */
+export function clvOfCumulative(cumulative: ArrayLike<number>, expectedSpend: number, o: ClvOptions): number {
   let clv = 0;
   let previous = 0;
   for (let s = 1; s <= o.steps; s++) {
-    const cumulative = conditionalExpectedPurchases(bg, s * o.periodsPerStep, x, tx, T);
-    clv += (o.margin * expectedSpend * (cumulative - previous)) / (1 + o.discountPerStep) ** s;
-    previous = cumulative;
+    const c = cumulative[s - 1]!;
+    clv += (o.margin * expectedSpend * (c - previous)) / (1 + o.discountPerStep) ** s;
+    previous = c;
   }
   // NaN, never 0, when an expectation overflows: callers count such customers as "not computable".
   return clv;

@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
-import { conditionalExpectedPurchases, expectedPurchases, type BgNbdParams } from "./bgnbd.ts";
+import { conditionalPurchasesAt, expectedPurchases, type BgNbdParams } from "./bgnbd.ts";
 import { HOLDOUT_PURCHASES_SQL, populationParams, populationPredicate, type RfmSummary } from "./rfm.ts";
 
 export interface HoldoutBin {
@@ -31,13 +31,14 @@ export async function holdoutByFrequency(
   const actual = new Map(rows.map((r) => [r.customer_id, r.purchases]));
   const t = (Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / periodDays;
   const bins = new Map<string, HoldoutBin>();
+  const expected = conditionalPurchasesAt(fit, [t]);
   for (let i = 0; i < rfm.customerIds.length; i++) {
     const x = rfm.frequency[i]!;
     const label = x >= 7 ? "7+" : String(x);
     const bin = bins.get(label) ?? { frequency: label, customers: 0, actual: 0, predicted: 0 };
     bin.customers++;
     bin.actual += actual.get(rfm.customerIds[i]!) ?? 0;
-    bin.predicted += conditionalExpectedPurchases(fit, t, x, rfm.recency[i]!, rfm.T[i]!);
+    bin.predicted += expected(x, rfm.recency[i]!, rfm.T[i]!)[0]!;
     bins.set(label, bin);
   }
   return [...bins.values()]

@@ -12,8 +12,8 @@ import { query } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
 import { tenureDays } from "../survival/tenure.ts";
-import { conditionalExpectedPurchases, fitBgNbd, probabilityAlive, type BgNbdFit } from "./bgnbd.ts";
-import { buyerClv, subscriberClv } from "./clv.ts";
+import { conditionalPurchasesAt, fitBgNbd, probabilityAlive, type BgNbdFit } from "./bgnbd.ts";
+import { clvHorizons, clvOfCumulative, subscriberClv } from "./clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma, type GammaGammaFit } from "./gamma-gamma.ts";
 import { buyerFit } from "./buyer-fit.ts";
 import type { SharedWork } from "./landmark-valuation.ts";
@@ -129,6 +129,9 @@ export async function valueCustomers(
           "so expected spend may be biased",
       );
     const year = 365.25 / unit;
+    // E[Y(t) | x, t_x, T] at the CLV's monthly steps and at one year, shared by buyers with the same x and T.
+    const horizons = clvHorizons(clvOptions);
+    const cumulative = conditionalPurchasesAt(bg, [...horizons, year]);
     for (let i = 0; i < rfm.customerIds.length; i++) {
       if (!wanted(rfm.customerIds[i]!)) continue;
       const x = rfm.frequency[i]!,
@@ -137,7 +140,8 @@ export async function valueCustomers(
         m = rfm.monetary[i]!;
       const pAlive = probabilityAlive(bg, x, tx, T);
       const spend = conditionalExpectedSpend(gg, x, m);
-      const clv = buyerClv(bg, spend, x, tx, T, clvOptions);
+      const expected = cumulative(x, tx, T);
+      const clv = clvOfCumulative(expected, spend, clvOptions);
       const computable = Number.isFinite(clv) && Number.isFinite(pAlive) && Number.isFinite(spend);
       if (!computable) notComputable++;
       rows.push({
@@ -150,7 +154,7 @@ export async function valueCustomers(
         T,
         monetary: m,
         pAlive,
-        expectedPurchases: conditionalExpectedPurchases(bg, year, x, tx, T),
+        expectedPurchases: expected[horizons.length]!,
         expectedSpend: spend,
         clv: computable ? clv : null,
         clvIfWonBack: null,
