@@ -90,12 +90,13 @@ const SYMPTOMS_BY_CUSTOMER_SQL = `
  */
 const DETAILS_SQL = `
   CREATE OR REPLACE TEMP TABLE scored_details AS
-  SELECT (row_number() OVER (ORDER BY k.customer_id) - 1)::INTEGER AS i, k.customer_id, k.churned, k.p,
+  SELECT k.i, k.customer_id, k.churned, k.p,
          k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
          v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, v.p_alive, coalesce(cm.mrr, 0) AS mrr,
          s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights,
          coalesce(s.critical, false) AS critical
-  FROM candidates k
+  -- Numbered before the joins: the window sorts the candidates' ids alone, not the joined rows with all their text.
+  FROM (SELECT *, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS i FROM candidates) k
   LEFT JOIN customers c USING (customer_id)
   LEFT JOIN value_now v USING (customer_id)
   LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS mrr_plan FROM subscriptions
