@@ -103,16 +103,23 @@ async function stageDelimited(
   const scannable = !config.whitespace && (config.encoding ?? "utf-8") !== "utf-16";
   const quote = config.quote ?? '"';
   const delimiter = config.delimiter ?? (scannable ? guessDelimiter(firstLine(path), quote) : undefined);
-  const readerFor = (readPath: string) => {
-    params["path"] = readPath === path ? duckdbPath : readPath;
-    if (config.whitespace) {
-      // One VARCHAR column per physical line (blank lines kept as NULL, so the row number is the physical line); the
-      // header, when there is one, is the first non-blank line and names the columns.
-      params["delim"] = "\u001f";
-      return `(SELECT row_number() OVER () AS __pl, line FROM read_csv($path, columns = {'line': 'VARCHAR'},
+  const scan = scannable ? scanRecords(path, { delimiter: delimiter!, quote, escape: quote, header }) : undefined;
+  let readPath = path;
+  if (scan && scan.lineBreaks > 1) {
+    // DuckDB's reader refuses a file that mixes LF, CRLF and CR line breaks: read a copy with LF throughout.
+    readPath = join(mkdtempSync(join(tmpdir(), "churn-lf-")), "normalized.csv");
+    normalizeLineBreaks(path, readPath);
+    params["path"] = readPath;
+  }
+  let reader: string;
+  if (config.whitespace) {
+    // One VARCHAR column per physical line (blank lines kept as NULL, so the row number is the physical line); the
+    // header, when there is one, is the first non-blank line and names the columns.
+    params["delim"] = "\u001f";
+    reader = `(SELECT row_number() OVER () AS __pl, line FROM read_csv($path, columns = {'line': 'VARCHAR'},
       header = false, delim = $delim, quote = '', escape = '', store_rejects = true, rejects_table = '${rejectsTable}',
       rejects_scan = '${rejectsScan}'${config.encoding ? ", encoding = $encoding" : ""}))`;
-    }
+  } else {
     const options = [
       `all_varchar = true`,
       `header = ${header}`,
@@ -125,18 +132,16 @@ async function stageDelimited(
       options.push("delim = $delim");
       params["delim"] = delimiter;
     }
-    if (config.quote !== undefined || scannable) {
+    if (config.quote !== undefined || scan) {
       options.push("quote = $quote", "escape = $quote");
       params["quote"] = quote;
     }
-    return `read_csv($path, ${options.join(", ")}${config.encoding ? ", encoding = $encoding" : ""})`;
-  };
+    reader = `read_csv($path, ${options.join(", ")}${config.encoding ? ", encoding = $encoding" : ""})`;
+  }
   if (config.encoding) params["encoding"] = config.encoding;
 
-  let columns: string[] = [];
-  /** Stage the file at readPath into `table` (DuckDB reads it on its own threads). */
-  const stage = async (readPath: string) => {
-    const reader = readerFor(readPath);
+  let columns: string[];
+  try {
     if (config.whitespace) {
       await stageWhitespace(conn, table, reader, params, header);
       columns = (await query<{ column_name: string }>(conn, `SELECT column_name FROM (DESCRIBE ${table})`))
@@ -154,49 +159,19 @@ async function stageDelimited(
         params,
       );
     }
-  };
-  const readError = (error: unknown) => {
-    if (error instanceof UserError) return error;
+  } catch (error) {
+    if (error instanceof UserError) throw error;
     const message = (error as Error).message;
-    if (/unicode|encoding/i.test(message)) return encodingError(file, config);
-    return new UserError(`Could not read ${file}: ${message.split("\n")[0]}`, {
+    if (/unicode|encoding/i.test(message)) throw encodingError(file, config);
+    throw new UserError(`Could not read ${file}: ${message.split("\n")[0]}`, {
       hint:
         "Is it a delimited text file with a header row? Set delimiter, quote or header for it in a config file " +
         "(--config).",
       cause: error,
     });
-  };
-  // DuckDB reads the file on its own threads while this thread scans it: the scan (a second of a 400 MB file) no
-  // longer comes before the read. A file whose scan finds mixed line breaks, which DuckDB's reader refuses, is read
-  // again from a copy with LF throughout, once the first read has settled.
-  const staged = stage(path).then(
-    () => null,
-    (error: unknown) => error,
-  );
-  let scan: RecordScan | undefined;
-  try {
-    scan = scannable ? scanRecords(path, { delimiter: delimiter!, quote, escape: quote, header }) : undefined;
   } finally {
-    // Nothing else runs on the connection until the read has settled, however the scan ended.
-    await staged;
+    if (readPath !== path) rmSync(dirname(readPath), { recursive: true, force: true });
   }
-  let failure = await staged;
-  if (scan && scan.lineBreaks > 1) {
-    await run(conn, `DROP TABLE IF EXISTS ${table}`);
-    await run(conn, `DROP TABLE IF EXISTS ${rejectsTable}`);
-    await run(conn, `DROP TABLE IF EXISTS ${rejectsScan}`);
-    const normalized = join(mkdtempSync(join(tmpdir(), "churn-lf-")), "normalized.csv");
-    try {
-      normalizeLineBreaks(path, normalized);
-      failure = await stage(normalized).then(
-        () => null,
-        (error: unknown) => error,
-      );
-    } finally {
-      rmSync(dirname(normalized), { recursive: true, force: true });
-    }
-  }
-  if (failure) throw readError(failure);
 
   const rejects = await query<{ line: number; column_name: string | null; error_type: string; csv_line: string }>(
     conn,
