@@ -17,7 +17,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
-import { query } from "../../loaders/db.ts";
+import { queryNumberColumns } from "../../loaders/db.ts";
 import type { PlanRules } from "./plan-rules.ts";
 
 export interface PlanInput {
@@ -140,12 +140,14 @@ const PLAN_INPUTS_SQL = `
 export type PlanFacts = Pick<PlanInput, "start" | "usualChannel" | "lastSurvey">;
 
 export async function planFacts(conn: DuckDBConnection, asOf: string): Promise<Map<string, PlanFacts>> {
-  const rows = await query<{ customer_id: string; start: string; channel: string | null; last_survey: string | null }>(
-    conn,
-    PLAN_INPUTS_SQL,
-    { as_of: asOf },
-  );
-  return new Map(
-    rows.map((r) => [r.customer_id, { start: r.start, usualChannel: r.channel, lastSurvey: r.last_survey }]),
-  );
+  // Read column by column: at a million candidates, DuckDB's row objects cost more than the map built from them.
+  const c = await queryNumberColumns(conn, PLAN_INPUTS_SQL, { as_of: asOf });
+  const ids = c["customer_id"] as string[];
+  const start = c["start"] as string[];
+  const channel = c["channel"] as (string | null)[];
+  const lastSurvey = c["last_survey"] as (string | null)[];
+  const facts = new Map<string, PlanFacts>();
+  for (let i = 0; i < ids.length; i++)
+    facts.set(ids[i]!, { start: start[i]!, usualChannel: channel[i]!, lastSurvey: lastSurvey[i]! });
+  return facts;
 }
