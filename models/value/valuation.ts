@@ -8,7 +8,7 @@
  * one definition.
  */
 import { type DuckDBConnection, listValue } from "@duckdb/node-api";
-import { query } from "../../loaders/db.ts";
+import { queryNumberColumns } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
 import { tenureDays } from "../survival/tenure.ts";
@@ -172,15 +172,22 @@ export async function valueCustomers(
     const curve = kaplanMeier(months, tenure.events);
     const S = (m: number) => survivalAt(curve, m).survival;
     // With `only`, the MRR of those customers alone (the contact threshold values a few thousand of a million).
+    // Read column by column (numbers unboxed): at a million customers, two reads of half a million rows a valuation.
     const mrrOf = async (sql: string) => {
-      const rows = options.only
-        ? await query<{ customer_id: string; mrr: number }>(
-            conn,
-            `SELECT * FROM (${sql}) WHERE customer_id IN (SELECT unnest($ids))`,
-            { as_of: asOf, ids: listValue([...options.only]) },
-          )
-        : await query<{ customer_id: string; mrr: number }>(conn, sql, { as_of: asOf });
-      return new Map(rows.map((r) => [r.customer_id, r.mrr]));
+      const c = options.only
+        ? await queryNumberColumns(conn, `SELECT * FROM (${sql}) WHERE customer_id IN (SELECT unnest($ids))`, {
+            as_of: asOf,
+            ids: listValue([...options.only]),
+          })
+        : await queryNumberColumns(conn, sql, { as_of: asOf });
+      const ids = c["customer_id"] as string[];
+      const mrr = c["mrr"] as ArrayLike<number | null>;
+      const byId = new Map<string, number | null>();
+      for (let i = 0; i < ids.length; i++) {
+        const v = mrr[i]!;
+        byId.set(ids[i]!, v === null || Number.isNaN(v) ? null : v);
+      }
+      return byId;
     };
     const current = await mrrOf(CURRENT_MRR_SQL);
     const last = await mrrOf(LAST_MRR_SQL);
