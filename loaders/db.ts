@@ -122,12 +122,17 @@ export async function query<T extends Row = Row>(
   const t0 = performance.now();
   const reader = await conn.runAndReadAll(sql, usedParams(sql, params) as never);
   sqlTime(t0, sql);
-  const rows = reader.getRowObjects();
-  return rows.map((row) => {
+  // Built from the columns, one object per row: DuckDB's own row objects, copied again here, cost twice as much at a
+  // million rows.
+  const names = reader.columnNames();
+  const columns = reader.getColumns();
+  const rows = new Array<T>(reader.currentRowCount);
+  for (let i = 0; i < rows.length; i++) {
     const out: Row = {};
-    for (const [key, value] of Object.entries(row)) out[key] = toPlain(value);
-    return out as T;
-  });
+    for (let c = 0; c < names.length; c++) out[names[c]!] = toPlain(columns[c]![i]);
+    rows[i] = out as T;
+  }
+  return rows;
 }
 
 /** The first row of a query, or undefined. */
