@@ -148,6 +148,6 @@ export async function planFacts(conn: DuckDBConnection, asOf: string): Promise<M
   const lastSurvey = c["last_survey"] as (string | null)[];
   const facts = new Map<string, PlanFacts>();
   for (let i = 0; i < ids.length; i++)
-    facts.set(ids[i]!, { start: start[i]!, usualChannel: channel[i]!, lastSurvey: lastSurvey[i]! });
+    facts.set(ids[i]!, { start: start[i]!, usualChannel: channel[i] ?? null, lastSurvey: lastSurvey[i] ?? null });
   return facts;
 }
