@@ -16,7 +16,7 @@ import { estimateArrivalRate } from "../models/forecast/rates.ts";
 import { loadForecastRules, scenariosOf } from "../models/forecast/rules.ts";
 import { runForecast } from "../models/forecast/run.ts";
 import { SIMULATED_CUSTOMERS, SIMULATED_NEW_BUYERS, simulateForecast } from "../models/forecast/simulate.ts";
-import { runningWorkers, simulateOnWorker, stopForestWorkers, workerCount } from "../models/forest/parallel.ts";
+import { runningWorkers, simulateOnWorker, stopForestWorkers, workerCount } from "../models/workers/pool.ts";
 import { probabilityAlive } from "../models/value/bgnbd.ts";
 
 const M = 30.4375;

@@ -19,7 +19,7 @@ describe("forest worker pool", () => {
   it("lets a process that started the workers, and grew no forest, exit by itself", () => {
     // A script file, as a command is (node -e exits differently).
     const script = join(mkdtempSync(join(tmpdir(), "churn-pool-")), "start.mjs");
-    const parallel = pathToFileURL(join(PROJECT_ROOT, "models", "forest", "parallel.ts")).href;
+    const parallel = pathToFileURL(join(PROJECT_ROOT, "models", "workers", "pool.ts")).href;
     writeFileSync(
       script,
       `const m = await import(${JSON.stringify(parallel)});\nm.startForestWorkers(100);\n` +
@@ -41,7 +41,7 @@ describe("forest worker pool", () => {
 
 describe("the workers' code", () => {
   it("is worker.ts bundled without esbuild or zod, and a worker runs it", async () => {
-    const { workerBundle, newPoolWorker } = await import("../models/forest/worker-code.ts");
+    const { workerBundle, newPoolWorker } = await import("../models/workers/worker-code.ts");
     const code = workerBundle();
     expect(code, "esbuild could not bundle worker.ts: the workers would start through tsx").not.toBeNull();
     expect(code).toContain("parentPort");
@@ -66,7 +66,7 @@ describe("scoring on the worker threads", () => {
     const { syntheticTable } = await import("./helpers/synthetic-table.ts");
     const { trainForest, DEFAULT_FOREST } = await import("../models/forest/forest.ts");
     const { scoreCustomers, scoreTable } = await import("../models/forest/scored.ts");
-    const { runningWorkers, startForestWorkers } = await import("../models/forest/parallel.ts");
+    const { runningWorkers, startForestWorkers } = await import("../models/workers/pool.ts");
     process.env["CHURN_FOREST_WORKERS"] = "2"; // two workers even on a one-core machine
     const { table, labels } = syntheticTable(24_000, 5);
     const train = Uint32Array.from({ length: 4000 }, (_, i) => i);

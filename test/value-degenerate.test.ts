@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isUserError, type UserError } from "../loaders/errors.ts";
 import { createRandom } from "../loaders/random.ts";
-import { fitBgNbdOnWorker, runningWorkers, stopForestWorkers, workerCount } from "../models/forest/parallel.ts";
+import { fitBgNbdOnWorker, runningWorkers, stopForestWorkers, workerCount } from "../models/workers/pool.ts";
 import {
   conditionalExpectedPurchases,
   expectedPurchases,

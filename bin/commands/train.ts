@@ -3,7 +3,7 @@ import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
 import { crossValidate } from "../../models/forest/evaluate.ts";
-import { startForestWorkers } from "../../models/forest/parallel.ts";
+import { startForestWorkers } from "../../models/workers/pool.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
 import { createProgress } from "../../loaders/progress.ts";

@@ -10,7 +10,7 @@ import { appendRows } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext } from "../context.ts";
 import type { SharedWork } from "../value/landmark-valuation.ts";
-import { simulateOnWorker } from "../forest/parallel.ts";
+import { simulateOnWorker } from "../workers/pool.ts";
 import { type Backtest, prepareBacktest } from "./backtest.ts";
 import { buyerWindow, type GatheredInputs, gatherInputs } from "./inputs.ts";
 import { estimateHazard } from "./hazards.ts";

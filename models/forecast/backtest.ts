@@ -45,7 +45,7 @@ export const mape = (predicted: number[], actual: number[]) => {
 /** The baseline: today's customers and arrivals as they are, no scenario. */
 const BASELINE: ScenarioInput = { name: "baseline", subscriberFactor: null, buyerFactor: null, arrivalsFactor: 1 };
 
-/** What the backtest's futures are simulated with: in this thread by default, or elsewhere (parallel.ts). */
+/** What the backtest's futures are simulated with: in this thread by default, or elsewhere (models/workers/pool.ts). */
 export type Simulator = (
   inputs: ForecastInputs,
   scenarios: ScenarioInput[],

@@ -42,7 +42,7 @@ export function runForecast(
   return forecastFromSimulations(inputs, scenarios, sims, options.level);
 }
 
-/** The forecast per scenario from simulated futures made elsewhere (e.g. on a worker thread, parallel.ts). */
+/** The forecast per scenario from simulated futures made elsewhere (e.g. on a worker thread, workers/pool.ts). */
 export function forecastFromSimulations(
   inputs: ForecastInputs,
   scenarios: ScenarioInput[],

@@ -27,7 +27,7 @@ import {
   type ForestOptions,
 } from "./forest.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
-import { startForestWorkers, stopForestWorkers } from "./parallel.ts";
+import { startForestWorkers, stopForestWorkers } from "../workers/pool.ts";
 import { writePredictions } from "./score-stored.ts";
 import { ROWS_TO_START_WORKERS, scoreCustomers } from "./scored.ts";
 import { serializeForest } from "./serialize.ts";

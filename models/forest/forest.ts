@@ -8,7 +8,7 @@
 import { createRandom } from "../../loaders/random.ts";
 import { binTable, encodedValue, fitTrainingEncoding, type Encoder, type FeatureTable } from "./dataset.ts";
 import { bootstrapWeights } from "./bootstrap.ts";
-import { growTreesInWorkers, workerCount } from "./parallel.ts";
+import { growTreesInWorkers, workerCount } from "../workers/pool.ts";
 import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
 import { growTree, type Tree } from "./tree.ts";
 

@@ -14,7 +14,7 @@ import type { FeatureTable } from "./dataset.ts";
 import { kindColumn, snapshotFeatures, type Snapshot } from "./features.ts";
 import type { ForestModel } from "./forest.ts";
 import { CHURN_HORIZON_DAYS } from "./label.ts";
-import type { ScoreResult } from "./parallel.ts";
+import type { ScoreResult } from "../workers/pool.ts";
 import { scoreCustomers } from "./scored.ts";
 import { deserializeForest } from "./serialize.ts";
 

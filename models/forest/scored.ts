@@ -1,13 +1,13 @@
 /**
  * Scoring a feature table with a forest: each row's churn probability, its feature contributions (mean Saabas path
  * contributions, forest.ts scoreRows) and its drivers in words (drivers.ts). scoreCustomers splits a large table
- * between the forest's worker threads (parallel.ts), which receive a copy of the forest; the result is the same as
- * scoring it here, row for row.
+ * between the worker threads (models/workers/pool.ts), which receive a copy of the forest; the result is the same
+ * as scoring it here, row for row.
  */
 import type { FeatureTable } from "./dataset.ts";
 import { driverWords } from "./drivers.ts";
 import { type ForestModel, scoreRows } from "./forest.ts";
-import { runningWorkers, type ScoreResult, scoreInWorkers, workerCount } from "./parallel.ts";
+import { runningWorkers, type ScoreResult, scoreInWorkers, workerCount } from "../workers/pool.ts";
 
 /** Below this many rows per worker, scoring on this thread beats sending the forest to the workers. */
 const ROWS_PER_WORKER_MIN = 10_000;

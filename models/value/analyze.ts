@@ -10,7 +10,7 @@ import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import type { Analysis } from "../context.ts";
-import { fitBgNbdOnWorker } from "../forest/parallel.ts";
+import { fitBgNbdOnWorker } from "../workers/pool.ts";
 import { releaseBuyerFit } from "./buyer-fit.ts";
 import { cumulativeTracking, holdoutByFrequency } from "./holdout.ts";
 import { PERIOD_DAYS, rfmSummary } from "./rfm.ts";

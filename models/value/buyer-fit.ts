@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isUserError, type UserError } from "../../loaders/errors.ts";
-import { fitBgNbdOnWorker } from "../forest/parallel.ts";
+import { fitBgNbdOnWorker } from "../workers/pool.ts";
 import type { BgNbdFit } from "./bgnbd.ts";
 import type { SharedWork } from "./landmark-valuation.ts";
 import { type Period, rfmSummary, type RfmSummary } from "./rfm.ts";

@@ -1,22 +1,24 @@
 /**
- * Train a forest's trees on worker threads (the machine's two cores). The binned matrix and labels are shared
- * through SharedArrayBuffers; each worker grows the trees t ≡ w (mod workers), and every tree uses its own seeded
- * stream (forest seed + 7919·t), so the forest is the same whatever the number of workers.
- * The workers are started once per process and reused by every later forest (the folds of a cross-validation, the
- * backtest and final models of a build); worker-code.ts says how they start. An idle pool does
- * not keep the process alive. The same pool scores large lists (scored.ts), runs the forecast's simulations
- * (simulateOnWorker) and fits BG/NBD on large summaries (fitBgNbdOnWorker).
+ * The pool of worker threads (the machine's two cores) and the jobs they run (worker.ts is their body):
+ * - a forest's trees: the binned matrix and labels are shared through SharedArrayBuffers; each worker grows the trees
+ *   t ≡ w (mod workers), and every tree uses its own seeded stream (forest seed + 7919·t), so the forest is the same
+ *   whatever the number of workers;
+ * - scoring large lists (forest/scored.ts), the forecast's simulations (simulateOnWorker) and BG/NBD fits on large
+ *   summaries (fitBgNbdOnWorker).
+ * The workers are started once per process and reused by every later job (the folds of a cross-validation, the
+ * backtest and final models of a build); worker-code.ts says how they start. An idle pool does not keep the process
+ * alive.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
 import type { ForecastInputs, ScenarioInput } from "../forecast/model.ts";
 import { type SimulatedPaths, simulateForecast } from "../forecast/simulate.ts";
-import type { FeatureTable } from "./dataset.ts";
-import type { Tree, TreeOptions } from "./tree.ts";
+import type { FeatureTable } from "../forest/dataset.ts";
+import type { Tree, TreeOptions } from "../forest/tree.ts";
 import { type BgNbdFit, fitBgNbd, type RfmArrays } from "../value/bgnbd.ts";
 import { UserError } from "../../loaders/errors.ts";
-import type { ForestModel } from "./forest.ts";
+import type { ForestModel } from "../forest/forest.ts";
 import { newPoolWorker } from "./worker-code.ts";
 
 export interface GrowRequest {

@@ -1,5 +1,5 @@
 /**
- * How a pool worker (parallel.ts) is started. The worker's code, worker.ts and everything it imports, is bundled
+ * How a pool worker (pool.ts) is started. The worker's code, worker.ts and everything it imports, is bundled
  * once per process by esbuild into one CommonJS script that each worker evaluates: no loader hooks, nothing compiled
  * twice. Started from worker-entry.mjs instead, each worker registers tsx's loader (with its own hooks thread) and
  * compiles every module again. Measured on this project's 2-core machine, two workers started and a job done on each:
@@ -17,7 +17,7 @@ let bundled: string | null | undefined;
 export function workerBundle(): string | null {
   if (bundled === undefined) {
     try {
-      // Required when first needed, not imported: the bundle holds this module (parallel.ts imports it), not esbuild.
+      // Required when first needed, not imported: the bundle holds this module (pool.ts imports it), not esbuild.
       const { buildSync } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
       const built = buildSync({
         entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],

@@ -1,4 +1,4 @@
-// Worker thread entry for parallel.ts. Plain JavaScript so Node can start it under tsx, vitest or plain node;
+// Worker thread entry for pool.ts. Plain JavaScript so Node can start it under tsx, vitest or plain node;
 // it registers tsx's loader and then runs the TypeScript worker body.
 import { register } from "tsx/esm/api";
 

@@ -6,13 +6,13 @@
  */
 import { parentPort } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
-import { bootstrapWeights } from "./bootstrap.ts";
+import { bootstrapWeights } from "../forest/bootstrap.ts";
 import { simulateForecast } from "../forecast/simulate.ts";
-import type { FitFailure, FitJob, GrowJob, ScoreJob, SimulateJob } from "./parallel.ts";
+import type { FitFailure, FitJob, GrowJob, ScoreJob, SimulateJob } from "./pool.ts";
 import { fitBgNbd } from "../value/bgnbd.ts";
 import { isUserError } from "../../loaders/errors.ts";
-import { scoreTable } from "./scored.ts";
-import { growTree } from "./tree.ts";
+import { scoreTable } from "../forest/scored.ts";
+import { growTree } from "../forest/tree.ts";
 
 let weights = new Float64Array(0);
 parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
