@@ -163,6 +163,15 @@ export async function queryColumns(
   return out;
 }
 
+/**
+ * Value i of a column queryNumberColumns returned, NULL as null: NaN in an unboxed number column, null in a column of
+ * plain values (DECIMAL and the like).
+ */
+export function numberOrNull(column: ArrayLike<unknown>, i: number): number | null {
+  const v = column[i] as number | null | undefined;
+  return v === null || v === undefined || Number.isNaN(v) ? null : v;
+}
+
 const NUMBER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|FLOAT|DOUBLE)$/;
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { appendRows, type AppendType } from "../../loaders/append.ts";
-import { queryNumberColumns, queryOne, run, tableExists } from "../../loaders/db.ts";
+import { numberOrNull, queryNumberColumns, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext, AnalysisReport } from "../context.ts";
 import { spreadsheetCsvBytes } from "./csv-sql.ts";
 import { healthBand, healthScore } from "./health.ts";
@@ -126,29 +126,19 @@ type Candidate = {
 /** The scoring inputs as read column by column (numbers unboxed, NULL as NaN: queryNumberColumns). */
 type CandidateColumns = { [K in keyof Candidate]: ArrayLike<unknown> };
 
-function candidateColumns(columns: Record<string, Float64Array | unknown[]>): CandidateColumns {
-  return columns as unknown as CandidateColumns;
-}
-
-/** A number column's value, NULL (NaN once unboxed) as null. */
-const numberAt = (column: ArrayLike<unknown>, i: number): number | null => {
-  const v = column[i] as number | null;
-  return v === null || Number.isNaN(v) ? null : v;
-};
-
 /** Candidate i from the columns: the same object a row-by-row read gives, without DuckDB's row objects. */
 function candidateAt(c: CandidateColumns, i: number): Candidate {
   return {
     customer_id: c.customer_id[i] as string,
     churned: c.churned[i] as boolean,
-    p: numberAt(c.p, i),
+    p: numberOrNull(c.p, i),
     segment: c.segment[i] as string | null,
     quadrant: c.quadrant[i] as string | null,
     tier: c.tier[i] as string | null,
-    clv: numberAt(c.clv, i) ?? 0,
-    clv_if_won_back: numberAt(c.clv_if_won_back, i),
-    p_alive: numberAt(c.p_alive, i),
-    mrr: numberAt(c.mrr, i) ?? 0,
+    clv: numberOrNull(c.clv, i) ?? 0,
+    clv_if_won_back: numberOrNull(c.clv_if_won_back, i),
+    p_alive: numberOrNull(c.p_alive, i),
+    mrr: numberOrNull(c.mrr, i) ?? 0,
     ids: c.ids[i] as string[],
     weights: c.weights[i] as number[] | null,
     critical: c.critical[i] as boolean,
@@ -170,7 +160,10 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     win_back_days: rules.playbook.winBackWithinDays,
   });
   await run(conn, DETAILS_SQL, { as_of: asOf });
-  let rows: CandidateColumns | null = candidateColumns(await queryNumberColumns(conn, SCORING_INPUTS_SQL));
+  let rows: CandidateColumns | null = (await queryNumberColumns(
+    conn,
+    SCORING_INPUTS_SQL,
+  )) as unknown as CandidateColumns;
   const facts = await planFacts(conn, asOf);
   // One pass: what scoring computes goes straight into the rows appended to scored_computed (by i), and the rank's
   // inputs beside them; no per-customer object is kept besides (at a million customers they were the stage's peak).

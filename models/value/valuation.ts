@@ -8,7 +8,7 @@
  * one definition.
  */
 import { type DuckDBConnection, listValue } from "@duckdb/node-api";
-import { queryNumberColumns } from "../../loaders/db.ts";
+import { numberOrNull, queryNumberColumns } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { kaplanMeier, survivalAt } from "../survival/kaplan-meier.ts";
 import { tenureDays } from "../survival/tenure.ts";
@@ -181,12 +181,9 @@ export async function valueCustomers(
           })
         : await queryNumberColumns(conn, sql, { as_of: asOf });
       const ids = c["customer_id"] as string[];
-      const mrr = c["mrr"] as ArrayLike<number | null>;
+      const mrr = c["mrr"]!;
       const byId = new Map<string, number | null>();
-      for (let i = 0; i < ids.length; i++) {
-        const v = mrr[i]!;
-        byId.set(ids[i]!, v === null || Number.isNaN(v) ? null : v);
-      }
+      for (let i = 0; i < ids.length; i++) byId.set(ids[i]!, numberOrNull(mrr, i));
       return byId;
     };
     const current = await mrrOf(CURRENT_MRR_SQL);
