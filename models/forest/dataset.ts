@@ -21,13 +21,16 @@ export interface Encoder {
 
 export const MAX_BINS = 255;
 
+/** A text cell with no category: null or empty (missing, as an unseen category is). */
+const isBlank = (v: string | null | undefined): v is null | undefined | "" => v == null || v === "";
+
 /** Numeric value of row i of feature f under the encoder (NaN when missing or an unseen category). */
 export function encodedValue(table: FeatureTable, encoder: Encoder, f: number, i: number): number {
   const column = table.columns[f]!;
   const categories = encoder.categories[f];
   if (categories) {
     const v = (column as (string | null)[])[i];
-    return v == null || v === "" ? NaN : (categories.get(v) ?? NaN);
+    return isBlank(v) ? NaN : (categories.get(v) ?? NaN);
   }
   return (column as Float64Array)[i]!;
 }
@@ -60,7 +63,7 @@ function foldCounts(column: (string | null)[], labels: Uint8Array, trainRows: Ui
     total.n[k]! += 1;
     total.pos[k]! += labels[i]!;
     const v = column[i];
-    if (v == null || v === "") continue;
+    if (isBlank(v)) continue;
     const c = entry(v);
     c.n[k]! += 1;
     c.pos[k]! += labels[i]!;
@@ -115,7 +118,7 @@ export function textColumnCoding(
   const crossFitted = new Float64Array(column.length).fill(Number.NaN);
   for (const i of trainRows) {
     const v = column[i];
-    if (v != null && v !== "") crossFitted[i] = byFold.get(v)![innerFold(i)]!;
+    if (!isBlank(v)) crossFitted[i] = byFold.get(v)![innerFold(i)]!;
   }
   return { rates, crossFitted };
 }
