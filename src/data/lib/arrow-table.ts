@@ -399,8 +399,9 @@ const quoted = (column: string) => `"${column.replaceAll('"', '""')}"`;
  * dictionary and list of phrases, from counts DuckDB makes): only a dictionary's distinct strings and numbers cross
  * into JavaScript, plain text as one block of bytes. At a million customers, reading half a million strings per
  * column into JavaScript (and splitting the lists) was most of the list's cost. The output is byte for byte what
- * encoding every value in JavaScript gave (the sample's lists, model and rules, and the 100k and 1M benchmarks'). `sql` is the project's own (a constant beside its caller); user values go in `params`. The
- * connection's temporary tables arrow_rows and arrow_parts are replaced, then dropped.
+ * encoding every value in JavaScript gave (the sample's lists, model and rules, and the 100k and 1M benchmarks').
+ * `sql` is the project's own (a constant beside its caller); user values go in `params`. The connection's temporary
+ * tables arrow_rows and arrow_parts are replaced, then dropped.
  */
 export async function queryToArrow(
   conn: DuckDBConnection,
