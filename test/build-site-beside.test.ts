@@ -14,6 +14,21 @@ import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const SAMPLE = join(PROJECT_ROOT, "data", "sample");
 
+describe("the order the data files are written in", () => {
+  it("is Framework's copy order: page by page, a page's linked downloads before the files its code reads", () => {
+    const root = mkdtempSync(join(tmpdir(), "churn-order-"));
+    const data = join(root, "data");
+    mkdirSync(data);
+    writeFileSync(
+      join(root, "b.md"),
+      '```js\nconst x = FileAttachment("data/b.json").json();\n```\n<a download href="./data/b.csv">all</a>\n',
+    );
+    writeFileSync(join(root, "a.md"), '```js\nconst y = FileAttachment("data/a.json").json();\n```\n');
+    for (const f of ["z.json.ts", "b.json.ts", "b.csv.ts", "a.json.ts"]) writeFileSync(join(data, f), "export {};\n");
+    expect(dataLoaders(data).map((l) => l.output)).toEqual(["a.json", "b.csv", "b.json", "z.json"]);
+  });
+});
+
 describe("which data files wait for the last stage", () => {
   it("report.json (it reads the forecast) waits; the others, the at-risk list among them, do not", () => {
     const held = dataLoaders()

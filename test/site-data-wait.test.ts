@@ -1,24 +1,25 @@
 /**
  * A data loader that Framework runs itself during `churn build` (it reached the file before the build wrote it)
- * waits for the build's copy and prints it, instead of computing the file a second time (src/data/lib/warehouse.ts).
- * Real loader processes under tsx, as Framework starts them; no warehouse exists, so a loader that computed its
- * file would print {"available":false,…} instead of the build's copy.
+ * waits for the build's copy and prints it, instead of computing the file a second time (bin/build/site-loader.mjs).
+ * Real loader processes, started with the command observablehq.config.ts gives Framework for TypeScript loaders; no
+ * warehouse exists, so a loader that computed its file would print {"available":false,…} instead of the build's copy.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SITE_DATA_ENDED } from "../src/data/lib/warehouse.ts";
+import config from "../observablehq.config.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
-const TSX = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
 const LOADER = join(PROJECT_ROOT, "src", "data", "risk-source.json.ts");
+/** How Framework starts a TypeScript loader: the configured command, then the loader's path. */
+const [COMMAND, ...ARGS] = config.interpreters[".ts"];
 
 /** Run the loader with these variables; resolve to what it printed once it exits. */
 function runLoader(env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [LOADER], {
+    const child = spawn(COMMAND!, [...ARGS, LOADER], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CHURN_DB: join(mkdtempSync(join(tmpdir(), "churn-nodb-")), "none.duckdb"), ...env },
     });
@@ -42,8 +43,13 @@ describe("a loader Framework runs while the build writes the data", () => {
 
   it("computes the file itself when the build's data writing ended without it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "churn-wait-"));
-    writeFileSync(join(dir, SITE_DATA_ENDED), "");
-    const printed = await runLoader({ CHURN_SITE_DATA_WAIT: dir, CHURN_SITE_DATA_PID: String(process.pid) });
+    const ended = join(dir, ".ended");
+    writeFileSync(ended, "");
+    const printed = await runLoader({
+      CHURN_SITE_DATA_WAIT: dir,
+      CHURN_SITE_DATA_ENDED: ended,
+      CHURN_SITE_DATA_PID: String(process.pid),
+    });
     expect(JSON.parse(printed)).toMatchObject({ available: false });
   }, 60_000);
 
@@ -52,6 +58,11 @@ describe("a loader Framework runs while the build writes the data", () => {
     const gone = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => gone.on("close", r));
     const printed = await runLoader({ CHURN_SITE_DATA_WAIT: dir, CHURN_SITE_DATA_PID: String(gone.pid) });
+    expect(JSON.parse(printed)).toMatchObject({ available: false });
+  }, 60_000);
+
+  it("computes the file itself outside a build, as Framework's own tsx would", async () => {
+    const printed = await runLoader({});
     expect(JSON.parse(printed)).toMatchObject({ available: false });
   }, 60_000);
 });

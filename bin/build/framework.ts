@@ -14,17 +14,18 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { delimiter, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
 import { type Progress, silentProgress } from "../../loaders/progress.ts";
 import type { Database } from "../../loaders/db.ts";
 import { dataLoaders, type HeldBack, writeSiteData } from "../../src/data/lib/site-data.ts";
-import { SITE_DATA_ENDED } from "../../src/data/lib/warehouse.ts";
 import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
 import { processAlive } from "./outputs.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** Marker this build writes beside its data files once their writing has ended, however it ended. */
+const SITE_DATA_ENDED = ".churn-site-data-ended";
 /** Framework's bundles of the site's npm dependencies, shared by this checkout's builds (module-cache.ts). */
 const MODULE_CACHE = join(PROJECT_ROOT, "node_modules", ".cache", "churn-site");
 
@@ -118,12 +119,10 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
   const cache = join(root, ".observablehq", "cache", "data");
   const env = {
     // A loader Framework runs itself (it reached the file first) waits for this build's copy instead of computing it
-    // again (src/data/lib/warehouse.ts); the marker SITE_DATA_ENDED, written below, tells it to stop waiting.
+    // again (bin/build/site-loader.mjs); the marker, written below, tells it to stop waiting.
     CHURN_SITE_DATA_WAIT: cache,
+    CHURN_SITE_DATA_ENDED: join(cache, SITE_DATA_ENDED),
     CHURN_SITE_DATA_PID: String(process.pid),
-    // Framework runs a loader itself (with tsx) when it reaches a file before writeSiteData has written it: tsx must be
-    // found however churn was started (npm run, npx, or node --import tsx without node_modules/.bin on PATH).
-    PATH: [join(PROJECT_ROOT, "node_modules", ".bin"), process.env["PATH"] ?? ""].join(delimiter),
     CHURN_DB: resolve(dbPath),
     CHURN_SITE_OUT: resolve(outDir),
     CHURN_SITE_ROOT: relative(PROJECT_ROOT, root),
@@ -136,8 +135,8 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
   };
   // The data loaders and Framework start together: Framework spends its first seconds loading its own modules and
   // the pages, and reads the data files only when it copies them. Should it reach a file before it is written, it
-  // runs that loader itself, which waits for this build's copy and prints it (src/data/lib/warehouse.ts): the
-  // race never decides the result, and costs a waiting process rather than the file computed twice.
+  // runs that loader itself, which waits for this build's copy and prints it (bin/build/site-loader.mjs): the
+  // race never decides the result, and costs a bare Node process that waits rather than the file computed twice.
   const pageCount = readdirSync(join(PROJECT_ROOT, "src")).filter((f) => f.endsWith(".md")).length;
   const task = progress("site: data files and pages", dataLoaders().length + pageCount);
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");

@@ -18,18 +18,23 @@ import { collectOutput, shareWarehouse, warehousePath } from "./warehouse.ts";
 const DATA_DIR = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 /**
- * The data files in the order Framework copies them: page by page in the order of their names, each page's files in
- * the order it mentions them ("data/NAME.EXT"). Framework waits at the first file not written yet, so writing them in
- * its order keeps it from waiting on a small file while a big one is written.
+ * The data files in the order Framework copies them: page by page in the order of their names, each page's files
+ * linked from its HTML (href="…data/NAME.EXT", a download) first, then those its code reads, each group in the order
+ * the page mentions them (Framework's build.js adds a page's assets before its FileAttachments). Framework waits at
+ * the first file not written yet, so writing them in its order keeps it from waiting on a small file while a big one
+ * is written.
  */
 function pageOrder(dir: string): string[] {
   const pages = resolve(dir, "..");
   const mentioned: string[] = [];
   for (const page of readdirSync(pages)
     .filter((f) => f.endsWith(".md"))
-    .sort())
-    for (const [, name] of readFileSync(join(pages, page), "utf8").matchAll(/data\/([\w.-]+\.[a-z0-9]+)\b/gi))
-      if (!mentioned.includes(name!)) mentioned.push(name!);
+    .sort()) {
+    const text = readFileSync(join(pages, page), "utf8");
+    const linked = [...text.matchAll(/\b(?:href|src)="(?:\.\/)?data\/([\w.-]+\.[a-z0-9]+)"/gi)].map((m) => m[1]!);
+    const all = [...text.matchAll(/data\/([\w.-]+\.[a-z0-9]+)\b/gi)].map((m) => m[1]!);
+    for (const name of [...linked, ...all]) if (!mentioned.includes(name)) mentioned.push(name);
+  }
   return mentioned;
 }
 

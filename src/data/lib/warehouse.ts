@@ -3,8 +3,8 @@
  * else data/warehouse.duckdb under the project root), read warehouse_meta, and write the loader's file (output():
  * stdout when Framework runs the loader, a buffer when site-data.ts does) as JSON that is always finite.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase, query, tableExists, type Database } from "../../../loaders/db.ts";
 
@@ -61,43 +61,8 @@ export async function collectOutput(run: () => Promise<unknown>): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-/** Marker that `churn build` writes into CHURN_SITE_DATA_WAIT once its data writing has ended, however it ended. */
-export const SITE_DATA_ENDED = ".churn-site-data-ended";
-
-/**
- * When `churn build` writes the site's data itself (bin/build/framework.ts) and Framework reaches a file before it is
- * written, Framework runs that loader as a process of its own. Rather than compute the file a second time beside the
- * build, the loader waits for the build's copy (in the folder CHURN_SITE_DATA_WAIT names), prints it and exits. It
- * goes on to compute the file itself only when the build's data writing ended without it, or the build is gone.
- */
-async function printTheBuildsCopy(): Promise<void> {
-  const dir = process.env["CHURN_SITE_DATA_WAIT"];
-  const builder = Number(process.env["CHURN_SITE_DATA_PID"]);
-  const name = basename(process.argv[1] ?? "").replace(/\.ts$/, "");
-  if (!dir || !name) return;
-  const alive = () => {
-    try {
-      process.kill(builder, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (;;) {
-    const file = join(dir, name);
-    if (existsSync(file)) {
-      const bytes = readFileSync(file);
-      await new Promise<void>((done) => process.stdout.write(bytes, () => done()));
-      process.exit(0);
-    }
-    if (existsSync(join(dir, SITE_DATA_ENDED)) || !(builder > 0 && alive())) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export async function openWarehouse(): Promise<Database | null> {
   if (shared) return shared.db;
-  await printTheBuildsCopy();
   const path = warehousePath();
   if (!existsSync(path)) return null;
   return openDatabase(path, { readOnly: true });
