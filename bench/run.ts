@@ -126,7 +126,7 @@ const summary = JSON.parse(build.stdout) as {
   stages: { stage: string; seconds: number; startedBeside?: string }[];
   seconds: number;
 };
-// The peak is the whole process tree's (the site's Framework process runs beside the forecast), sampled; GNU time's
+// The peak is the whole process tree's (the site's Framework process runs beside the last stages), sampled; GNU time's
 // figure is the largest single process.
 const peak = Number.isFinite(build.treePeakMB) ? build.treePeakMB : (build.peakMB ?? Number.NaN);
 for (const stage of summary.stages)

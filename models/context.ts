@@ -35,11 +35,6 @@ export interface AnalysisContext {
   forecastGroundwork?: Promise<ForecastGroundwork | { skipped: string }>;
   /** Work one stage hands to a later one in the same build (value/landmark-valuation.ts); absent: none is shared. */
   shared?: SharedWork;
-  /**
-   * Called by a stage once the rest of its heavy work runs on worker threads (the forecast's simulations), so the
-   * caller may use this thread meanwhile (`churn build` starts the site then).
-   */
-  threadFree?: () => void;
 }
 
 export interface AnalysisReport {

@@ -14,7 +14,7 @@ import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
 import { queryOne } from "../loaders/db.ts";
 import { writeMeta } from "../loaders/meta.ts";
-import { actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
+import { ACTIONS_WRITES, actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES, forecastStart } from "./forecast/analyze.ts";
 
@@ -46,7 +46,7 @@ export const PIPELINE: PipelineStage[] = [
   { name: "quadrant survival", analysis: analyzeQuadrantSurvival },
   { name: "reasons", analysis: analyzeReasons },
   { name: "forest", analysis: analyzeForestRecorded },
-  { name: "actions", analysis: analyzeActions },
+  { name: "actions", analysis: analyzeActions, writes: ACTIONS_WRITES },
   { name: "forecast", analysis: analyzeForecast, writes: FORECAST_TABLES },
 ];
 

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../bin/build/workspace.ts";
 import { type Database, openDatabase, query } from "../loaders/db.ts";
 import { ingest } from "../loaders/ingest.ts";
+import { ACTIONS_WRITES } from "../models/actions/analyze.ts";
 import { analyzeCohorts } from "../models/cohorts/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES } from "../models/forecast/analyze.ts";
 import { type PipelineStage, pipelineWithoutModel } from "../models/pipeline.ts";
@@ -35,6 +36,22 @@ describe("which data files wait for the last stage", () => {
       .filter((l) => readsAny(l.file, FORECAST_TABLES))
       .map((l) => l.output);
     expect(held).toEqual(["report.json"]);
+  });
+
+  it("the at-risk list, the plan and the report wait for the actions stage; the other pages' files do not", () => {
+    const held = dataLoaders()
+      .filter((l) => readsAny(l.file, ACTIONS_WRITES))
+      .map((l) => l.output)
+      .sort();
+    expect(held).toEqual([
+      "at-risk.arrow",
+      "at-risk.csv",
+      "at-risk.json",
+      "plan.csv",
+      "plan.json",
+      "report.json",
+      "risk-source.json",
+    ]);
   });
 
   it("follows the loader's own imports, and a word in a comment is not a read", () => {
@@ -88,7 +105,7 @@ describe("what the stage the site starts beside declares it writes", () => {
       const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {} };
       const stages = pipelineWithoutModel();
       const declaring = stages.filter((s) => s.writes);
-      expect(declaring.map((s) => s.name)).toEqual(["forecast"]);
+      expect(declaring.map((s) => s.name)).toEqual(["actions", "forecast"]);
       for (const stage of stages.filter((s) => !s.writes)) await stage.analysis(ctx);
       for (const stage of declaring) {
         const before = await state(db);
@@ -137,8 +154,7 @@ describe("the site built beside the forecast", () => {
     const failing: PipelineStage = {
       name: "forecast",
       writes: FORECAST_TABLES,
-      analysis: async (ctx) => {
-        ctx.threadFree?.();
+      analysis: async () => {
         await new Promise((r) => setTimeout(r, 1500)); // the site's data files and Framework are under way
         throw new Error("the forecast failed on purpose");
       },

@@ -51,10 +51,10 @@ export interface SiteOptions {
   progress?: Progress;
   /**
    * The open warehouse `churn build` is still writing (its last stage runs beside the site): the data files are read
-   * through a new connection to it, those reading `heldBack.tables` only once `heldBack.until` resolves.
+   * through a new connection to it, those reading a stage's `tables` only once its `until` resolves (heldBack).
    */
   database?: Database;
-  heldBack?: HeldBack;
+  heldBack?: HeldBack[];
   /** Aborting stops the build: the data writing at its next file, Framework's process at once. */
   signal?: AbortSignal;
   /** Called once the data files are all written (or their writing failed): the warehouse is no longer read. */

@@ -36,14 +36,24 @@ export interface StageResult {
   stage: string;
   /** From the stage's start to its end; a stage that started beside another overlaps it. */
   seconds: number;
-  /** The stage this one started beside (the site starts beside the forecast). */
+  /** The stage this one started beside (the site starts beside the actions stage). */
   startedBeside?: string;
   ran: boolean;
   skipped?: string;
   summary?: Record<string, unknown>;
 }
 
-/** The site build started beside the pipeline's last stage. */
+/**
+ * Index of the first of the stages that, to the end of the list, each declare the tables they write (the stages the
+ * site can start beside); the list's length when the last stage declares none.
+ */
+function firstOfDeclaringTail(stages: PipelineStage[]): number {
+  let first = stages.length;
+  while (first > 0 && stages[first - 1]!.writes) first--;
+  return first;
+}
+
+/** The site build started beside the pipeline's last stages. */
 interface SiteRun {
   started: number;
   done: Promise<void>;
@@ -109,25 +119,27 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
 
     const database = await openDatabase(tmpDb, { memoryLimit: buildMemoryLimit() });
     const stageList = options.stages ?? (options.model === false ? pipelineWithoutModel() : PIPELINE);
-    // The site starts beside the last stage (the forecast) when that stage declares the tables it writes and says its
-    // remaining work runs on worker threads (threadFree): this thread writes the site's data files meanwhile, those
-    // reading the stage's tables once it is over, and Framework's build runs in its own process.
-    let pipelineEnded: (error?: unknown) => void = () => {};
-    const until = new Promise<void>((resolve, reject) => {
-      pipelineEnded = (error) => (error === undefined ? resolve() : reject(error));
+    // The site starts beside the last stages (actions, then the forecast) when each of them declares the tables it
+    // writes: the data files reading none of them are written at once, the others once the stages writing what they
+    // read are over, and Framework's build runs in its own process meanwhile (its first seconds, loading its code and
+    // the pages, use the core the actions stage leaves idle). One hold per declaring stage, settled when it ends.
+    const heldFrom = firstOfDeclaringTail(stageList);
+    const holds = stageList.slice(heldFrom).map((stage) => {
+      let settle: (error?: unknown) => void = () => {};
+      const until = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+      });
+      until.catch(() => {}); // a failure surfaces from the pipeline itself
+      return { name: stage.name, tables: stage.writes!, until, settle };
     });
-    until.catch(() => {}); // a failure surfaces from the pipeline itself
-    let running: { stage: PipelineStage; index: number } | null = null;
-    const startSite = () => {
-      if (!options.site || site || !running) return;
-      const { stage: beside, index } = running;
-      if (index !== stageList.length - 1 || !beside.writes) return;
+    const startSite = (beside: PipelineStage) => {
+      if (!options.site || site) return;
       let dataEnded: () => void = () => {};
       const ended = new Promise<void>((resolve) => (dataEnded = resolve));
       const done = buildSite(tmpDb, tmpOut, {
         ...(options.progress ? { progress: options.progress } : {}),
         database,
-        heldBack: { tables: beside.writes, until },
+        heldBack: holds.map(({ tables, until }) => ({ tables, until })),
         signal: abortSite.signal,
         onDataEnded: dataEnded,
       });
@@ -145,15 +157,18 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
             connect: () => database.instance.connect(),
             log: (m) => options.log(`  ${m}`),
             ...(options.progress ? { progress: options.progress } : {}),
-            threadFree: startSite,
           },
-          (stage, timing) => record(stage, timing.seconds, timing.report),
+          (stage, timing) => {
+            record(stage, timing.seconds, timing.report);
+            holds.find((h) => h.name === stage)?.settle();
+          },
           stageList,
-          (stage, index) => (running = { stage, index }),
+          (stage, index) => {
+            if (index === heldFrom) startSite(stage);
+          },
         );
-        pipelineEnded();
       } catch (error) {
-        pipelineEnded(error);
+        for (const hold of holds) hold.settle(error);
         abortSite.abort(); // the data writing stops at its next file, Framework at once
         throw error;
       } finally {

@@ -22,6 +22,18 @@ import { loadPlanRules } from "./plan-rules.ts";
 import { type RankInput, rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
 import { chooseRiskMode, recordRiskMode, type RiskMode } from "./risk-mode.ts";
 
+/** The tables the actions stage writes. */
+export const ACTIONS_TABLES = [
+  "symptom_events",
+  "scored_customers",
+  "proactive_plan",
+  "symptom_summary",
+  "action_summary",
+  "health_summary",
+];
+/** Everything the actions stage writes: its tables and its warehouse_meta key risk_source (risk-mode.ts). */
+export const ACTIONS_WRITES = [...ACTIONS_TABLES, "risk_source"];
+
 export const SCORED_COLUMNS = [
   "customer_id",
   "name",
@@ -316,14 +328,7 @@ async function summarize(
   return {
     name: "actions",
     ran: true,
-    tables: [
-      "symptom_events",
-      "scored_customers",
-      "proactive_plan",
-      "symptom_summary",
-      "action_summary",
-      "health_summary",
-    ],
+    tables: ACTIONS_TABLES,
     summary: { scored, riskSource: mode.source, valueAtRisk: risk?.var, red: risk?.red, winBackByReason: winBack },
   };
 }

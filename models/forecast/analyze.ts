@@ -74,7 +74,6 @@ export async function forecastReport(
     months?: number;
     rules?: ForecastRules;
     seed: number;
-    threadFree?: () => void;
     /** Started already (forecastGroundwork) with the same as-of date, months, rules and seed. */
     groundwork?: ForecastGroundwork;
   },
@@ -91,7 +90,6 @@ export async function forecastReport(
   // (`churn build` writes the site's data meanwhile).
   const todayDone = simulateOnWorker(gathered.inputs, picked.scenarios, rules.simulations, options.seed, 1);
   todayDone.catch(() => {});
-  options.threadFree?.();
   const scenarios = forecastFromSimulations(gathered.inputs, picked.scenarios, await todayDone, rules.bandLevel);
   const backtest = await backtestDone;
   const { inputs } = gathered;
@@ -207,7 +205,6 @@ export const analyzeForecast: Analysis = async (ctx) => {
   const report = await forecastReport(ctx.conn, ctx.asOf, {
     seed: ctx.seed,
     groundwork: started,
-    ...(ctx.threadFree ? { threadFree: ctx.threadFree } : {}),
   });
   await writeForecastTables(ctx.conn, report);
   for (const note of report.notes) ctx.log(`  forecast: ${note}`);

@@ -51,6 +51,8 @@ export function dataLoaders(dir = DATA_DIR): { file: string; output: string }[] 
     .sort((a, b) => rank(a.output) - rank(b.output) || (a.output < b.output ? -1 : 1));
 }
 
+type Loader = ReturnType<typeof dataLoaders>[number];
+
 let runs = 0;
 
 /**
@@ -62,9 +64,9 @@ function capture(file: string, run: number): Promise<Buffer> {
 }
 
 /**
- * Tables still being written when the data writing starts (`churn build` starts the site beside its last stage): the
- * loaders that may read one of them (readsAny) wait for `until` and run last; `until` rejecting stops the writing with
- * its error.
+ * Tables still being written when the data writing starts (`churn build` starts the site beside its last stages),
+ * one entry per stage: the loaders that may read one of its tables (readsAny) wait for its `until` and run after the
+ * others; `until` rejecting stops the writing with its error.
  */
 export interface HeldBack {
   tables: string[];
@@ -101,26 +103,30 @@ export function readsAny(file: string, tables: string[]): boolean {
 /**
  * Write every loader's output into outDir (Framework's cache folder for data/). Reports each loader to `progress`.
  * Throws naming the loader that failed. `options.database`: read through a new connection to this open warehouse
- * instead of opening `dbPath` read-only; `options.heldBack`: loaders reading tables not written yet run last;
- * `options.signal`: aborting stops the writing before its next file.
+ * instead of opening `dbPath` read-only; `options.heldBack`: loaders reading tables not written yet wait for them,
+ * after the others, in the order of the stages writing them (then the pages' order); `options.signal`: aborting
+ * stops the writing before its next file.
  */
 export async function writeSiteData(
   outDir: string,
   dbPath: string,
   progress: (done: number, total: number, name: string) => void = () => {},
-  options: { database?: Database; heldBack?: HeldBack; signal?: AbortSignal } = {},
+  options: { database?: Database; heldBack?: HeldBack[]; signal?: AbortSignal } = {},
 ): Promise<string[]> {
-  const held = options.heldBack;
-  const all = dataLoaders();
-  const late = held ? all.filter((l) => readsAny(l.file, held.tables)) : [];
-  const loaders = [...all.filter((l) => !late.includes(l)), ...late];
+  const held = options.heldBack ?? [];
+  // Each loader's holds, and the last of them (−1: none); loaders sort by it, stably, so the pages' order stays
+  // within each group.
+  const holds = new Map(dataLoaders().map((l) => [l, held.filter((h) => readsAny(l.file, h.tables))] as const));
+  const last = (l: Loader) => Math.max(-1, ...holds.get(l)!.map((h) => held.indexOf(h)));
+  const loaders = [...holds.keys()].sort((a, b) => last(a) - last(b));
   mkdirSync(outDir, { recursive: true });
   const release = await shareWarehouse(dbPath, options.database);
   const run = ++runs;
   try {
     for (const [k, loader] of loaders.entries()) {
       options.signal?.throwIfAborted();
-      if (held && loader === late[0]) await held.until;
+      // A loader waits for every stage whose tables it may read (a later stage's hold implies nothing of an earlier).
+      await Promise.all(holds.get(loader)!.map((h) => h.until));
       let bytes: Buffer;
       try {
         bytes = await capture(loader.file, run);
