@@ -38,9 +38,14 @@ function ruleSql(rule: SymptomRule, p: string): string {
                 GROUP BY customer_id)
               WHERE v <= $${p}_n`;
     case "survey_change":
+      // Only customers with an answer within the window can fire (their latest answer must be in it): the lists
+      // of everyone's answers were most of the rule's time at a million customers.
       return `SELECT customer_id, date, $${p}_label || ' from ' || vs[2] || ' to ' || vs[1] AS detail FROM (
                 SELECT customer_id, max(date) AS date, list(${rule.field} ORDER BY date DESC) AS vs FROM surveys
-                WHERE ${rule.field} IS NOT NULL AND date <= $as_of GROUP BY customer_id)
+                WHERE ${rule.field} IS NOT NULL AND date <= $as_of AND customer_id IN (
+                  SELECT customer_id FROM surveys WHERE ${rule.field} IS NOT NULL AND date <= $as_of
+                    AND date > $as_of::DATE - $${p}_days)
+                GROUP BY customer_id)
               WHERE len(vs) >= 2 AND vs[1] - vs[2] <= -$${p}_n AND date > $as_of::DATE - $${p}_days`;
     case "mrr_drop":
       return `SELECT customer_id, $as_of::DATE AS date,
