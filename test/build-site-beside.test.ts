@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../bin/build/workspace.ts";
 import { type Database, openDatabase, query } from "../loaders/db.ts";
 import { ingest } from "../loaders/ingest.ts";
-import { ACTIONS_WRITES } from "../models/actions/analyze.ts";
+import { ACTIONS_WRITES, scoredListCsv } from "../models/actions/analyze.ts";
 import { analyzeCohorts } from "../models/cohorts/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES } from "../models/forecast/analyze.ts";
 import { type PipelineStage, pipelineWithoutModel } from "../models/pipeline.ts";
@@ -168,4 +168,25 @@ describe("the site built beside the forecast", () => {
     expect(roots).toEqual([]);
     expect(existsSync(`${db}.wal`)).toBe(false);
   }, 120_000);
+});
+
+describe("the site built beside the actions stage (the sample, rules mode)", () => {
+  it("starts beside actions, and its at-risk list and report hold what the warehouse holds at the end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-beside-actions-"));
+    const db = join(dir, "w.duckdb");
+    const out = join(dir, "site");
+    const summary = await buildWorkspace({ source: SAMPLE, db, out, seed: 1, site: true, model: false, log: () => {} });
+    expect(summary.stages.find((s) => s.stage === "site")?.startedBeside).toBe("actions");
+    const database = await openDatabase(db, { readOnly: true });
+    try {
+      const { csv } = await scoredListCsv(database.connection);
+      const [forecast] = await query<{ n: number }>(database.connection, "SELECT count(*)::INTEGER AS n FROM forecast");
+      const file = (re: RegExp) =>
+        join(out, "_file", "data", readdirSync(join(out, "_file", "data")).find((f) => re.test(f))!);
+      expect(readFileSync(file(/^at-risk\.[0-9a-f]+\.csv$/)).equals(csv)).toBe(true);
+      expect(JSON.parse(readFileSync(file(/^report\.[0-9a-f]+\.json$/), "utf8")).forecast.length).toBe(forecast!.n);
+    } finally {
+      database.close();
+    }
+  }, 180_000);
 });

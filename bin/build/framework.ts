@@ -50,7 +50,7 @@ export interface SiteOptions {
   quiet?: boolean;
   progress?: Progress;
   /**
-   * The open warehouse `churn build` is still writing (its last stage runs beside the site): the data files are read
+   * The open warehouse `churn build` is still writing (its last stages run beside the site): the data files are read
    * through a new connection to it, those reading a stage's `tables` only once its `until` resolves (heldBack).
    */
   database?: Database;
