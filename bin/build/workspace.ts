@@ -36,7 +36,7 @@ export interface StageResult {
   stage: string;
   /** From the stage's start to its end; a stage that started beside another overlaps it. */
   seconds: number;
-  /** The stage this one started beside (the site starts beside the actions stage). */
+  /** The stage this one started beside (the site: actions, or the forecast in a large warehouse). */
   startedBeside?: string;
   ran: boolean;
   skipped?: string;
