@@ -326,7 +326,8 @@ function offsetsOf(lengths: Float64Array) {
 
 /**
  * A text column encoded as a dictionary by DuckDB: the distinct values in order of first appearance and each row's
- * key, read as integers, so only the dictionary's strings cross into JavaScript. The same data as dictionaryData.
+ * key, read as integers, so only the dictionary's strings cross into JavaScript. The same data as keying each value
+ * in JavaScript in order of first appearance.
  */
 async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promise<Data> {
   const id = quoted(column);
@@ -343,7 +344,7 @@ async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promis
 /**
  * A text column as plain Utf8 built by DuckDB: each row's byte length (NULL for null) and every value's bytes
  * concatenated in row order as one BLOB, so no value is decoded into JavaScript and encoded back. The same data as
- * utf8Data.
+ * encoding the values in JavaScript (utf8Data, with nulls as empty slots).
  */
 async function utf8FromSql(conn: DuckDBConnection, column: string): Promise<Data> {
   const id = quoted(column);
