@@ -3,7 +3,13 @@
  * BIGINT/HUGEINT come back as JavaScript numbers (checked to be safe integers), DATE as "YYYY-MM-DD" strings,
  * TIMESTAMP as ISO strings, DECIMAL as numbers. Never paste user values into SQL: pass them as `params`.
  */
-import { DuckDBInstance, type DuckDBConnection, type DuckDBListValue, type DuckDBValue } from "@duckdb/node-api";
+import {
+  DuckDBInstance,
+  type DuckDBConnection,
+  type DuckDBListValue,
+  type DuckDBValue,
+  type DuckDBVector,
+} from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { UserError } from "./errors.ts";
 
@@ -175,6 +181,44 @@ export function numberOrNull(column: ArrayLike<unknown>, i: number): number | nu
 const NUMBER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|FLOAT|DOUBLE)$/;
 
 /**
+ * A query's columns read chunk by chunk straight from DuckDB's vectors: `read` turns column c's vector (of DuckDB
+ * type `type`) in a chunk of n rows into a part (typed arrays, say), with no array of boxed values or row objects
+ * built on the way. Returns the columns' names, DuckDB types and parts (in order) and the rows read.
+ * queryNumberColumns and the site's Arrow files read through it.
+ */
+export async function queryColumnParts<P>(
+  conn: DuckDBConnection,
+  sql: string,
+  params: SqlParams | undefined,
+  read: (vector: DuckDBVector, n: number, c: number, type: string) => P,
+): Promise<{ names: string[]; types: string[]; parts: P[][]; rows: number }> {
+  const t0 = performance.now();
+  const result = await conn.run(sql, usedParams(sql, params) as never);
+  sqlTime(t0, sql);
+  const names = result.columnNames();
+  const types = result.columnTypes().map((t) => t.toString());
+  const parts: P[][] = names.map(() => []);
+  let rows = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    rows += chunk.rowCount;
+    for (let c = 0; c < names.length; c++) parts[c]!.push(read(chunk.getColumnVector(c), chunk.rowCount, c, types[c]!));
+  }
+  return { names, types, parts, rows };
+}
+
+/** Typed-array parts (queryColumnParts) joined into one array of `rows` values. */
+export function joinParts<T extends Float64Array | Uint8Array>(parts: T[], whole: T): T {
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
+}
+
+/**
  * A query's columns chunk by chunk: number columns (integers up to BIGINT, FLOAT, DOUBLE) as Float64Array with NULL
  * as NaN, read value by value from DuckDB's vectors without boxing; other columns as plain values (toPlain). The
  * models' large reads: at a million customers, building arrays of boxed values cost seconds per query.
@@ -184,45 +228,24 @@ export async function queryNumberColumns(
   sql: string,
   params?: SqlParams,
 ): Promise<Record<string, Float64Array | unknown[]>> {
-  const t0 = performance.now();
-  const result = await conn.run(sql, usedParams(sql, params) as never);
-  sqlTime(t0, sql);
-  const names = result.columnNames();
-  const numeric = result.columnTypes().map((t) => NUMBER_TYPES.test(t.toString()));
-  const parts: (Float64Array | unknown[])[][] = names.map(() => []);
-  let rows = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    rows += n;
-    names.forEach((_, c) => {
-      const vector = chunk.getColumnVector(c);
-      if (numeric[c]) {
-        const out = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          const v = vector.getItem(i);
-          out[i] = v === null ? Number.NaN : Number(v);
-        }
-        parts[c]!.push(out);
-      } else {
-        const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = toPlain(vector.getItem(i));
-        parts[c]!.push(out);
+  const { names, types, parts, rows } = await queryColumnParts(conn, sql, params, (vector, n, _c, type) => {
+    if (NUMBER_TYPES.test(type)) {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = vector.getItem(i);
+        out[i] = v === null ? Number.NaN : Number(v);
       }
-    });
-  }
+      return out;
+    }
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = toPlain(vector.getItem(i));
+    return out;
+  });
   const columns: Record<string, Float64Array | unknown[]> = {};
   names.forEach((name, c) => {
-    if (numeric[c]) {
-      const all = new Float64Array(rows);
-      let at = 0;
-      for (const part of parts[c]! as Float64Array[]) {
-        all.set(part, at);
-        at += part.length;
-      }
-      columns[name] = all;
-    } else columns[name] = (parts[c]! as unknown[][]).flat();
+    columns[name] = NUMBER_TYPES.test(types[c]!)
+      ? joinParts(parts[c] as Float64Array[], new Float64Array(rows))
+      : (parts[c] as unknown[][]).flat();
   });
   return columns;
 }

@@ -10,7 +10,7 @@
  * NULL stays null in every type. Knows nothing of the models: called by the site's data loaders (and anyone else).
  */
 import type { DuckDBBlobValue, DuckDBConnection } from "@duckdb/node-api";
-import { queryNumberColumns } from "../../../loaders/db.ts";
+import { joinParts, queryColumnParts, queryNumberColumns } from "../../../loaders/db.ts";
 import {
   Bool,
   type Data,
@@ -145,36 +145,25 @@ const nullsOf = (column: Numbers) => validity(column.values.length, (i) => colum
 
 /** Every column of a query as Numbers, read chunk by chunk from DuckDB's vectors (no array of boxed values). */
 async function numberColumns(conn: DuckDBConnection, sql: string): Promise<Numbers[]> {
-  const result = await conn.run(sql);
-  const count = result.columnCount;
-  const parts: { values: Float64Array; nulls: Uint8Array }[][] = Array.from({ length: count }, () => []);
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    for (let c = 0; c < count; c++) {
-      const vector = chunk.getColumnVector(c);
-      const values = new Float64Array(n);
-      const nulls = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = vector.getItem(i);
-        if (v === null) nulls[i] = 1;
-        else values[i] = Number(v);
-      }
-      parts[c]!.push({ values, nulls });
+  const { parts, rows } = await queryColumnParts(conn, sql, undefined, (vector, n) => {
+    const part = { values: new Float64Array(n), nulls: new Uint8Array(n) };
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i);
+      if (v === null) part.nulls[i] = 1;
+      else part.values[i] = Number(v);
     }
-  }
-  return parts.map((chunks) => {
-    const length = chunks.reduce((sum, p) => sum + p.values.length, 0);
-    const column = { values: new Float64Array(length), nulls: new Uint8Array(length) };
-    let at = 0;
-    for (const p of chunks) {
-      column.values.set(p.values, at);
-      column.nulls.set(p.nulls, at);
-      at += p.values.length;
-    }
-    return column;
+    return part;
   });
+  return parts.map((chunks) => ({
+    values: joinParts(
+      chunks.map((p) => p.values),
+      new Float64Array(rows),
+    ),
+    nulls: joinParts(
+      chunks.map((p) => p.nulls),
+      new Uint8Array(rows),
+    ),
+  }));
 }
 
 /** Numbers in a typed array of this Arrow type (null: 0 in the buffer, marked null in the bitmap). */
