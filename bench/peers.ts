@@ -125,7 +125,7 @@ export function trainPeer(spec: FlatSpec, folds = 5, trees = 300): PeerRow {
  */
 function besideNote(stages: { stage: string; seconds: number }[], stage: { seconds: number; startedBeside?: string }) {
   const from = stages.findIndex((s) => s.stage === stage.startedBeside);
-  const pipeline = stages.slice(from).filter((s) => s !== stage && s.stage !== "site");
+  const pipeline = stages.slice(from).filter((s) => s !== stage);
   const after = stage.seconds - pipeline.reduce((t, s) => t + s.seconds, 0);
   return `started beside ${stage.startedBeside}, ended ${after.toFixed(2)} s after the last stage`;
 }
