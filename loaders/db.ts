@@ -109,13 +109,15 @@ export async function run(conn: DuckDBConnection, sql: string, params?: SqlParam
   sqlTime(t0, sql);
 }
 /**
- * With CHURN_SQL_TIMING set, every statement that took over 200 ms is printed to stderr with its time: the way to see
- * which query a slow stage waits on.
+ * With CHURN_SQL_TIMING set, every statement that took over 200 ms (or over CHURN_SQL_TIMING ms when it is a number)
+ * is printed to stderr with its time: the way to see which query a slow stage waits on.
  */
 function sqlTime(t0: number, sql: string): void {
-  if (process.env["CHURN_SQL_TIMING"]) {
+  const setting = process.env["CHURN_SQL_TIMING"];
+  if (setting) {
     const ms = performance.now() - t0;
-    if (ms > 200) process.stderr.write(`SQL ${(ms / 1000).toFixed(2)} s ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
+    if (ms > (Number(setting) > 1 ? Number(setting) : 200))
+      process.stderr.write(`SQL ${(ms / 1000).toFixed(2)} s ${sql.replace(/\s+/g, " ").slice(0, 160)}\n`);
   }
 }
 

@@ -146,6 +146,21 @@ describe("one writer per output", () => {
   });
 });
 
+describe("new output folders", () => {
+  it("churn ingest makes the --db folder when it is missing, and removes it again when the run fails", () => {
+    const dir = tempDir();
+    const source = join(PROJECT_ROOT, "test", "fixtures", "ingest");
+    const ok = runChurn(["ingest", "--source", source, "--db", join(dir, "reports", "2026", "w.duckdb")]);
+    expect(ok.stderr).not.toMatch(/error/i);
+    expect(ok.code).toBe(0);
+    expect(readdirSync(join(dir, "reports", "2026"))).toEqual(["w.duckdb"]);
+    const failed = runChurn(["ingest", "--source", join(dir, "missing"), "--db", join(dir, "new", "w.duckdb")]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/missing/);
+    expect(readdirSync(dir).sort()).toEqual(["reports"]);
+  });
+});
+
 describe("the command line never replaces what it did not create", () => {
   it("churn build --out refuses a folder with other files, and the current folder, before doing any work", () => {
     const dir = tempDir();

@@ -15,15 +15,17 @@
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
-import { writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { openDatabase, tableExists } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
@@ -240,6 +242,8 @@ const lockPath = (target: string) => join(dirname(target), `.${basename(target)}
  */
 export function lockOutputs(targets: string[], command: string): OutputLock {
   const taken: string[] = [];
+  // Folders made for the outputs (--db reports/2026/w.duckdb): removed again on release while still empty.
+  const made: string[] = [];
   const release = () => {
     for (const file of taken.splice(0)) {
       try {
@@ -249,12 +253,15 @@ export function lockOutputs(targets: string[], command: string): OutputLock {
         // already gone
       }
     }
+    for (const first of made.splice(0)) removeEmptyFolders(first);
   };
   try {
     for (const target of targets) {
       const file = lockPath(resolve(target));
       for (let attempt = 0; ; attempt++) {
         try {
+          const first = mkdirSync(dirname(file), { recursive: true });
+          if (first) made.push(first);
           const fd = openSync(file, "wx");
           writeFileSync(fd, JSON.stringify({ pid: process.pid, command, started: new Date().toISOString() }));
           closeSync(fd);
@@ -287,6 +294,20 @@ export function lockOutputs(targets: string[], command: string): OutputLock {
   }
   process.once("exit", release);
   return { release };
+}
+
+/** Remove the folder `first` and the folders made inside it on the way to an output, as long as they are empty. */
+function removeEmptyFolders(first: string): void {
+  const remove = (dir: string): boolean => {
+    try {
+      for (const entry of readdirSync(dir)) if (!remove(join(dir, entry))) return false;
+      rmdirSync(dir);
+      return true;
+    } catch {
+      return false; // a file, or not empty: kept
+    }
+  };
+  remove(first);
 }
 
 function lockError(file: string, target: string, error: unknown): Error {
@@ -394,6 +415,7 @@ export function writeOwnFile(path: string, content: string | Uint8Array, isOurs:
     }
   }
   const tmp = `${target}.build-${process.pid}.tmp`;
+  mkdirSync(dirname(target), { recursive: true });
   writeFileSync(tmp, content);
   renameSync(tmp, target);
 }

@@ -4,8 +4,8 @@
  * every stage succeeded (bin/build/outputs.ts), so a failed, interrupted or killed run leaves the previous warehouse
  * and site exactly as they were, and nothing the tool did not create is ever replaced.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { buildMemoryLimit, type Database, openDatabase, queryOne } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
@@ -102,7 +102,6 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     rmSync(tmpOut, { recursive: true, force: true });
   };
   const interrupt = guard.onInterrupt(cleanup);
-  mkdirSync(dirname(db), { recursive: true });
   cleanup();
   const stages: StageResult[] = [];
   const record = (stage: string, secs: number, report?: AnalysisReport, beside?: string) => {
@@ -202,7 +201,6 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
       await (site ? site.done : buildSite(tmpDb, tmpOut, options.progress ? { progress: options.progress } : {}));
       writeFileSync(join(tmpOut, SITE_MARKER), `Built by churn build on ${new Date().toISOString()} from ${db}.\n`);
       record("site", seconds(t), undefined, site?.beside);
-      mkdirSync(dirname(out), { recursive: true });
     }
     swapIn([{ tmp: tmpDb, target: db, wal: true }, ...(options.site ? [{ tmp: tmpOut, target: out }] : [])]);
     return { db, out: options.site ? out : null, asOf: ingest.asOf, ingest, stages, seconds: seconds(started) };

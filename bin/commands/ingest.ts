@@ -1,6 +1,5 @@
 /** `churn ingest`: raw exports → DuckDB warehouse, with rejected rows kept and counted. */
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname } from "node:path";
+import { rmSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
@@ -60,7 +59,6 @@ export async function run(argv: string[]): Promise<number> {
     if (!flags.amount && !(flags.quantity && flags.price))
       throw new UserError("churn ingest --transactions needs --amount COL, or --quantity COL and --price COL.");
   }
-  mkdirSync(dirname(flags.db), { recursive: true });
   // A fresh warehouse beside the target, swapped in at the end: a refusal or a kill leaves the previous one as it was.
   const guard = await guardOutputs({ db: flags.db }, "ingest");
   const tmp = `${guard.db}.build-${process.pid}.tmp`;
