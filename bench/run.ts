@@ -123,7 +123,7 @@ const build = await timed(join(ROOT, "bin", "churn.ts"), [
 ]);
 const endToEnd = (performance.now() - started) / 1000;
 const summary = JSON.parse(build.stdout) as {
-  stages: { stage: string; seconds: number; startedBeside?: string }[];
+  stages: { stage: string; seconds: number; startedBeside?: string; dataFrom?: string }[];
   seconds: number;
 };
 // The peak is the whole process tree's (the site's Framework process runs beside the last stages), sampled; GNU time's
@@ -134,10 +134,13 @@ for (const stage of summary.stages)
     stage: stage.stage,
     seconds: stage.seconds,
     peakRssMB: Number.NaN,
-    ...(stage.startedBeside ? { detail: { startedBeside: stage.startedBeside } } : {}),
+    ...(stage.startedBeside
+      ? { detail: { startedBeside: stage.startedBeside, ...(stage.dataFrom ? { dataFrom: stage.dataFrom } : {}) } }
+      : {}),
   });
 for (const stage of summary.stages) {
-  const beside = stage.startedBeside ? ` (started beside ${stage.startedBeside}: the two overlap)` : "";
+  const data = stage.dataFrom ? `, data files beside ${stage.dataFrom}` : "";
+  const beside = stage.startedBeside ? ` (started beside ${stage.startedBeside}${data}: they overlap)` : "";
   process.stdout.write(`${stage.stage.padEnd(24)} ${stage.seconds.toFixed(1).padStart(8)} s${beside}\n`);
 }
 const startUp = endToEnd - summary.seconds;

@@ -16,6 +16,12 @@ export interface ProgressTask {
 
 export type Progress = (label: string, total: number) => ProgressTask;
 
+/** A Progress that can also print the command's own lines without breaking the progress line drawn on a terminal. */
+export interface TerminalProgress extends Progress {
+  /** Write `line` and a newline to `out`: a progress line drawn on the terminal is cleared first and drawn again. */
+  print(line: string, out: { write(text: string): unknown }): void;
+}
+
 export interface ProgressOptions {
   quiet?: boolean;
   /** Where lines go (default process.stderr). */
@@ -48,12 +54,14 @@ export function progressLine(label: string, done: number, total: number, elapsed
   return `${count}, about ${formatSeconds(((elapsedMs / 1000) * (1 - share)) / share)} left`;
 }
 
-export function createProgress(options: ProgressOptions = {}): Progress {
-  if (options.quiet) return silentProgress;
+export function createProgress(options: ProgressOptions = {}): TerminalProgress {
+  if (options.quiet) return Object.assign(() => NO_TASK, { print: printPlain });
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? stream.isTTY === true;
   const now = options.now ?? (() => performance.now());
-  return (label, total) => {
+  // The line drawn on the terminal now (the last task to draw), for print to draw again.
+  let onScreen: string | null = null;
+  const progress: Progress = (label, total) => {
     const started = now();
     let done = 0;
     let shown = started;
@@ -64,7 +72,8 @@ export function createProgress(options: ProgressOptions = {}): Progress {
         const t = now();
         if (tty) {
           if (t - shown < TTY_EVERY_MS && done < total) return;
-          stream.write(`\r\x1b[2K  ${progressLine(label, done, total, t - started)}`);
+          onScreen = `  ${progressLine(label, done, total, t - started)}`;
+          stream.write(`\r\x1b[2K${onScreen}`);
           drawn = true;
         } else {
           if (t - shown < PLAIN_EVERY_MS) return;
@@ -73,9 +82,23 @@ export function createProgress(options: ProgressOptions = {}): Progress {
         shown = t;
       },
       done() {
-        if (tty && drawn) stream.write("\r\x1b[2K");
+        if (tty && drawn) {
+          stream.write("\r\x1b[2K");
+          onScreen = null;
+        }
         drawn = false;
       },
     };
   };
+  const print = (line: string, out: { write(text: string): unknown }) => {
+    if (onScreen === null) return printPlain(line, out);
+    stream.write("\r\x1b[2K");
+    out.write(`${line}\n`);
+    stream.write(onScreen);
+  };
+  return Object.assign(progress, { print });
+}
+
+function printPlain(line: string, out: { write(text: string): unknown }): void {
+  out.write(`${line}\n`);
 }

@@ -125,7 +125,8 @@ describe("the site built beside the forecast", () => {
   const dir = mkdtempSync(join(tmpdir(), "churn-beside-"));
   const db = join(dir, "w.duckdb");
   const out = join(dir, "site");
-  const options = { source: SAMPLE, db, out, seed: 1, site: true, log: () => {} };
+  // Framework starts with its data files here (siteFromStart false), the way it does for large exports.
+  const options = { source: SAMPLE, db, out, seed: 1, site: true, siteFromStart: false, log: () => {} };
   const forecast: PipelineStage = { name: "forecast", analysis: analyzeForecast, writes: FORECAST_TABLES };
   let startedBeside: string | undefined;
 
@@ -170,13 +171,16 @@ describe("the site built beside the forecast", () => {
   }, 120_000);
 });
 
-describe("the site built beside the actions stage (the sample, rules mode)", () => {
-  it("starts beside actions, and its at-risk list and report hold what the warehouse holds at the end", async () => {
+describe("the site built with the build, its data files beside the actions stage (the sample, rules mode)", () => {
+  it("starts Framework with the build and its data files beside actions; they hold the warehouse's end", async () => {
     const dir = mkdtempSync(join(tmpdir(), "churn-beside-actions-"));
     const db = join(dir, "w.duckdb");
     const out = join(dir, "site");
     const summary = await buildWorkspace({ source: SAMPLE, db, out, seed: 1, site: true, model: false, log: () => {} });
-    expect(summary.stages.find((s) => s.stage === "site")?.startedBeside).toBe("actions");
+    const site = summary.stages.find((s) => s.stage === "site");
+    // The sample's exports are small: Framework's process started beside the ingest, its data files beside actions.
+    expect(site?.startedBeside).toBe("ingest");
+    expect(site?.dataFrom).toBe("actions");
     const database = await openDatabase(db, { readOnly: true });
     try {
       const { csv } = await scoredListCsv(database.connection);
@@ -189,4 +193,25 @@ describe("the site built beside the actions stage (the sample, rules mode)", () 
       database.close();
     }
   }, 180_000);
+});
+
+describe("Framework started with the build", () => {
+  it("is stopped and leaves nothing behind when the ingest refuses the exports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-early-fail-"));
+    const source = join(dir, "exports");
+    mkdirSync(source);
+    writeFileSync(join(source, "transactions.csv"), "who,when\nC1,2026-01-01\n");
+    const build = buildWorkspace({
+      source,
+      db: join(dir, "w.duckdb"),
+      out: join(dir, "site"),
+      seed: 1,
+      site: true,
+      siteFromStart: true,
+      log: () => {},
+    });
+    await expect(build).rejects.toThrow(/transactions\.csv/);
+    expect(readdirSync(dir)).toEqual(["exports"]);
+    expect(readdirSync(PROJECT_ROOT).filter((f) => f.startsWith(`.churn-site-root-${process.pid}-`))).toEqual([]);
+  }, 60_000);
 });

@@ -39,6 +39,28 @@ describe("progress", () => {
     expect(r.out.at(-1)).toBe("\r\x1b[2K");
   });
 
+  it("prints the command's own lines above the progress line on a terminal, and plainly elsewhere", () => {
+    const r = recorder(true);
+    const lines: string[] = [];
+    const out = { write: (t: string) => lines.push(t) };
+    r.progress.print("ingest done", out);
+    expect(r.out).toEqual([]);
+    const task = r.progress("site: data files", 4);
+    r.advance(150);
+    task.tick();
+    r.progress.print("actions done", out);
+    // Cleared, the line printed, then the progress line drawn again as it was.
+    expect(r.out.slice(-2)).toEqual(["\r\x1b[2K", r.out.at(-3)!.slice("\r\x1b[2K".length)]);
+    expect(lines).toEqual(["ingest done\n", "actions done\n"]);
+    task.done();
+    r.progress.print("forecast done", out);
+    expect(r.out.at(-1)).toBe("\r\x1b[2K");
+    const plain = recorder(false);
+    plain.progress.print("a line", out);
+    expect(plain.out).toEqual([]);
+    expect(lines.at(-1)).toBe("a line\n");
+  });
+
   it("writes plain lines, at most one per interval, when not on a terminal", () => {
     const r = recorder(false);
     const task = r.progress("snapshots built", 100);

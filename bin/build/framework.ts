@@ -17,7 +17,7 @@ import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../loaders/errors.ts";
-import { type Progress, silentProgress } from "../../loaders/progress.ts";
+import { type Progress, type ProgressTask, silentProgress } from "../../loaders/progress.ts";
 import type { Database } from "../../loaders/db.ts";
 import { dataLoaders, type HeldBack, writeSiteData } from "../../src/data/lib/site-data.ts";
 import { publishModuleCache, seedModuleCache } from "./module-cache.ts";
@@ -55,10 +55,32 @@ export interface SiteOptions {
    */
   database?: Database;
   heldBack?: HeldBack[];
+  /**
+   * When given, Framework starts at once but the data files are written only once this resolves, with its warehouse
+   * and holds (in place of `database` and `heldBack`): `churn build` starts Framework before its first stage.
+   */
+  dataFrom?: Promise<SiteData>;
   /** Aborting stops the build: the data writing at its next file, Framework's process at once. */
   signal?: AbortSignal;
   /** Called once the data files are all written (or their writing failed): the warehouse is no longer read. */
   onDataEnded?: () => void;
+}
+
+/** What the data files are written from: the open warehouse and the holds of the stages still running. */
+export interface SiteData {
+  database?: Database;
+  heldBack?: HeldBack[];
+}
+
+/** `promise`, or its rejection with the signal's reason as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolvePromise, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 export async function buildSite(dbPath: string, outDir: string, options: SiteOptions = {}): Promise<void> {
@@ -137,15 +159,25 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
   // the pages, and reads the data files only when it copies them. Should it reach a file before it is written, it
   // runs that loader itself, which waits for this build's copy and prints it (bin/build/site-loader.mjs): the
   // race never decides the result, and costs a bare Node process that waits rather than the file computed twice.
+  // The count shows from the data's start (Framework started early would otherwise show an ETA while it waits); the
+  // pages Framework loaded before then are counted in at once.
   const pageCount = readdirSync(join(PROJECT_ROOT, "src")).filter((f) => f.endsWith(".md")).length;
-  const task = progress("site: data files and pages", dataLoaders().length + pageCount);
+  let task: ProgressTask | null = null;
+  let pagesBefore = 0;
+  const tick = () => (task ? task.tick() : pagesBefore++);
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
   const ended = () => writeFileSync(join(cache, SITE_DATA_ENDED), "");
-  const data = writeSiteData(cache, resolve(dbPath), () => task.tick(), {
-    ...(options.database ? { database: options.database } : {}),
-    ...(options.heldBack ? { heldBack: options.heldBack } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
+  const from = options.dataFrom ?? Promise.resolve({ database: options.database, heldBack: options.heldBack });
+  const data = untilAborted(from, options.signal)
+    .then(({ database, heldBack }) => {
+      task = progress("site: data files and pages", dataLoaders().length + pageCount);
+      if (pagesBefore > 0) task.tick(pagesBefore);
+      return writeSiteData(cache, resolve(dbPath), tick, {
+        ...(database ? { database } : {}),
+        ...(heldBack ? { heldBack } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    })
     .then(
       () => null,
       (error: Error) => {
@@ -164,14 +196,14 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
       ["build"],
       env,
       (line) => {
-        if (/^load \//.test(line)) task.tick();
+        if (/^load \//.test(line)) tick();
       },
       options.signal,
     );
   } finally {
     // The data writing ends before the build's root is removed, whatever stopped Framework.
     await data;
-    task.done();
+    (task as ProgressTask | null)?.done();
   }
   const dataError = await data;
   options.signal?.throwIfAborted();

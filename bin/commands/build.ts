@@ -38,7 +38,8 @@ const Flags = z.object({
 
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("build", argv, Flags);
-  const log = flags.quiet || flags.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  const progress = createProgress({ quiet: flags.quiet });
+  const log = flags.quiet || flags.json ? () => {} : (line: string) => progress.print(line, process.stdout);
   log(`churn build: ${flags.source} → ${flags.db}${flags.noSite ? "" : ` → ${flags.out}/`}`);
   const summary = await buildWorkspace({
     source: flags.source,
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     model: !flags.noModel,
     site: !flags.noSite,
     log,
-    progress: createProgress({ quiet: flags.quiet }),
+    progress,
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else log(`built in ${summary.seconds.toFixed(1)} s (as of ${summary.asOf})`);
