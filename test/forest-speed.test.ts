@@ -9,11 +9,14 @@
  *   values (predictTree, addContributions), which the fast code does not use.
  */
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../loaders/random.ts";
+import { createRandom, shuffle } from "../loaders/random.ts";
+import { rocAuc } from "../models/math/metrics.ts";
 import type { FeatureTable } from "../models/forest/dataset.ts";
 import { crossValidate } from "../models/forest/evaluate.ts";
 import { contributions, encodeRows, predictForest, trainForest } from "../models/forest/forest.ts";
 import { addContributions, predictTree } from "../models/forest/tree.ts";
+import { binRows, packForest, predictBinned } from "../models/forest/packed.ts";
+import { permutationDrops } from "../models/forest/permutation.ts";
 
 const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 
@@ -81,6 +84,28 @@ describe("forest speed work changes no number", () => {
       permutation: digest([Float64Array.from(e.permutationImportances, (p) => p.importance)]),
       order: e.permutationImportances.map((p) => p.feature).join(","),
     }).toEqual(PINNED.crossValidation);
+  });
+
+  it("permutation drops equal a full re-prediction of the rows with the feature's bins permuted", async () => {
+    const model = await trainForest(table, labels, train, { trees: 50, maxDepth: 10, minLeaf: 2, seed: 6 });
+    const rowLabels = Array.from(test, (i) => labels[i]!);
+    const drops = permutationDrops(model, table, test, rowLabels, 21);
+    const F = table.names.length;
+    const packed = packForest(model);
+    const bins = binRows(model, table, test);
+    const baseAuc = rocAuc(predictBinned(packed, bins, test.length), rowLabels);
+    for (let j = 0; j < F; j++) {
+      // The same permutation as permutationDrops draws for feature j (createRandom(seed + j)).
+      const order = shuffle(
+        Array.from({ length: test.length }, (_, k) => k),
+        createRandom(21 + j),
+      );
+      const permuted = bins.slice();
+      for (let k = 0; k < test.length; k++) permuted[k * F + j] = bins[order[k]! * F + j]!;
+      const full = baseAuc - rocAuc(predictBinned(packed, permuted, test.length), rowLabels);
+      expect(drops[j]).toBeCloseTo(full, 12);
+    }
+    expect(Math.max(...drops)).toBeGreaterThan(0.01); // the informative features matter
   });
 
   it("binned prediction and contributions equal the one-row walkers on encoded values", async () => {
