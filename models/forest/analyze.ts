@@ -158,6 +158,16 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
   const valued = ctx.forestValuations ?? forestValuations(ctx.conn, prepared);
   valued.catch(() => {}); // its failure surfaces where it is awaited, not as an unhandled rejection
   const foldForests: ForestModel[] = [];
+  // Backtest: what the model would have said at as-of − H, trained only on what was known then. Its trees grow on
+  // the worker threads as soon as the last fold's are grown, while this thread evaluates that fold and finishes the
+  // contact threshold (it waited for the evaluation before: the workers idle 0.4–0.7 s at 100,000 customers).
+  const past = testSnapshot && backtests ? stackSnapshots(pastSnapshots) : null;
+  let backtestModel: Promise<ForestModel> | null = null;
+  const startBacktest = () => {
+    if (!past || backtestModel) return;
+    backtestModel = trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
+    backtestModel.catch(() => {}); // its failure surfaces where it is awaited, below, not as an unhandled rejection
+  };
   const evaluation = await crossValidate(
     training.table,
     training.labels,
@@ -167,13 +177,9 @@ export const analyzeForest: Analysis = async (ctx: AnalysisContext) => {
     customerFolds(training.ids, FOLDS),
     grown.tick,
     (fold, forest) => (foldForests[fold] = forest),
+    startBacktest,
   );
-
-  // Backtest: what the model would have said at as-of − H, trained only on what was known then. Its trees grow on
-  // the worker threads while this thread finishes the contact threshold.
-  const past = testSnapshot && backtests ? stackSnapshots(pastSnapshots) : null;
-  const backtestModel = past && trainForest(past.table, past.labels, all(past.labels.length), options, grown.tick);
-  backtestModel?.catch(() => {}); // its failure surfaces where it is awaited, below, not as an unhandled rejection
+  startBacktest();
 
   // The final model: options.trees trees drawn evenly from the five fold forests (forestOfForests says why that is a
   // random forest on every snapshot with a known outcome), so no forest is grown a seventh time. The cross-validated

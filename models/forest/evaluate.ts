@@ -17,7 +17,15 @@ import {
   rocAuc,
 } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
-import { type OnTrees, predictForest, trainForest, type ForestModel, type ForestOptions } from "./forest.ts";
+import {
+  type EncodedTraining,
+  encodeTraining,
+  type ForestModel,
+  type ForestOptions,
+  growForest,
+  type OnTrees,
+  predictForest,
+} from "./forest.ts";
 import { permutationDrops } from "./permutation.ts";
 
 const PERMUTATION_ROWS = 1500;
@@ -67,7 +75,8 @@ export interface Evaluation {
 /**
  * `folds` overrides the stratified assignment (e.g. folds by customer when a customer appears in several
  * snapshots); `onTrees` hears of every tree grown (progress); `onFoldModel` receives each fold's forest (analyze.ts
- * assembles the final model from them).
+ * assembles the final model from them); `afterLastFold` is called once the last fold's trees are grown, before that
+ * fold is evaluated, so a caller can hand the worker threads their next training at once (analyze.ts: the backtest).
  */
 export async function crossValidate(
   table: FeatureTable,
@@ -78,6 +87,7 @@ export async function crossValidate(
   folds?: Uint8Array,
   onTrees?: OnTrees,
   onFoldModel?: (fold: number, model: ForestModel) => void,
+  afterLastFold?: () => void,
 ): Promise<Evaluation> {
   const fold = folds ?? stratifiedFolds(labels, k, options.seed);
   const oof = new Float64Array(labels.length);
@@ -88,19 +98,24 @@ export async function crossValidate(
   const rowsOf = (f: number, inFold: boolean) =>
     Uint32Array.from({ length: labels.length }, (_, i) => i).filter((i) => (fold[i] === f) === inFold);
   // Fold f + 1 grows on the worker threads while this thread evaluates fold f (its held-out predictions and
-  // permutation importance), so both cores stay busy; each training's time counts from its start to its last tree.
-  const train = (f: number) => {
+  // permutation importance), so both cores stay busy; and fold f + 1 is encoded while fold f grows, so the workers go
+  // from one fold's trees to the next without waiting for this thread (100k benchmark: about 0.15 s a fold). Each
+  // training's time counts from the start of its growth to its last tree.
+  const encode = (f: number) => encodeTraining(table, labels, rowsOf(f, false));
+  const grow = (encoded: EncodedTraining) => {
     const started = performance.now();
-    return trainForest(table, labels, rowsOf(f, false), options, onTrees).then((model) => {
+    return growForest(encoded, options, onTrees).then((model) => {
       seconds += (performance.now() - started) / 1000;
       return model;
     });
   };
-  let next = train(0);
+  let next = grow(encode(0));
   for (let f = 0; f < k; f++) {
+    const encoded = f + 1 < k ? encode(f + 1) : null;
     const model: ForestModel = await next;
     onFoldModel?.(f, model);
-    if (f + 1 < k) next = train(f + 1);
+    if (encoded) next = grow(encoded);
+    else afterLastFold?.();
     const test = rowsOf(f, true);
     const p = predictForest(model, table, test);
     test.forEach((i, q) => (oof[i] = p[q]!));

@@ -52,8 +52,34 @@ export async function trainForest(
   options: ForestOptions,
   onTrees: OnTrees = () => {},
 ): Promise<ForestModel> {
+  return growForest(encodeTraining(table, labels, trainRows), options, onTrees);
+}
+
+/** A training's table encoded and binned (encodeTraining), ready for its trees to grow (growForest). */
+export interface EncodedTraining {
+  table: FeatureTable;
+  labels: Uint8Array;
+  trainRows: Uint32Array;
+  encoder: Encoder;
+  bins: Uint8Array;
+}
+
+/**
+ * The part of a training done on this thread before any tree grows: the encoding fitted on the training rows and the
+ * whole table binned under it. Cross-validation encodes the next fold while this fold's trees grow.
+ */
+export function encodeTraining(table: FeatureTable, labels: Uint8Array, trainRows: Uint32Array): EncodedTraining {
   const { encoder, crossFitted } = fitTrainingEncoding(table, labels, trainRows);
-  const bins = binTable(table, encoder, crossFitted);
+  return { table, labels, trainRows, encoder, bins: binTable(table, encoder, crossFitted) };
+}
+
+/** Grow the forest of an encoded training (trainForest = encodeTraining, then this). */
+export async function growForest(
+  encoded: EncodedTraining,
+  options: ForestOptions,
+  onTrees: OnTrees = () => {},
+): Promise<ForestModel> {
+  const { table, labels, trainRows, encoder, bins } = encoded;
   const features = table.names.length;
   const mtry = options.mtry ?? Math.max(1, Math.round(Math.sqrt(features)));
   const data = { bins, rows: table.rows, features, edges: encoder.edges, labels };

@@ -1,8 +1,8 @@
 /**
  * The pool of worker threads (the machine's two cores) and the jobs they run (worker.ts is their body):
- * - a forest's trees: the binned matrix and labels are shared through SharedArrayBuffers; each worker grows the trees
- *   t ≡ w (mod workers), and every tree uses its own seeded stream (forest seed + 7919·t), so the forest is the same
- *   whatever the number of workers;
+ * - a forest's trees: the binned matrix and labels are shared through SharedArrayBuffers; each worker takes the next
+ *   tree from a shared counter, and every tree uses its own seeded stream (forest seed + 7919·t), so the forest is the
+ *   same whatever the number of workers and whichever grows which tree;
  * - scoring large lists (forest/scored.ts), the forecast's simulations (simulateOnWorker) and BG/NBD fits on large
  *   summaries (fitBgNbdOnWorker).
  * The workers are started once per process and reused by every later job (the folds of a cross-validation, the
@@ -34,12 +34,16 @@ export interface GrowRequest {
   trees: number;
 }
 
-/** What a pool worker is sent: a request, its share (trees t ≡ worker mod workers) and the job's number. */
+/**
+ * What a pool worker is sent: a request, the job's number, and the training's tree counter, shared by its workers:
+ * each takes the next tree's index from it (Atomics.add) until every tree is taken, so a worker slowed by other work
+ * (this thread's evaluation, DuckDB) grows fewer trees instead of holding the training up. Tree t is grown from its
+ * own seed (seed + 7919·t) and returned under its index, so the forest is the same whichever worker grows it.
+ */
 export interface GrowJob extends GrowRequest {
   kind: "grow";
   job: number;
-  worker: number;
-  workers: number;
+  next: Int32Array;
 }
 
 /**
@@ -211,11 +215,12 @@ export async function growTreesInWorkers(
   const labels = shared(req.labels, (b) => new Uint8Array(b));
   const trainRows = shared(req.trainRows, (b) => new Uint32Array(b));
   const results: Tree[] = new Array(req.trees);
+  const next = new Int32Array(new SharedArrayBuffer(4));
   await Promise.all(
     Array.from({ length: workers }, (_, w) =>
       runOnWorker<void>(
         w,
-        (job) => ({ ...req, kind: "grow", bins, labels, trainRows, job, worker: w, workers }),
+        (job) => ({ ...req, kind: "grow", bins, labels, trainRows, job, next }),
         (m, done) => {
           if ("tree" in m) {
             results[m.index] = m.tree;

@@ -1,5 +1,6 @@
 /**
- * Pool worker body. A grow job: grow the trees t ≡ worker (mod workers), post each back, then say done. A score job:
+ * Pool worker body. A grow job: grow the training's next tree not yet taken (GrowJob.next) until none is left, post each
+ * back, then say done. A score job:
  * score the rows it was sent with the forest it was sent (scored.ts) and post the result back. A simulate job: run
  * the forecast simulation it was sent (forecast/simulate.ts) and post the simulated futures back. A fit job: fit
  * BG/NBD on the summary it was sent (value/bgnbd.ts) and post the fit back, or why it failed.
@@ -49,7 +50,7 @@ parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
   }
   const data = { bins: req.bins, rows: req.rows, features: req.features, edges: req.edges, labels: req.labels };
   if (weights.length !== req.rows) weights = new Float64Array(req.rows);
-  for (let t = req.worker; t < req.trees; t += req.workers) {
+  for (let t = Atomics.add(req.next, 0, 1); t < req.trees; t = Atomics.add(req.next, 0, 1)) {
     const rng = createRandom(req.seed + 7919 * t);
     bootstrapWeights(rng, req.trainRows, req.labels, req.classWeight, weights);
     const tree = growTree(data, weights, req.options, rng);
