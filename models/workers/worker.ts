@@ -1,9 +1,9 @@
 /**
- * Pool worker body. A grow job: grow the training's next tree not yet taken (GrowJob.next) until none is left, post each
- * back, then say done. A score job:
- * score the rows it was sent with the forest it was sent (scored.ts) and post the result back. A simulate job: run
- * the forecast simulation it was sent (forecast/simulate.ts) and post the simulated futures back. A fit job: fit
- * BG/NBD on the summary it was sent (value/bgnbd.ts) and post the fit back, or why it failed.
+ * Pool worker body. A grow job: grow the training's next tree not yet taken (GrowJob.next) until none is left, post
+ * each back, then say done. A score job: score the rows it was sent with the forest it was sent (scored.ts) and post
+ * the result back. A simulate job: run the forecast simulation it was sent (forecast/simulate.ts) and post the
+ * simulated futures back. A fit job: fit BG/NBD on the summary it was sent (value/bgnbd.ts) and post the fit back, or
+ * why it failed.
  */
 import { parentPort } from "node:worker_threads";
 import { createRandom } from "../../loaders/random.ts";
