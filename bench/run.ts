@@ -139,7 +139,7 @@ for (const stage of summary.stages)
       : {}),
   });
 for (const stage of summary.stages) {
-  const data = stage.dataFrom ? `, data files beside ${stage.dataFrom}` : "";
+  const data = stage.dataFrom && stage.dataFrom !== stage.startedBeside ? `, data files beside ${stage.dataFrom}` : "";
   const beside = stage.startedBeside ? ` (started beside ${stage.startedBeside}${data}: they overlap)` : "";
   process.stdout.write(`${stage.stage.padEnd(24)} ${stage.seconds.toFixed(1).padStart(8)} s${beside}\n`);
 }

@@ -7,7 +7,7 @@
  * staging table): read = records written = loaded + rejected, every rejected row has the physical line its record
  * starts on and its text exactly as written.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -174,5 +174,18 @@ describe("ingest on generated hostile exports", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ read: 2, loaded: 1, rejected: 1, reasons: { "impossible date": 1 } });
+  });
+
+  it("loads exports side by side yet names the first bad one in the sources' order, and writes nothing", async () => {
+    const dir = join(root, "two-bad");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    // Surveys is the larger file, so it is loaded first; customers comes first in the sources' order.
+    writeFileSync(join(dir, "customers.csv"), "who,joined\nC1,2024-01-01\n");
+    writeFileSync(join(dir, "surveys.csv"), `whom,when,nps\n${"C1,2024-02-01,9\n".repeat(200)}`);
+    writeFileSync(join(dir, "transactions.csv"), "customer_id,date,amount\nC1,2024-01-05,10\n");
+    const db = join(dir, "w.duckdb");
+    await expect(buildWarehouse({ source: dir }, db)).rejects.toThrow(/customers\.csv/);
+    expect(existsSync(db)).toBe(false);
   });
 });
