@@ -211,21 +211,26 @@ export function scoreRows(
   rows?: Uint32Array,
 ): { probabilities: Float64Array; contributions: Float64Array } {
   const { members } = model;
-  if (members) {
-    const parts = members.map((m) => scoreRows(m, table, rows));
-    return {
-      probabilities: mixMembers(
-        members,
-        parts.map((p) => p.probabilities),
-      ),
-      contributions: mixMembers(
-        members,
-        parts.map((p) => p.contributions),
-      ),
-    };
-  }
   const n = rows ? rows.length : table.rows;
-  return predictWithContributions(packForest(model), binRows(model, table, rows), n);
+  if (!members) return predictWithContributions(packForest(model), binRows(model, table, rows), n);
+  // Member by member into one pair of buffers, each added with its share as it is done (mixMembers' sums, in the
+  // same order): at a million customers five members' contributions were 600 MB of fresh pages. A number column a
+  // member bins with the same edges as an earlier one is copied from its bins.
+  const total = members.reduce((s, m) => s + m.trees.length, 0);
+  const F = table.names.length;
+  const probabilities = new Float64Array(n);
+  const contributions = new Float64Array(n * F);
+  const part = { probabilities: new Float64Array(n), contributions: new Float64Array(n * F) };
+  const binned: { encoder: Encoder; bins: Uint8Array }[] = [];
+  for (const member of members) {
+    const bins = binRows(member, table, rows, binned);
+    binned.push({ encoder: member.encoder, bins });
+    predictWithContributions(packForest(member), bins, n, part);
+    const share = member.trees.length / total;
+    for (let k = 0; k < n; k++) probabilities[k]! += part.probabilities[k]! * share;
+    for (let q = 0; q < contributions.length; q++) contributions[q]! += part.contributions[q]! * share;
+  }
+  return { probabilities, contributions };
 }
 
 /** Per-row feature contributions to the predicted probability (mean Saabas attribution over the trees). */

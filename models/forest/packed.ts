@@ -6,7 +6,7 @@
  * missing value (bin 0) follows missingLeft. Sums run over the trees in their order, so the probabilities and
  * Saabas contributions are bit-for-bit those of the one-row walkers.
  */
-import { binOf, encodedValue, type FeatureTable } from "./dataset.ts";
+import { binOf, type Encoder, encodedValue, type FeatureTable } from "./dataset.ts";
 import type { ForestModel } from "./forest.ts";
 
 export interface PackedForest {
@@ -60,19 +60,41 @@ export function packForest(model: ForestModel): PackedForest {
   return packed;
 }
 
-/** Bins of the given rows (all rows when omitted) under the model's encoder, row-major: out[k * features + f]. */
-export function binRows(model: ForestModel, table: FeatureTable, rows?: ArrayLike<number>): Uint8Array {
+/**
+ * Bins of the given rows (all rows when omitted) under the model's encoder, row-major: out[k * features + f]. A
+ * number column whose edges equal those of one of `earlier`'s encoders (the same rows binned under another member of
+ * a forest of forests) is copied from its bins: the same values and edges give the same bins.
+ */
+export function binRows(
+  model: ForestModel,
+  table: FeatureTable,
+  rows?: ArrayLike<number>,
+  earlier: { encoder: Encoder; bins: Uint8Array }[] = [],
+): Uint8Array {
   const features = table.names.length;
   const n = rows ? rows.length : table.rows;
   const out = new Uint8Array(n * features);
   for (let f = 0; f < features; f++) {
     const edges = model.encoder.edges[f]!;
+    const same = model.encoder.categories[f]
+      ? undefined
+      : earlier.find((e) => !e.encoder.categories[f] && sameEdges(e.encoder.edges[f]!, edges));
+    if (same) {
+      for (let q = f; q < out.length; q += features) out[q] = same.bins[q]!;
+      continue;
+    }
     for (let k = 0; k < n; k++) {
       const i = rows ? rows[k]! : k;
       out[k * features + f] = binOf(edges, encodedValue(table, model.encoder, f, i));
     }
   }
   return out;
+}
+
+function sameEdges(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Leaf node that row k of the binned rows reaches in the tree whose root is `root`. */
@@ -107,10 +129,12 @@ export function predictWithContributions(
   p: PackedForest,
   bins: Uint8Array,
   n: number,
+  /** Buffers to reuse (n and n × features long), cleared first. */
+  into?: { probabilities: Float64Array; contributions: Float64Array },
 ): { probabilities: Float64Array; contributions: Float64Array } {
   const F = p.features;
-  const probabilities = new Float64Array(n);
-  const contributions = new Float64Array(n * F);
+  const probabilities = into ? into.probabilities.fill(0) : new Float64Array(n);
+  const contributions = into ? into.contributions.fill(0) : new Float64Array(n * F);
   for (let t = 0; t < p.trees; t++) {
     const root = p.roots[t]!;
     for (let k = 0; k < n; k++) {
