@@ -61,6 +61,35 @@ describe("forest of forests", () => {
     scored.contributions.forEach((c, q) => expect(c).toBeCloseTo(expectedContributions[q]!, 12));
   });
 
+  it("scores as its members scored one by one, where a number column's bins are shared between members", async () => {
+    const { table: base, labels } = syntheticTable(1500, 7);
+    // A count with five values, all in every fold: every member bins it with the same edges, so its bins are reused.
+    const calls = Float64Array.from({ length: base.rows }, (_, i) => i % 5);
+    const t: FeatureTable = { names: [...base.names, "calls"], columns: [...base.columns, calls], rows: base.rows };
+    const forests: ForestModel[] = [];
+    for (let f = 0; f < 3; f++) {
+      const rows = Uint32Array.from({ length: t.rows }, (_, i) => i).filter((i) => i % 3 !== f);
+      forests.push(await trainForest(t, labels, rows, { trees: 10, maxDepth: 6, minLeaf: 5, seed: 4 }));
+    }
+    const F = t.names.length;
+    const edges = (m: ForestModel) => Array.from(m.encoder.edges[F - 1]!);
+    expect(forests.map(edges)).toEqual([edges(forests[0]!), edges(forests[0]!), edges(forests[0]!)]);
+    expect(Array.from(forests[0]!.encoder.edges[0]!)).not.toEqual(Array.from(forests[1]!.encoder.edges[0]!));
+    const model = forestOfForests(forests, 10);
+    const scored = scoreRows(model, t);
+    const alone = forests.map((m) => scoreRows(m, t));
+    for (let i = 0; i < t.rows; i++)
+      expect(scored.probabilities[i]).toBeCloseTo(
+        alone.reduce((s, a) => s + a.probabilities[i]! / 3, 0),
+        12,
+      );
+    for (let q = 0; q < t.rows * F; q++)
+      expect(scored.contributions[q]).toBeCloseTo(
+        alone.reduce((s, a) => s + a.contributions[q]! / 3, 0),
+        12,
+      );
+  });
+
   it("takes distinct tree indices from each member (trees 4m … 4m + 3 of member m)", async () => {
     const { forests } = await foldForests();
     const model = forestOfForests(forests, 4);
