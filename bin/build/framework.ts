@@ -50,14 +50,8 @@ export interface SiteOptions {
   quiet?: boolean;
   progress?: Progress;
   /**
-   * The open warehouse `churn build` is still writing (its last stages run beside the site): the data files are read
-   * through a new connection to it, those reading a stage's `tables` only once its `until` resolves (heldBack).
-   */
-  database?: Database;
-  heldBack?: HeldBack[];
-  /**
-   * When given, Framework starts at once but the data files are written only once this resolves, with its warehouse
-   * and holds (in place of `database` and `heldBack`): `churn build` starts Framework before its first stage.
+   * Framework starts at once; the data files are written once this resolves, from what it gives (SiteData). Absent:
+   * at once, from `dbPath` opened read-only. `churn build` gives its open warehouse and its last stages' holds.
    */
   dataFrom?: Promise<SiteData>;
   /** Aborting stops the build: the data writing at its next file, Framework's process at once. */
@@ -66,7 +60,11 @@ export interface SiteOptions {
   onDataEnded?: () => void;
 }
 
-/** What the data files are written from: the open warehouse and the holds of the stages still running. */
+/**
+ * What the data files are written from: the open warehouse `churn build` is still writing (read through a new
+ * connection to it; absent: `dbPath` opened read-only), and one hold per stage still running (heldBack: a data file
+ * reading a stage's `tables` waits for its `until`).
+ */
 export interface SiteData {
   database?: Database;
   heldBack?: HeldBack[];
@@ -167,7 +165,7 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
   const tick = () => (task ? task.tick() : pagesBefore++);
   const observable = join(PROJECT_ROOT, "node_modules", ".bin", "observable");
   const ended = () => writeFileSync(join(cache, SITE_DATA_ENDED), "");
-  const from = options.dataFrom ?? Promise.resolve({ database: options.database, heldBack: options.heldBack });
+  const from = options.dataFrom ?? Promise.resolve<SiteData>({});
   const data = untilAborted(from, options.signal)
     .then(({ database, heldBack }) => {
       task = progress("site: data files and pages", dataLoaders().length + pageCount);
