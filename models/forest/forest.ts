@@ -181,12 +181,13 @@ export function forestOfForests(forests: ForestModel[], treesEach: number): Fore
 function mixMembers(members: ForestModel[], outputs: Float64Array[]): Float64Array {
   const total = members.reduce((s, m) => s + m.trees.length, 0);
   const mixed = new Float64Array(outputs[0]?.length ?? 0);
-  members.forEach((member, m) => {
-    const share = member.trees.length / total;
-    const part = outputs[m]!;
-    for (let q = 0; q < part.length; q++) mixed[q]! += part[q]! * share;
-  });
+  members.forEach((member, m) => addShare(mixed, outputs[m]!, member.trees.length / total));
   return mixed;
+}
+
+/** mixed += part × share, element by element (one member's term of mixMembers' sum). */
+function addShare(mixed: Float64Array, part: Float64Array, share: number): void {
+  for (let q = 0; q < part.length; q++) mixed[q]! += part[q]! * share;
 }
 
 /** Probability of churn for the given rows (all rows when omitted); only those rows are encoded. */
@@ -226,9 +227,8 @@ export function scoreRows(
     const bins = binRows(member, table, rows, binned);
     binned.push({ encoder: member.encoder, bins });
     predictWithContributions(packForest(member), bins, n, part);
-    const share = member.trees.length / total;
-    for (let k = 0; k < n; k++) probabilities[k]! += part.probabilities[k]! * share;
-    for (let q = 0; q < contributions.length; q++) contributions[q]! += part.contributions[q]! * share;
+    addShare(probabilities, part.probabilities, member.trees.length / total);
+    addShare(contributions, part.contributions, member.trees.length / total);
   }
   return { probabilities, contributions };
 }
