@@ -53,30 +53,76 @@ export function bgnbdLogLik(p: BgNbdParams, x: number, tx: number, T: number): n
   return common + logAddExp(first, second);
 }
 
-/** Group identical (x, t_x, T) rows: the likelihood is a weighted sum over the distinct rows (first-seen order). */
-function compress(data: RfmArrays): { x: number[]; tx: number[]; T: number[]; w: number[] } {
-  // Nested maps on the numbers themselves: a string key per row cost seconds at half a million buyers.
-  const byX = new Map<number, Map<number, Map<number, number>>>();
-  const out = { x: [] as number[], tx: [] as number[], T: [] as number[], w: [] as number[] };
-  for (let i = 0; i < data.frequency.length; i++) {
-    const x = data.frequency[i]!;
-    const tx = data.recency[i]!;
-    const T = data.T[i]!;
-    let byTx = byX.get(x);
-    if (!byTx) byX.set(x, (byTx = new Map()));
-    let byT = byTx.get(tx);
-    if (!byT) byTx.set(tx, (byT = new Map()));
-    const k = byT.get(T);
-    if (k !== undefined) out.w[k]! += 1;
+/** A column's values coded in first-seen order, its distinct values ascending, and each code's rank among them. */
+function codesOf(values: ArrayLike<number>): { codes: Int32Array; keys: Float64Array; rankOf: Int32Array } {
+  const seen = new Map<number, number>();
+  const firstSeen: number[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let c = seen.get(v);
+    if (c === undefined) {
+      c = firstSeen.length;
+      seen.set(v, c);
+      firstSeen.push(v);
+    }
+    codes[i] = c;
+  }
+  const order = Array.from(firstSeen.keys()).sort((p, q) => firstSeen[p]! - firstSeen[q]!);
+  const rankOf = new Int32Array(order.length);
+  order.forEach((c, r) => (rankOf[c] = r));
+  return { codes, keys: Float64Array.from(order, (c) => firstSeen[c]!), rankOf };
+}
+
+/** A column of the distinct histories: its distinct values ascending, and each history's index among them. */
+interface DistinctColumn {
+  keys: Float64Array;
+  rows: Int32Array;
+}
+
+/**
+ * Identical (x, t_x, T) rows grouped, in first-seen order: the likelihood is a weighted sum over the distinct rows.
+ * Each column is coded once, and the rows are grouped by their codes in an open-addressing table of typed arrays
+ * (own code for speed: maps nested per column cost 0.6 s a fit at half a million buyers, one Map 0.2 s).
+ */
+function compress(data: RfmArrays): { X: DistinctColumn; TX: DistinctColumn; TT: DistinctColumn; w: Float64Array } {
+  const n = data.frequency.length;
+  const x = codesOf(data.frequency);
+  const tx = codesOf(data.recency);
+  const T = codesOf(data.T);
+  const nTx = tx.keys.length;
+  const distinctAtMost = Math.min(n, x.keys.length * nTx * T.keys.length);
+  const size = 2 ** Math.ceil(Math.log2(2 * distinctAtMost + 1));
+  const mask = size - 1;
+  // Slot h holds a history whose codes are (pair = x·nTx + t_x, T) and its group, or −1 when empty.
+  const slotPair = new Float64Array(size);
+  const slotT = new Int32Array(size);
+  const slotGroup = new Int32Array(size).fill(-1);
+  const first = new Int32Array(distinctAtMost);
+  const weight = new Float64Array(distinctAtMost);
+  let groups = 0;
+  for (let i = 0; i < n; i++) {
+    const pair = x.codes[i]! * nTx + tx.codes[i]!;
+    const t = T.codes[i]!;
+    let h = Math.imul((pair >>> 0) ^ Math.imul(((pair / 4294967296) | 0) ^ t, 0x27d4eb2d), 0x9e3779b1);
+    h = (h ^ (h >>> 15)) & mask;
+    while (slotGroup[h]! !== -1 && (slotPair[h]! !== pair || slotT[h]! !== t)) h = (h + 1) & mask;
+    const g = slotGroup[h]!;
+    if (g !== -1) weight[g]! += 1;
     else {
-      byT.set(T, out.x.length);
-      out.x.push(x);
-      out.tx.push(tx);
-      out.T.push(T);
-      out.w.push(1);
+      slotGroup[h] = groups;
+      slotPair[h] = pair;
+      slotT[h] = t;
+      first[groups] = i;
+      weight[groups++] = 1;
     }
   }
-  return out;
+  const column = (c: ReturnType<typeof codesOf>): DistinctColumn => {
+    const rows = new Int32Array(groups);
+    for (let g = 0; g < groups; g++) rows[g] = c.rankOf[c.codes[first[g]!]!]!;
+    return { keys: c.keys, rows };
+  };
+  return { X: column(x), TX: column(tx), TT: column(T), w: weight.slice(0, groups) };
 }
 
 /**
@@ -84,18 +130,9 @@ function compress(data: RfmArrays): { x: number[]; tx: number[]; T: number[]; w:
  * the analytic gradient in those log-parameters is written into it (digammas from eq. 6's Γ and B terms).
  */
 export function bgnbdObjective(data: RfmArrays): (logp: number[], gradient?: number[]) => number {
-  const d = compress(data);
   // Terms that depend on x only are computed once per distinct x per evaluation (x takes few values), and ln(α + T),
   // ln(α + t_x) once per distinct T and t_x (whole days in a period: a few thousand values at most).
-  const distinct = (values: number[]) => {
-    const keys = [...new Set(values)].sort((p, q) => p - q);
-    const index = new Map(keys.map((v, k) => [v, k]));
-    return { keys: Float64Array.from(keys), rows: Int32Array.from(values, (v) => index.get(v)!) };
-  };
-  const X = distinct(d.x),
-    TX = distinct(d.tx),
-    TT = distinct(d.T);
-  const w = Float64Array.from(d.w);
+  const { X, TX, TT, w } = compress(data);
   const perX = new Float64Array(X.keys.length);
   const logBx = new Float64Array(X.keys.length);
   const logT = new Float64Array(TT.keys.length);
