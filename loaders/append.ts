@@ -10,6 +10,7 @@ import {
   DuckDBDataChunk,
   DuckDBDoubleType,
   DuckDBIntegerType,
+  type DuckDBVector,
   DuckDBVarCharType,
 } from "@duckdb/node-api";
 
@@ -25,13 +26,51 @@ const DUCKDB_TYPES = {
 /** Rows per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
-/** A value as its column's type stores it (null for NULL). */
-function cell(type: AppendType, v: unknown): string | number | boolean | null {
-  if (v === null || v === undefined) return null;
-  if (type === "double" || type === "integer") return Number(v);
-  if (type === "boolean") return Boolean(v);
-  return String(v);
+type Rows = readonly (readonly unknown[])[];
+/** Column c of rows[start, start + n) into a chunk's vector; a non-finite number is refused (appendRows' rule). */
+type Fill = (vector: DuckDBVector, rows: Rows, c: number, start: number, n: number, table: string) => void;
+
+function refuse(table: string, row: number, c: number, v: number): never {
+  throw new Error(`appendRows(${table}): row ${row + 1}, column ${c + 1} is ${v}, not a finite number`);
 }
+
+/**
+ * One filler per column type, so each one's setItem call meets one vector class and V8 can inline it (one loop for
+ * every type made the call megamorphic: 40% of the time at a million rows).
+ */
+const fillNumbers: Fill = (vector, rows, c, start, n, table) => {
+  const out = vector as DuckDBVector<number>;
+  for (let i = 0; i < n; i++) {
+    const v = rows[start + i]![c];
+    if (v === null || v === undefined) out.setItem(i, null);
+    else {
+      const x = Number(v);
+      if (!Number.isFinite(x) && typeof v === "number") refuse(table, start + i, c, x);
+      out.setItem(i, x);
+    }
+  }
+};
+
+const FILL: Record<AppendType, Fill> = {
+  double: fillNumbers,
+  integer: fillNumbers,
+  boolean: (vector, rows, c, start, n, table) => {
+    const out = vector as DuckDBVector<boolean>;
+    for (let i = 0; i < n; i++) {
+      const v = rows[start + i]![c];
+      if (typeof v === "number" && !Number.isFinite(v)) refuse(table, start + i, c, v);
+      out.setItem(i, v === null || v === undefined ? null : Boolean(v));
+    }
+  },
+  varchar: (vector, rows, c, start, n, table) => {
+    const out = vector as DuckDBVector<string>;
+    for (let i = 0; i < n; i++) {
+      const v = rows[start + i]![c];
+      if (typeof v === "number" && !Number.isFinite(v)) refuse(table, start + i, c, v);
+      out.setItem(i, v === null || v === undefined ? null : String(v));
+    }
+  },
+};
 
 /**
  * Rows go to DuckDB a data chunk (CHUNK_ROWS rows) at a time, filled column by column: number and boolean columns are
@@ -42,7 +81,7 @@ export async function appendRows(
   conn: DuckDBConnection,
   table: string,
   types: AppendType[],
-  rows: readonly (readonly unknown[])[],
+  rows: Rows,
 ): Promise<void> {
   if (rows.length === 0) return;
   const appender = await conn.createAppender(table);
@@ -53,12 +92,7 @@ export async function appendRows(
       const chunk = DuckDBDataChunk.create(chunkTypes, n);
       types.forEach((type, c) => {
         const vector = chunk.getColumnVector(c);
-        for (let i = 0; i < n; i++) {
-          const v = rows[start + i]![c];
-          if (typeof v === "number" && !Number.isFinite(v))
-            throw new Error(`appendRows(${table}): row ${start + i + 1}, column ${c + 1} is ${v}, not a finite number`);
-          vector.setItem(i, cell(type, v) as never);
-        }
+        FILL[type](vector, rows, c, start, n, table);
         vector.flush();
       });
       appender.appendDataChunk(chunk);
