@@ -12,7 +12,6 @@ import { analyzeAcquisition } from "./value/acquisition.ts";
 import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
-import { queryOne } from "../loaders/db.ts";
 import { writeMeta } from "../loaders/meta.ts";
 import { ACTIONS_WRITES, actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
@@ -64,39 +63,28 @@ export interface StageTiming {
 
 /**
  * The stage after which the forest's snapshot query starts on a second connection. It needs only the ingested tables
- * and the cohorts stage's buyer window (PREFETCH_EARLY). In a large warehouse it waits for the value stage
- * (PREFETCH_LATE), so the query's memory does not come on top of the value stage's (half a million valuations at a
- * million customers), and for the acquisition stage, which is all SQL: beside it the query only took cores from
- * it (at 1M acquisition took 16–24 s beside it, 5.6 s alone) and the build's memory peaked there (4.1 GiB); beside
- * survival by quadrant, which works in JavaScript, it uses the idle core. In a smaller one memory is no concern
- * and it starts beside the value stage, which leaves a core idle most of its time (100k customers: the forest stage
- * waited 1–2 s less for its snapshots, the build about 1 s shorter).
+ * and the cohorts stage's buyer window, and runs beside the value stage, which works in JavaScript and leaves a core
+ * idle. At a million customers it waited for the acquisition stage until this session (its memory on top of the value
+ * stage's was the worry): beside the value stage the build's process tree peaked at 3,383–3,398 MiB (3,329 MiB
+ * before), and the forest stage no longer waits for its snapshots (21–28 s instead of 42–48 s).
  */
-const PREFETCH_EARLY = "survival";
-const PREFETCH_LATE = "acquisition";
+const PREFETCH_AFTER = "survival";
 /**
- * The stage after which the forecast's groundwork starts: it needs the cohorts stage's buyer window, and the value
- * stage after survival works in JavaScript, leaving a core idle.
+ * The stage after which the forecast's groundwork starts: it needs the cohorts stage's buyer window, and the survival
+ * and value stages after it work in JavaScript, leaving a core idle (at a million customers the survival stage alone
+ * is 7–11 s). With both moves, a 1M build's idle core-seconds fell from 51.7 to 43.6 (CPU traces).
  */
-const GROUNDWORK_AFTER = "survival";
-/** Up to this many customers the snapshot query starts after PREFETCH_EARLY. */
-const PREFETCH_EARLY_MAX_CUSTOMERS = 300_000;
-
-/** The stage after which the forest's snapshot query starts, by the warehouse's number of customers. */
-async function prefetchAfter(conn: AnalysisContext["conn"]): Promise<string> {
-  const row = await queryOne<{ n: number }>(conn, "SELECT count(*)::BIGINT AS n FROM customers");
-  return (row?.n ?? 0) <= PREFETCH_EARLY_MAX_CUSTOMERS ? PREFETCH_EARLY : PREFETCH_LATE;
-}
+const GROUNDWORK_AFTER = "cohorts";
 
 /**
  * Run every stage in order; `beforeStage` is called before each starts, `onStage` after each with its report and time.
  * A thrown error stops the run.
- * With `ctx.connect`, the forest's snapshot query starts on a second connection after prefetchAfter's stage, so DuckDB
+ * With `ctx.connect`, the forest's snapshot query starts on a second connection after PREFETCH_AFTER, so DuckDB
  * builds it while the stages in between run in JavaScript, and the contact threshold's snapshot valuations follow it
  * on that connection (at a million customers they outlast the cross-validation they used to run beside). The
  * forecast's groundwork (its reads of the ingested tables, 11 s at a million customers, and the backtest's simulation
- * on a worker thread) starts on another connection after GROUNDWORK_AFTER, beside the value stage. The run waits for
- * all of it to settle before it returns or throws.
+ * on a worker thread) starts on another connection after GROUNDWORK_AFTER, beside the survival and value stages.
+ * The run waits for all of it to settle before it returns or throws.
  */
 export async function runPipeline(
   ctx: AnalysisContext,
@@ -106,7 +94,6 @@ export async function runPipeline(
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
-  const prefetchStage = prefetch ? await prefetchAfter(ctx.conn) : null;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   let prefetched: Promise<void> | undefined;
   let groundworkDone: Promise<void> | undefined;
@@ -145,7 +132,7 @@ export async function runPipeline(
           });
         context = { ...context, forecastGroundwork: groundwork };
       }
-      if (stage.name === prefetchStage && prefetch) {
+      if (stage.name === PREFETCH_AFTER && prefetch) {
         const conn = prefetch();
         const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));
         // The contact threshold's snapshot valuations follow on the same connection as soon as the snapshots exist

@@ -31,7 +31,8 @@ export interface ForecastReport {
 /**
  * The part of a forecast that reads only the ingested tables and the buyers' window (cohorts stage): today's inputs
  * and the backtest's, with the backtest's futures already being simulated on worker thread 0. `churn build` starts it
- * on a second connection beside the value stage (runPipeline), which works in JavaScript and leaves a core idle.
+ * on a second connection beside the survival and value stages (runPipeline), which work in JavaScript and leave a core
+ * idle.
  */
 export interface ForecastGroundwork {
   rules: ForecastRules;
