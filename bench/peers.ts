@@ -14,7 +14,6 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHURN_NODE_FLAGS } from "../bin/node-flags.ts";
 import { writePeerFiles } from "./peer-files.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -67,7 +66,6 @@ export function trainPeer(spec: FlatSpec, folds = 5, trees = 300): PeerRow {
   const name = spec.file.split("/").pop()!;
   const flags = ["--target", spec.target, "--positive", spec.positive, "--id", spec.id];
   const ours = timed(TSX, [
-    ...CHURN_NODE_FLAGS,
     join(ROOT, "bin", "churn.ts"),
     "train",
     "--input",
@@ -139,7 +137,6 @@ export function sampleBuildStages(): PeerRow[] {
   const dir = mkdtempSync(join(tmpdir(), "churn-bench-build-"));
   try {
     const r = timed(TSX, [
-      ...CHURN_NODE_FLAGS,
       join(ROOT, "bin", "churn.ts"),
       "build",
       "--db",

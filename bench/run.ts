@@ -16,7 +16,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHURN_NODE_FLAGS } from "../bin/node-flags.ts";
 import { sampleTreeRss } from "./tree-memory.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -71,8 +70,7 @@ function timed(
   scriptArgs: string[],
 ): Promise<{ stdout: string; peakMB: number | null; treePeakMB: number }> {
   const command = hasGnuTime ? "/usr/bin/time" : tsx;
-  const run = [...CHURN_NODE_FLAGS, script, ...scriptArgs];
-  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", tsx, ...run] : run;
+  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", tsx, script, ...scriptArgs] : [script, ...scriptArgs];
   const child = spawn(command, commandArgs, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const sampler = sampleTreeRss(child.pid!);
   let stdout = "";

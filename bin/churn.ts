@@ -1,9 +1,8 @@
-#!/usr/bin/env -S npx tsx --max-semi-space-size=64
+#!/usr/bin/env -S npx tsx
 /**
  * `churn`: the one command line. Each command lives in bin/commands/<name>.ts and exports
  * `run(argv: string[]): Promise<number>` (the exit code) and `help` (its usage text).
  * Expected failures are UserErrors: printed as one message plus a hint, no stack trace.
- * Started with the Node flags of bin/node-flags.ts (package.json's scripts, the line above, the benchmarks).
  */
 import { isUserError } from "../loaders/errors.ts";
 
