@@ -14,6 +14,7 @@
 import type { Random } from "../../loaders/random.ts";
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { simulateFuturePurchases } from "./buyer-activity.ts";
+import { distinctIndex } from "../math/distinct.ts";
 import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
 import { DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
 import { drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
@@ -72,24 +73,6 @@ function sampleIndices(n: number, rng: Random): { indices: Int32Array; weight: n
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
   return { indices: all.slice(0, SIMULATED_CUSTOMERS).sort(), weight: n / SIMULATED_CUSTOMERS };
-}
-
-/** Index of each listed item's key among the distinct keys, and how many there are. */
-function distinctIndex<T>(items: ArrayLike<number>, key: (i: number) => T): { of: Int32Array; keys: T[] } {
-  const seen = new Map<T, number>();
-  const keys: T[] = [];
-  const of = new Int32Array(items.length);
-  for (let n = 0; n < items.length; n++) {
-    const k = key(items[n]!);
-    let d = seen.get(k);
-    if (d === undefined) {
-      d = keys.length;
-      seen.set(k, d);
-      keys.push(k);
-    }
-    of[n] = d;
-  }
-  return { of, keys };
 }
 
 /** Which scenarios change which sampled customer (factor ≠ 1): customer n's are entries start[n] to start[n + 1]. */

@@ -10,6 +10,7 @@
  * (delta method back to the natural scale). Identical (x, t_x, T) rows are weighted, not repeated.
  */
 import { UserError } from "../../loaders/errors.ts";
+import { distinctIndex } from "../math/distinct.ts";
 import { digamma, logGamma } from "../math/distributions.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { inverseSpd } from "../math/linear-algebra.ts";
@@ -55,19 +56,7 @@ export function bgnbdLogLik(p: BgNbdParams, x: number, tx: number, T: number): n
 
 /** A column's values coded in first-seen order, its distinct values ascending, and each code's rank among them. */
 function codesOf(values: ArrayLike<number>): { codes: Int32Array; keys: Float64Array; rankOf: Int32Array } {
-  const seen = new Map<number, number>();
-  const firstSeen: number[] = [];
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    let c = seen.get(v);
-    if (c === undefined) {
-      c = firstSeen.length;
-      seen.set(v, c);
-      firstSeen.push(v);
-    }
-    codes[i] = c;
-  }
+  const { of: codes, keys: firstSeen } = distinctIndex(values, (v) => v);
   const order = Array.from(firstSeen.keys()).sort((p, q) => firstSeen[p]! - firstSeen[q]!);
   const rankOf = new Int32Array(order.length);
   order.forEach((c, r) => (rankOf[c] = r));
