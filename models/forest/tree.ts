@@ -32,17 +32,17 @@ export interface BinnedData {
 }
 
 /**
- * The node's rows (`order`, in partition order) with their weight and weighted label riding along, so the histograms
- * read them in sequence, and the partition's scratch copies. Held per thread and reused from tree to tree: fresh
- * typed arrays of this size per tree are fresh mmaps, whose page faults cost more than growing a small tree.
+ * The node's rows (`order`, in partition order) with their weight and label riding along, so the histograms read them
+ * in sequence, and the partition's scratch copies. Held per thread and reused from tree to tree: fresh typed arrays of
+ * this size per tree are fresh mmaps, whose page faults cost more than growing a small tree.
  */
 interface RowBuffers {
   order: Uint32Array;
   scratch: Uint32Array;
   orderW: Float64Array;
-  orderP: Float64Array;
+  orderY: Uint8Array;
   scratchW: Float64Array;
-  scratchP: Float64Array;
+  scratchY: Uint8Array;
 }
 let held: RowBuffers | null = null;
 function rowBuffers(count: number): RowBuffers {
@@ -51,9 +51,9 @@ function rowBuffers(count: number): RowBuffers {
       order: new Uint32Array(count),
       scratch: new Uint32Array(count),
       orderW: new Float64Array(count),
-      orderP: new Float64Array(count),
+      orderY: new Uint8Array(count),
       scratchW: new Float64Array(count),
-      scratchP: new Float64Array(count),
+      scratchY: new Uint8Array(count),
     };
   }
   const h = held;
@@ -61,9 +61,9 @@ function rowBuffers(count: number): RowBuffers {
     order: h.order.subarray(0, count),
     scratch: h.scratch.subarray(0, count),
     orderW: h.orderW.subarray(0, count),
-    orderP: h.orderP.subarray(0, count),
+    orderY: h.orderY.subarray(0, count),
     scratchW: h.scratchW.subarray(0, count),
-    scratchP: h.scratchP.subarray(0, count),
+    scratchY: h.scratchY.subarray(0, count),
   };
 }
 
@@ -73,13 +73,13 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
   const { bins, rows, features, labels } = data;
   let count = 0;
   for (let i = 0; i < rows; i++) if (weights[i]! > 0) count++;
-  const { order, scratch, orderW, orderP, scratchW, scratchP } = rowBuffers(count);
+  const { order, scratch, orderW, orderY, scratchW, scratchY } = rowBuffers(count);
   for (let i = 0, q = 0; i < rows; i++) {
     const wi = weights[i]!;
     if (wi > 0) {
       order[q] = i;
       orderW[q] = wi;
-      orderP[q++] = wi * labels[i]!;
+      orderY[q++] = labels[i]!;
     }
   }
   const feature: number[] = [],
@@ -89,8 +89,10 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
     right: number[] = [],
     value: number[] = [],
     weight: number[] = [];
-  const histW = new Float64Array(256);
-  const histP = new Float64Array(256);
+  // hist[2b + y]: the node's weight of class y in bin b. One update per row (a histogram of weights and one of
+  // weighted labels took two); a bin's weight is the sum of its two classes: exact for the integer bootstrap counts,
+  // and at most a last-bit rounding apart from one running sum under balanced class weights.
+  const hist = new Float64Array(512);
   const featureOrder = Int32Array.from({ length: features }, (_, f) => f);
 
   const newNode = (w: number, p: number) => {
@@ -138,15 +140,14 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
         hi = 0;
       for (let q = start; q < end; q++) {
         const b = bins[base + order[q]!]!;
-        histW[b]! += orderW[q]!;
-        histP[b]! += orderP[q]!;
+        hist[(b << 1) | orderY[q]!]! += orderW[q]!;
         if (b !== 0) {
           if (b < lo) lo = b;
           if (b > hi) hi = b;
         }
       }
-      const mW = histW[0]!,
-        mP = histP[0]!;
+      const mP = hist[1]!,
+        mW = hist[0]! + mP;
       // Candidate thresholds: bin 1 (the only one that can split off the missing values alone), then bins lo … hi.
       // Bins 2 … lo − 1 and those after hi hold no rows: each gives the same partition, and so the same gain, as the
       // bin before it, which the strict "gain > best" has already kept or refused. So the best split, and the bin
@@ -155,8 +156,9 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       let lW = 0,
         lP = 0;
       for (let b = 1; b <= last; b = b === 1 && lo > 2 ? lo : b + 1) {
-        lW += histW[b]!;
-        lP += histP[b]!;
+        const bP = hist[(b << 1) | 1]!;
+        lW += hist[b << 1]! + bP;
+        lP += bP;
         const rW = w - mW - lW,
           rP = p - mP - lP;
         // missing to the right
@@ -184,12 +186,9 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
           }
         }
       }
-      histW[0] = 0;
-      histP[0] = 0;
-      if (hi > 0) {
-        histW.fill(0, lo, hi + 1);
-        histP.fill(0, lo, hi + 1);
-      }
+      hist[0] = 0;
+      hist[1] = 0;
+      if (hi > 0) hist.fill(0, lo << 1, (hi + 1) << 1);
     }
     if (bestF < 0) continue;
     // Partition rows [start, end) into left then right.
@@ -202,17 +201,17 @@ export function growTree(data: BinnedData, weights: Float64Array, options: TreeO
       const goLeft = b === 0 ? bestMissingLeft : b <= bestBin;
       if (goLeft) {
         orderW[a] = orderW[q]!;
-        orderP[a] = orderP[q]!;
+        orderY[a] = orderY[q]!;
         order[a++] = i;
       } else {
         scratchW[z] = orderW[q]!;
-        scratchP[z] = orderP[q]!;
+        scratchY[z] = orderY[q]!;
         scratch[z++] = i;
       }
     }
     order.set(scratch.subarray(0, z), a);
     orderW.set(scratchW.subarray(0, z), a);
-    orderP.set(scratchP.subarray(0, z), a);
+    orderY.set(scratchY.subarray(0, z), a);
     feature[node] = bestF;
     threshold[node] = data.edges[bestF]![bestBin - 1]!;
     missingLeft[node] = bestMissingLeft ? 1 : 0;
