@@ -6,7 +6,7 @@
  * next month's first day, the monthly report's "lost"), new and returning customers included.
  */
 import { createRandom } from "../../loaders/random.ts";
-import { expectedForecast, type ForecastInputs, quantile, type ScenarioInput } from "./model.ts";
+import { type ExpectedPath, expectedForecast, type ForecastInputs, quantile, type ScenarioInput } from "./model.ts";
 import { type SimulatedPaths, simulateForecast } from "./simulate.ts";
 
 export interface ForecastMonth {
@@ -42,17 +42,21 @@ export function runForecast(
   return forecastFromSimulations(inputs, scenarios, sims, options.level);
 }
 
-/** The forecast per scenario from simulated futures made elsewhere (e.g. on a worker thread, workers/pool.ts). */
+/**
+ * The forecast per scenario from simulated futures made elsewhere (e.g. on a worker thread, workers/pool.ts);
+ * `expectedPaths` are the scenarios' expected paths when computed already (expectedForecast, in scenario order).
+ */
 export function forecastFromSimulations(
   inputs: ForecastInputs,
   scenarios: ScenarioInput[],
   sims: SimulatedPaths,
   level: number,
+  expectedPaths?: ExpectedPath[],
 ): ScenarioForecast[] {
   const lo = (1 - level) / 2;
   const hi = 1 - lo;
   return scenarios.map((scenario, c) => {
-    const expected = expectedForecast(inputs, scenario);
+    const expected = expectedPaths?.[c] ?? expectedForecast(inputs, scenario);
     return {
       name: scenario.name,
       months: inputs.months.map((month, k) => {
