@@ -43,16 +43,16 @@ export function rfmSql(population: "all" | "buyers"): string {
     SELECT customer_id, date, sum(amount) AS spend FROM transactions
     WHERE date <= $calibration_end AND amount >= 0 ${who}
     GROUP BY customer_id, date
+  ), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS k FROM days
   )
-  -- The repeat days' mean spend is (all days' spend − the first day's) / x: no window numbering the days (at a million
-  -- customers the window took a third of the query).
   SELECT customer_id,
          (count(*) - 1)::DOUBLE AS frequency,
          date_diff('day', min(date), max(date)) / $period_days AS recency,
          date_diff('day', min(date), $calibration_end::DATE) / $period_days AS "T",
-         CASE WHEN count(*) > 1 THEN (sum(spend) - arg_min(spend, date)) / (count(*) - 1) ELSE 0 END AS monetary,
+         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary,
          CAST(min(date) AS VARCHAR) AS first_purchase
-  FROM days GROUP BY customer_id ORDER BY customer_id`;
+  FROM ranked GROUP BY customer_id ORDER BY customer_id`;
 }
 
 /** `buyersAsOf`: the day whose subscribers are left out of "buyers" (default: the calibration end). */
