@@ -33,8 +33,6 @@ export interface AnalysisContext {
    * started early by runPipeline (absent: the forecast stage starts it).
    */
   forecastGroundwork?: Promise<ForecastGroundwork | { skipped: string }>;
-  /** The actions stage's symptom_events, written early by runPipeline on another connection (absent: the stage). */
-  symptoms?: Promise<void>;
   /** Work one stage hands to a later one in the same build (value/landmark-valuation.ts); absent: none is shared. */
   shared?: SharedWork;
 }

@@ -13,7 +13,7 @@ import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
 import { writeMeta } from "../loaders/meta.ts";
-import { ACTIONS_WRITES, actionsAnalysis, analyzeActions, startSymptoms } from "./actions/analyze.ts";
+import { ACTIONS_WRITES, actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES, forecastStart } from "./forecast/analyze.ts";
 
@@ -75,13 +75,6 @@ const PREFETCH_AFTER = "survival";
  * is 7–11 s). With both moves, a 1M build's idle core-seconds fell from 51.7 to 43.6 (CPU traces).
  */
 const GROUNDWORK_AFTER = "cohorts";
-/**
- * The stage after which the actions stage's symptom_events (rules evaluated in DuckDB over the ingested tables) start
- * on another connection: the stages after it leave a core idle (at a million customers 5–6 core-seconds of the
- * quadrant-survival and reasons stages), and the actions stage, whose JavaScript leaves one idle too, no longer begins
- * with them (2.7 s at a million customers).
- */
-const SYMPTOMS_AFTER = "acquisition";
 
 /**
  * Run every stage in order; `beforeStage` is called before each starts, `onStage` after each with its report and time.
@@ -90,8 +83,7 @@ const SYMPTOMS_AFTER = "acquisition";
  * builds it while the stages in between run in JavaScript, and the contact threshold's snapshot valuations follow it
  * on that connection (at a million customers they outlast the cross-validation they used to run beside). The
  * forecast's groundwork (its reads of the ingested tables, 11 s at a million customers, and the backtest's simulation
- * on a worker thread) starts on another connection after GROUNDWORK_AFTER, beside the survival and value stages, and
- * the actions stage's symptom_events on another after SYMPTOMS_AFTER.
+ * on a worker thread) starts on another connection after GROUNDWORK_AFTER, beside the survival and value stages.
  * The run waits for all of it to settle before it returns or throws.
  */
 export async function runPipeline(
@@ -105,8 +97,6 @@ export async function runPipeline(
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   let prefetched: Promise<void> | undefined;
   let groundworkDone: Promise<void> | undefined;
-  let symptomsDone: Promise<void> | undefined;
-  const symptomsEarly = ctx.connect && stages.some((s) => s.name === "actions") ? ctx.connect : undefined;
   const groundworkEarly = ctx.connect && stages.some((s) => s.name === "forecast") ? ctx.connect : undefined;
   // The snapshot valuations need the value stage over (forestValuations asks whether it wrote customer_value): settled
   // when it ends, or at once when it is not among the stages; also when the run stops, so nothing waits forever.
@@ -142,13 +132,6 @@ export async function runPipeline(
           });
         context = { ...context, forecastGroundwork: groundwork };
       }
-      if (stage.name === SYMPTOMS_AFTER && symptomsEarly) {
-        const conn = symptomsEarly();
-        const symptoms = conn.then((c) => startSymptoms(c, ctx.asOf));
-        symptoms.catch(() => {}); // its failure surfaces in the actions stage, which awaits it
-        symptomsDone = symptoms.catch(() => {}).then(async () => (await conn).closeSync());
-        context = { ...context, symptoms };
-      }
       if (stage.name === PREFETCH_AFTER && prefetch) {
         const conn = prefetch();
         const snapshots = conn.then((c) => forestSnapshots({ ...ctx, conn: c }));
@@ -169,7 +152,6 @@ export async function runPipeline(
     context.shared?.clear();
     await prefetched?.catch(() => {});
     await groundworkDone?.catch(() => {});
-    await symptomsDone?.catch(() => {});
   }
   return timings;
 }

@@ -1,8 +1,7 @@
 /**
  * `churn build` starts the forecast's groundwork on a second connection beside the value stage, and the value stage
- * and the forecast share the buyers' BG/NBD fit (models/value/buyer-fit.ts); it also starts the actions stage's
- * symptom_events on another connection after the acquisition stage. None of it may change a number: the tables equal
- * those of the same stages run one after the other with nothing started early or shared.
+ * and the forecast share the buyers' BG/NBD fit (models/value/buyer-fit.ts). Neither may change a number: the tables
+ * equal those of the same stages run one after the other with nothing started early or shared.
  */
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,12 +9,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase, query } from "../loaders/db.ts";
 import { ingest } from "../loaders/ingest.ts";
-import { actionsAnalysis } from "../models/actions/analyze.ts";
 import { analyzeCohorts } from "../models/cohorts/analyze.ts";
 import { analyzeForecast } from "../models/forecast/analyze.ts";
 import { type PipelineStage, runPipeline } from "../models/pipeline.ts";
 import { analyzeSurvival } from "../models/survival/analyze.ts";
-import { analyzeAcquisition } from "../models/value/acquisition.ts";
 import { analyzeValue } from "../models/value/analyze.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
@@ -25,41 +22,6 @@ const STAGES: PipelineStage[] = [
   { name: "value", analysis: analyzeValue },
   { name: "forecast", analysis: analyzeForecast },
 ];
-
-/** Run `stages` on two copies of the sample's ingested warehouse, with runPipeline's early starts and without. */
-async function earlyAndInTurn<T>(
-  dir: string,
-  stages: PipelineStage[],
-  read: (db: Database) => Promise<T>,
-): Promise<{ early: T; inTurn: T; connections: number }> {
-  const ingested = join(dir, "ingested.duckdb");
-  const { asOf } = await ingest({ source: join(PROJECT_ROOT, "data", "sample") }, ingested);
-  const out: Partial<{ early: T; inTurn: T }> = {};
-  let connections = 0;
-  for (const name of ["early", "in-turn"]) {
-    const path = join(dir, `${name}.duckdb`);
-    copyFileSync(ingested, path);
-    const db = await openDatabase(path);
-    try {
-      const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {} };
-      if (name === "early") {
-        const connect = () => {
-          connections++;
-          return db.instance.connect();
-        };
-        await runPipeline({ ...ctx, connect }, () => {}, stages);
-        out.early = await read(db);
-      } else {
-        // One stage after another, each alone: no second connection, no hand-over between stages.
-        for (const stage of stages) await stage.analysis(ctx);
-        out.inTurn = await read(db);
-      }
-    } finally {
-      db.close();
-    }
-  }
-  return { early: out.early!, inTurn: out.inTurn!, connections };
-}
 
 async function tables(db: Database): Promise<Record<string, unknown>> {
   const read = (sql: string) => query(db.connection, sql);
@@ -80,7 +42,30 @@ describe("the forecast's groundwork started beside the value stage, with the buy
   let connections = 0;
 
   beforeAll(async () => {
-    ({ early, inTurn, connections } = await earlyAndInTurn(dir, STAGES, tables));
+    const ingested = join(dir, "ingested.duckdb");
+    const { asOf } = await ingest({ source: join(PROJECT_ROOT, "data", "sample") }, ingested);
+    for (const name of ["early", "in-turn"]) {
+      const path = join(dir, `${name}.duckdb`);
+      copyFileSync(ingested, path);
+      const db = await openDatabase(path);
+      try {
+        const ctx = { conn: db.connection, dbPath: path, asOf, seed: 1, log: () => {} };
+        if (name === "early") {
+          const connect = () => {
+            connections++;
+            return db.instance.connect();
+          };
+          await runPipeline({ ...ctx, connect }, () => {}, STAGES);
+          early = await tables(db);
+        } else {
+          // One stage after another, each alone: no second connection, no hand-over between stages.
+          for (const stage of STAGES) await stage.analysis(ctx);
+          inTurn = await tables(db);
+        }
+      } finally {
+        db.close();
+      }
+    }
   }, 240_000);
 
   it("started it on a second connection, and every forecast and value number is the same", () => {
@@ -92,31 +77,5 @@ describe("the forecast's groundwork started beside the value stage, with the buy
     const model = early["valueModel"] as { key: string; value: string }[];
     expect(JSON.parse(model.find((m) => m.key === "bgnbd")!.value).se.r).toBeGreaterThan(0);
     expect(early).toEqual(inTurn);
-  });
-});
-
-describe("the actions stage's symptoms started after the acquisition stage", () => {
-  const dir = mkdtempSync(join(tmpdir(), "churn-symptoms-early-"));
-  const stages: PipelineStage[] = [
-    { name: "value", analysis: analyzeValue },
-    { name: "acquisition", analysis: analyzeAcquisition },
-    { name: "actions", analysis: actionsAnalysis({ useModel: false }) },
-  ];
-  const read = async (db: Database) => ({
-    symptoms: await query(db.connection, "SELECT * FROM symptom_events ORDER BY ALL"),
-    scored: await query(db.connection, "SELECT * FROM scored_customers ORDER BY customer_id"),
-    plan: await query(db.connection, "SELECT * FROM proactive_plan ORDER BY customer_id"),
-  });
-  let result: Awaited<ReturnType<typeof earlyAndInTurn<Awaited<ReturnType<typeof read>>>>>;
-
-  beforeAll(async () => {
-    result = await earlyAndInTurn(dir, stages, read);
-  }, 240_000);
-
-  it("wrote them on another connection, and the symptoms, the list and the plan are the same", () => {
-    expect(result.connections).toBe(1);
-    expect(result.early.symptoms.length).toBeGreaterThan(0);
-    expect(result.early.scored.length).toBeGreaterThan(0);
-    expect(result.early).toEqual(result.inTurn);
   });
 });

@@ -157,21 +157,13 @@ function candidateAt(c: CandidateColumns, i: number): Candidate {
   };
 }
 
-/**
- * Score and rank the candidates; writes symptom_events (unless `symptoms` says it is being written already, by
- * startSymptoms), scored_customers and proactive_plan. Returns the number of rows listed.
- */
-export async function scoreCustomers(
-  conn: DuckDBConnection,
-  asOf: string,
-  mode: RiskMode,
-  symptoms?: Promise<void>,
-): Promise<number> {
+/** Score and rank the candidates; writes scored_customers and proactive_plan. Returns the number of rows listed. */
+export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode: RiskMode): Promise<number> {
   const rules = loadRules();
   const offers = loadOffers();
   const plan = loadPlanRules();
   const model = mode.source === "model";
-  await (symptoms ?? computeSymptoms(conn, asOf, rules));
+  await computeSymptoms(conn, asOf, rules);
   await activeCustomers(conn, asOf);
   const hasValue = await tableExists(conn, "customer_value");
   await run(conn, `CREATE OR REPLACE TEMP VIEW value_now AS ${hasValue ? VALUE_SQL : NO_VALUE_SQL}`);
@@ -292,21 +284,13 @@ export function actionsAnalysis(options: { useModel: boolean }): Analysis {
     const mode = await chooseRiskMode(ctx.conn, ctx.asOf, options.useModel);
     await recordRiskMode(ctx.conn, ctx.asOf, mode);
     if (mode.source === "rules") ctx.log(`actions: ranked by rules — ${mode.reason}`);
-    const scored = await scoreCustomers(ctx.conn, ctx.asOf, mode, ctx.symptoms);
+    const scored = await scoreCustomers(ctx.conn, ctx.asOf, mode);
     const winBack = await applyWinBackByReason(ctx.conn, ctx.asOf);
     return summarize(ctx, mode, scored, winBack);
   };
 }
 
 export const analyzeActions: Analysis = actionsAnalysis({ useModel: true });
-
-/**
- * The actions stage's first step, symptom_events from the rules file, on `conn`: it reads only the ingested tables, so
- * `churn build` starts it ahead of the stage (runPipeline) and the stage awaits it.
- */
-export function startSymptoms(conn: DuckDBConnection, asOf: string): Promise<void> {
-  return computeSymptoms(conn, asOf, loadRules());
-}
 
 async function summarize(
   ctx: AnalysisContext,
