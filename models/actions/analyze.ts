@@ -17,7 +17,7 @@ import { loadOffers, loadRules } from "./rules-config.ts";
 import { computeSymptoms } from "./symptoms.ts";
 import { applyWinBackByReason } from "./win-back.ts";
 import { activeCustomers } from "./active.ts";
-import { hasOpenReactiveAction, nextTouch, planFacts } from "./plan.ts";
+import { hasOpenReactiveAction, nextTouch, PLAN_FACTS_SQL } from "./plan.ts";
 import { loadPlanRules } from "./plan-rules.ts";
 import { type RankInput, rankCustomers, type RiskSource, valueAtRisk, valueIfRetained } from "./risk.ts";
 import { chooseRiskMode, recordRiskMode, type RiskMode } from "./risk-mode.ts";
@@ -106,7 +106,7 @@ const DETAILS_SQL = `
          k.top_drivers, c.name, c.segment, coalesce(cm.mrr_plan, c.plan) AS plan,
          v.quadrant, v.tier, coalesce(v.clv, 0) AS clv, v.clv_if_won_back, v.p_alive, coalesce(cm.mrr, 0) AS mrr,
          s.symptoms, coalesce(s.ids, []) AS ids, coalesce(s.weights, []) AS weights,
-         coalesce(s.critical, false) AS critical
+         coalesce(s.critical, false) AS critical, pf.start AS plan_start, pf.usual_channel, pf.last_survey
   -- Numbered before the joins: the window sorts the candidates' ids alone, not the joined rows with all their text.
   FROM (SELECT *, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS i FROM candidates) k
   LEFT JOIN customers c USING (customer_id)
@@ -114,9 +114,11 @@ const DETAILS_SQL = `
   LEFT JOIN (SELECT customer_id, sum(coalesce(mrr, 0)) AS mrr, arg_max(plan, start_date) AS mrr_plan FROM subscriptions
              WHERE start_date <= $as_of AND (end_date IS NULL OR end_date > $as_of) GROUP BY customer_id) cm
     USING (customer_id)
-  LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)`;
+  LEFT JOIN (${SYMPTOMS_BY_CUSTOMER_SQL}) s USING (customer_id)
+  LEFT JOIN (${PLAN_FACTS_SQL}) pf USING (customer_id)`;
 const SCORING_INPUTS_SQL = `
-  SELECT customer_id, churned, p, segment, quadrant, tier, clv, clv_if_won_back, p_alive, mrr, ids, weights, critical
+  SELECT customer_id, churned, p, segment, quadrant, tier, clv, clv_if_won_back, p_alive, mrr, ids, weights, critical,
+    plan_start, usual_channel, last_survey
   FROM scored_details ORDER BY i`;
 
 type Candidate = {
@@ -133,6 +135,10 @@ type Candidate = {
   ids: string[];
   weights: number[] | null;
   critical: boolean;
+  /** The proactive plan's facts (plan.ts PLAN_FACTS_SQL). */
+  plan_start: string;
+  usual_channel: string | null;
+  last_survey: string | null;
 };
 
 /** The scoring inputs as read column by column (numbers unboxed, NULL as NaN: queryNumberColumns). */
@@ -154,6 +160,9 @@ function candidateAt(c: CandidateColumns, i: number): Candidate {
     ids: c.ids[i] as string[],
     weights: c.weights[i] as number[] | null,
     critical: c.critical[i] as boolean,
+    plan_start: c.plan_start[i] as string,
+    usual_channel: c.usual_channel[i] as string | null,
+    last_survey: c.last_survey[i] as string | null,
   };
 }
 
@@ -176,7 +185,6 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     conn,
     SCORING_INPUTS_SQL,
   )) as unknown as CandidateColumns;
-  const facts = await planFacts(conn, asOf);
   // One pass: what scoring computes goes straight into the rows appended to scored_computed (by i), and the rank's
   // inputs beside them; no per-customer object is kept besides (at a million customers they were the stage's peak).
   const count = rows.customer_id.length;
@@ -207,11 +215,21 @@ export async function scoreCustomers(conn: DuckDBConnection, asOf: string, mode:
     );
     // Already-lost customers carry the value of winning them back, and no value at risk (it is already lost).
     const retained = r.churned ? null : valueIfRetained(r.clv, r.p_alive);
-    const fact = facts.get(r.customer_id);
     const touch =
-      r.churned || !fact || hasOpenReactiveAction(p, band, decision.action, rules.playbook.mediumRisk)
+      r.churned || hasOpenReactiveAction(p, band, decision.action, rules.playbook.mediumRisk)
         ? null
-        : nextTouch({ ...fact, tier: asTier(r.tier), quadrant: r.quadrant, segment: r.segment }, asOf, plan);
+        : nextTouch(
+            {
+              start: r.plan_start,
+              usualChannel: r.usual_channel,
+              lastSurvey: r.last_survey,
+              tier: asTier(r.tier),
+              quadrant: r.quadrant,
+              segment: r.segment,
+            },
+            asOf,
+            plan,
+          );
     const atRisk = r.churned ? 0 : valueAtRisk(p, retained ?? 0);
     rankInputs[i] = {
       customerId: r.customer_id,

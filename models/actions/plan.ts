@@ -115,8 +115,12 @@ export function nextTouch(c: PlanInput, asOf: string, rules: PlanRules): Proacti
   };
 }
 
-/** Per customer of the temp table `candidates`: first day, most-used channel (trimmed, lower case), last survey. */
-const PLAN_INPUTS_SQL = `
+/**
+ * Per customer of the temp table `candidates`: first day, most-used channel (trimmed, lower case), last survey. The
+ * scoring joins it into each candidate's details (actions/analyze.ts), so the facts arrive with the rest of a
+ * candidate's inputs, in its order (bind $as_of).
+ */
+export const PLAN_FACTS_SQL = `
   WITH firsts AS (
     SELECT customer_id, min(d) AS first_day FROM (
       SELECT customer_id, signup_date AS d FROM customers WHERE signup_date <= $as_of
@@ -131,7 +135,7 @@ const PLAN_INPUTS_SQL = `
             WHERE date <= $as_of AND nullif(trim(channel), '') IS NOT NULL GROUP BY customer_id, lower(trim(channel)))
     ) WHERE k = 1
   ), surveys_last AS (SELECT customer_id, max(date) AS last FROM surveys WHERE date <= $as_of GROUP BY customer_id)
-  SELECT k.customer_id, CAST(coalesce(f.first_day, $as_of::DATE) AS VARCHAR) AS start, ch.channel,
+  SELECT k.customer_id, CAST(coalesce(f.first_day, $as_of::DATE) AS VARCHAR) AS start, ch.channel AS usual_channel,
          CAST(s.last AS VARCHAR) AS last_survey
   FROM (SELECT DISTINCT customer_id FROM candidates) k
   LEFT JOIN firsts f USING (customer_id) LEFT JOIN channels ch USING (customer_id)
@@ -139,12 +143,12 @@ const PLAN_INPUTS_SQL = `
 
 export type PlanFacts = Pick<PlanInput, "start" | "usualChannel" | "lastSurvey">;
 
+/** The plan facts of every candidate by customer id (PLAN_FACTS_SQL read on its own). */
 export async function planFacts(conn: DuckDBConnection, asOf: string): Promise<Map<string, PlanFacts>> {
-  // Read column by column: at a million candidates, DuckDB's row objects cost more than the map built from them.
-  const c = await queryNumberColumns(conn, PLAN_INPUTS_SQL, { as_of: asOf });
+  const c = await queryNumberColumns(conn, PLAN_FACTS_SQL, { as_of: asOf });
   const ids = c["customer_id"] as string[];
   const start = c["start"] as string[];
-  const channel = c["channel"] as (string | null)[];
+  const channel = c["usual_channel"] as (string | null)[];
   const lastSurvey = c["last_survey"] as (string | null)[];
   const facts = new Map<string, PlanFacts>();
   for (let i = 0; i < ids.length; i++)
