@@ -6,7 +6,7 @@
 import { appendRows, type AppendType } from "../../loaders/append.ts";
 import { queryOne, run } from "../../loaders/db.ts";
 import type { Analysis } from "../context.ts";
-import { cohortMatrix, type CohortCell } from "./cohort-matrix.ts";
+import { type CohortCell, cohortMatrices } from "./cohort-matrix.ts";
 import { monthlyMetrics, type MonthlyMetric } from "./monthly-metrics.ts";
 import { buildSubscriptionStates, DIMENSION_NAMES } from "./subscription-states.ts";
 import { buyerMonthly, inactivityWindow } from "./inactivity.ts";
@@ -85,7 +85,7 @@ export const analyzeCohorts: Analysis = async (ctx) => {
   const monthly: MonthlyMetric[] = [];
   const cells: CohortCell[] = [];
   monthly.push(...(await monthlyMetrics(ctx.conn, ctx.asOf, DIMENSION_NAMES)));
-  for (const dimension of DIMENSION_NAMES) cells.push(...(await cohortMatrix(ctx.conn, ctx.asOf, dimension)));
+  cells.push(...(await cohortMatrices(ctx.conn, ctx.asOf, DIMENSION_NAMES)));
   await run(ctx.conn, CREATE_MONTHLY);
   await run(ctx.conn, CREATE_COHORTS);
   const I: AppendType = "integer",

@@ -25,36 +25,58 @@ export interface CohortCell {
   grossRevenueRetention: number | null;
 }
 
-function cohortSql(dimension: Dimension): string {
-  if (!(dimension in DIMENSIONS)) throw new Error(`unknown dimension ${dimension}`);
+/**
+ * The cells of every one of `dimensions` (DIMENSIONS' names, never user text) in one pass: GROUPING SETS by cohort and
+ * each dimension's column (a query per dimension joined the month states to the subscribers once each, 0.3–0.4 s
+ * apiece at a million customers). In the dimensions' order, then by value, cohort and month.
+ */
+function cohortSql(dimensions: readonly Dimension[]): string {
+  for (const d of dimensions) if (!(d in DIMENSIONS)) throw new Error(`unknown dimension ${d}`);
+  // Each grouping set groups by one dimension's column: which one, its value and its place in `dimensions`.
+  const which = (prefix: string, pick: (d: Dimension) => string) =>
+    `CASE ${dimensions.map((d) => `WHEN grouping(${prefix}dim_${d}) = 0 THEN ${pick(d)}`).join(" ")} END`;
+  const sets = (prefix: string, keys: string) => dimensions.map((d) => `(${keys}, ${prefix}dim_${d})`).join(", ");
   return `
   WITH cohorts AS (
-    SELECT dim_${dimension} AS value, cohort, count(*)::INTEGER AS size, sum(first_mrr) AS base_mrr,
-           CAST(date_trunc('month', min(first_start)) AS DATE) AS cohort_day
-    FROM cohort_subscribers GROUP BY ALL
+    SELECT ${which("", (d) => `'${d}'`)} AS dimension, ${which("", (d) => `dim_${d}`)} AS value,
+           ${which("", (d) => String(dimensions.indexOf(d)))} AS k, cohort, count(*)::INTEGER AS size,
+           sum(first_mrr) AS base_mrr, CAST(date_trunc('month', min(first_start)) AS DATE) AS cohort_day
+    FROM cohort_subscribers GROUP BY GROUPING SETS (${sets("", "cohort")})
   ), cells AS (
-    SELECT c.value, c.cohort, k, CAST(c.cohort_day + to_months(k + 1) AS DATE) AS day
+    SELECT c.dimension, c.value, c.cohort, r.k AS months_since, CAST(c.cohort_day + to_months(r.k + 1) AS DATE) AS day
     FROM cohorts c, range(0, 240) r(k)
-    WHERE c.cohort_day + to_months(k + 1) <= $as_of::DATE + INTERVAL 1 DAY
+    WHERE c.cohort_day + to_months(r.k + 1) <= $as_of::DATE + INTERVAL 1 DAY
   ), active AS (
-    SELECT s.dim_${dimension} AS value, s.cohort, st.day, count(*)::INTEGER AS active, sum(st.mrr) AS mrr,
-           sum(least(st.mrr, s.first_mrr)) AS gross_mrr
+    SELECT ${which("s.", (d) => `'${d}'`)} AS dimension, ${which("s.", (d) => `s.dim_${d}`)} AS value, s.cohort,
+           st.day, count(*)::INTEGER AS active, sum(st.mrr) AS mrr, sum(least(st.mrr, s.first_mrr)) AS gross_mrr
     FROM cohort_states st JOIN cohort_subscribers s USING (customer_id)
-    GROUP BY ALL
+    GROUP BY GROUPING SETS (${sets("s.", "s.cohort, st.day")})
   )
-  SELECT '${dimension}' AS dimension, cells.value, cells.cohort, cells.k::INTEGER AS months_since, co.size,
+  SELECT cells.dimension, cells.value, cells.cohort, cells.months_since::INTEGER AS months_since, co.size,
          coalesce(a.active, 0)::INTEGER AS active, coalesce(a.mrr, 0)::DOUBLE AS mrr,
          coalesce(a.gross_mrr, 0)::DOUBLE AS gross_mrr, co.base_mrr::DOUBLE AS base_mrr
-  FROM cells JOIN cohorts co USING (value, cohort)
-  LEFT JOIN active a ON a.value = cells.value AND a.cohort = cells.cohort AND a.day = cells.day
-  ORDER BY cells.value, cells.cohort, months_since`;
+  FROM cells JOIN cohorts co USING (dimension, value, cohort)
+  LEFT JOIN active a ON a.dimension = cells.dimension AND a.value = cells.value AND a.cohort = cells.cohort
+    AND a.day = cells.day
+  ORDER BY co.k, cells.value, cells.cohort, months_since`;
 }
 
+/** The cohort cells of one dimension (cohortMatrices of that one). */
 export async function cohortMatrix(
   conn: DuckDBConnection,
   asOf: string,
   dimension: Dimension = "all",
 ): Promise<CohortCell[]> {
+  return cohortMatrices(conn, asOf, [dimension]);
+}
+
+/** The cohort cells of each of `dimensions`, in that order. */
+export async function cohortMatrices(
+  conn: DuckDBConnection,
+  asOf: string,
+  dimensions: readonly Dimension[],
+): Promise<CohortCell[]> {
+  if (!dimensions.length) return [];
   const rows = await query<{
     dimension: string;
     value: string;
@@ -65,7 +87,7 @@ export async function cohortMatrix(
     mrr: number;
     gross_mrr: number;
     base_mrr: number;
-  }>(conn, cohortSql(dimension), { as_of: asOf });
+  }>(conn, cohortSql(dimensions), { as_of: asOf });
   return rows.map((r) => ({
     dimension: r.dimension,
     value: r.value,

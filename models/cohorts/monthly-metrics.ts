@@ -65,11 +65,24 @@ const FLAGS_SQL = `
   SELECT p.*, s.first_start < p.d0 AS had_before, ${DIMENSION_NAMES.map((d) => `s.dim_${d}`).join(", ")}
   FROM per_customer p JOIN cohort_subscribers s USING (customer_id)`;
 
-/** One dimension's figures from cohort_month_flags; `dimension` is one of DIMENSIONS (a fixed list, not user text). */
-function monthlySql(dimension: Dimension): string {
-  if (!(dimension in DIMENSIONS)) throw new Error(`unknown dimension ${dimension}`);
+/**
+ * The figures of every one of `dimensions` (DIMENSIONS' names, never user text) from cohort_month_flags in one pass
+ * (GROUPING SETS: a query per dimension scanned the flags once each, 0.25–0.5 s apiece at a million customers).
+ * 'all' has every complete month (zeros when nobody was subscribed); another dimension has the months in which each of
+ * its values had subscribers. In the dimensions' order, then by value and month.
+ */
+function monthlySql(dimensions: readonly Dimension[]): string {
+  for (const d of dimensions) if (!(d in DIMENSIONS)) throw new Error(`unknown dimension ${d}`);
+  const others = dimensions.filter((d) => d !== "all");
+  // The grouping set of dimension d is (d0, dim_d); 'all' is (d0) alone.
+  const which = (pick: (d: Dimension) => string, fallback: string) =>
+    `CASE ${others.map((d) => `WHEN grouping(f.dim_${d}) = 0 THEN ${pick(d)}`).join(" ")} ELSE ${fallback} END`;
+  const sets = [...(dimensions.includes("all") ? ["(m.d0)"] : []), ...others.map((d) => `(m.d0, f.dim_${d})`)];
   return `
-  SELECT $dimension AS dimension, f.dim_${dimension} AS value, strftime(m.d0, '%Y-%m') AS month,
+  SELECT ${others.length ? which((d) => `'${d}'`, "'all'") : "'all'"} AS dimension,
+    ${others.length ? which((d) => `f.dim_${d}`, "'all'") : "'all'"} AS value,
+    ${others.length ? which((d) => String(dimensions.indexOf(d)), String(dimensions.indexOf("all"))) : "0"} AS k,
+    strftime(m.d0, '%Y-%m') AS month,
     count(*) FILTER (WHERE a0)::INTEGER AS start,
     count(*) FILTER (WHERE a1)::INTEGER AS "end",
     count(*) FILTER (WHERE a0 AND NOT a1)::INTEGER AS lost,
@@ -83,8 +96,10 @@ function monthlySql(dimension: Dimension): string {
     coalesce(sum(mrr0 - mrr1) FILTER (WHERE a0 AND a1 AND mrr1 < mrr0), 0)::DOUBLE AS mrr_contraction,
     coalesce(sum(mrr0) FILTER (WHERE a0 AND NOT a1), 0)::DOUBLE AS mrr_churned
   FROM cohort_months m LEFT JOIN cohort_month_flags f ON f.d0 = m.d0
-  WHERE f.dim_${dimension} IS NOT NULL OR $dimension = 'all'
-  GROUP BY ALL ORDER BY value, month`;
+  GROUP BY GROUPING SETS (${sets.join(", ")})
+  -- A month without subscribers joins no flags: in a dimension's set it would be a value of its own (NULL).
+  HAVING ${others.map((d) => `(grouping(f.dim_${d}) = 1 OR f.dim_${d} IS NOT NULL)`).join(" AND ") || "true"}
+  ORDER BY k, value, month`;
 }
 
 type MetricRow = {
@@ -116,9 +131,7 @@ export async function monthlyMetrics(
 ): Promise<MonthlyMetric[]> {
   await run(conn, MONTHS_SQL, { as_of: asOf });
   await run(conn, FLAGS_SQL);
-  const rows: MetricRow[] = [];
-  for (const dimension of dimensions)
-    rows.push(...(await query<MetricRow>(conn, monthlySql(dimension), { dimension })));
+  const rows = dimensions.length ? await query<MetricRow>(conn, monthlySql(dimensions)) : [];
   return rows.map((r) => ({
     dimension: r.dimension,
     value: r.value ?? "all",
