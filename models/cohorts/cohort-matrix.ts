@@ -11,6 +11,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
+import { byGroupedDimension } from "./grouping-sets.ts";
 import { DIMENSIONS, type Dimension } from "./subscription-states.ts";
 
 export interface CohortCell {
@@ -34,7 +35,7 @@ function cohortSql(dimensions: readonly Dimension[]): string {
   for (const d of dimensions) if (!(d in DIMENSIONS)) throw new Error(`unknown dimension ${d}`);
   // Each grouping set groups by one dimension's column: which one, its value and its place in `dimensions`.
   const which = (prefix: string, pick: (d: Dimension) => string) =>
-    `CASE ${dimensions.map((d) => `WHEN grouping(${prefix}dim_${d}) = 0 THEN ${pick(d)}`).join(" ")} END`;
+    byGroupedDimension(dimensions, (d) => `${prefix}dim_${d}`, pick);
   const sets = (prefix: string, keys: string) => dimensions.map((d) => `(${keys}, ${prefix}dim_${d})`).join(", ");
   return `
   WITH cohorts AS (

@@ -9,6 +9,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, queryOne } from "../../loaders/db.ts";
+import { byGroupedDimension } from "./grouping-sets.ts";
 
 const GAP_P90_SQL = `
   WITH days AS (
@@ -72,10 +73,18 @@ const BUYER_MONTHLY_SQL = `
     FROM flags f LEFT JOIN customers c USING (customer_id)
   ), agg AS (
     SELECT d0,
-           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN '${d}'`).join(" ")}
-                ELSE 'all' END AS dimension,
-           CASE ${DIMENSION_KEYS.map((d) => `WHEN grouping(dim_${d}) = 0 THEN dim_${d}`).join(" ")}
-                ELSE 'all' END AS value,
+           ${byGroupedDimension(
+             DIMENSION_KEYS,
+             (d) => `dim_${d}`,
+             (d) => `'${d}'`,
+             "'all'",
+           )} AS dimension,
+           ${byGroupedDimension(
+             DIMENSION_KEYS,
+             (d) => `dim_${d}`,
+             (d) => `dim_${d}`,
+             "'all'",
+           )} AS value,
            count(*) FILTER (WHERE a0)::INTEGER AS start, count(*) FILTER (WHERE a1)::INTEGER AS "end",
            count(*) FILTER (WHERE a0 AND NOT a1)::INTEGER AS lost, count(*) FILTER (WHERE a1 AND NOT a0)::INTEGER AS new
     FROM labelled

@@ -15,6 +15,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, run } from "../../loaders/db.ts";
+import { byGroupedDimension } from "./grouping-sets.ts";
 import { DIMENSION_NAMES, DIMENSIONS, type Dimension } from "./subscription-states.ts";
 
 export interface MonthlyMetric {
@@ -75,13 +76,12 @@ function monthlySql(dimensions: readonly Dimension[]): string {
   for (const d of dimensions) if (!(d in DIMENSIONS)) throw new Error(`unknown dimension ${d}`);
   const others = dimensions.filter((d) => d !== "all");
   // The grouping set of dimension d is (d0, dim_d); 'all' is (d0) alone.
-  const which = (pick: (d: Dimension) => string, fallback: string) =>
-    `CASE ${others.map((d) => `WHEN grouping(f.dim_${d}) = 0 THEN ${pick(d)}`).join(" ")} ELSE ${fallback} END`;
+  const which = (pick: (d: Dimension) => string, otherwise: string) =>
+    byGroupedDimension(others, (d) => `f.dim_${d}`, pick, otherwise);
   const sets = [...(dimensions.includes("all") ? ["(m.d0)"] : []), ...others.map((d) => `(m.d0, f.dim_${d})`)];
   return `
-  SELECT ${others.length ? which((d) => `'${d}'`, "'all'") : "'all'"} AS dimension,
-    ${others.length ? which((d) => `f.dim_${d}`, "'all'") : "'all'"} AS value,
-    ${others.length ? which((d) => String(dimensions.indexOf(d)), String(dimensions.indexOf("all"))) : "0"} AS k,
+  SELECT ${which((d) => `'${d}'`, "'all'")} AS dimension, ${which((d) => `f.dim_${d}`, "'all'")} AS value,
+    ${which((d) => String(dimensions.indexOf(d)), String(dimensions.indexOf("all")))} AS k,
     strftime(m.d0, '%Y-%m') AS month,
     count(*) FILTER (WHERE a0)::INTEGER AS start,
     count(*) FILTER (WHERE a1)::INTEGER AS "end",
