@@ -13,6 +13,7 @@ import { analyzeValue } from "./value/analyze.ts";
 import { analyzeQuadrantSurvival } from "./value/quadrant-survival.ts";
 import { analyzeForest, forestSnapshots, forestValuations } from "./forest/analyze.ts";
 import { writeMeta } from "../loaders/meta.ts";
+import { dropBuyerDays, shareBuyerDays, writeBuyerDays } from "./value/buyer-days.ts";
 import { ACTIONS_WRITES, actionsAnalysis, analyzeActions } from "./actions/analyze.ts";
 import { analyzeReasons } from "./reasons/analyze.ts";
 import { analyzeForecast, FORECAST_TABLES, forecastStart } from "./forecast/analyze.ts";
@@ -93,11 +94,18 @@ export async function runPipeline(
   beforeStage: (stage: PipelineStage, index: number) => void = () => {},
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
-  const prefetch = ctx.connect && stages.some((s) => s.name === "forest") ? ctx.connect : undefined;
+  const connect =
+    ctx.connect &&
+    (async () => {
+      const conn = await ctx.connect!();
+      shareBuyerDays(ctx.conn, conn);
+      return conn;
+    });
+  const prefetch = connect && stages.some((s) => s.name === "forest") ? connect : undefined;
   let context: AnalysisContext = { ...ctx, shared: ctx.shared ?? new Map() };
   let prefetched: Promise<void> | undefined;
   let groundworkDone: Promise<void> | undefined;
-  const groundworkEarly = ctx.connect && stages.some((s) => s.name === "forecast") ? ctx.connect : undefined;
+  const groundworkEarly = connect && stages.some((s) => s.name === "forecast") ? connect : undefined;
   // The snapshot valuations need the value stage over (forestValuations asks whether it wrote customer_value): settled
   // when it ends, or at once when it is not among the stages; also when the run stops, so nothing waits forever.
   let valueStageOver: () => void = () => {};
@@ -108,6 +116,9 @@ export async function runPipeline(
     for (const [index, stage] of stages.entries()) {
       beforeStage(stage, index);
       const started = performance.now();
+      // The buyers' purchase days, read by six stages' queries on every connection of the run (buyer-days.ts): written
+      // before the first stage, in its time.
+      if (index === 0) await writeBuyerDays(ctx.conn);
       const report = await stage.analysis(context);
       const timing = { report, seconds: (performance.now() - started) / 1000 };
       timings.push(timing);
@@ -152,6 +163,7 @@ export async function runPipeline(
     context.shared?.clear();
     await prefetched?.catch(() => {});
     await groundworkDone?.catch(() => {});
+    await dropBuyerDays(ctx.conn).catch(() => {}); // an error of the run itself is the one to report
   }
   return timings;
 }

@@ -9,14 +9,15 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, queryOne } from "../../loaders/db.ts";
+import { buyerDays, buyerOn } from "../value/buyer-days.ts";
 import { byGroupedDimension } from "./grouping-sets.ts";
 
-const GAP_P90_SQL = `
-  WITH days AS (
-    SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of
-      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
-  ), gaps AS (
+/** The buyers' purchase days up to $as_of (buyer-days.ts). */
+const buyerDaysSql = (conn: DuckDBConnection) =>
+  `SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $as_of AND ${buyerOn("as_of")}`;
+
+const gapP90Sql = (conn: DuckDBConnection) => `
+  WITH days AS (${buyerDaysSql(conn)}), gaps AS (
     SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM days
   )
   SELECT quantile_cont(gap, 0.9) AS p90, count(gap)::BIGINT AS gaps FROM gaps WHERE gap IS NOT NULL`;
@@ -28,7 +29,7 @@ export interface InactivityWindow {
 }
 
 export async function inactivityWindow(conn: DuckDBConnection, asOf: string): Promise<InactivityWindow | null> {
-  const row = await queryOne<{ p90: number | null; gaps: number }>(conn, GAP_P90_SQL, { as_of: asOf });
+  const row = await queryOne<{ p90: number | null; gaps: number }>(conn, gapP90Sql(conn), { as_of: asOf });
   if (!row || row.p90 === null || row.gaps === 0) return null;
   const days = Math.min(365, Math.max(30, Math.ceil(row.p90)));
   return {
@@ -54,12 +55,8 @@ const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIME
  * next month's first day d1 (a purchase in (d1 − window, d1]). Counted for everyone and for each value of every
  * dimension in one pass (GROUPING SETS); every (dimension, value) gets every month, zeros included.
  */
-const BUYER_MONTHLY_SQL = `
-  WITH days AS (
-    SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $as_of
-      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
-  ), months AS (
+const buyerMonthlySql = (conn: DuckDBConnection) => `
+  WITH days AS (${buyerDaysSql(conn)}), months AS (
     SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
     FROM generate_series(CAST(date_trunc('month', (SELECT min(date) FROM days)) + INTERVAL 1 MONTH AS TIMESTAMP),
                          CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)
@@ -110,7 +107,7 @@ export interface BuyerMonth {
 }
 
 export async function buyerMonthly(conn: DuckDBConnection, asOf: string, windowDays: number): Promise<BuyerMonth[]> {
-  const rows = await query<Omit<BuyerMonth, "churnRate" | "retentionRate">>(conn, BUYER_MONTHLY_SQL, {
+  const rows = await query<Omit<BuyerMonth, "churnRate" | "retentionRate">>(conn, buyerMonthlySql(conn), {
     as_of: asOf,
     window: windowDays,
   });

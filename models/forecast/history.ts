@@ -8,6 +8,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays, addMonths } from "../../loaders/dates.ts";
 import { query, run } from "../../loaders/db.ts";
+import { buyerDays, buyerOn } from "../value/buyer-days.ts";
 import { type HazardBand, TENURE_BANDS } from "./hazards.ts";
 
 /** Spells as of $as_of into the temp table forecast_spells (customer_id, spell, start, end, first_mrr, mrr_now). */
@@ -48,15 +49,14 @@ const HAZARD_SQL = `
            AS exposure
   FROM bands LEFT JOIN sp ON true GROUP BY lo ORDER BY lo`;
 
-const ARRIVALS_SQL = `
+const arrivalsSql = (conn: DuckDBConnection) => `
   WITH months AS (
     SELECT CAST(d AS DATE) AS m FROM generate_series($first::TIMESTAMP, $last::TIMESTAMP, INTERVAL 1 MONTH) g(d)
   ), spells AS (
     SELECT date_trunc('month', start) AS m, spell = 1 AS first_time, first_mrr FROM forecast_spells
   ), buyers AS (
-    SELECT date_trunc('month', min(date)) AS m FROM transactions
-    WHERE amount >= 0 AND date <= $as_of
-      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $as_of)
+    SELECT date_trunc('month', min(date)) AS m FROM ${buyerDays(conn)}
+    WHERE date <= $as_of AND ${buyerOn("as_of")}
     GROUP BY customer_id
   )
   SELECT strftime(months.m, '%Y-%m') AS month,
@@ -73,7 +73,7 @@ const ARRIVALS_SQL = `
  * subscriptions (start ≤ day < end), one-off buyers (no subscription started by $data_to) by a purchase in the
  * $window days up to the day. The same counts as monthly_metrics.end_count and buyer_monthly.end_count.
  */
-const ACTIVE_COUNTS_SQL = `
+const activeCountsSql = (conn: DuckDBConnection) => `
   WITH days AS (
     SELECT CAST(d AS DATE) AS day FROM generate_series($first::TIMESTAMP, $last::TIMESTAMP, INTERVAL 1 MONTH) g(d)
   ), subs AS (
@@ -81,9 +81,7 @@ const ACTIVE_COUNTS_SQL = `
       ON start_date <= days.day AND start_date <= $data_to AND (end_date IS NULL OR end_date > days.day)
     GROUP BY days.day
   ), purchases AS (
-    SELECT DISTINCT customer_id, date FROM transactions
-    WHERE amount >= 0 AND date <= $data_to
-      AND customer_id NOT IN (SELECT customer_id FROM subscriptions WHERE start_date <= $data_to)
+    SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $data_to AND ${buyerOn("data_to")}
   ), buys AS (
     SELECT days.day, count(DISTINCT customer_id) AS n FROM days JOIN purchases
       ON purchases.date > days.day - $window AND purchases.date <= days.day
@@ -165,7 +163,7 @@ export async function loadArrivals(conn: DuckDBConnection, asOf: string, months:
     new_buyers: number;
     new_mrr: number;
     reactivation_mrr: number;
-  }>(conn, ARRIVALS_SQL, { as_of: asOf, first: firstDay(list[0]!), last: firstDay(list.at(-1)!) });
+  }>(conn, arrivalsSql(conn), { as_of: asOf, first: firstDay(list[0]!), last: firstDay(list.at(-1)!) });
   return rows.map((r) => ({
     month: r.month,
     newSubscribers: r.new_subscribers,
@@ -190,7 +188,7 @@ export async function activeCounts(
   last: string,
   windowDays: number | null,
 ): Promise<ActiveCount[]> {
-  return query<ActiveCount>(conn, ACTIVE_COUNTS_SQL, {
+  return query<ActiveCount>(conn, activeCountsSql(conn), {
     data_to: dataTo,
     first,
     last,

@@ -7,7 +7,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
 import { conditionalPurchasesAt, expectedPurchases, type BgNbdParams } from "./bgnbd.ts";
-import { HOLDOUT_PURCHASES_SQL, populationParams, populationPredicate, type RfmSummary } from "./rfm.ts";
+import { buyerDays, buyerOn } from "./buyer-days.ts";
+import { HOLDOUT_PURCHASES_SQL, populationParams, type RfmSummary } from "./rfm.ts";
 
 export interface HoldoutBin {
   frequency: string;
@@ -52,14 +53,18 @@ export interface TrackingPoint {
   predicted: number;
 }
 
-/** Repeat purchase days per date of the customers first seen by the calibration end (the RFM population). */
-function repeatDaysSql(population: "all" | "buyers"): string {
-  const who = populationPredicate(population);
+/**
+ * Repeat purchase days per date of the customers first seen by the calibration end (the RFM population); buyers'
+ * days (buyer-days.ts) for the buyers, who are taken on $to, the last day read.
+ */
+function repeatDaysSql(conn: DuckDBConnection, population: "all" | "buyers"): string {
+  const days =
+    population === "buyers"
+      ? `SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $to AND ${buyerOn("buyers_as_of")}`
+      : "SELECT customer_id, date FROM transactions WHERE date <= $to AND amount >= 0 GROUP BY customer_id, date";
   return `
-  WITH days AS (
-    SELECT customer_id, date FROM transactions WHERE date <= $to AND amount >= 0 ${who}
-    GROUP BY customer_id, date
-  ), firsts AS (SELECT customer_id, min(date) AS first FROM days GROUP BY 1 HAVING min(date) <= $calibration_end)
+  WITH days AS (${days}),
+  firsts AS (SELECT customer_id, min(date) AS first FROM days GROUP BY 1 HAVING min(date) <= $calibration_end)
   SELECT CAST(d.date AS VARCHAR) AS date, count(*)::INTEGER AS n FROM days d JOIN firsts f USING (customer_id)
   WHERE d.date > f.first GROUP BY 1 ORDER BY 1`;
 }
@@ -76,7 +81,7 @@ export async function cumulativeTracking(
   const day = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86_400_000);
   const births = new Map<number, number>();
   for (const f of rfm.firstPurchase) births.set(day(f), (births.get(day(f)) ?? 0) + 1);
-  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(population), {
+  const rows = await query<{ date: string; n: number }>(conn, repeatDaysSql(conn, population), {
     to,
     calibration_end: calibrationEnd,
     ...populationParams(population, to),

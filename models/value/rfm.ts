@@ -8,6 +8,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryNumberColumns } from "../../loaders/db.ts";
+import { buyerDays, buyerOn } from "./buyer-days.ts";
 
 export type Period = "day" | "week" | "month";
 export const PERIOD_DAYS: Record<Period, number> = { day: 1, week: 7, month: 30.4375 };
@@ -36,6 +37,14 @@ export function populationParams(population: "all" | "buyers", buyersAsOf: strin
   return population === "buyers" ? { buyers_as_of: buyersAsOf } : {};
 }
 
+/** The summary's columns, aggregated per customer over their purchase days (spend, and k: 1 on the first). */
+const RFM_COLUMNS = `SELECT customer_id,
+         (count(*) - 1)::DOUBLE AS frequency,
+         date_diff('day', min(date), max(date)) / $period_days AS recency,
+         date_diff('day', min(date), $calibration_end::DATE) / $period_days AS "T",
+         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary,
+         CAST(min(date) AS VARCHAR) AS first_purchase`;
+
 export function rfmSql(population: "all" | "buyers"): string {
   const who = populationPredicate(population);
   return `
@@ -46,13 +55,20 @@ export function rfmSql(population: "all" | "buyers"): string {
   ), ranked AS (
     SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY date) AS k FROM days
   )
-  SELECT customer_id,
-         (count(*) - 1)::DOUBLE AS frequency,
-         date_diff('day', min(date), max(date)) / $period_days AS recency,
-         date_diff('day', min(date), $calibration_end::DATE) / $period_days AS "T",
-         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary,
-         CAST(min(date) AS VARCHAR) AS first_purchase
+  ${RFM_COLUMNS}
   FROM ranked GROUP BY customer_id ORDER BY customer_id`;
+}
+
+/**
+ * The buyers' summary from their purchase days (buyer-days.ts), one aggregation: the same columns as rfmSql("buyers")
+ * when $calibration_end ≤ $buyers_as_of (monetary to the last bits of its sum, whose order DuckDB's threads decide,
+ * as they do rfmSql's at scale).
+ */
+export function buyerRfmSql(days: string): string {
+  return `
+  ${RFM_COLUMNS}
+  FROM ${days} WHERE date <= $calibration_end AND ${buyerOn("buyers_as_of")}
+  GROUP BY customer_id ORDER BY customer_id`;
 }
 
 /** `buyersAsOf`: the day whose subscribers are left out of "buyers" (default: the calibration end). */
@@ -63,7 +79,10 @@ export async function rfmSummary(
   population: "all" | "buyers",
   buyersAsOf = calibrationEnd,
 ): Promise<RfmSummary> {
-  const c = await queryNumberColumns(conn, rfmSql(population), {
+  // Buyers' days cover a buyer's purchases up to the day before their first subscription: enough when the summary
+  // ends no later than the day the population is taken on.
+  const fromDays = population === "buyers" && calibrationEnd <= buyersAsOf;
+  const c = await queryNumberColumns(conn, fromDays ? buyerRfmSql(buyerDays(conn)) : rfmSql(population), {
     calibration_end: calibrationEnd,
     period_days: PERIOD_DAYS[period],
     ...populationParams(population, buyersAsOf),
