@@ -18,7 +18,8 @@ import { writePeerFiles } from "./peer-files.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const PYTHON = "/usr/bin/python3";
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+/** The command line as `npm run churn` starts it: node with tsx's loader (no tsx wrapper process). */
+const CHURN = ["--import", "tsx", join(ROOT, "bin", "churn.ts")];
 const TELCO = join(ROOT, "..", "shared", "data", "telco", "WA_Fn-UseC_-Telco-Customer-Churn.csv");
 
 export interface PeerRow {
@@ -65,8 +66,8 @@ export function sklearnAvailable(): boolean {
 export function trainPeer(spec: FlatSpec, folds = 5, trees = 300): PeerRow {
   const name = spec.file.split("/").pop()!;
   const flags = ["--target", spec.target, "--positive", spec.positive, "--id", spec.id];
-  const ours = timed(TSX, [
-    join(ROOT, "bin", "churn.ts"),
+  const ours = timed(process.execPath, [
+    ...CHURN,
     "train",
     "--input",
     spec.file,
@@ -136,8 +137,8 @@ function afterLastStage(
 export function sampleBuildStages(): PeerRow[] {
   const dir = mkdtempSync(join(tmpdir(), "churn-bench-build-"));
   try {
-    const r = timed(TSX, [
-      join(ROOT, "bin", "churn.ts"),
+    const r = timed(process.execPath, [
+      ...CHURN,
       "build",
       "--db",
       join(dir, "warehouse.duckdb"),

@@ -60,17 +60,18 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(exportsDir, { recursive: true });
 
 const hasGnuTime = existsSync("/usr/bin/time");
-const tsx = join(ROOT, "node_modules", ".bin", "tsx");
 /**
- * Run `tsx script args` under GNU time when present; resolves to stdout, the largest process's peak RSS in MiB (null:
- * unknown) and the whole process tree's, sampled meanwhile (tree-memory.ts).
+ * Run `node --import tsx script args` (as `npm run build` runs the command line) under GNU time when present; resolves
+ * to stdout, the largest process's peak RSS in MiB (null: unknown) and the whole process tree's, sampled meanwhile
+ * (tree-memory.ts).
  */
 function timed(
   script: string,
   scriptArgs: string[],
 ): Promise<{ stdout: string; peakMB: number | null; treePeakMB: number }> {
-  const command = hasGnuTime ? "/usr/bin/time" : tsx;
-  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", tsx, script, ...scriptArgs] : [script, ...scriptArgs];
+  const node = [process.execPath, "--import", "tsx", script, ...scriptArgs];
+  const command = hasGnuTime ? "/usr/bin/time" : node[0]!;
+  const commandArgs = hasGnuTime ? ["-f", "GNUTIME %M", ...node] : node.slice(1);
   const child = spawn(command, commandArgs, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const sampler = sampleTreeRss(child.pid!);
   let stdout = "";

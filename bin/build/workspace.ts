@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { buildMemoryLimit, type Database, openDatabase, queryOne } from "../../loaders/db.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
 import type { AnalysisReport } from "../../models/context.ts";
-import { PIPELINE, type PipelineStage, pipelineWithoutModel, runPipeline } from "../../models/pipeline.ts";
+import type { PipelineStage } from "../../models/pipeline.ts";
 import { buildSite, type SiteData } from "./framework.ts";
 import { guardOutputs, SITE_MARKER, swapIn } from "./outputs.ts";
 import type { Progress } from "../../loaders/progress.ts";
@@ -177,6 +177,9 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
   let giveSiteData: ((data: SiteData) => void) | null = null;
   if (options.site && (options.siteFromStart ?? frameworkFromStart(options.source)))
     startSite("ingest", new Promise<SiteData>((resolve) => (giveSiteData = resolve)));
+  // The analyses' modules (about 0.3 s of loading and compiling) load while DuckDB ingests the exports.
+  const pipeline = import("../../models/pipeline.ts");
+  pipeline.catch(() => {}); // a failure to load surfaces where it is awaited
   try {
     let t = performance.now();
     const ingestOptions = {
@@ -187,6 +190,7 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     const ingest = await buildWarehouse(ingestOptions, tmpDb);
     record("ingest", seconds(t));
 
+    const { PIPELINE, pipelineWithoutModel, runPipeline } = await pipeline;
     const database = await openDatabase(tmpDb, { memoryLimit: buildMemoryLimit() });
     const stageList = options.stages ?? (options.model === false ? pipelineWithoutModel() : PIPELINE);
     // The site's data files start beside the last stages (actions, then the forecast; the forecast alone above
