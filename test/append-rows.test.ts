@@ -3,7 +3,7 @@
  * with its NULLs and types, and a NaN or ±Infinity is refused naming table, row and column.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendRows } from "../loaders/append.ts";
+import { appendMapped, appendRows } from "../loaders/append.ts";
 import { type Database, openDatabase, query, run } from "../loaders/db.ts";
 
 let db: Database;
@@ -43,5 +43,24 @@ describe("appendRows", () => {
     await expect(appendRows(db.connection, "u", ["varchar", "double"], [["x", -Infinity]])).rejects.toThrow(
       "row 1, column 2 is -Infinity",
     );
+  });
+
+  it("appendMapped writes what appendRows writes of the mapped records, rows made chunk by chunk", async () => {
+    await run(db.connection, "CREATE TABLE m1 (k INTEGER, name VARCHAR, share DOUBLE)");
+    await run(db.connection, "CREATE TABLE m2 (k INTEGER, name VARCHAR, share DOUBLE)");
+    const records = Array.from({ length: 4500 }, (_, k) => ({ id: `c${k}`, spend: k % 9 === 0 ? null : k * 1.25 }));
+    const toRow = (r: (typeof records)[number], i: number) => [i, r.id, r.spend === null ? null : r.spend / 3];
+    await appendMapped(db.connection, "m1", ["integer", "varchar", "double"], records, toRow);
+    await appendRows(db.connection, "m2", ["integer", "varchar", "double"], records.map(toRow));
+    const [a, b] = await Promise.all(
+      ["m1", "m2"].map((t) => query(db.connection, `SELECT * FROM ${t} ORDER BY rowid`)),
+    );
+    expect(a).toHaveLength(4500);
+    expect(a).toEqual(b);
+    expect(a[4499]).toEqual({ k: 4499, name: "c4499", share: (4499 * 1.25) / 3 });
+    const bad = records.map((r, k) => ({ ...r, spend: k === 4100 ? Number.POSITIVE_INFINITY : r.spend }));
+    await expect(
+      appendMapped(db.connection, "m1", ["integer", "varchar", "double"], bad, (r, i) => [i, r.id, r.spend]),
+    ).rejects.toThrow("appendRows(m1): row 4101, column 3 is Infinity");
   });
 });

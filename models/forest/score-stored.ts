@@ -6,7 +6,7 @@
  * that the stored encoder still reads the features the warehouse gives (else the model is stale and is retrained).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { appendRows } from "../../loaders/append.ts";
+import { appendMapped } from "../../loaders/append.ts";
 import { queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { AnalysisContext } from "../context.ts";
 import { buyerWindow } from "../cohorts/active.ts";
@@ -33,12 +33,13 @@ export async function writePredictions(
   const { probabilities, topDrivers, driversJson } = await scoring;
   const kinds = kindColumn(current.table);
   await run(conn, PREDICTIONS_SQL);
-  await appendRows(
+  await appendMapped(
     conn,
     "churn_predictions",
     ["varchar", "varchar", "double", "varchar", "varchar", "varchar"],
+    current.ids,
     // Every probability is the forest's (no BG/NBD mixed in); the column says so per customer.
-    current.ids.map((id, i) => [id, kinds[i], probabilities[i], "forest", topDrivers[i], driversJson[i]]),
+    (id, i) => [id, kinds[i], probabilities[i], "forest", topDrivers[i], driversJson[i]],
   );
   return probabilities;
 }

@@ -6,7 +6,7 @@
  * value_palive_grid.
  */
 import { addDays } from "../../loaders/dates.ts";
-import { appendRows, type AppendType } from "../../loaders/append.ts";
+import { appendMapped, appendRows, type AppendType } from "../../loaders/append.ts";
 import { query, queryOne, run } from "../../loaders/db.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import type { Analysis } from "../context.ts";
@@ -30,23 +30,27 @@ const GAP_BINS: [string, number][] = [
 
 /** Mean P(alive) of buyers by repeat purchases (binned) and by weeks since the last purchase (T − t_x, binned). */
 function paliveGrid(rows: ValueRow[]): [string, string, number, number][] {
-  const cells = new Map<string, { n: number; sum: number }>();
+  // Cells by index (frequency bin × gap bin), each summed in the rows' order: no key string or map per buyer.
+  const n = new Float64Array(FREQUENCY_BINS.length * GAP_BINS.length);
+  const sum = new Float64Array(n.length);
   for (const r of rows) {
     if (r.kind !== "buyer" || r.frequency === null || r.recency === null || r.T === null) continue;
     const x = r.frequency;
-    const f = x <= 6 ? String(x) : x < 10 ? "7-9" : x < 20 ? "10-19" : "20+";
-    const g = GAP_BINS.find(([, upper]) => r.T! - r.recency! < upper)![0];
-    const cell = cells.get(`${f}|${g}`) ?? { n: 0, sum: 0 };
-    cell.n++;
-    cell.sum += r.pAlive;
-    cells.set(`${f}|${g}`, cell);
+    const f = x <= 6 ? x : x < 10 ? 7 : x < 20 ? 8 : 9;
+    const gap = r.T - r.recency;
+    let g = 0;
+    while (!(gap < GAP_BINS[g]![1])) g++;
+    const cell = f * GAP_BINS.length + g;
+    n[cell]!++;
+    sum[cell]! += r.pAlive;
   }
   const out: [string, string, number, number][] = [];
-  for (const f of FREQUENCY_BINS)
-    for (const [g] of GAP_BINS) {
-      const cell = cells.get(`${f}|${g}`);
-      if (cell) out.push([f, g, cell.n, cell.sum / cell.n]);
-    }
+  FREQUENCY_BINS.forEach((f, i) =>
+    GAP_BINS.forEach(([g], j) => {
+      const cell = i * GAP_BINS.length + j;
+      if (n[cell]! > 0) out.push([f, g, n[cell]!, sum[cell]! / n[cell]!]);
+    }),
+  );
   return out;
 }
 
@@ -143,11 +147,12 @@ export const analyzeValue: Analysis = async (ctx) => {
   );
   const D: AppendType = "double",
     V: AppendType = "varchar";
-  await appendRows(
+  await appendMapped(
     ctx.conn,
     "customer_value",
     [V, V, "boolean", D, D, D, D, D, D, D, D, D, V, D, V, V],
-    rows.map((r) => [
+    rows,
+    (r) => [
       r.id,
       r.kind,
       r.active,
@@ -164,7 +169,7 @@ export const analyzeValue: Analysis = async (ctx) => {
       r.loyalty,
       r.quadrant,
       r.tier,
-    ]),
+    ],
   );
   await run(ctx.conn, "CREATE OR REPLACE TABLE value_model (key VARCHAR, value VARCHAR)");
   await appendRows(
