@@ -2,18 +2,29 @@
  * Peak resident memory of a process tree: the sum of VmRSS over a process and all its descendants (the build and the
  * Framework process it starts beside its last stage), sampled from Linux's /proc every `everyMs`. GNU time's maximum
  * resident set size is that of the largest single process, which undercounts a tree whose processes overlap.
+ * A descendant younger than YOUNG_SECONDS is left out: between fork and exec a child shows its parent's whole
+ * resident memory, which it only shares (a 1M build's tree once read 4,151 MiB for one sample, the build itself
+ * 2,571 MiB, as Framework's process was being started).
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Parent pid of every process, from /proc/PID/stat (the field after the command name in parentheses). */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
+const YOUNG_SECONDS = 0.2;
+/** Linux reports process start times in USER_HZ ticks, 100 a second on every architecture it runs on. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Parent pid and age in seconds of every process, from /proc/PID/stat (the fields after the command name in
+ * parentheses: state, ppid, …, starttime is the 20th) and /proc/uptime.
+ */
+function processes(): Map<number, { ppid: number; age: number }> {
+  const out = new Map<number, { ppid: number; age: number }>();
+  const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      out.set(Number(entry), ppid);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(entry), { ppid: Number(fields[1]), age: uptime - Number(fields[19]) / TICKS_PER_SECOND });
     } catch {
       // the process ended meanwhile
     }
@@ -31,20 +42,20 @@ function rssKiB(pid: number): number {
   }
 }
 
-/** The summed VmRSS (MiB) of `root` and its descendants now. */
+/** The summed VmRSS (MiB) of `root` and its descendants now (but those younger than YOUNG_SECONDS). */
 export function treeRssMiB(root: number): number {
-  const parent = parents();
+  const all = processes();
   const tree = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, ppid] of parent)
+    for (const [pid, { ppid }] of all)
       if (!tree.has(pid) && tree.has(ppid)) {
         tree.add(pid);
         grew = true;
       }
   }
   let kib = 0;
-  for (const pid of tree) kib += rssKiB(pid);
+  for (const pid of tree) if (pid === root || (all.get(pid)?.age ?? 0) >= YOUNG_SECONDS) kib += rssKiB(pid);
   return kib / 1024;
 }
 

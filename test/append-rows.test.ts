@@ -57,7 +57,7 @@ describe("appendRows", () => {
     );
     expect(a).toHaveLength(4500);
     expect(a).toEqual(b);
-    expect(a[4499]).toEqual({ k: 4499, name: "c4499", share: (4499 * 1.25) / 3 });
+    expect(a![4499]).toEqual({ k: 4499, name: "c4499", share: (4499 * 1.25) / 3 });
     const bad = records.map((r, k) => ({ ...r, spend: k === 4100 ? Number.POSITIVE_INFINITY : r.spend }));
     await expect(
       appendMapped(db.connection, "m1", ["integer", "varchar", "double"], bad, (r, i) => [i, r.id, r.spend]),
