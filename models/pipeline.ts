@@ -116,8 +116,8 @@ export async function runPipeline(
     for (const [index, stage] of stages.entries()) {
       beforeStage(stage, index);
       const started = performance.now();
-      // The buyers' purchase days, read by six stages' queries on every connection of the run (buyer-days.ts): written
-      // before the first stage, in its time.
+      // The buyers' purchase days, read by the cohorts, value, quadrant-survival, forest and forecast stages' buyer
+      // queries on every connection of the run (buyer-days.ts): written before the first stage, in its time.
       if (index === 0) await writeBuyerDays(ctx.conn);
       const report = await stage.analysis(context);
       const timing = { report, seconds: (performance.now() - started) / 1000 };
