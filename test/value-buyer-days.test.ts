@@ -2,8 +2,8 @@
  * The buyers' purchase days (models/value/buyer-days.ts) give the buyer analyses the numbers they computed from
  * transactions directly: on a seeded business with same-day purchases, refunds, zero-value orders and customers who
  * subscribe before, between and after the summary dates, the RFM summary equals the direct SQL (rfmSql, a window per
- * summary) on every customer: frequency, recency, T and first purchase exactly, monetary to 1e-12 (its sum runs in
- * date order instead of the window's order); the inactivity window and the buyers' monthly counts equal the direct
+ * summary) on every customer: frequency, recency, T and first purchase exactly, monetary to 1e-12 (the order of its sum
+ * is DuckDB's threads', as the direct SQL's is); the inactivity window and the buyers' monthly counts equal the direct
  * DISTINCT-days queries; and the build's table (written once, shared with a second connection) gives bit for bit what
  * the subquery gives, until it is dropped.
  */

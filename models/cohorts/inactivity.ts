@@ -9,15 +9,11 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, queryOne } from "../../loaders/db.ts";
-import { buyerDays, buyerOn } from "../value/buyer-days.ts";
+import { buyerDaysUpTo } from "../value/buyer-days.ts";
 import { byGroupedDimension } from "./grouping-sets.ts";
 
-/** The buyers' purchase days up to $as_of (buyer-days.ts). */
-const buyerDaysSql = (conn: DuckDBConnection) =>
-  `SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $as_of AND ${buyerOn("as_of")}`;
-
 const gapP90Sql = (conn: DuckDBConnection) => `
-  WITH days AS (${buyerDaysSql(conn)}), gaps AS (
+  WITH days AS (${buyerDaysUpTo(conn, "as_of")}), gaps AS (
     SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM days
   )
   SELECT quantile_cont(gap, 0.9) AS p90, count(gap)::BIGINT AS gaps FROM gaps WHERE gap IS NOT NULL`;
@@ -56,7 +52,7 @@ const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIME
  * dimension in one pass (GROUPING SETS); every (dimension, value) gets every month, zeros included.
  */
 const buyerMonthlySql = (conn: DuckDBConnection) => `
-  WITH days AS (${buyerDaysSql(conn)}), months AS (
+  WITH days AS (${buyerDaysUpTo(conn, "as_of")}), months AS (
     SELECT CAST(d AS DATE) AS d0, CAST(d + INTERVAL 1 MONTH AS DATE) AS d1
     FROM generate_series(CAST(date_trunc('month', (SELECT min(date) FROM days)) + INTERVAL 1 MONTH AS TIMESTAMP),
                          CAST($as_of::DATE + INTERVAL 1 DAY - INTERVAL 1 MONTH AS TIMESTAMP), INTERVAL 1 MONTH) g(d)

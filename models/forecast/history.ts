@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays, addMonths } from "../../loaders/dates.ts";
 import { query, run } from "../../loaders/db.ts";
-import { buyerDays, buyerOn } from "../value/buyer-days.ts";
+import { buyerDaysUpTo } from "../value/buyer-days.ts";
 import { type HazardBand, TENURE_BANDS } from "./hazards.ts";
 
 /** Spells as of $as_of into the temp table forecast_spells (customer_id, spell, start, end, first_mrr, mrr_now). */
@@ -55,9 +55,7 @@ const arrivalsSql = (conn: DuckDBConnection) => `
   ), spells AS (
     SELECT date_trunc('month', start) AS m, spell = 1 AS first_time, first_mrr FROM forecast_spells
   ), buyers AS (
-    SELECT date_trunc('month', min(date)) AS m FROM ${buyerDays(conn)}
-    WHERE date <= $as_of AND ${buyerOn("as_of")}
-    GROUP BY customer_id
+    SELECT date_trunc('month', min(date)) AS m FROM (${buyerDaysUpTo(conn, "as_of")}) GROUP BY customer_id
   )
   SELECT strftime(months.m, '%Y-%m') AS month,
          (SELECT count(*) FROM spells s WHERE s.m = months.m AND s.first_time)::INTEGER AS new_subscribers,
@@ -81,7 +79,7 @@ const activeCountsSql = (conn: DuckDBConnection) => `
       ON start_date <= days.day AND start_date <= $data_to AND (end_date IS NULL OR end_date > days.day)
     GROUP BY days.day
   ), purchases AS (
-    SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $data_to AND ${buyerOn("data_to")}
+    ${buyerDaysUpTo(conn, "data_to")}
   ), buys AS (
     SELECT days.day, count(DISTINCT customer_id) AS n FROM days JOIN purchases
       ON purchases.date > days.day - $window AND purchases.date <= days.day

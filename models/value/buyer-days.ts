@@ -15,7 +15,7 @@
  * buyers' monthly activity, the holdout's repeat days, the forecast's buyer arrivals and active counts. `churn build`
  * writes the rows once after its ingest (transactions do not change after it) into an in-memory database attached to
  * the build's DuckDB instance, which every connection of the build reads (at a million customers the eight RFM
- * summaries took 0.56–1.48 s each on their own, 0.13–0.27 s from these rows, written in 1.6–1.7 s). Elsewhere (a
+ * summaries took 0.56–1.48 s each on their own, 0.13–0.27 s from these rows, written in 1.6–2.1 s). Elsewhere (a
  * command on its own, a test) the same SQL is read as a subquery: the same rows, so the same numbers.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -48,6 +48,16 @@ export function buyerDays(conn: DuckDBConnection): string {
 /** "A buyer on $param": the predicate on buyerDays' rows (the name of a bound DATE parameter, from the caller). */
 export function buyerOn(param: string): string {
   return `(subscribed_from IS NULL OR subscribed_from > $${param})`;
+}
+
+/**
+ * The purchase days (customer_id, date) up to $upTo of the customers who are buyers on $takenOn: the rows the
+ * inactivity window, the buyers' monthly counts, the holdout's repeat days and the forecast's buyer history read.
+ * Both are names of bound DATE parameters, from the caller; takenOn ≥ upTo (buyerDays keeps a buyer's days only
+ * before their first subscription).
+ */
+export function buyerDaysUpTo(conn: DuckDBConnection, upTo: string, takenOn = upTo): string {
+  return `SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $${upTo} AND ${buyerOn(takenOn)}`;
 }
 
 /**

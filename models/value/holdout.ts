@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { query } from "../../loaders/db.ts";
 import { conditionalPurchasesAt, expectedPurchases, type BgNbdParams } from "./bgnbd.ts";
-import { buyerDays, buyerOn } from "./buyer-days.ts";
+import { buyerDaysUpTo } from "./buyer-days.ts";
 import { HOLDOUT_PURCHASES_SQL, populationParams, type RfmSummary } from "./rfm.ts";
 
 export interface HoldoutBin {
@@ -60,7 +60,7 @@ export interface TrackingPoint {
 function repeatDaysSql(conn: DuckDBConnection, population: "all" | "buyers"): string {
   const days =
     population === "buyers"
-      ? `SELECT customer_id, date FROM ${buyerDays(conn)} WHERE date <= $to AND ${buyerOn("buyers_as_of")}`
+      ? buyerDaysUpTo(conn, "to", "buyers_as_of")
       : "SELECT customer_id, date FROM transactions WHERE date <= $to AND amount >= 0 GROUP BY customer_id, date";
   return `
   WITH days AS (${days}),
