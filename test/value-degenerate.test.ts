@@ -2,7 +2,7 @@
  * Data that cannot be fitted gives a clear UserError (and a one-line CLI message, exit code ≠ 0, no stack trace);
  * extreme but valid histories never give NaN or Infinity.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,9 @@ import {
 import { buyerClv } from "../models/value/clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma } from "../models/value/gamma-gamma.ts";
 import { runChurn } from "./helpers/cli.ts";
+import { betaPowerMean, betaPowerMeanByQuadrature, purchaseInWindow } from "../models/forecast/buyer-activity.ts";
+import { buyerModelOf, drawBuyerParams } from "../models/forecast/rates.ts";
+import { PROJECT_ROOT } from "./helpers/reference.ts";
 
 const userErrorOf = (fn: () => unknown): Error => {
   try {
@@ -82,6 +85,62 @@ describe("degenerate data", () => {
     expect(r.stderr).not.toMatch(/ {4}at /);
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
   });
+});
+
+describe("a BG/NBD fit on a handful of buyers (the forecast of a five-customer business)", () => {
+  // fitBgNbd on the two buyers of the sample's first five customers, as of 2026-09-19 (weeks): a boundary fit with
+  // a and b in the millions and a log-variance of 4,036 for ln a. Its window chances and parameter draws were NaN.
+  const fit = fitBgNbd({ frequency: [9, 1], recency: [38.5714, 56.7143], T: [149.7143, 59.4286] });
+
+  it("is the boundary fit described above", () => {
+    expect(fit.a).toBeGreaterThan(1e5);
+    expect(fit.logCovariance![2]![2]).toBeGreaterThan(100);
+  });
+
+  it("the Beta mean by quadrature equals the series where both can be evaluated (to 1e-12)", () => {
+    for (const [m, a, beta, u] of [
+      [2.3, 1.5, 3, 0.8],
+      [3, 0.9, 5.5, 2],
+      [10, 50, 200, 0.5],
+      [0.5, 0.2, 0.3, 5],
+    ] as const)
+      expect(Math.abs(betaPowerMeanByQuadrature(m, a, beta, u) - betaPowerMean(m, a, beta, u))).toBeLessThan(1e-12);
+  });
+
+  it("gives finite window chances: near the point mass (1 + p̄u)^(−m) where the series would overflow", () => {
+    const [m, a, beta] = [fit.r + 9, fit.a, fit.b + 9];
+    for (const u of [1e-4, 0.3, 2]) {
+      const value = betaPowerMean(m, a, beta, u);
+      // The Beta's variance is about 1.6e-9: the second-order term of the delta method is below 1e-7.
+      expect(Math.abs(value - (1 + (a / (a + beta)) * u) ** -m)).toBeLessThan(1e-7);
+    }
+    for (const s of [0, 4, 13, 26])
+      expect(Number.isFinite(purchaseInWindow(fit, 9, 38.57, 149.71, s, 13.7))).toBe(true);
+  });
+
+  it("its parameter draws for the forecast's bands are finite and positive", () => {
+    const model = buyerModelOf(fit).model!;
+    const rng = createRandom(3);
+    for (let i = 0; i < 2000; i++)
+      for (const v of Object.values(drawBuyerParams(model, rng))) expect(v > 0 && Number.isFinite(v)).toBe(true);
+  });
+
+  it("`churn build` of the five-customer business runs every stage and writes a forecast without gaps", () => {
+    // The sample's customers C0000001-C0000005 with their orders and subscriptions: two of them repeat buyers.
+    const source = mkdtempSync(join(tmpdir(), "churn-five-source-"));
+    for (const file of ["customers.csv", "transactions.csv", "subscriptions.csv"]) {
+      const [header, ...rows] = readFileSync(join(PROJECT_ROOT, "data", "sample", file), "utf8").split("\n");
+      writeFileSync(join(source, file), [header, ...rows.filter((l) => /^C000000[1-5],/.test(l))].join("\n") + "\n");
+    }
+    const out = mkdtempSync(join(tmpdir(), "churn-five-"));
+    const r = runChurn(["build", "--source", source, "--db", join(out, "w.duckdb"), "--no-site", "--json"]);
+    expect(r.stderr).not.toMatch(/unexpected failure/);
+    expect(r.code).toBe(0);
+    type Stage = { stage: string; ran: boolean; summary?: { customersIn6Months?: number } };
+    const forecast = (JSON.parse(r.stdout) as { stages: Stage[] }).stages.find((s) => s.stage === "forecast");
+    expect(forecast?.ran).toBe(true);
+    expect(Number.isFinite(forecast?.summary?.customersIn6Months)).toBe(true);
+  }, 120_000);
 });
 
 describe("BG/NBD fitted on a worker thread", () => {

@@ -15,10 +15,47 @@ import type { Random } from "../../loaders/random.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 
+/**
+ * Above this a·ln(1 + u) the series' prefactor (1 + u)^(−a) underflows and its terms overflow (the series sum grows
+ * like (1 + u)^a): a BG/NBD fit on a handful of buyers can put a in the millions (2 buyers: a = 7.7e6, b = 6.1e7),
+ * which made the forecast NaN. Such fits get the integral instead (betaPowerMeanByQuadrature).
+ */
+const SERIES_MAX_EXPONENT = 300;
+
 /** E_p[(1 + p·u)^(−m)] for p ~ Beta(a, beta), u ≥ 0. */
 export function betaPowerMean(m: number, a: number, beta: number, u: number): number {
   if (u <= 0) return 1;
+  if (a * Math.log1p(u) > SERIES_MAX_EXPONENT) return betaPowerMeanByQuadrature(m, a, beta, u);
   return (1 + u) ** -a * hyp2f1(a + beta - m, a, a + beta, u / (1 + u));
+}
+
+/** ln(1 + e^v) without overflow. */
+const softplus = (v: number) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
+
+/**
+ * The same mean as the integral ∫ (1 + p·u)^(−m) Beta(p; a, β) dp, by Simpson's rule in y = logit p, where the
+ * density p^a (1 − p)^β dy has no endpoint singularity and is computed in logs (normalised by the same sum, so no
+ * Beta function is needed). The range is the mode ln(a/β) ± 40 standard deviations of y (√(1/a + 1/β), its Laplace
+ * approximation) plus 40/min(a, β) for the exponential tails of a small shape. Used where the series cannot be
+ * evaluated in floating point (SERIES_MAX_EXPONENT).
+ */
+export function betaPowerMeanByQuadrature(m: number, a: number, beta: number, u: number): number {
+  const mode = Math.log(a / beta);
+  const half = 40 * Math.sqrt(1 / a + 1 / beta) + 40 / Math.min(a, beta);
+  const steps = 4000; // even, as Simpson's rule needs
+  const h = (2 * half) / steps;
+  const logDensity = (y: number) => -a * softplus(-y) - beta * softplus(y);
+  const peak = logDensity(mode);
+  let mass = 0;
+  let sum = 0;
+  for (let i = 0; i <= steps; i++) {
+    const y = mode - half + i * h;
+    const weight = (i === 0 || i === steps ? 1 : i % 2 ? 4 : 2) * Math.exp(logDensity(y) - peak);
+    const p = 1 / (1 + Math.exp(-y));
+    mass += weight;
+    sum += weight * (1 + p * u) ** -m;
+  }
+  return sum / mass;
 }
 
 /** P(at least one purchase in (T + s, T + s + D] | alive at T, x) for a customer with x repeat purchases and age T. */
