@@ -14,6 +14,10 @@ import { UserError } from "./errors.ts";
 import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
 import { loadStagedFile } from "./validate-rows.ts";
+import { noteMostlyRejected } from "./ingest-report.ts";
+
+/** The text encodings the loader reads (`--encoding`, or "encoding" per source in a config file). */
+export type Encoding = "utf-8" | "latin-1" | "utf-16";
 
 export interface SourceLoadReport {
   source: SourceName;
@@ -22,6 +26,8 @@ export interface SourceLoadReport {
   loaded: number;
   rejected: number;
   reasons: Record<string, number>;
+  /** Formats read from the export's values, and a warning when most of its rows were rejected (ingest-report.ts). */
+  notes?: string[];
 }
 
 export interface IngestResult {
@@ -44,7 +50,7 @@ export interface SingleFileTransactions {
   price?: string;
   order?: string;
   dateFormat?: string;
-  encoding?: "utf-8" | "latin-1" | "utf-16";
+  encoding?: Encoding;
   /** Keep exact duplicate rows (an export without order ids can repeat a genuine purchase). */
   keepDuplicates?: boolean;
 }
@@ -58,6 +64,8 @@ export interface IngestOptions {
   /** One export file of any source, read as it is named (no glob), with its column mapping. */
   single?: { source: SourceName; config: SourceConfig };
   asOf?: string;
+  /** The encoding of every export whose config does not name one (default utf-8). */
+  encoding?: Encoding;
   log?: (message: string) => void;
 }
 
@@ -115,7 +123,8 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
   const config = options.config ? loadConfig(options.config) : null;
   const plans: SourcePlan[] = [];
   for (const source of SOURCE_NAMES) {
-    const sourceConfig = config?.sources[source] ?? nativeConfig(source);
+    const sourceConfig = { ...(config?.sources[source] ?? nativeConfig(source)) };
+    if (options.encoding && !sourceConfig.encoding) sourceConfig.encoding = options.encoding;
     const files = globFiles(folder, sourceConfig.file);
     if (config?.sources[source] && files.length === 0) {
       throw new UserError(
@@ -235,6 +244,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     await run(conn, WAREHOUSE_META_SQL);
     const loaded = await loadSources(db, plans, log);
     const reports = plans.flatMap((_, i) => loaded[i]!);
+    await noteMostlyRejected(conn, reports);
     const missing = SOURCE_NAMES.filter((s) => !plans.some((p) => p.source === s));
     const derivedCustomers = missing.includes("customers");
     if (derivedCustomers) await run(conn, DERIVE_CUSTOMERS_SQL);
@@ -258,7 +268,11 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
               .slice(0, 3)
               .map(([reason, n]) => `${reason} (${n})`)
               .join(", ") +
-            ". Fix the export or the config (date_format, delimiter, columns).",
+            ". Fix the export or the config (date_format, delimiter, columns)." +
+            reports
+              .flatMap((r) => (r.notes ?? []).filter((n) => !n.startsWith("warning:")))
+              .map((n) => ` ${n}`)
+              .join(""),
         },
       );
     const orphans: Record<string, number> = {};

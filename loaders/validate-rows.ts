@@ -13,12 +13,15 @@ import { appendRows } from "./append.ts";
 import { UserError } from "./errors.ts";
 import { quoteIdent, type StagedFile } from "./read-source.ts";
 import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
+import { datePart, detectFormats, isoDate } from "./detect-formats.ts";
 
 export interface LoadCounts {
   read: number;
   loaded: number;
   rejected: number;
   reasons: Record<string, number>;
+  /** Formats read from the export's own values (detect-formats.ts), in words. */
+  notes?: string[];
 }
 
 const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
@@ -59,7 +62,23 @@ export async function loadStagedFile(
     return problems.length;
   };
 
-  for (const spec of SOURCES[source].columns) {
+  // The date format and decimal mark, when the config does not set them, from the export's own values.
+  const plain = (spec: ColumnSpec) =>
+    config.derive?.[spec.name] || (spec.name === "amount" && config.amount_from)
+      ? []
+      : [resolveColumn(spec, config, staged.columns)].filter((c): c is string => c !== undefined);
+  const specs = SOURCES[source].columns;
+  const detected = await detectFormats(
+    conn,
+    staged.file,
+    staged.table,
+    specs.filter((c) => c.type === "date").flatMap(plain),
+    specs.filter((c) => c.type === "number" || c.type === "integer").flatMap(plain),
+    { dateFormat: config.date_format !== undefined, decimalComma: config.decimal_comma !== undefined },
+  );
+  if (detected.decimalComma) config = { ...config, decimal_comma: true };
+
+  for (const spec of specs) {
     const derive: DeriveRule | undefined = config.derive?.[spec.name];
     const fromQuantity = spec.name === "amount" && config.amount_from;
     const column = derive || fromQuantity ? undefined : resolveColumn(spec, config, staged.columns);
@@ -132,7 +151,11 @@ export async function loadStagedFile(
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem(`empty ${spec.name}`, label)}`);
         break;
       case "date": {
-        const parsed = dateExpr(v, derive ? undefined : config.date_format, param);
+        const parsed = derive
+          ? dateExpr(v, undefined, param)
+          : detected.dateFormat
+            ? dateExpr(datePart(v), detected.dateFormat, param)
+            : dateExpr(v, config.date_format, param);
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);
         checks.push(
@@ -295,20 +318,26 @@ export async function loadStagedFile(
     loaded: counts?.loaded ?? 0,
     rejected: (counts?.rejected ?? 0) + structural,
     reasons,
+    ...(detected.notes.length ? { notes: detected.notes } : {}),
   };
 }
+
+/** A number written with thousands separators (`1,234.50`, `-12,000`) without them; any other text as it is. */
+const withoutThousands = (c: string) =>
+  `(CASE WHEN regexp_full_match(${c}, '[-+]?\\d{1,3}(,\\d{3})+(\\.\\d*)?') THEN replace(${c}, ',', '') ELSE ${c} END)`;
 
 function numberExpr(v: string, config: SourceConfig): string {
   // Without decimal commas a value that casts as it is (most of them) needs no cleaning: cleaning only removes
   // characters no number that casts can hold, so the cast first is the same number, and skips a regular expression
   // per value (9.4 million amounts: 1.0 → 0.45 s).
+  const cleaned = `regexp_replace(${v}, '[\\s$€£]', '', 'g')`;
   const n = config.decimal_comma
-    ? `TRY_CAST(replace(replace(regexp_replace(${v}, '[\\s$€£]', '', 'g'), '.', ''), ',', '.') AS DOUBLE)`
-    : `coalesce(TRY_CAST(${v} AS DOUBLE), TRY_CAST(regexp_replace(${v}, '[\\s$€£]', '', 'g') AS DOUBLE))`;
+    ? `TRY_CAST(replace(replace(${cleaned}, '.', ''), ',', '.') AS DOUBLE)`
+    : `coalesce(TRY_CAST(${v} AS DOUBLE), TRY_CAST(${withoutThousands(cleaned)} AS DOUBLE))`;
   return `(CASE WHEN isfinite(${n}) THEN ${n} END)`;
 }
 
 function dateExpr(v: string, format: string | undefined, param: (s: string) => string): string {
   if (format) return `CAST(try_strptime(${v}, ${param(format)}) AS DATE)`;
-  return `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
+  return isoDate(v);
 }

@@ -7,7 +7,8 @@
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildMemoryLimit, type Database, openDatabase, queryOne } from "../../loaders/db.ts";
-import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
+import { buildWarehouse, type Encoding, type IngestResult } from "../../loaders/ingest.ts";
+import { ingestReportLines } from "../../loaders/ingest-report.ts";
 import type { AnalysisReport } from "../../models/context.ts";
 import type { PipelineStage } from "../../models/pipeline.ts";
 import { buildSite, type SiteData } from "./framework.ts";
@@ -17,6 +18,8 @@ import type { Progress } from "../../loaders/progress.ts";
 export interface BuildOptions {
   source: string;
   config?: string;
+  /** The encoding of every export whose config names none (IngestOptions.encoding). */
+  encoding?: Encoding;
   db: string;
   out: string;
   asOf?: string;
@@ -185,10 +188,12 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildSummar
     const ingestOptions = {
       source: options.source,
       ...(options.config ? { config: options.config } : {}),
+      ...(options.encoding ? { encoding: options.encoding } : {}),
       ...(options.asOf ? { asOf: options.asOf } : {}),
     };
     const ingest = await buildWarehouse(ingestOptions, tmpDb);
     record("ingest", seconds(t));
+    for (const line of ingestReportLines(ingest)) options.log(line);
 
     const { PIPELINE, pipelineWithoutModel, runPipeline } = await pipeline;
     const database = await openDatabase(tmpDb, { memoryLimit: buildMemoryLimit() });

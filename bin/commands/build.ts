@@ -4,8 +4,8 @@ import { buildWorkspace } from "../build/workspace.ts";
 import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags } from "../args.ts";
 
-export const help = `Usage: churn build [--source DIR] [--config FILE] [--db FILE] [--out DIR] [--as-of DATE] [--seed S]
-                   [--no-model] [--no-site] [--quiet] [--json]
+export const help = `Usage: churn build [--source DIR] [--config FILE] [--encoding ENC] [--db FILE] [--out DIR]
+                   [--as-of DATE] [--seed S] [--no-model] [--no-site] [--quiet] [--json]
 
 Ingests the raw exports in --source (default data/sample), runs every analysis the data support
 (cohorts, survival, customer value, churn forest, symptoms and actions) and builds the static site into --out.
@@ -14,6 +14,7 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --source DIR    folder with the exports: customers, transactions, subscriptions, interactions, surveys,
                   cancellations (default data/sample)
   --config FILE   JSON mapping for other export layouts (see README, "Your own exports")
+  --encoding ENC  utf-8 (default), latin-1 or utf-16: of every export whose config names none
   --db FILE       warehouse file (default data/warehouse.duckdb)
   --out DIR       site output folder (default dist)
   --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
@@ -26,6 +27,7 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
 const Flags = z.object({
   source: flag.string().default("data/sample"),
   config: flag.string().optional(),
+  encoding: z.enum(["utf-8", "latin-1", "utf-16"], { error: "expects utf-8, latin-1 or utf-16" }).optional(),
   db: flag.string().default("data/warehouse.duckdb"),
   out: flag.string().default("dist"),
   asOf: flag.date().optional(),
@@ -44,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const summary = await buildWorkspace({
     source: flags.source,
     ...(flags.config ? { config: flags.config } : {}),
+    ...(flags.encoding ? { encoding: flags.encoding } : {}),
     db: flags.db,
     out: flags.out,
     ...(flags.asOf ? { asOf: flags.asOf } : {}),

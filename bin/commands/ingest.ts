@@ -3,11 +3,12 @@ import { rmSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { buildWarehouse, type IngestResult } from "../../loaders/ingest.ts";
+import { ingestReportLines } from "../../loaders/ingest-report.ts";
 import { guardOutputs, swapIn } from "../build/outputs.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
 
 export const help = `Usage:
-  churn ingest --source DIR [--config FILE] [--db FILE] [--as-of DATE] [--json]
+  churn ingest --source DIR [--config FILE] [--encoding ENC] [--db FILE] [--as-of DATE] [--json]
   churn ingest --transactions FILE --customer COL --date COL (--amount COL | --quantity COL --price COL)
                [--order COL] [--date-format FMT] [--encoding ENC] [--db FILE] [--as-of DATE] [--json]
 
@@ -17,7 +18,7 @@ data/warehouse.duckdb).
 Rows that cannot be used are kept in the table rejected_rows with file, line, column and reason.
 
   --date-format FMT   strftime codes as DuckDB's strptime, e.g. %d/%m/%Y or %Y%m%d (default ISO dates)
-  --encoding ENC      utf-8 (default), latin-1 or utf-16
+  --encoding ENC      utf-8 (default), latin-1 or utf-16 (with --source: of every export whose config names none)
   --as-of DATE        analysis date (default: the last date in the data)
   --json              print {"read","loaded","rejected","reasons"} (per source with --source)`;
 
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       {
         ...(flags.source ? { source: flags.source } : {}),
         ...(flags.config ? { config: flags.config } : {}),
+        ...(flags.source && flags.encoding ? { encoding: flags.encoding } : {}),
         ...(flags.asOf ? { asOf: flags.asOf } : {}),
         ...(flags.transactions
           ? {
@@ -101,13 +103,15 @@ export async function run(argv: string[]): Promise<number> {
     guard.release();
   }
   const result: IngestResult = { ...built, dbPath: guard.db };
+  const allNotes = result.sources.flatMap((s) => s.notes ?? []);
   const json = flags.transactions
-    ? totals(result)
+    ? { ...totals(result), ...(allNotes.length ? { notes: allNotes } : {}) }
     : {
         sources: Object.fromEntries(
           [...new Set(result.sources.map((s) => s.source))].map((source) => {
             const parts = result.sources.filter((s) => s.source === source);
-            return [source, totals({ ...result, sources: parts })];
+            const notes = parts.flatMap((s) => s.notes ?? []);
+            return [source, { ...totals({ ...result, sources: parts }), ...(notes.length ? { notes } : {}) }];
           }),
         ),
         missing: result.missing,
@@ -116,21 +120,7 @@ export async function run(argv: string[]): Promise<number> {
       };
   printResult(flags.json, json, () => {
     const lines = [`Warehouse ${result.dbPath} (as of ${result.asOf}, data ${result.dataFrom} .. ${result.dataTo}):`];
-    for (const s of result.sources) {
-      const reasons = Object.entries(s.reasons)
-        .map(([r, n]) => `${r} ${n}`)
-        .join(", ");
-      lines.push(
-        `  ${s.source.padEnd(14)} ${s.file.padEnd(28)} read ${String(s.read).padStart(9)}` +
-          `  loaded ${String(s.loaded).padStart(9)}  rejected ${String(s.rejected).padStart(6)}` +
-          (reasons ? `  (${reasons})` : ""),
-      );
-    }
-    if (result.missing.length)
-      lines.push(
-        `  not found: ${result.missing.join(", ")}` +
-          (result.derivedCustomers ? " (customers derived from the other sources: first date seen)" : ""),
-      );
+    lines.push(...ingestReportLines(result));
     return lines.join("\n");
   });
   return 0;

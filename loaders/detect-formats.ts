@@ -1,0 +1,128 @@
+/**
+ * The date format and decimal mark of an export whose config does not set them, read from its own values, as
+ * spreadsheet and CRM exports seldom write ISO dates and points: `01/31/2025` (US), `31.01.2025`, `375,00` (most of
+ * Europe). Without this every row of such a file was rejected ("unparseable date", "unparseable number") and the build
+ * went on without the source.
+ *
+ * Dates: when fewer than half of the first DETECT_SAMPLE non-empty values of the source's date columns parse as ISO,
+ * each candidate format is tried on every value of those columns and the one that parses the most is used, if it
+ * parses at least MIN_SHARE of them and no other candidate parses as many (day/month and month/day both parse a file
+ * whose days are all ≤ 12: then nothing is guessed and the rows are rejected as before, with the hint to set
+ * `date_format`). A value's time of day (after a space) is ignored.
+ *
+ * Decimal comma: when, among the first DETECT_SAMPLE non-empty values of the source's number columns, some end in a
+ * comma and one or two digits (`375,00`, `1.234,5`) and none end in a point and one or two digits (`375.00`). A
+ * value like `1,234` alone says nothing (a thousands separator or three decimals), and stays a thousands separator.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { queryOne, type SqlParams } from "./db.ts";
+import { quoteIdent } from "./read-source.ts";
+
+/** Values read to decide whether dates are ISO and whether numbers use a decimal comma. */
+const DETECT_SAMPLE = 1000;
+/** Share of a source's non-empty date values the chosen format must parse. */
+const MIN_SHARE = 0.9;
+
+/** Formats tried, most common first (strftime codes as DuckDB's strptime; %m and %d also read one digit). */
+export const DATE_FORMATS = [
+  "%m/%d/%Y",
+  "%d/%m/%Y",
+  "%d.%m.%Y",
+  "%d-%m-%Y",
+  "%m-%d-%Y",
+  "%Y/%m/%d",
+  "%Y.%m.%d",
+  "%Y%m%d",
+  "%m/%d/%y",
+  "%d/%m/%y",
+  "%d.%m.%y",
+] as const;
+
+/** The date part of a value (before the first space): the text a detected format parses. */
+export const datePart = (v: string) => `split_part(${v}, ' ', 1)`;
+
+/** SQL: a value parsed as ISO, as the loader does without a format. */
+export const isoDate = (v: string) => `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
+
+export interface DetectedFormats {
+  /** A format for the source's dates, when they are not ISO and one format reads them (see above). */
+  dateFormat?: string;
+  decimalComma?: boolean;
+  /** What was decided and why, for the ingest report. */
+  notes: string[];
+}
+
+const nonEmpty = (column: string) => `nullif(trim(${quoteIdent(column)}), '')`;
+
+/** The values of `columns` in `table` as one column `v` (non-empty only), the first `limit` when given. */
+function valuesSql(table: string, columns: string[], limit?: number): string {
+  const parts = columns.map((c) => {
+    const v = nonEmpty(c);
+    return `SELECT ${v} AS v FROM ${table} WHERE ${v} IS NOT NULL${limit ? ` LIMIT ${limit}` : ""}`;
+  });
+  return parts.map((p) => `(${p})`).join(" UNION ALL ");
+}
+
+/** Decide the date format and decimal mark of a staged export (temp table `table`) from its own values. */
+export async function detectFormats(
+  conn: DuckDBConnection,
+  file: string,
+  table: string,
+  dateColumns: string[],
+  numberColumns: string[],
+  settled: { dateFormat: boolean; decimalComma: boolean },
+): Promise<DetectedFormats> {
+  const detected: DetectedFormats = { notes: [] };
+  if (!settled.dateFormat && dateColumns.length) {
+    const sample = await queryOne<{ n: number; iso: number }>(
+      conn,
+      `SELECT count(*)::BIGINT AS n, count(${isoDate("v")})::BIGINT AS iso
+       FROM (${valuesSql(table, dateColumns, DETECT_SAMPLE)})`,
+    );
+    if (sample && sample.n > 0 && sample.iso * 2 < sample.n) {
+      const params: SqlParams = {};
+      const counts = DATE_FORMATS.map((format, i) => {
+        params[`f${i}`] = format;
+        return `count(try_strptime(${datePart("v")}, $f${i}))::BIGINT AS c${i}`;
+      });
+      const row = await queryOne<Record<string, number>>(
+        conn,
+        `SELECT count(*)::BIGINT AS n, ${counts.join(", ")} FROM (${valuesSql(table, dateColumns)})`,
+        params,
+      );
+      const n = Number(row?.["n"] ?? 0);
+      const parsed = DATE_FORMATS.map((_, i) => Number(row?.[`c${i}`] ?? 0));
+      const best = Math.max(...parsed);
+      const winners = DATE_FORMATS.filter((_, i) => parsed[i] === best);
+      const where = `${file} (${dateColumns.join(", ")})`;
+      if (n > 0 && best >= MIN_SHARE * n && winners.length === 1) {
+        detected.dateFormat = winners[0]!;
+        detected.notes.push(
+          `${where}: dates read as ${winners[0]} (${best} of ${n} values; set "date_format" in a config file ` +
+            "to read them otherwise)",
+        );
+      } else if (n > 0 && best >= MIN_SHARE * n)
+        detected.notes.push(
+          `${where}: dates are not ISO and read equally well as ${winners.join(" or ")}: not guessed. ` +
+            `Set "date_format" for this source in a config file (--config).`,
+        );
+    }
+  }
+  if (!settled.decimalComma && numberColumns.length) {
+    const marks = await queryOne<{ comma: number; point: number }>(
+      conn,
+      `SELECT count(*) FILTER (WHERE regexp_matches(v, ',\\d{1,2}$'))::BIGINT AS comma,
+              count(*) FILTER (WHERE regexp_matches(v, '\\.\\d{1,2}$'))::BIGINT AS point
+       FROM (${valuesSql(table, numberColumns, DETECT_SAMPLE)})`,
+    );
+    if (marks && marks.comma > 0 && marks.point === 0) {
+      detected.decimalComma = true;
+      detected.notes.push(
+        `${file} (${numberColumns.join(", ")}): numbers read with a decimal comma (${marks.comma} of the first ` +
+          `values end in ",d" or ",dd", none in ".d" or ".dd"; set "decimal_comma": false in a config file to ` +
+          "read them otherwise)",
+      );
+    }
+  }
+  return detected;
+}
