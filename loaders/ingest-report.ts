@@ -45,6 +45,7 @@ export function ingestReportLines(result: IngestResult): string[] {
     );
     for (const note of s.notes ?? []) lines.push(`    ${note}`);
   }
+  for (const note of result.notes ?? []) lines.push(`  ${note}`);
   if (result.missing.length)
     lines.push(
       `  not found: ${result.missing.join(", ")}` +

@@ -15,6 +15,7 @@ import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
 import { loadStagedFile } from "./validate-rows.ts";
 import { noteMostlyRejected } from "./ingest-report.ts";
+import { defaultAsOf } from "./default-as-of.ts";
 
 /** The text encodings the loader reads (`--encoding`, or "encoding" per source in a config file). */
 export type Encoding = "utf-8" | "latin-1" | "utf-16";
@@ -38,6 +39,8 @@ export interface IngestResult {
   sources: SourceLoadReport[];
   missing: SourceName[];
   derivedCustomers: boolean;
+  /** What the report must say about the whole load (e.g. why the as-of date is not the data's last date). */
+  notes?: string[];
 }
 
 /** The single-file quick start: one transactions export and its column names. */
@@ -249,7 +252,9 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     const derivedCustomers = missing.includes("customers");
     if (derivedCustomers) await run(conn, DERIVE_CUSTOMERS_SQL);
     const range = await queryOne<{ first: string | null; last: string | null }>(conn, DATA_RANGE_SQL);
-    const asOf = options.asOf ?? config?.as_of ?? range?.last;
+    const chosen = options.asOf ?? config?.as_of;
+    const fallback = !chosen && range?.last ? await defaultAsOf(conn, range.last) : null;
+    const asOf = chosen ?? fallback?.asOf;
     if (!asOf)
       throw new UserError(
         "No usable rows: every row of every export was rejected, so there is no date to analyse (" +
@@ -287,6 +292,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       }
     }
     await setMeta(conn, "as_of", asOf);
+    await setMeta(conn, "load_notes", fallback?.note ? [fallback.note] : []);
     await setMeta(conn, "data_from", range?.first ?? "");
     await setMeta(conn, "data_to", range?.last ?? "");
     await setMeta(conn, "ingested_sources", reports);
@@ -303,6 +309,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       sources: reports,
       missing,
       derivedCustomers,
+      ...(fallback?.note ? { notes: [fallback.note] } : {}),
     };
   } catch (error) {
     db.close();

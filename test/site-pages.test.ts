@@ -118,6 +118,21 @@ describe("the built site", () => {
     });
   }
 
+  it("data-quality: the date ranges table, one row per source: rows, customers, first and last date", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/data-quality`, { waitUntil: "networkidle" });
+    const table = page.locator("h2:has-text('Date ranges and coverage') ~ div form table").first();
+    await table.waitFor();
+    const header = await table.locator("thead th").allTextContents();
+    expect(header.map((h) => h.trim()).filter(Boolean)).toEqual(["source", "rows", "customers", "first", "last"]);
+    const sources = await table.locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(sources).toEqual(["customers", "transactions", "subscriptions", "interactions", "surveys", "cancellations"]);
+    // Every row has all four figures (the tables were once printed under SQL expressions, empty under the headers).
+    for (const row of await table.locator("tbody tr").all())
+      expect((await row.locator("td").allTextContents()).slice(2).every((t) => t.trim() !== "")).toBe(true);
+    await page.close();
+  });
+
   it("at-risk: the view covers the whole list (no filter = the full CSV, a segment, a search)", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const problems = watchPage(page);

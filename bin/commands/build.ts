@@ -17,7 +17,8 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --encoding ENC  utf-8 (default), latin-1 or utf-16: of every export whose config names none
   --db FILE       warehouse file (default data/warehouse.duckdb)
   --out DIR       site output folder (default dist)
-  --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data)
+  --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data, leaving out any more than a
+                  year after 99% of its dates, as likely mistyped; the report names them)
   --seed S        seed for every random step (default 1)
   --no-model      do not train the churn forest: rank the at-risk list by symptoms and value (rules)
   --no-site       stop after the analyses (no Framework build)

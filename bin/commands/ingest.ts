@@ -19,7 +19,8 @@ Rows that cannot be used are kept in the table rejected_rows with file, line, co
 
   --date-format FMT   strftime codes as DuckDB's strptime, e.g. %d/%m/%Y or %Y%m%d (default ISO dates)
   --encoding ENC      utf-8 (default), latin-1 or utf-16 (with --source: of every export whose config names none)
-  --as-of DATE        analysis date (default: the last date in the data)
+  --as-of DATE        analysis date (default: the last date in the data, leaving out any more than a year
+                      after 99% of its dates, as likely mistyped; the report names them)
   --json              print {"read","loaded","rejected","reasons"} (per source with --source)`;
 
 const Flags = z.object({
@@ -116,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
         ),
         missing: result.missing,
         asOf: result.asOf,
+        ...(result.notes?.length ? { notes: result.notes } : {}),
         db: result.dbPath,
       };
   printResult(flags.json, json, () => {

@@ -18,24 +18,24 @@ const RANGE_SQL: Record<string, string> = {
            CAST(min(signup_date) AS VARCHAR) AS first, CAST(max(signup_date) AS VARCHAR) AS last
     FROM customers`,
   transactions: `
-    SELECT 'transactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
-           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    SELECT 'transactions' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(date) AS VARCHAR) AS first, CAST(max(date) AS VARCHAR) AS last
     FROM transactions`,
   subscriptions: `
-    SELECT 'subscriptions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
-           CAST(min(start_date) AS VARCHAR), CAST(max(coalesce(end_date, start_date)) AS VARCHAR)
+    SELECT 'subscriptions' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(start_date) AS VARCHAR) AS first, CAST(max(coalesce(end_date, start_date)) AS VARCHAR) AS last
     FROM subscriptions`,
   interactions: `
-    SELECT 'interactions', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
-           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    SELECT 'interactions' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(date) AS VARCHAR) AS first, CAST(max(date) AS VARCHAR) AS last
     FROM interactions`,
   surveys: `
-    SELECT 'surveys', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
-           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    SELECT 'surveys' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(date) AS VARCHAR) AS first, CAST(max(date) AS VARCHAR) AS last
     FROM surveys`,
   cancellations: `
-    SELECT 'cancellations', count(*)::INTEGER, count(DISTINCT customer_id)::INTEGER,
-           CAST(min(date) AS VARCHAR), CAST(max(date) AS VARCHAR)
+    SELECT 'cancellations' AS source, count(*)::INTEGER AS rows, count(DISTINCT customer_id)::INTEGER AS customers,
+           CAST(min(date) AS VARCHAR) AS first, CAST(max(date) AS VARCHAR) AS last
     FROM cancellations`,
 };
 
@@ -69,6 +69,11 @@ await withWarehouse(async (db, meta) => {
     dataFrom: meta["data_from"],
     dataTo: meta["data_to"],
     loads: meta["ingested_sources"] ?? [],
+    // What the load decided and why: formats read from the exports' values, mostly-rejected warnings, the as-of date.
+    notes: [
+      ...((meta["load_notes"] as string[] | undefined) ?? []),
+      ...((meta["ingested_sources"] as { notes?: string[] }[] | undefined) ?? []).flatMap((l) => l.notes ?? []),
+    ],
     missingSources: meta["missing_sources"] ?? [],
     derivedCustomers: meta["derived_customers"] ?? false,
     orphanIds: meta["orphan_ids"] ?? {},

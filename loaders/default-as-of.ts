@@ -1,0 +1,63 @@
+/**
+ * The analysis date when none is given: the last date of the data, unless that date lies far beyond the rest of it.
+ * One mistyped year (2062 for 2026, 2199) among a business's dates made it the as-of date: every customer then looked
+ * churned decades ago and the forecast started in that year, with nothing said. The rule: dates more than
+ * BEYOND_DAYS after the 99th percentile of all the data's dates are beyond the data; the as-of date is the last date
+ * that is not. A real export's last year holds far more than 1% of its dates, so it is never cut; the rows beyond stay
+ * in the warehouse (the analyses read up to the as-of date) and the report names them. `--as-of` overrides the rule.
+ * The percentile is computed only when the year before the last date holds under 1% of the dates (the same rule's
+ * exact shortcut: otherwise the percentile is within that year and nothing lies beyond it).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { query, queryOne } from "./db.ts";
+
+const BEYOND_DAYS = 366;
+const SHARE = 0.01;
+
+/** The dated rows the default as-of date is chosen from, labelled with their source (cancellations left out). */
+const LABELLED_DATES_SQL = `
+  SELECT 'customers' AS source, signup_date AS d FROM customers
+  UNION ALL SELECT 'transactions', date FROM transactions
+  UNION ALL SELECT 'subscriptions', start_date FROM subscriptions
+  UNION ALL SELECT 'interactions', date FROM interactions
+  UNION ALL SELECT 'surveys', date FROM surveys`;
+
+export interface DefaultAsOf {
+  asOf: string;
+  /** Why the as-of date is not the last date of the data, with the rows beyond it per source. */
+  note?: string;
+}
+
+/** The default as-of date given the data's last date (see above). */
+export async function defaultAsOf(conn: DuckDBConnection, last: string): Promise<DefaultAsOf> {
+  const recent = await queryOne<{ n: number; lastYear: number }>(
+    conn,
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE d > $last::DATE - ${BEYOND_DAYS})::BIGINT AS "lastYear"
+     FROM (${LABELLED_DATES_SQL}) WHERE d IS NOT NULL`,
+    { last },
+  );
+  if (!recent || recent.lastYear >= SHARE * recent.n) return { asOf: last };
+  const cut = await queryOne<{ asOf: string | null; cut: string }>(
+    conn,
+    `WITH cut AS (
+       SELECT quantile_disc(d, ${1 - SHARE}) + INTERVAL ${BEYOND_DAYS} DAY AS c
+       FROM (${LABELLED_DATES_SQL}) WHERE d IS NOT NULL
+     )
+     SELECT CAST(max(d) AS VARCHAR) AS "asOf", CAST(CAST(any_value(c) AS DATE) AS VARCHAR) AS cut
+     FROM (${LABELLED_DATES_SQL}), cut WHERE d <= c`,
+  );
+  if (!cut?.asOf || cut.asOf === last) return { asOf: last };
+  const beyond = await query<{ source: string; n: number; latest: string }>(
+    conn,
+    `SELECT source, count(*)::BIGINT AS n, CAST(max(d) AS VARCHAR) AS latest
+     FROM (${LABELLED_DATES_SQL}) WHERE d > $asOf::DATE GROUP BY source ORDER BY source`,
+    { asOf: cut.asOf },
+  );
+  const rows = beyond.map((b) => `${b.n} in ${b.source} (latest ${b.latest})`).join(", ");
+  return {
+    asOf: cut.asOf,
+    note:
+      `as of ${cut.asOf}, not ${last}: rows dated more than a year after 99% of the data's dates are left out of ` +
+      `the analyses as likely mistyped: ${rows}. They are loaded as written; give --as-of to choose the date.`,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The default as-of date (loaders/default-as-of.ts): the data's last date, unless it lies more than a year after 99%
+ * of the data's dates (a mistyped year). Then the as-of date is the last date before that, the rows beyond stay
+ * loaded, and the report says so; `--as-of` is used as given.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { addDays } from "../loaders/dates.ts";
+import { runChurn } from "./helpers/cli.ts";
+
+/** 300 purchases by 30 customers, one every day or two from 2024-01-01 to 2024-12-30, plus `extra` rows. */
+function exports(extra: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "churn-as-of-"));
+  const rows = Array.from({ length: 300 }, (_, i) => `C${i % 30},${addDays("2024-01-01", Math.floor(i * 1.22))},10`);
+  writeFileSync(join(dir, "transactions.csv"), ["customer_id,date,amount", ...rows, ...extra].join("\n") + "\n");
+  return dir;
+}
+
+function ingest(dir: string, extra: string[] = []) {
+  const r = runChurn(["ingest", "--source", dir, "--db", join(dir, "w.duckdb"), "--json", ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { asOf: string; notes?: string[]; sources: Record<string, { loaded: number }> };
+}
+
+describe("the default as-of date", () => {
+  it("is the data's last date for an ordinary export", () => {
+    const json = ingest(exports([]));
+    expect(json.asOf).toBe("2024-12-30");
+    expect(json.notes).toBeUndefined();
+  });
+
+  it("is still the last date when the last year is sparse but holds over 1% of the dates", () => {
+    // Four purchases in 2025 (1.3% of 304): a business winding down, not a typo.
+    const json = ingest(exports(["C1,2025-03-01,5", "C2,2025-06-01,5", "C3,2025-09-01,5", "C4,2025-12-01,5"]));
+    expect(json.asOf).toBe("2025-12-01");
+  });
+
+  it("leaves out a mistyped far-future date, keeps its row and says so", () => {
+    const json = ingest(exports(["C7,2199-01-01,10", "C8,2062-05-04,10"]));
+    expect(json.asOf).toBe("2024-12-30");
+    expect(json.sources["transactions"]?.loaded).toBe(302);
+    expect(json.notes?.join(" ")).toMatch(
+      /as of 2024-12-30, not 2199-01-01: .* 2 in transactions \(latest 2199-01-01\)\. .*give --as-of/,
+    );
+  });
+
+  it("--as-of is used as given", () => {
+    const json = ingest(exports(["C7,2199-01-01,10"]), ["--as-of", "2199-01-01"]);
+    expect(json.asOf).toBe("2199-01-01");
+    expect(json.notes).toBeUndefined();
+  });
+});
