@@ -109,11 +109,13 @@ export async function detectFormats(
     }
   }
   if (!settled.decimalComma && numberColumns.length) {
+    // Read without spaces, currency signs and codes, and an accountant's parentheses, as the loader reads them.
     const marks = await queryOne<{ comma: number; point: number }>(
       conn,
-      `SELECT count(*) FILTER (WHERE regexp_matches(v, ',\\d{1,2}$'))::BIGINT AS comma,
-              count(*) FILTER (WHERE regexp_matches(v, '\\.\\d{1,2}$'))::BIGINT AS point
-       FROM (${valuesSql(table, numberColumns, DETECT_SAMPLE)})`,
+      `SELECT count(*) FILTER (WHERE regexp_matches(n, ',\\d{1,2}$'))::BIGINT AS comma,
+              count(*) FILTER (WHERE regexp_matches(n, '\\.\\d{1,2}$'))::BIGINT AS point
+       FROM (SELECT regexp_replace(v, '^[A-Z]{3}|[A-Z]{3}$|[\\s$€£¥₹()]', '', 'g') AS n
+             FROM (${valuesSql(table, numberColumns, DETECT_SAMPLE)}))`,
     );
     if (marks && marks.comma > 0 && marks.point === 0) {
       detected.decimalComma = true;

@@ -59,24 +59,24 @@ describe("formats read from the exports' own values", () => {
     expect(r.sources["transactions"]?.notes).toBeUndefined();
   });
 
-  it("US dates with times, thousands separators and currency signs", async () => {
+  it("US dates with times, thousands separators, currency signs and codes, a negative in parentheses", async () => {
     const r = await ingest({
       "customers.csv": customers,
       "transactions.csv":
         "customer_id,date,amount\n" +
-        'A,1/5/2024 10:15 AM,"$1,234.50"\nA,03/17/2024 08:00,-20.00\nB,2/20/2024,$75.25\nB,12/31/2024,"12,000"\n',
+        'A,1/5/2024 10:15 AM,"$1,234.50"\nA,03/17/2024 08:00,(20.00)\nB,2/20/2024,USD 75.25\nB,12/31/2024,"12,000"\n',
     });
     expect(r.transactions).toEqual(iso);
     expect(r.sources["transactions"]).toMatchObject({ read: 4, loaded: 4, rejected: 0 });
     expect(r.sources["transactions"]?.notes?.join(" ")).toMatch(/dates read as %m\/%d\/%Y \(4 of 4 values/);
   });
 
-  it("a European export: semicolons, day.month.year dates and decimal commas", async () => {
+  it("a European export: semicolons, day.month.year dates, decimal commas and currency after or before", async () => {
     const r = await ingest({
       "customers.csv": "customer_id;signup_date\nA;05.01.2024\nB;20.02.2024\n",
       "transactions.csv":
-        "customer_id;date;amount\nA;05.01.2024;1.234,50\nA;17.03.2024;-20,00\n" +
-        "B;20.02.2024;75,25\nB;31.12.2024;12.000,00\n",
+        "customer_id;date;amount\nA;05.01.2024;1.234,50 €\nA;17.03.2024;-20,00\n" +
+        "B;20.02.2024;EUR 75,25\nB;31.12.2024;12.000,00\n",
     });
     expect(r.transactions).toEqual(iso);
     const notes = r.sources["transactions"]?.notes?.join(" ") ?? "";
