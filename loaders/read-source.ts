@@ -65,6 +65,7 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       hint: "Export the table again with a header row, or remove the file if the business has no such data.",
     });
   }
+  if (!/\.parquet$/i.test(path)) refuseSpreadsheet(path, file);
   const id = ++counter;
   const table = `stage_${id}`;
   // DuckDB expands *, ?, [..] and {..} in a path; a file whose name holds them is read through a plain-named link.
@@ -75,6 +76,30 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   } finally {
     if (link) rmSync(dirname(link), { recursive: true, force: true });
   }
+}
+
+/**
+ * A spreadsheet saved under a text name (an .xlsx or .xls renamed .csv, or picked by a config's glob) is named as
+ * such: read as text it only gave "not valid utf-8 text". Workbooks start with a zip (PK\x03\x04) or OLE
+ * (D0 CF 11 E0) signature, which no CSV does.
+ */
+function refuseSpreadsheet(path: string, file: string): void {
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const kind = head.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))
+    ? "an Excel workbook (.xlsx) or another zip archive"
+    : head.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))
+      ? "an old Excel workbook (.xls)"
+      : null;
+  if (kind)
+    throw new UserError(`${file} is ${kind}, not a text export.`, {
+      hint: "Open it in the spreadsheet program and save the sheet as CSV (UTF-8), or export CSV from the tool.",
+    });
 }
 
 /** A symbolic link with a plain name to `path`, in a new temporary folder (the caller removes the folder). */

@@ -143,4 +143,19 @@ describe("formats read from the exports' own values", () => {
     expect(r.stdout).toMatch(/dates read as %d\.%m\.%Y/);
     expect(r.stdout).toMatch(/decimal comma/);
   }, 120_000);
+
+  it("a spreadsheet saved under a .csv name is named as one, with what to do", async () => {
+    // The first bytes of any .xlsx (a zip archive) and of an old .xls (an OLE compound file).
+    for (const [bytes, kind] of [
+      [[0x50, 0x4b, 0x03, 0x04, 0x14, 0x00], /Excel workbook \(\.xlsx\)/],
+      [[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1], /old Excel workbook \(\.xls\)/],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), "churn-formats-xlsx-"));
+      writeFileSync(join(dir, "customers.csv"), Buffer.from([...bytes, ...Array(200).fill(0x41)]));
+      const r = runChurn(["ingest", "--source", dir, "--db", join(dir, "w.duckdb")]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(kind);
+      expect(r.stderr).toMatch(/customers\.csv is an? .*save the sheet as CSV/s);
+    }
+  });
 });
