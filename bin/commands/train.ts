@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
-import { crossValidate } from "../../models/forest/evaluate.ts";
+import { crossValidate, groupedFolds } from "../../models/forest/evaluate.ts";
 import { startForestWorkers } from "../../models/workers/pool.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
@@ -16,7 +16,8 @@ export const help = `Usage: churn train --input FILE --target COL [--positive V]
 
 Stratified K-fold cross-validation (default 5) of the churn forest on any flat table: numeric columns are parsed
 ("$1,234.50", "12.5%", "1.234,50" too; ISO dates as day numbers), blanks are missing, text columns are categories
-(coded by cross-fitted churn rates). Without --positive, churn is yes/true/y/churn/churned/1 in any case. Reports mean
+(coded by cross-fitted churn rates). Without --positive, churn is yes/true/y/churn/churned/1 in any case (a note
+says how a target with more than two values was split). Rows repeating an --id value stay in one fold. Reports mean
 ROC-AUC over the folds, PR-AUC (average precision), Brier score, precision/recall/F1 at the F1-best threshold,
 impurity and permutation importances.`;
 
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError("churn train needs --input FILE and --target COL (or --db FILE).");
   startForestWorkers(flags.trees); // their start-up overlaps reading the file
   const flat = await readFlatFile(flags.input);
-  const { table, labels, dropped } = featureTableFromFlat(flat, flags.target, {
+  const { table, labels, dropped, ids, notes } = featureTableFromFlat(flat, flags.target, {
     ...(flags.positive ? { positive: flags.positive } : {}),
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.drop ? { drop: flags.drop } : {}),
@@ -77,6 +78,22 @@ export async function run(argv: string[]): Promise<number> {
       `Too few rows of the rarer class (${Math.min(positives, labels.length - positives)}) for ${flags.folds} folds.`,
       { hint: "Use fewer --folds or more data." },
     );
+  // Rows sharing an --id value are one customer's: their folds keep them together (else a customer's rows would sit
+  // in both training and test folds, and the cross-validated scores would flatter the model).
+  const repeated = ids ? ids.length - new Set(ids).size : 0;
+  const folds = ids && repeated > 0 ? groupedFolds(ids, labels, flags.folds, flags.seed) : undefined;
+  if (folds) {
+    notes.push(`${repeated} rows repeat an ${flags.id} already seen: each ${flags.id}'s rows are kept in one fold`);
+    for (let f = 0; f < flags.folds; f++) {
+      const inFold = labels.filter((_, i) => folds[i] === f);
+      const churned = inFold.reduce((a, b) => a + b, 0);
+      if (churned === 0 || churned === inFold.length)
+        throw new UserError(`Too few ${flags.id} values of one class for ${flags.folds} folds kept by ${flags.id}.`, {
+          hint: "Use fewer --folds or more data.",
+        });
+    }
+  }
+  for (const note of notes) process.stderr.write(`note: ${note}\n`);
   const grown = createProgress({ quiet: flags.quiet })("trees grown", flags.folds * flags.trees);
   const evaluation = await crossValidate(
     table,
@@ -90,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       classWeight: flags.classWeight,
     },
     true,
-    undefined,
+    folds,
     grown.tick,
   );
   grown.done();
@@ -110,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     permutationImportances: evaluation.permutationImportances,
     lift: evaluation.lift,
     rejected: { count: flat.rejected.count, reasons: flat.rejected.reasons },
+    ...(notes.length ? { notes } : {}),
   };
   const note = rejectedNote(flags.input, flat.rejected);
   if (note) process.stderr.write(`${note}\n`);

@@ -63,8 +63,9 @@ export function featureTableFromFlat(
   flat: FlatTable,
   target: string,
   options: { positive?: string; id?: string; drop?: string[] } = {},
-): { table: FeatureTable; labels: Uint8Array; ids: string[] | null; dropped: string[] } {
+): { table: FeatureTable; labels: Uint8Array; ids: string[] | null; dropped: string[]; notes: string[] } {
   const targetValues = requireColumn(flat, target, "target");
+  const notes: string[] = [];
   const labels = new Uint8Array(flat.rowCount);
   for (let i = 0; i < flat.rowCount; i++) {
     const v = String(targetValues[i] ?? "").trim();
@@ -75,6 +76,25 @@ export function featureTableFromFlat(
     labels[i] = options.positive !== undefined ? (v === options.positive ? 1 : 0) : isPositive(v) ? 1 : 0;
   }
   const positives = labels.reduce((a, b) => a + b, 0);
+  // A target with more than two values (Yes / No / Maybe, or a status column) is split by a rule: say how.
+  const counts = new Map<string, { n: number; churn: boolean }>();
+  targetValues.forEach((v, i) => {
+    const key = String(v ?? "").trim();
+    const entry = counts.get(key) ?? { n: 0, churn: labels[i] === 1 };
+    entry.n++;
+    counts.set(key, entry);
+  });
+  if (counts.size > 2) {
+    const list = (churn: boolean) =>
+      [...counts]
+        .filter(([, c]) => c.churn === churn)
+        .map(([v, c]) => `${v} (${c.n})`)
+        .join(", ");
+    notes.push(
+      `the target ${target} has ${counts.size} values: ${list(true) || "none"} count as churn, ${list(false)} as ` +
+        `not${options.positive === undefined ? "; give --positive V to choose the value that means churn" : ""}`,
+    );
+  }
   if (positives === 0 || positives === flat.rowCount) {
     const seen = [...new Set(targetValues.map((v) => String(v)))].slice(0, 5).join(", ");
     throw new UserError(`${flat.file}: the target ${target} has only one class (values: ${seen}).`, {
@@ -105,5 +125,5 @@ export function featureTableFromFlat(
   }
   if (names.length === 0)
     throw new UserError(`${flat.file}: no feature columns left besides the target${options.id ? " and id" : ""}.`);
-  return { table: { names, columns, rows: flat.rowCount }, labels, ids, dropped };
+  return { table: { names, columns, rows: flat.rowCount }, labels, ids, dropped, notes };
 }
