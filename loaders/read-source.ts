@@ -102,6 +102,16 @@ function refuseSpreadsheet(path: string, file: string): void {
     });
 }
 
+/** DuckDB's default max_line_size (bytes). */
+const DUCKDB_MAX_LINE_SIZE = 2_000_000;
+
+/** Bytes in the longest record of a scan (quoted line breaks included). */
+function longestRecord(scan: RecordScan): number {
+  let longest = 0;
+  for (let i = 0; i < scan.count; i++) longest = Math.max(longest, scan.ends[i]! - scan.starts[i]!);
+  return longest;
+}
+
 /** A symbolic link with a plain name to `path`, in a new temporary folder (the caller removes the folder). */
 function literalLink(path: string): string {
   const dir = mkdtempSync(join(tmpdir(), "churn-file-"));
@@ -160,6 +170,14 @@ async function stageDelimited(
     if (config.quote !== undefined || scan) {
       options.push("quote = $quote", "escape = $quote");
       params["quote"] = quote;
+    }
+    // DuckDB refuses a record longer than its max_line_size, 2,000,000 bytes ("CSV Error on Line: 1"; a pasted e-mail
+    // thread in a note): past half of it, the limit is raised to twice the longest record the scan found (only then:
+    // a 64 MiB limit read 9.4M rows 45% slower).
+    const longest = scan ? longestRecord(scan) : 0;
+    if (longest > DUCKDB_MAX_LINE_SIZE / 2) {
+      options.push("max_line_size = $maxLine");
+      params["maxLine"] = Math.max(2 * longest, DUCKDB_MAX_LINE_SIZE);
     }
     reader = `read_csv($path, ${options.join(", ")}${config.encoding ? ", encoding = $encoding" : ""})`;
   }

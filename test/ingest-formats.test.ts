@@ -158,4 +158,26 @@ describe("formats read from the exports' own values", () => {
       expect(r.stderr).toMatch(/customers\.csv is an? .*save the sheet as CSV/s);
     }
   });
+
+  it("a 3 MB note (a pasted e-mail thread) loads whole: past DuckDB's default 2,000,000-byte record limit", async () => {
+    const note = "Forwarded thread: the renewal terms, again. ".repeat(70_000); // 3.1 MB
+    const dir = mkdtempSync(join(tmpdir(), "churn-formats-long-"));
+    writeFileSync(
+      join(dir, "interactions.csv"),
+      `customer_id,date,type,note\nA,2024-01-05,complaint,"${note}"\nB,2024-02-01,support_call,short\n`,
+    );
+    const db = join(dir, "w.duckdb");
+    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const database = await openDatabase(db, { readOnly: true });
+    try {
+      const rows = await query<{ n: number }>(
+        database.connection,
+        "SELECT length(note)::INTEGER AS n FROM interactions ORDER BY customer_id",
+      );
+      expect(rows.map((x) => x.n)).toEqual([note.trim().length, 5]); // text fields are trimmed
+    } finally {
+      database.close();
+    }
+  });
 });
