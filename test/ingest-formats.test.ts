@@ -159,7 +159,7 @@ describe("formats read from the exports' own values", () => {
     }
   });
 
-  it("a 3 MB note (a pasted e-mail thread) loads whole: past DuckDB's default 2,000,000-byte record limit", async () => {
+  it("a 3 MB note (a pasted e-mail thread) loads whole, past DuckDB's 2,000,000-byte record limit", async () => {
     const note = "Forwarded thread: the renewal terms, again. ".repeat(70_000); // 3.1 MB
     const dir = mkdtempSync(join(tmpdir(), "churn-formats-long-"));
     writeFileSync(
