@@ -15,7 +15,7 @@ import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
 import { loadStagedFile } from "./validate-rows.ts";
 import { noteMostlyRejected } from "./ingest-report.ts";
-import { defaultAsOf } from "./default-as-of.ts";
+import { asOfOutsideData, defaultAsOf } from "./default-as-of.ts";
 
 /** The text encodings the loader reads (`--encoding`, or "encoding" per source in a config file). */
 export type Encoding = "utf-8" | "latin-1" | "utf-16";
@@ -292,7 +292,11 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       }
     }
     await setMeta(conn, "as_of", asOf);
-    await setMeta(conn, "load_notes", fallback?.note ? [fallback.note] : []);
+    const loadNotes = [
+      ...(fallback?.note ? [fallback.note] : []),
+      ...(chosen && range?.first && range.last ? asOfOutsideData(chosen, range.first, range.last) : []),
+    ];
+    await setMeta(conn, "load_notes", loadNotes);
     await setMeta(conn, "data_from", range?.first ?? "");
     await setMeta(conn, "data_to", range?.last ?? "");
     await setMeta(conn, "ingested_sources", reports);
@@ -309,7 +313,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       sources: reports,
       missing,
       derivedCustomers,
-      ...(fallback?.note ? { notes: [fallback.note] } : {}),
+      ...(loadNotes.length ? { notes: loadNotes } : {}),
     };
   } catch (error) {
     db.close();

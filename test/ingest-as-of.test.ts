@@ -51,4 +51,15 @@ describe("the default as-of date", () => {
     expect(json.asOf).toBe("2199-01-01");
     expect(json.notes).toBeUndefined();
   });
+
+  it("a given as-of date before the data or over a quarter after it gets a warning; a month after, none", () => {
+    const dir = exports([]);
+    expect(ingest(dir, ["--as-of", "2023-06-30"]).notes?.join(" ")).toMatch(
+      /warning: the as-of date 2023-06-30 is before the data's first date 2024-01-01/,
+    );
+    expect(ingest(dir, ["--as-of", "2025-06-30"]).notes?.join(" ")).toMatch(
+      /warning: the as-of date 2025-06-30 is 182 days after the data's last date 2024-12-30/,
+    );
+    expect(ingest(dir, ["--as-of", "2025-01-31"]).notes).toBeUndefined();
+  });
 });
