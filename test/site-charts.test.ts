@@ -12,6 +12,8 @@ import { cacPaybackChart, ltvToCacChart } from "../src/components/acquisition-ch
 import { calibrationByKindChart } from "../src/components/model-charts.js";
 // @ts-expect-error: a plain browser module without type declarations
 import { monthlyTouchesChart, monthWorkloadChart } from "../src/components/plan-charts.js";
+// @ts-expect-error: a plain browser module without type declarations
+import { buyerChurnChart, churnRateChart } from "../src/components/monthly-charts.js";
 
 const g = globalThis as { window?: unknown };
 beforeAll(() => {
@@ -115,5 +117,30 @@ describe("plan charts", () => {
     expect(shown).toEqual(months.filter((_, i) => i % step === 0));
     // The y axis reaches 1,048 (2026-03: 1002 + 5 + 7 + 30 + 4 = 1,048): its labels carry a thousands separator.
     expect(yTicks(phone).some((t) => t?.includes(","))).toBe(true);
+  });
+});
+
+describe("monthly churn rate charts", () => {
+  const months = ["2026-01", "2026-02", "2026-03"].map((month) => ({ month, churnRate: 0, start: 3, lost: 0 }));
+
+  it("a business with no churn at all: bars of zero height on a 0–1% axis, not full-height bars on [0, 0]", () => {
+    for (const chart of [churnRateChart(months, { width: 640 }), buyerChurnChart(months, { width: 640 })]) {
+      const ticks = yTicks(chart);
+      expect(Number(ticks[0])).toBe(0);
+      expect(Number(ticks.at(-1))).toBe(1);
+      const heights = [...chart.querySelectorAll("g[aria-label='bar'] rect")].map((r) =>
+        Number(r.getAttribute("height")),
+      );
+      expect(heights).toHaveLength(3);
+      for (const h of heights) expect(h).toBe(0);
+    }
+  });
+
+  it("with churn, Plot's own domain from zero", () => {
+    const chart = churnRateChart(
+      months.map((m, i) => ({ ...m, churnRate: 0.02 * i })),
+      { width: 640 },
+    );
+    expect(Number(yTicks(chart).at(-1))).toBeGreaterThanOrEqual(4);
   });
 });

@@ -46,6 +46,17 @@ export function numericMargin(values, { percent = false, tickFormat, zero = fals
 }
 
 /**
+ * A rate axis from zero (rates as fractions, shown as percentages): Plot's own domain, or 0–1% when every rate is
+ * zero or missing (no churn at all), where Plot's domain collapses to [0, 0] and draws each zero bar the chart's full
+ * height under a tick "0.000000". `domain` is in percent, as Plot's percent option reads it; `extent` in fractions,
+ * for numericMargin.
+ */
+export function rateAxis(values) {
+  const flat = !values.some((v) => v != null && Number.isFinite(v) && v > 0);
+  return flat ? { domain: [0, 1], extent: [0, 0.01] } : { domain: undefined, extent: values };
+}
+
+/**
  * Every k-th value of an ordinal domain, k chosen so labels of `labelWidth` px (default: the widest) do not collide
  * on an axis `size` px long; for Plot's `ticks` option.
  */

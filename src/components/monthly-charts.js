@@ -1,7 +1,7 @@
 // Charts of the monthly report (and the cohorts page's buyers): functions (data, {width}) => Plot figure, as in
 // Framework's examples. Margins fit the widest tick label; month labels are thinned so they never collide.
 import * as Plot from "@observablehq/plot";
-import { bandTicks, categoryAxis, numericMargin } from "./axis.js";
+import { bandTicks, categoryAxis, numericMargin, rateAxis } from "./axis.js";
 
 const monthAxis = (months, width, marginLeft) => ({
   label: "Month",
@@ -12,17 +12,15 @@ const monthAxis = (months, width, marginLeft) => ({
 
 /** Logo churn rate per month (lost ÷ customers active on the month's first day). */
 export function churnRateChart(monthly, { width, selected } = {}) {
-  const marginLeft = numericMargin(
-    monthly.map((d) => d.churnRate),
-    { percent: true, zero: true },
-  );
+  const { domain, extent } = rateAxis(monthly.map((d) => d.churnRate));
+  const marginLeft = numericMargin(extent, { percent: true, zero: true });
   return Plot.plot({
     title: "Monthly logo churn rate",
     subtitle: "Customers lost in the month ÷ customers active on its first day",
     width,
     height: 260,
     marginLeft,
-    y: { label: "Churn rate (%)", percent: true, grid: true, zero: true },
+    y: { label: "Churn rate (%)", percent: true, grid: true, zero: true, domain },
     x: monthAxis(
       monthly.map((d) => d.month),
       width,
@@ -111,17 +109,15 @@ export function activeCustomersChart(monthly, { width } = {}) {
 
 /** One-off buyers' monthly churn by inactivity (table buyer_monthly); `selected` month highlighted. */
 export function buyerChurnChart(buyers, { width, selected, title, subtitle } = {}) {
-  const marginLeft = numericMargin(
-    buyers.map((d) => d.churnRate),
-    { percent: true, zero: true },
-  );
+  const { domain, extent } = rateAxis(buyers.map((d) => d.churnRate));
+  const marginLeft = numericMargin(extent, { percent: true, zero: true });
   return Plot.plot({
     title: title ?? "One-off buyers: monthly churn by inactivity",
     subtitle,
     width,
     height: 250,
     marginLeft,
-    y: { label: "Churn rate (%)", percent: true, grid: true, zero: true },
+    y: { label: "Churn rate (%)", percent: true, grid: true, zero: true, domain },
     x: monthAxis(
       buyers.map((d) => d.month),
       width,
