@@ -136,10 +136,15 @@ describe("a BG/NBD fit on a handful of buyers (the forecast of a five-customer b
     const r = runChurn(["build", "--source", source, "--db", join(out, "w.duckdb"), "--no-site", "--json"]);
     expect(r.stderr).not.toMatch(/unexpected failure/);
     expect(r.code).toBe(0);
-    type Stage = { stage: string; ran: boolean; summary?: { customersIn6Months?: number } };
-    const forecast = (JSON.parse(r.stdout) as { stages: Stage[] }).stages.find((s) => s.stage === "forecast");
+    type Stage = { stage: string; ran: boolean; summary?: { customersIn6Months?: number; notes?: string[] } };
+    const stages = (JSON.parse(r.stdout) as { stages: Stage[] }).stages;
+    const forecast = stages.find((s) => s.stage === "forecast");
     expect(forecast?.ran).toBe(true);
     expect(Number.isFinite(forecast?.summary?.customersIn6Months)).toBe(true);
+    // The value page says the buyers' fits rest on two customers.
+    expect(stages.find((s) => s.stage === "value")?.summary?.notes?.join(" ")).toMatch(
+      /fitted on 2 one-off buyers of whom 2 bought again: too few for reliable parameters/,
+    );
   }, 120_000);
 });
 

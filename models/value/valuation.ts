@@ -23,6 +23,11 @@ import { PERIOD_DAYS, type Period } from "./rfm.ts";
 import { segmentCustomers, type Quadrant, type Tier } from "./segments.ts";
 import type { ValueSettings } from "./settings.ts";
 
+/**
+ * Below this many repeat buyers the value page says the buyers' fits are rough: four BG/NBD parameters (and three
+ * Gamma-Gamma ones) rest on them, and a fit on a handful lands on the parameter space's edge (2 buyers: a = 7.7e6).
+ */
+const FEW_REPEAT_BUYERS = 30;
 export const DAYS_PER_MONTH = 30.4375;
 
 const CURRENT_MRR_SQL = `
@@ -122,6 +127,12 @@ export async function valueCustomers(
     gg = null;
   }
   if (bg && gg) {
+    const repeaters = rfm.frequency.reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
+    if (repeaters < FEW_REPEAT_BUYERS)
+      notes.push(
+        `BG/NBD and Gamma-Gamma fitted on ${rfm.customerIds.length} one-off buyers of whom ${repeaters} bought ` +
+          `again: too few for reliable parameters (see their standard errors); read the buyers' values as rough`,
+      );
     const rho = gg.frequencySpendCorrelation;
     if (rho !== null && Math.abs(rho) > 0.3)
       notes.push(
