@@ -14,6 +14,8 @@ import { calibrationByKindChart } from "../src/components/model-charts.js";
 import { monthlyTouchesChart, monthWorkloadChart } from "../src/components/plan-charts.js";
 // @ts-expect-error: a plain browser module without type declarations
 import { buyerChurnChart, churnRateChart } from "../src/components/monthly-charts.js";
+// @ts-expect-error: a plain browser module without type declarations
+import { kaplanMeierChart } from "../src/components/survival-charts.js";
 
 const g = globalThis as { window?: unknown };
 beforeAll(() => {
@@ -142,5 +144,17 @@ describe("monthly churn rate charts", () => {
       { width: 640 },
     );
     expect(Number(yTicks(chart).at(-1))).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("Kaplan-Meier chart", () => {
+  it("every curve starts at day 0 and 100%, though the table's first time is a later censoring", () => {
+    const rows = [319, 427, 982].map((t_days, i) => ({ grp: "all", t_days, survival: 1, lower: 1, upper: 1, i }));
+    const chart = kaplanMeierChart(rows, { width: 640, timeLabel: "Tenure (days)" });
+    expect(xTicks(chart)[0]).toBe("0");
+    const path = chart.querySelector("g[aria-label='line'] path")?.getAttribute("d") ?? "";
+    const firstX = Number(/^M([\d.]+)/.exec(path)?.[1]);
+    const zeroTick = chart.querySelector("g[aria-label='x-axis tick'] path")?.getAttribute("transform") ?? "";
+    expect(zeroTick).toContain(`translate(${firstX},`);
   });
 });

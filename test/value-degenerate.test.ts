@@ -141,6 +141,10 @@ describe("a BG/NBD fit on a handful of buyers (the forecast of a five-customer b
     const forecast = stages.find((s) => s.stage === "forecast");
     expect(forecast?.ran).toBe(true);
     expect(Number.isFinite(forecast?.summary?.customersIn6Months)).toBe(true);
+    // The survival page says why it has no Cox model.
+    expect(JSON.stringify(stages.find((s) => s.stage === "survival")?.summary)).toMatch(
+      /no subscriber has churned yet/,
+    );
     // The value page says the buyers' fits rest on two customers.
     expect(stages.find((s) => s.stage === "value")?.summary?.notes?.join(" ")).toMatch(
       /fitted on 2 one-off buyers of whom 2 bought again: too few for reliable parameters/,

@@ -85,7 +85,11 @@ export const analyzeSurvival: Analysis = async (ctx) => {
   for (const grouping of GROUPINGS) tables.addGrouping(grouping, data.groups[grouping], data.days, data.events);
   let cox: { concordance: number; terms: number } | { error: string } | null = null;
   const design = coxDesign(data);
-  if (design.names.length > 0) {
+  const churned = data.events.reduce((n: number, e: number) => n + (e ? 1 : 0), 0);
+  if (churned === 0) cox = { error: "no subscriber has churned yet: hazard ratios need churn to compare" };
+  else if (design.names.length === 0)
+    cox = { error: "no driver varies among the subscribers (plan, segment, price, complaints): nothing to compare" };
+  else {
     try {
       const fit = fitCox(design.x, data.days, data.events, design.names);
       await appendRows(

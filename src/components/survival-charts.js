@@ -3,7 +3,12 @@ import * as Plot from "@observablehq/plot";
 import { categoryAxis, marginFor } from "./axis.js";
 
 /** Kaplan-Meier curves (step functions) per group with their 95% bands; the dashed line is the median. */
-export function kaplanMeierChart(curves, { width, timeLabel, subtitle, showBands = true } = {}) {
+export function kaplanMeierChart(rows, { width, timeLabel, subtitle, showBands = true } = {}) {
+  // Every curve starts at (0, 100%): the tables hold only the times of events and censorings (a group with a row at
+  // day 0, a churn on the first day, keeps it).
+  const atZero = new Set(rows.filter((d) => d.t_days === 0).map((d) => d.grp));
+  const groups = [...new Set(rows.map((d) => d.grp))].filter((grp) => !atZero.has(grp));
+  const curves = [...groups.map((grp) => ({ grp, t_days: 0, survival: 1, lower: 1, upper: 1 })), ...rows];
   return Plot.plot({
     title: "Kaplan-Meier survival: share of customers still subscribed",
     subtitle,
