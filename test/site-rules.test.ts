@@ -127,6 +127,14 @@ describe("a young business without enough history for the churn model", () => {
     expect(Number(/^[\d,]+/.exec(results!.trim())![0].replace(/,/g, ""))).toBeGreaterThan(300);
     const first = page.locator("#observablehq-main table tbody tr").first();
     await expect.poll(() => first.locator("td").nth(1).textContent()).toBe("1"); // rank 1 first
+    // No value at risk without probabilities: the card below the list says so, with no empty chart.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    const card = page.locator("#value-at-risk-card");
+    await card.waitFor();
+    expect((await card.textContent())!.replace(/\s+/g, " ")).toMatch(
+      /ranked by rules, the list has no churn probability/,
+    );
+    expect(await card.locator("svg").count()).toBe(0);
     expect(problems.consoleErrors).toEqual([]);
     expect(problems.failedRequests).toEqual([]);
     expect(problems.offsiteRequests).toEqual([]);
