@@ -141,6 +141,18 @@ describe("a young business without enough history for the churn model", () => {
     await page.close();
   });
 
+  it("the model page says why no model was trained, with no empty Definitions section", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/model`, { waitUntil: "networkidle" });
+    const note = page.locator("#observablehq-main .unavailable").first();
+    await note.waitFor();
+    expect((await note.textContent())!.replace(/\s+/g, " ")).toMatch(
+      /No churn model: not enough history to learn churn: \d+ customer-snapshots .* ranked by rules instead/,
+    );
+    expect(await page.locator("#observablehq-main h2", { hasText: "Definitions" }).count()).toBe(0);
+    await page.close();
+  });
+
   it("the plan page shows this month's workload by team and channel, and the plan downloads as CSV", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const problems = watchPage(page);
