@@ -38,6 +38,23 @@ export const DATE_FORMATS = [
   "%d.%m.%y",
 ] as const;
 
+/**
+ * Dates written as numbers, tried beside the formats: a spreadsheet's serial day (Excel and LibreOffice count days from
+ * 1899-12-30; five digits, 1954–2118) and a Unix time in seconds (ten digits, 2001–2100) or milliseconds (thirteen).
+ * Each maps a value to a DATE (UTC) or NULL; the digit counts keep them apart from each other and from %Y%m%d.
+ */
+export const NUMERIC_DATES: Record<string, (v: string) => string> = {
+  "spreadsheet serial days": (v) =>
+    `CASE WHEN regexp_full_match(${v}, '\\d{5}(\\.\\d+)?') ` +
+    `THEN DATE '1899-12-30' + CAST(floor(CAST(${v} AS DOUBLE)) AS INTEGER) END`,
+  "Unix seconds": (v) =>
+    `CASE WHEN regexp_full_match(${v}, '\\d{10}(\\.\\d+)?') AND CAST(${v} AS DOUBLE) < 4102444800 ` +
+    `THEN CAST(epoch_ms(CAST(CAST(${v} AS DOUBLE) * 1000 AS BIGINT)) AS DATE) END`,
+  "Unix milliseconds": (v) =>
+    `CASE WHEN regexp_full_match(${v}, '\\d{13}') AND CAST(${v} AS BIGINT) < 4102444800000 ` +
+    `THEN CAST(epoch_ms(CAST(${v} AS BIGINT)) AS DATE) END`,
+};
+
 /** The date part of a value (before the first space): the text a detected format parses. */
 export const datePart = (v: string) => `split_part(${v}, ' ', 1)`;
 
@@ -45,7 +62,8 @@ export const datePart = (v: string) => `split_part(${v}, ' ', 1)`;
 export const isoDate = (v: string) => `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
 
 export interface DetectedFormats {
-  /** A format for the source's dates, when they are not ISO and one format reads them (see above). */
+  /** A format for the source's dates, when they are not ISO and one format reads them (see above): a strptime
+   * format, or a key of NUMERIC_DATES. */
   dateFormat?: string;
   decimalComma?: boolean;
   /** What was decided and why, for the ingest report. */
@@ -81,7 +99,10 @@ export async function detectFormats(
     );
     if (sample && sample.n > 0 && sample.iso * 2 < sample.n) {
       const params: SqlParams = {};
-      const counts = DATE_FORMATS.map((format, i) => {
+      const candidates = [...DATE_FORMATS, ...Object.keys(NUMERIC_DATES)];
+      const counts = candidates.map((format, i) => {
+        const numeric = NUMERIC_DATES[format];
+        if (numeric) return `count(${numeric("v")})::BIGINT AS c${i}`;
         params[`f${i}`] = format;
         return `count(try_strptime(${datePart("v")}, $f${i}))::BIGINT AS c${i}`;
       });
@@ -91,9 +112,9 @@ export async function detectFormats(
         params,
       );
       const n = Number(row?.["n"] ?? 0);
-      const parsed = DATE_FORMATS.map((_, i) => Number(row?.[`c${i}`] ?? 0));
+      const parsed = candidates.map((_, i) => Number(row?.[`c${i}`] ?? 0));
       const best = Math.max(...parsed);
-      const winners = DATE_FORMATS.filter((_, i) => parsed[i] === best);
+      const winners = candidates.filter((_, i) => parsed[i] === best);
       const where = `${file} (${dateColumns.join(", ")})`;
       if (n > 0 && best >= MIN_SHARE * n && winners.length === 1) {
         detected.dateFormat = winners[0]!;

@@ -13,7 +13,7 @@ import { appendRows } from "./append.ts";
 import { UserError } from "./errors.ts";
 import { quoteIdent, type StagedFile } from "./read-source.ts";
 import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
-import { datePart, detectFormats, isoDate } from "./detect-formats.ts";
+import { NUMERIC_DATES, datePart, detectFormats, isoDate } from "./detect-formats.ts";
 
 export interface LoadCounts {
   read: number;
@@ -154,7 +154,7 @@ export async function loadStagedFile(
         const parsed = derive
           ? dateExpr(v, undefined, param)
           : detected.dateFormat
-            ? dateExpr(datePart(v), detected.dateFormat, param)
+            ? (NUMERIC_DATES[detected.dateFormat]?.(v) ?? dateExpr(datePart(v), detected.dateFormat, param))
             : dateExpr(v, config.date_format, param);
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);

@@ -95,6 +95,21 @@ describe("formats read from the exports' own values", () => {
     expect(r.sources["transactions"]?.notes?.join(" ")).toMatch(/%d\/%m\/%Y/);
   });
 
+  it("dates written as numbers: spreadsheet serial days, Unix seconds and milliseconds", async () => {
+    // 2024-01-05, 2024-03-17, 2024-02-20, 2024-12-31 as each writes them (a serial day's fraction is its time).
+    for (const [dates, kind] of [
+      [["45296", "45368.5", "45342", "45657"], "spreadsheet serial days"],
+      [["1704412800", "1710633600", "1708387200.5", "1735603200"], "Unix seconds"],
+      [["1704412800000", "1710633600000", "1708387200123", "1735603200000"], "Unix milliseconds"],
+    ] as const) {
+      const amounts = ["1234.5", "-20", "75.25", "12000"];
+      const rows = ["A", "A", "B", "B"].map((c, i) => `${c},${dates[i]},${amounts[i]}`);
+      const r = await ingest({ "transactions.csv": `customer_id,date,amount\n${rows.join("\n")}\n` });
+      expect(r.transactions).toEqual(iso);
+      expect(r.sources["transactions"]?.notes?.join(" ")).toContain(`dates read as ${kind} (4 of 4 values`);
+    }
+  });
+
   it("dates that read equally well both ways are not guessed: the error names both formats", async () => {
     const r = await ingest({
       "transactions.csv": "customer_id,date,amount\nA,01/02/2024,10\nA,05/06/2024,12\nB,03/04/2024,9\n",
