@@ -36,6 +36,12 @@ export const DATE_FORMATS = [
   "%m/%d/%y",
   "%d/%m/%y",
   "%d.%m.%y",
+  "%d-%b-%Y",
+  "%d-%b-%y",
+  "%b %d, %Y",
+  "%B %d, %Y",
+  "%d %b %Y",
+  "%d %B %Y",
 ] as const;
 
 /**
@@ -55,8 +61,11 @@ export const NUMERIC_DATES: Record<string, (v: string) => string> = {
     `THEN CAST(epoch_ms(CAST(${v} AS BIGINT)) AS DATE) END`,
 };
 
-/** The date part of a value (before the first space): the text a detected format parses. */
-export const datePart = (v: string) => `split_part(${v}, ' ', 1)`;
+/**
+ * The text a detected format parses: the date part of a value (before the first space), or the whole value for a
+ * format with spaces of its own (`Jan 5, 2024`).
+ */
+export const datePart = (v: string, format: string) => (format.includes(" ") ? v : `split_part(${v}, ' ', 1)`);
 
 /** SQL: a value parsed as ISO, as the loader does without a format. */
 export const isoDate = (v: string) => `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
@@ -104,7 +113,7 @@ export async function detectFormats(
         const numeric = NUMERIC_DATES[format];
         if (numeric) return `count(${numeric("v")})::BIGINT AS c${i}`;
         params[`f${i}`] = format;
-        return `count(try_strptime(${datePart("v")}, $f${i}))::BIGINT AS c${i}`;
+        return `count(try_strptime(${datePart("v", format)}, $f${i}))::BIGINT AS c${i}`;
       });
       const row = await queryOne<Record<string, number>>(
         conn,

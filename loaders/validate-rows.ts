@@ -154,7 +154,8 @@ export async function loadStagedFile(
         const parsed = derive
           ? dateExpr(v, undefined, param)
           : detected.dateFormat
-            ? (NUMERIC_DATES[detected.dateFormat]?.(v) ?? dateExpr(datePart(v), detected.dateFormat, param))
+            ? (NUMERIC_DATES[detected.dateFormat]?.(v) ??
+              dateExpr(datePart(v, detected.dateFormat), detected.dateFormat, param))
             : dateExpr(v, config.date_format, param);
         typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);

@@ -95,6 +95,20 @@ describe("formats read from the exports' own values", () => {
     expect(r.sources["transactions"]?.notes?.join(" ")).toMatch(/%d\/%m\/%Y/);
   });
 
+  it("dates with month names: 05-Jan-2024, Jan 5, 2024, 5 January 2024", async () => {
+    for (const [dates, format] of [
+      [["05-Jan-2024", "17-Mar-2024", "20-Feb-2024", "31-Dec-2024"], "%d-%b-%Y"],
+      [['"Jan 5, 2024"', '"Mar 17, 2024"', '"Feb 20, 2024"', '"Dec 31, 2024"'], "%b %d, %Y"],
+      [["5 January 2024", "17 March 2024", "20 February 2024", "31 December 2024"], "%d %B %Y"],
+    ] as const) {
+      const amounts = ["1234.5", "-20", "75.25", "12000"];
+      const rows = ["A", "A", "B", "B"].map((c, i) => `${c},${dates[i]},${amounts[i]}`);
+      const r = await ingest({ "transactions.csv": `customer_id,date,amount\n${rows.join("\n")}\n` });
+      expect(r.transactions).toEqual(iso);
+      expect(r.sources["transactions"]?.notes?.join(" ")).toContain(`dates read as ${format} (4 of 4 values`);
+    }
+  });
+
   it("dates written as numbers: spreadsheet serial days, Unix seconds and milliseconds", async () => {
     // 2024-01-05, 2024-03-17, 2024-02-20, 2024-12-31 as each writes them (a serial day's fraction is its time).
     for (const [dates, kind] of [
