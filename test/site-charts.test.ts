@@ -16,6 +16,8 @@ import { monthlyTouchesChart, monthWorkloadChart } from "../src/components/plan-
 import { buyerChurnChart, churnRateChart } from "../src/components/monthly-charts.js";
 // @ts-expect-error: a plain browser module without type declarations
 import { kaplanMeierChart } from "../src/components/survival-charts.js";
+// @ts-expect-error: a plain browser module without type declarations
+import { cohortCurveChart, cohortSizesChart } from "../src/components/cohort-charts.js";
 
 const g = globalThis as { window?: unknown };
 beforeAll(() => {
@@ -156,5 +158,15 @@ describe("Kaplan-Meier chart", () => {
     const firstX = Number(/^M([\d.]+)/.exec(path)?.[1]);
     const zeroTick = chart.querySelector("g[aria-label='x-axis tick'] path")?.getAttribute("transform") ?? "";
     expect(zeroTick).toContain(`translate(${firstX},`);
+  });
+});
+
+describe("cohort charts of a business of a few customers", () => {
+  it("cohort sizes are counted in whole numbers, and one customer is 'customer'", () => {
+    const sizes = ["2024-01", "2025-07", "2025-11"].map((cohort) => ({ cohort, size: 1 }));
+    expect(yTicks(cohortSizesChart(sizes, { width: 640, cohort: "2024-01" }))).toEqual(["0", "1"]);
+    const picked = [{ k: 0, retention: 1, revenue: 1, gross: 1 }];
+    const curve = cohortCurveChart(picked, { width: 640, cohort: "2024-01", size: "1" });
+    expect(curve.textContent).toContain("1 customer acquired");
   });
 });

@@ -46,7 +46,7 @@ export function cohortCurveChart(picked, { width, cohort, size } = {}) {
   const marginLeft = numericMargin([0, top / 100], { percent: true });
   return Plot.plot({
     title: `Cohort ${cohort}: retention curve`,
-    subtitle: `${size} customers acquired`,
+    subtitle: `${size} ${String(size) === "1" ? "customer" : "customers"} acquired`,
     width,
     height: 260,
     marginLeft,
@@ -75,7 +75,8 @@ export function cohortSizesChart(sizes, { width, cohort } = {}) {
     height: 260,
     marginLeft,
     x: { label: "Cohort", type: "band", domain: months, ticks: bandTicks(months, width, marginLeft) },
-    y: { label: "Customers", grid: true },
+    // Counts: whole-number ticks only (a business of a few customers got 0.2, 0.4…).
+    y: { label: "Customers", grid: true, ticks: wholeTicks(Math.max(0, ...sizes.map((d) => d.size))) },
     marks: [
       Plot.barY(sizes, {
         x: "cohort",
@@ -85,4 +86,9 @@ export function cohortSizesChart(sizes, { width, cohort } = {}) {
       }),
     ],
   });
+}
+
+/** Plot's tick count for a count axis up to `max`: at most one tick per whole number. */
+function wholeTicks(max) {
+  return Math.max(1, Math.min(10, Math.ceil(max)));
 }
