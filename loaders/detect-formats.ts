@@ -50,15 +50,16 @@ export const DATE_FORMATS = [
  * Each maps a value to a DATE (UTC) or NULL; the digit counts keep them apart from each other and from %Y%m%d.
  */
 export const NUMERIC_DATES: Record<string, (v: string) => string> = {
+  // TRY_CAST throughout: DuckDB may evaluate a conjunction's terms in any order, on text that is no number.
   "spreadsheet serial days": (v) =>
     `CASE WHEN regexp_full_match(${v}, '\\d{5}(\\.\\d+)?') ` +
-    `THEN DATE '1899-12-30' + CAST(floor(CAST(${v} AS DOUBLE)) AS INTEGER) END`,
+    `THEN DATE '1899-12-30' + CAST(floor(TRY_CAST(${v} AS DOUBLE)) AS INTEGER) END`,
   "Unix seconds": (v) =>
-    `CASE WHEN regexp_full_match(${v}, '\\d{10}(\\.\\d+)?') AND CAST(${v} AS DOUBLE) < 4102444800 ` +
-    `THEN CAST(epoch_ms(CAST(CAST(${v} AS DOUBLE) * 1000 AS BIGINT)) AS DATE) END`,
+    `CASE WHEN regexp_full_match(${v}, '\\d{10}(\\.\\d+)?') AND TRY_CAST(${v} AS DOUBLE) < 4102444800 ` +
+    `THEN CAST(epoch_ms(CAST(TRY_CAST(${v} AS DOUBLE) * 1000 AS BIGINT)) AS DATE) END`,
   "Unix milliseconds": (v) =>
-    `CASE WHEN regexp_full_match(${v}, '\\d{13}') AND CAST(${v} AS BIGINT) < 4102444800000 ` +
-    `THEN CAST(epoch_ms(CAST(${v} AS BIGINT)) AS DATE) END`,
+    `CASE WHEN regexp_full_match(${v}, '\\d{13}') AND TRY_CAST(${v} AS BIGINT) < 4102444800000 ` +
+    `THEN CAST(epoch_ms(TRY_CAST(${v} AS BIGINT)) AS DATE) END`,
 };
 
 /**
