@@ -129,13 +129,13 @@ export async function detectFormats(
       if (n > 0 && best >= MIN_SHARE * n && winners.length === 1) {
         detected.dateFormat = winners[0]!;
         detected.notes.push(
-          `${where}: dates read as ${winners[0]} (${best} of ${n} values; set "date_format" in a config file ` +
-            "to read them otherwise)",
+          `${where}: dates read as ${winners[0]} (${best} of ${n} values; set "date_format" in a config file, ` +
+            "or --date-format for a single file, to read them otherwise)",
         );
       } else if (n > 0 && best >= MIN_SHARE * n)
         detected.notes.push(
           `${where}: dates are not ISO and read equally well as ${winners.join(" or ")}: not guessed. ` +
-            `Set "date_format" for this source in a config file (--config).`,
+            `Set "date_format" for this source in a config file (--config), or --date-format for a single file.`,
         );
     }
   }

@@ -53,6 +53,18 @@ describe("what the flat-file commands set aside", () => {
     expect(leftovers(tmp)).toEqual([]);
   }, 300_000);
 
+  it("churn clv --transactions reads US dates and says so", () => {
+    const { dir, tmp } = scratch("clv-us");
+    const file = join(dir, "orders.csv");
+    const us = ORDERS.replace(/(\d{4})-(\d{2})-(\d{2})/g, "$2/$3/$1");
+    writeFileSync(file, `${us}\n`);
+    const args = ["clv", "--transactions", file, "--customer", "client", "--date", "day", "--amount", "amount"];
+    const r = runChurn([...args, "--calibration-end", "2024-12-31", "--json"], { env: { TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: orders\.csv \(day\): dates read as %m\/%d\/%Y \(26 of 27 values/);
+    expect(JSON.parse(r.stdout).rejected).toEqual({ count: 2, reasons: { "duplicate row": 1, "unparseable date": 1 } });
+  }, 300_000);
+
   it("a refused clv or cohorts run leaves no temporary folder", () => {
     const { dir, tmp } = scratch("refused");
     const file = join(dir, "orders.csv");

@@ -87,6 +87,9 @@ export async function run(argv: string[]): Promise<number> {
         dbPath,
       );
       rejected = rejectedOfSources(ingested.sources);
+      // Formats read from the file's own values (loaders/detect-formats.ts) and other load notes.
+      for (const note of [...ingested.sources.flatMap((s) => s.notes ?? []), ...(ingested.notes ?? [])])
+        process.stderr.write(`note: ${note}\n`);
     }
     if (!dbPath) throw new UserError("churn clv needs --transactions FILE or --db FILE.");
     const result = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
