@@ -19,7 +19,8 @@
  *   }
  * }
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readJsonFile } from "./json-file.ts";
 import { z } from "zod";
 import { UserError } from "./errors.ts";
 import { SOURCE_NAMES, type SourceName } from "./schema.ts";
@@ -63,14 +64,7 @@ export function nativeConfig(source: SourceName): SourceConfig {
 
 export function loadConfig(path: string): IngestConfig {
   if (!existsSync(path)) throw new UserError(`Config file not found: ${path}.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`, {
-      hint: "Check for trailing commas and unquoted keys.",
-    });
-  }
+  const json = readJsonFile(path);
   const result = IngestConfigSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;

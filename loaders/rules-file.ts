@@ -1,5 +1,6 @@
 /** Read one JSON settings file (data/rules/*.json or a user's copy) and validate it with zod. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readJsonFile } from "./json-file.ts";
 import type { z } from "zod";
 import { UserError } from "./errors.ts";
 
@@ -9,12 +10,7 @@ import { UserError } from "./errors.ts";
  */
 export function loadRulesFile<T>(path: string, schema: z.ZodType<T>, options: { what: string; hint: string }): T {
   if (!existsSync(path)) throw new UserError(`${options.what} not found: ${path}.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new UserError(`${path} is not valid JSON: ${(error as Error).message}.`);
-  }
+  const json = readJsonFile(path);
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -199,6 +199,20 @@ describe("churn ingest: refusals leave the warehouse untouched", () => {
     expect(r.stderr).toContain("sources.transactions");
     expect(sha(db)).toBe(before);
   });
+
+  it("a config saved with a byte-order mark is read; a syntax error names its line and column", () => {
+    const config = join(dir, "config-bom.json");
+    writeFileSync(config, `\uFEFF${JSON.stringify({ sources: { transactions: { file: "transactions.csv" } } })}`);
+    const fresh = join(dir, "bom.duckdb");
+    const ok = runChurn(["ingest", "--source", good, "--config", config, "--db", fresh]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const broken = join(dir, "config-broken.json");
+    writeFileSync(broken, '{\n  "sources": {\n    "transactions": { "file": "transactions.csv", }\n  }\n}\n');
+    const r = runChurn(["ingest", "--source", good, "--config", broken, "--db", db]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/config-broken\.json, line 3, column \d+: not valid JSON/);
+    expect(sha(db)).toBe(before);
+  });
 });
 
 describe("churn ingest: encodings, formats and the single-file form", () => {

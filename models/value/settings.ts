@@ -1,5 +1,6 @@
 /** Value-analysis settings from data/rules/value.json (zod-validated; a bad key or value is named). */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readJsonFile } from "../../loaders/json-file.ts";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -25,7 +26,7 @@ const DEFAULT_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."
 
 export function loadValueSettings(path = DEFAULT_PATH): ValueSettings {
   if (!existsSync(path)) throw new UserError(`Value settings not found: ${path}.`);
-  const result = ValueSettingsSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  const result = ValueSettingsSchema.safeParse(readJsonFile(path));
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new UserError(`${path}: at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`);
