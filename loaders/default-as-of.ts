@@ -32,19 +32,20 @@ export interface DefaultAsOf {
 export async function defaultAsOf(conn: DuckDBConnection, last: string): Promise<DefaultAsOf> {
   const recent = await queryOne<{ n: number; lastYear: number }>(
     conn,
-    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE d > $last::DATE - ${BEYOND_DAYS})::BIGINT AS "lastYear"
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE d > $last::DATE - $beyond::INTEGER)::BIGINT AS "lastYear"
      FROM (${LABELLED_DATES_SQL}) WHERE d IS NOT NULL`,
-    { last },
+    { last, beyond: BEYOND_DAYS },
   );
   if (!recent || recent.lastYear >= SHARE * recent.n) return { asOf: last };
   const cut = await queryOne<{ asOf: string | null; cut: string }>(
     conn,
     `WITH cut AS (
-       SELECT quantile_disc(d, ${1 - SHARE}) + INTERVAL ${BEYOND_DAYS} DAY AS c
+       SELECT quantile_disc(d, $q) + $beyond::INTEGER AS c
        FROM (${LABELLED_DATES_SQL}) WHERE d IS NOT NULL
      )
-     SELECT CAST(max(d) AS VARCHAR) AS "asOf", CAST(CAST(any_value(c) AS DATE) AS VARCHAR) AS cut
+     SELECT CAST(max(d) AS VARCHAR) AS "asOf", CAST(any_value(c) AS VARCHAR) AS cut
      FROM (${LABELLED_DATES_SQL}), cut WHERE d <= c`,
+    { q: 1 - SHARE, beyond: BEYOND_DAYS },
   );
   if (!cut?.asOf || cut.asOf === last) return { asOf: last };
   const beyond = await query<{ source: string; n: number; latest: string }>(

@@ -29,7 +29,7 @@ const REGULAR_SQL = (days: string) => `
     SELECT customer_id, count(gap) AS n, avg(gap) AS mean, stddev_samp(gap) AS sd FROM gaps GROUP BY customer_id
   )
   SELECT count(*)::BIGINT AS active,
-         count(*) FILTER (WHERE n >= ${MIN_GAPS} AND sd <= ${MAX_CV} * mean)::BIGINT AS regular
+         count(*) FILTER (WHERE n >= $min_gaps AND sd <= $max_cv * mean)::BIGINT AS regular
   FROM per`;
 
 /** A note when at least NOTE_SHARE of the active buyers buy at regular intervals, else null. */
@@ -41,6 +41,8 @@ export async function regularBuyersNote(
   const row = await queryOne<{ active: number; regular: number }>(conn, REGULAR_SQL(buyerDaysUpTo(conn, "as_of")), {
     as_of: asOf,
     window_days: windowDays,
+    min_gaps: MIN_GAPS,
+    max_cv: MAX_CV,
   });
   if (!row || row.active === 0 || row.regular < NOTE_SHARE * row.active) return null;
   const share = Math.round((100 * row.regular) / row.active);
