@@ -88,7 +88,7 @@ export function cohortSizesChart(sizes, { width, cohort } = {}) {
   });
 }
 
-/** Plot's tick count for a count axis up to `max`: at most one tick per whole number. */
+/** Plot's tick count for a count axis up to `max`: one per whole number below 10, else Plot's own. */
 function wholeTicks(max) {
-  return Math.max(1, Math.min(10, Math.ceil(max)));
+  return max < 10 ? Math.max(1, Math.ceil(max)) : undefined;
 }
