@@ -11,7 +11,6 @@ import { buyerFit } from "../value/buyer-fit.ts";
 import type { SharedWork } from "../value/landmark-valuation.ts";
 import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
 import type { ForecastBuyer, ForecastInputs } from "./model.ts";
-import { regularBuyersNote } from "./regular-buyers.ts";
 import { buyerModelOf, estimateArrivalRate } from "./rates.ts";
 import type { ForecastRules } from "./rules.ts";
 
@@ -83,8 +82,6 @@ export async function gatherInputs(
     buyerModel = fit.model;
     if (!fit.model)
       notes.push(`BG/NBD could not be fitted (${fit.note}): buyers stay active only while their last purchase is in W`);
-    const regular = await regularBuyersNote(conn, asOf, windowDays);
-    if (regular) notes.push(regular);
   }
   const sum = (f: (a: (typeof arrivals)[number]) => number) => arrivals.reduce((s, a) => s + f(a), 0);
   const newSubs = sum((a) => a.newSubscribers);
