@@ -68,6 +68,13 @@ export const NUMERIC_DATES: Record<string, (v: string) => string> = {
  */
 export const datePart = (v: string, format: string) => (format.includes(" ") ? v : `split_part(${v}, ' ', 1)`);
 
+/**
+ * SQL: a number's text as the loader casts it: an accountant's `(20.00)` read as −20.00, then spaces, currency signs
+ * and ISO currency codes (`USD 1,234.50`, `375,00 €`) removed.
+ */
+export const numberText = (v: string) =>
+  `regexp_replace(regexp_replace(${v}, '^\\((.*)\\)$', '-\\1'), '^[A-Z]{3}|[A-Z]{3}$|[\\s$€£¥₹]', '', 'g')`;
+
 /** SQL: a value parsed as ISO, as the loader does without a format. */
 export const isoDate = (v: string) => `coalesce(TRY_CAST(${v} AS DATE), CAST(TRY_CAST(${v} AS TIMESTAMP) AS DATE))`;
 
@@ -140,13 +147,12 @@ export async function detectFormats(
     }
   }
   if (!settled.decimalComma && numberColumns.length) {
-    // Read without spaces, currency signs and codes, and an accountant's parentheses, as the loader reads them.
+    // Read as the loader reads them (numberText).
     const marks = await queryOne<{ comma: number; point: number }>(
       conn,
       `SELECT count(*) FILTER (WHERE regexp_matches(n, ',\\d{1,2}$'))::BIGINT AS comma,
               count(*) FILTER (WHERE regexp_matches(n, '\\.\\d{1,2}$'))::BIGINT AS point
-       FROM (SELECT regexp_replace(v, '^[A-Z]{3}|[A-Z]{3}$|[\\s$€£¥₹()]', '', 'g') AS n
-             FROM (${valuesSql(table, numberColumns, DETECT_SAMPLE)}))`,
+       FROM (SELECT ${numberText("v")} AS n FROM (${valuesSql(table, numberColumns, DETECT_SAMPLE)}))`,
     );
     if (marks && marks.comma > 0 && marks.point === 0) {
       detected.decimalComma = true;
