@@ -13,7 +13,7 @@
  */
 import type { Random } from "../../loaders/random.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
-import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
+import { type BgNbdParams, logAddExp, probabilityAlive } from "../value/bgnbd.ts";
 
 /**
  * Above this a·ln(1 + u) the series' prefactor (1 + u)^(−a) underflows and its terms overflow (the series sum grows
@@ -29,9 +29,6 @@ export function betaPowerMean(m: number, a: number, beta: number, u: number): nu
   return (1 + u) ** -a * hyp2f1(a + beta - m, a, a + beta, u / (1 + u));
 }
 
-/** ln(1 + e^v) without overflow. */
-const softplus = (v: number) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
-
 /**
  * The same mean as the integral ∫ (1 + p·u)^(−m) Beta(p; a, β) dp, by Simpson's rule in y = logit p, where the
  * density p^a (1 − p)^β dy has no endpoint singularity and is computed in logs (normalised by the same sum, so no
@@ -44,7 +41,8 @@ export function betaPowerMeanByQuadrature(m: number, a: number, beta: number, u:
   const half = 40 * Math.sqrt(1 / a + 1 / beta) + 40 / Math.min(a, beta);
   const steps = 4000; // even, as Simpson's rule needs
   const h = (2 * half) / steps;
-  const logDensity = (y: number) => -a * softplus(-y) - beta * softplus(y);
+  // ln p = −ln(1 + e^(−y)), ln(1 − p) = −ln(1 + e^y), without overflow.
+  const logDensity = (y: number) => -a * logAddExp(0, -y) - beta * logAddExp(0, y);
   const peak = logDensity(mode);
   let mass = 0;
   let sum = 0;

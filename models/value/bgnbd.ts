@@ -42,7 +42,9 @@ export interface RfmArrays {
 }
 
 const logBeta = (x: number, y: number) => logGamma(x) + logGamma(y) - logGamma(x + y);
-const logAddExp = (u: number, v: number) => (u > v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v)));
+/** ln(e^u + e^v) without overflow. */
+export const logAddExp = (u: number, v: number) =>
+  u > v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v));
 
 /** Individual log-likelihood (eq. 6). */
 export function bgnbdLogLik(p: BgNbdParams, x: number, tx: number, T: number): number {
