@@ -95,33 +95,26 @@ describe("formats read from the exports' own values", () => {
     expect(r.sources["transactions"]?.notes?.join(" ")).toMatch(/%d\/%m\/%Y/);
   });
 
+  /** The ISO twin's four rows with their dates written as `dates`: the same rows load, read as `format`. */
+  async function expectReadAs(dates: readonly string[], format: string) {
+    const amounts = ["1234.5", "-20", "75.25", "12000"];
+    const rows = ["A", "A", "B", "B"].map((c, i) => `${c},${dates[i]},${amounts[i]}`);
+    const r = await ingest({ "transactions.csv": `customer_id,date,amount\n${rows.join("\n")}\n` });
+    expect(r.transactions).toEqual(iso);
+    expect(r.sources["transactions"]?.notes?.join(" ")).toContain(`dates read as ${format} (4 of 4 values`);
+  }
+
   it("dates with month names: 05-Jan-2024, Jan 5, 2024, 5 January 2024", async () => {
-    for (const [dates, format] of [
-      [["05-Jan-2024", "17-Mar-2024", "20-Feb-2024", "31-Dec-2024"], "%d-%b-%Y"],
-      [['"Jan 5, 2024"', '"Mar 17, 2024"', '"Feb 20, 2024"', '"Dec 31, 2024"'], "%b %d, %Y"],
-      [["5 January 2024", "17 March 2024", "20 February 2024", "31 December 2024"], "%d %B %Y"],
-    ] as const) {
-      const amounts = ["1234.5", "-20", "75.25", "12000"];
-      const rows = ["A", "A", "B", "B"].map((c, i) => `${c},${dates[i]},${amounts[i]}`);
-      const r = await ingest({ "transactions.csv": `customer_id,date,amount\n${rows.join("\n")}\n` });
-      expect(r.transactions).toEqual(iso);
-      expect(r.sources["transactions"]?.notes?.join(" ")).toContain(`dates read as ${format} (4 of 4 values`);
-    }
+    await expectReadAs(["05-Jan-2024", "17-Mar-2024", "20-Feb-2024", "31-Dec-2024"], "%d-%b-%Y");
+    await expectReadAs(['"Jan 5, 2024"', '"Mar 17, 2024"', '"Feb 20, 2024"', '"Dec 31, 2024"'], "%b %d, %Y");
+    await expectReadAs(["5 January 2024", "17 March 2024", "20 February 2024", "31 December 2024"], "%d %B %Y");
   });
 
   it("dates written as numbers: spreadsheet serial days, Unix seconds and milliseconds", async () => {
     // 2024-01-05, 2024-03-17, 2024-02-20, 2024-12-31 as each writes them (a serial day's fraction is its time).
-    for (const [dates, kind] of [
-      [["45296", "45368.5", "45342", "45657"], "spreadsheet serial days"],
-      [["1704412800", "1710633600", "1708387200.5", "1735603200"], "Unix seconds"],
-      [["1704412800000", "1710633600000", "1708387200123", "1735603200000"], "Unix milliseconds"],
-    ] as const) {
-      const amounts = ["1234.5", "-20", "75.25", "12000"];
-      const rows = ["A", "A", "B", "B"].map((c, i) => `${c},${dates[i]},${amounts[i]}`);
-      const r = await ingest({ "transactions.csv": `customer_id,date,amount\n${rows.join("\n")}\n` });
-      expect(r.transactions).toEqual(iso);
-      expect(r.sources["transactions"]?.notes?.join(" ")).toContain(`dates read as ${kind} (4 of 4 values`);
-    }
+    await expectReadAs(["45296", "45368.5", "45342", "45657"], "spreadsheet serial days");
+    await expectReadAs(["1704412800", "1710633600", "1708387200.5", "1735603200"], "Unix seconds");
+    await expectReadAs(["1704412800000", "1710633600000", "1708387200123", "1735603200000"], "Unix milliseconds");
   });
 
   it("dates that read equally well both ways are not guessed: the error names both formats", async () => {
