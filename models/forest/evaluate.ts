@@ -51,20 +51,22 @@ export function stratifiedFolds(labels: Uint8Array, k: number, seed: number): Ui
 
 /**
  * Folds that keep each group's rows together (a customer's repeated rows in a flat file), stratified by group: the
- * groups with any churned row and the others are each shuffled with the seed and dealt round-robin, so no customer
- * sits in both a training and a test fold and each fold gets its share of churners.
+ * groups, in order of first appearance, get stratifiedFolds by whether any of their rows churned, so no customer sits
+ * in both a training and a test fold and each fold gets its share of churners.
  */
 export function groupedFolds(groups: string[], labels: Uint8Array, k: number, seed: number): Uint8Array {
-  const churned = new Map<string, number>();
-  groups.forEach((g, i) => churned.set(g, Math.max(churned.get(g) ?? 0, labels[i]!)));
-  const rng = createRandom(seed);
-  const foldOf = new Map<string, number>();
-  for (const cls of [0, 1])
-    shuffle(
-      [...churned].filter(([, c]) => c === cls).map(([g]) => g),
-      rng,
-    ).forEach((g, rank) => foldOf.set(g, rank % k));
-  return Uint8Array.from(groups, (g) => foldOf.get(g)!);
+  const index = new Map<string, number>();
+  const churned: number[] = [];
+  groups.forEach((g, i) => {
+    let at = index.get(g);
+    if (at === undefined) {
+      at = churned.push(0) - 1;
+      index.set(g, at);
+    }
+    churned[at] = Math.max(churned[at]!, labels[i]!);
+  });
+  const foldOfGroup = stratifiedFolds(Uint8Array.from(churned), k, seed);
+  return Uint8Array.from(groups, (g) => foldOfGroup[index.get(g)!]!);
 }
 
 export interface Evaluation {
