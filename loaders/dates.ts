@@ -9,3 +9,8 @@ export function addDays(iso: string, days: number): string {
 export function addMonths(iso: string, months: number): string {
   return isoDate(addMonthsToDay(dayNumber(iso), months));
 }
+
+/** Whole days from `from` to `to` (ISO dates; negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return dayNumber(to) - dayNumber(from);
+}

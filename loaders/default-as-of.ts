@@ -9,6 +9,7 @@
  * exact shortcut: otherwise the percentile is within that year and nothing lies beyond it).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { daysBetween } from "./dates.ts";
 import { query, queryOne } from "./db.ts";
 
 const BEYOND_DAYS = 366;
@@ -68,14 +69,14 @@ const LATE_AS_OF_DAYS = 92;
 
 /** A warning when a given as-of date lies before the data or well after it (what the analyses will then show). */
 export function asOfOutsideData(asOf: string, first: string, last: string): string[] {
-  const days = (a: string, b: string) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
   if (asOf < first)
     return [`warning: the as-of date ${asOf} is before the data's first date ${first}: there is nothing to analyse.`];
-  if (days(last, asOf) > LATE_AS_OF_DAYS)
+  const late = daysBetween(last, asOf);
+  if (late > LATE_AS_OF_DAYS)
     return [
-      `warning: the as-of date ${asOf} is ${days(last, asOf)} days after the data's last date ${last}: with no ` +
-        "activity since, every buyer looks lapsed and every open subscription still active: is the export " +
-        "complete, or the date mistyped?",
+      `warning: the as-of date ${asOf} is ${late} days after the data's last date ${last}: with no activity ` +
+        "since, every buyer looks lapsed and every open subscription still active: is the export complete, or the " +
+        "date mistyped?",
     ];
   return [];
 }

@@ -16,7 +16,7 @@
  * other than "let go" — the playbook already has a task for them, so the plan does not add one.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { addDays } from "../../loaders/dates.ts";
+import { addDays, daysBetween } from "../../loaders/dates.ts";
 import { queryNumberColumns } from "../../loaders/db.ts";
 import type { PlanRules } from "./plan-rules.ts";
 
@@ -37,8 +37,6 @@ export interface ProactiveTouch {
   channel: string;
   team: string;
 }
-
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;

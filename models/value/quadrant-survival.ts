@@ -11,7 +11,7 @@
  * One-off buyers are not followed: their churn is never observed, only inferred (P(alive) on the value page).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { addMonths } from "../../loaders/dates.ts";
+import { addMonths, daysBetween } from "../../loaders/dates.ts";
 import { run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisReport } from "../context.ts";
 import { MIN_GROUP } from "../survival/groups.ts";
@@ -92,7 +92,7 @@ export const analyzeQuadrantSurvival: Analysis = async (ctx) => {
   const meta = {
     landmark,
     landmarkMonths: settings.quadrantLandmarkMonths,
-    followUpDays: Math.round((Date.parse(ctx.asOf) - Date.parse(landmark)) / 86_400_000),
+    followUpDays: daysBetween(landmark, ctx.asOf),
     customers: followUp.customerIds.length,
     churned,
     customersByQuadrant,
