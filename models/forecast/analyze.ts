@@ -15,7 +15,6 @@ import { type Backtest, prepareBacktest } from "./backtest.ts";
 import { buyerWindow, type GatheredInputs, gatherInputs } from "./inputs.ts";
 import { estimateHazard } from "./hazards.ts";
 import { expectedForecast } from "./model.ts";
-import { regularBuyersNote } from "./regular-buyers.ts";
 import { type ForecastRules, loadForecastRules, scenariosOf } from "./rules.ts";
 import { forecastFromSimulations, type ScenarioForecast } from "./run.ts";
 import { scenarioInputs } from "./scenarios.ts";
@@ -49,10 +48,6 @@ async function forecastGroundwork(
 ): Promise<ForecastGroundwork> {
   const rules = options.rules ?? loadForecastRules();
   const gathered = await gatherInputs(conn, asOf, options.months ?? rules.months, rules, options.shared);
-  // Said of today's buyers only (the backtest gathers its inputs too, and keeps no notes).
-  const { windowDays } = gathered.inputs;
-  const regular = windowDays === null ? null : await regularBuyersNote(conn, asOf, windowDays);
-  if (regular) gathered.notes.push(regular);
   const backtestRun = await prepareBacktest(conn, asOf, rules);
   // Simulated on a worker thread with the same function and seed as in this thread: the same numbers.
   const backtest = backtestRun(options.seed, simulateOnWorker);
@@ -124,6 +119,14 @@ export async function forecastReport(
         fromMonths: rules.arrivalMonths,
       },
       bgnbd: inputs.buyerModel?.params ?? null,
+      renewals: inputs.renewalModel
+        ? {
+            ...inputs.renewalModel.params,
+            regularBuyers: inputs.renewalModel.customers,
+            stopped: inputs.renewalModel.churned,
+            stillRenewing: inputs.buyers.filter((b) => b.cycle).length,
+          }
+        : null,
       bandLevel: rules.bandLevel,
       simulations: rules.simulations,
     },

@@ -6,12 +6,15 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../../loaders/dates.ts";
 import { queryOne } from "../../loaders/db.ts";
+import { UserError } from "../../loaders/errors.ts";
 import { inactivityWindow } from "../cohorts/inactivity.ts";
 import { buyerFit } from "../value/buyer-fit.ts";
 import type { SharedWork } from "../value/landmark-valuation.ts";
 import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
 import type { ForecastBuyer, ForecastInputs } from "./model.ts";
 import { buyerModelOf, estimateArrivalRate } from "./rates.ts";
+import { MIN_GAPS, regularBuyers, regularBuyersNote, renewalHistories, stillRenewing } from "./regular-buyers.ts";
+import { fitRenewals, type RenewalModel } from "./renewals.ts";
 import type { ForecastRules } from "./rules.ts";
 
 export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
@@ -44,6 +47,54 @@ export async function buyerWindow(conn: DuckDBConnection, asOf: string): Promise
   return (await inactivityWindow(conn, asOf))?.days ?? null;
 }
 
+/** Regular buyers below this many (lost or still renewing) are left to BG/NBD: too few to fit renewals on. */
+const MIN_REGULAR_BUYERS = 20;
+
+/**
+ * Find the buyers who pay at a regular cycle (regular-buyers.ts) and fit their renewal model; those still renewing get
+ * their cycle and renewals in `buyers` (same order as `ids`), so the forecast counts them by the renewal model. Returns
+ * the model (null: too few regular buyers, or none lost yet: every buyer stays with BG/NBD), with a note either way
+ * when many active buyers are regular.
+ */
+async function markRegularBuyers(
+  conn: DuckDBConnection,
+  asOf: string,
+  windowDays: number,
+  ids: string[],
+  buyers: ForecastBuyer[],
+  notes: string[],
+): Promise<RenewalModel | null> {
+  const regular = await regularBuyers(conn, asOf);
+  let model: RenewalModel | null = null;
+  let how: string;
+  try {
+    if (regular.length < MIN_REGULAR_BUYERS) throw new UserError(`only ${regular.length} regular buyers`);
+    model = fitRenewals(renewalHistories(regular), MIN_GAPS);
+    const { alpha, beta } = model.params;
+    how =
+      `the forecast counts them as renewals at their own cycle (shifted-beta-geometric, α = ${alpha.toFixed(3)}, ` +
+      `β = ${beta.toFixed(3)}, from ${model.customers.toLocaleString("en-US")} regular buyers of whom ` +
+      `${model.churned.toLocaleString("en-US")} stopped), not as BG/NBD's irregular purchases`;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    how =
+      `their renewals could not be modelled (${error.message}), so the buyers' forecast, which assumes irregular ` +
+      "(Poisson) purchase times, will undercount how many stay active (see its backtest)";
+  }
+  const active = buyers.filter((b) => b.gap < windowDays).length;
+  const note = regularBuyersNote(regular, active, windowDays, how);
+  if (note) notes.push(note);
+  if (!model) return null;
+  const index = new Map(ids.map((id, i) => [id, i]));
+  for (const b of regular) {
+    const i = index.get(b.id);
+    if (i === undefined || !stillRenewing(b)) continue;
+    buyers[i]!.cycle = b.cycle;
+    buyers[i]!.renewed = b.renewed;
+  }
+  return model;
+}
+
 export interface GatheredInputs {
   inputs: ForecastInputs;
   subscriberIds: string[];
@@ -67,6 +118,7 @@ export async function gatherInputs(
   let buyers: ForecastBuyer[] = [];
   let buyerIds: string[] = [];
   let buyerModel: ForecastInputs["buyerModel"] = null;
+  let renewalModel: RenewalModel | null = null;
   if (windowDays === null) notes.push("no repeat buyers, so no inactivity window: one-off buyers are not forecast");
   else {
     // The value stage's summary and fit on the same date, when it made them (buyer-fit.ts).
@@ -82,6 +134,7 @@ export async function gatherInputs(
     buyerModel = fit.model;
     if (!fit.model)
       notes.push(`BG/NBD could not be fitted (${fit.note}): buyers stay active only while their last purchase is in W`);
+    renewalModel = await markRegularBuyers(conn, asOf, windowDays, buyerIds, buyers, notes);
   }
   const sum = (f: (a: (typeof arrivals)[number]) => number) => arrivals.reduce((s, a) => s + f(a), 0);
   const newSubs = sum((a) => a.newSubscribers);
@@ -96,6 +149,7 @@ export async function gatherInputs(
       hazardBands: subs.hazardBands,
       buyers,
       buyerModel,
+      renewalModel,
       arrivals: {
         newSubscribers: estimateArrivalRate(arrivals.map((a) => a.newSubscribers)),
         reactivations: estimateArrivalRate(arrivals.map((a) => a.reactivations)),

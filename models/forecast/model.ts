@@ -2,6 +2,7 @@ import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { purchaseInWindowIfAlive } from "./buyer-activity.ts";
 import { conditionalSurvival, cumulativeHazard, estimateHazard, type HazardBand } from "./hazards.ts";
 import type { ArrivalRate, BuyerModel } from "./rates.ts";
+import { type RenewalModel, type RenewalParams, renewalSurvival, renewalsNeeded } from "./renewals.ts";
 
 export const DAYS_PER_MONTH = 30.4375;
 
@@ -17,6 +18,12 @@ export interface ForecastBuyer {
   T: number;
   /** Days since the last purchase. */
   gap: number;
+  /**
+   * A buyer still paying at a regular cycle (regular-buyers.ts): the cycle in days and the renewals made, forecast
+   * with the renewal model instead of BG/NBD. Absent (or 0) for everyone else.
+   */
+  cycle?: number;
+  renewed?: number;
 }
 
 export interface ForecastArrivals {
@@ -39,6 +46,8 @@ export interface ForecastInputs {
   hazardBands: HazardBand[];
   buyers: ForecastBuyer[];
   buyerModel: BuyerModel | null;
+  /** The regular buyers' renewal model (null or absent: none, every buyer is forecast with BG/NBD). */
+  renewalModel?: RenewalModel | null;
   arrivals: ForecastArrivals;
 }
 
@@ -81,6 +90,12 @@ function buyerActive(b: ForecastBuyer, k: number, h: number, w: number, pAlive: 
   return pAlive * ifAlive[k]!;
 }
 
+/** P(a regular buyer is active `h` days after the as-of date): they make every renewal due by then (renewals.ts). */
+function regularActive(p: RenewalParams, cycle: number, renewed: number, since: number, h: number, w: number) {
+  const needed = renewalsNeeded(cycle, since, h, w);
+  return needed < 0 ? 0 : renewalSurvival(p, renewed, needed);
+}
+
 /** P(a purchase in the W days up to each horizon | alive at T) for history (x, T), per horizon. */
 function purchaseWindows(p: BgNbdParams, x: number, T: number, H: number[], w: number): Float64Array {
   return Float64Array.from(H, (h) => {
@@ -109,6 +124,7 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
     for (let k = 0; k < K; k++) subscribers[i * K + k] = conditionalSurvival(hazard, s.tenure, H[k]!);
   });
   const buyers = new Float64Array(w === null ? 0 : inputs.buyers.length * K);
+  const renewals = inputs.renewalModel?.params ?? null;
   // The window chances per distinct (x, T) (nested maps on the numbers: a string key per buyer cost seconds at 1M).
   const windows = new Map<number, Map<number, Float64Array>>();
   const none = new Float64Array(K);
@@ -120,6 +136,10 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
         if (!byT) windows.set(b.x, (byT = new Map()));
         ifAlive = byT.get(b.T) ?? purchaseWindows(p, b.x, b.T, H, w);
         byT.set(b.T, ifAlive);
+      }
+      if (renewals && b.cycle) {
+        for (let k = 0; k < K; k++) buyers[i * K + k] = regularActive(renewals, b.cycle, b.renewed!, b.gap, H[k]!, w);
+        return;
       }
       const alive = p ? probabilityAlive(p, b.x, b.tx, b.T) : 0;
       for (let k = 0; k < K; k++) buyers[i * K + k] = buyerActive(b, k, H[k]!, w, alive, ifAlive);

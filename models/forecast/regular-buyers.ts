@@ -1,55 +1,86 @@
 /**
- * Buyers who buy like clockwork: the buyers' forecast draws purchase times from BG/NBD, a Poisson process while a
- * customer is alive, which spreads the gaps between purchases far more than a monthly invoice does. For such buyers
- * it predicts too few of them active at each month's end (the bundled sample without its subscriptions export, whose
- * subscribers' invoices then read as purchases: the backtest missed by 18.7%, a flat forecast by 8.5%). This check
- * counts them, so the forecast can say so beside its backtest.
+ * Buyers who pay at a regular cycle: the buyers' forecast draws purchase times from BG/NBD, a Poisson process while a
+ * customer is alive, which spreads the gaps between purchases far more than a monthly invoice does, so it counts too
+ * few of such buyers active at each month's end (the bundled sample without its subscriptions export, whose
+ * subscribers' invoices then read as purchases: the backtest missed by 18.7%, a flat forecast by 8.5%). These buyers
+ * are forecast as renewals at their own cycle instead (renewals.ts).
  *
- * Regular: at least MIN_GAPS gaps between purchase days, their standard deviation at most MAX_CV of their mean (a
- * Poisson process's gaps have a coefficient of variation of 1), among the buyers active at the as-of date (a purchase
- * in the W days up to it).
+ * Regular: at least MIN_GAPS gaps between purchase days whose median absolute deviation is at most MAX_SPREAD of
+ * their median (a skipped month or an extra purchase does not break the rhythm; a Poisson buyer's gaps deviate by
+ * about 70% of their median). Cycle = the median gap; renewals made = the days from the first purchase to the last
+ * over the cycle, rounded (at least MIN_GAPS); lost = no purchase for more than LAPSE_CYCLES cycles.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryOne } from "../../loaders/db.ts";
+import { query } from "../../loaders/db.ts";
 import { buyerDaysUpTo } from "../value/buyer-days.ts";
+import type { RenewalHistory } from "./renewals.ts";
 
-const MIN_GAPS = 4;
-const MAX_CV = 0.25;
+/** The renewals a regular buyer has surely made: the renewal model is fitted conditionally on them. */
+export const MIN_GAPS = 4;
+const MAX_SPREAD = 0.1;
+export const LAPSE_CYCLES = 2;
 /** Share of active buyers from which the forecast says so. */
 const NOTE_SHARE = 0.2;
 
+export type RegularBuyer = {
+  id: string;
+  /** Days between purchases (the median gap). */
+  cycle: number;
+  /** Renewals made (purchases after the first, skipped cycles counted). */
+  renewed: number;
+  /** Days since the last purchase. */
+  since: number;
+};
+
 const REGULAR_SQL = (days: string) => `
   WITH d AS (${days}),
-  recent AS (SELECT DISTINCT customer_id FROM d WHERE date > $as_of::DATE - $window_days::INTEGER),
   gaps AS (
-    SELECT customer_id, date - lag(date) OVER (PARTITION BY customer_id ORDER BY date) AS gap
-    FROM d WHERE customer_id IN (SELECT customer_id FROM recent)
+    SELECT customer_id, date, (date - lag(date) OVER (PARTITION BY customer_id ORDER BY date))::DOUBLE AS gap FROM d
   ),
   per AS (
-    SELECT customer_id, count(gap) AS n, avg(gap) AS mean, stddev_samp(gap) AS sd FROM gaps GROUP BY customer_id
+    SELECT customer_id, count(gap) AS n, median(gap) AS cycle, mad(gap) AS spread,
+           (max(date) - min(date))::DOUBLE AS span, ($as_of::DATE - max(date))::INTEGER AS since
+    FROM gaps GROUP BY customer_id
   )
-  SELECT count(*)::BIGINT AS active,
-         count(*) FILTER (WHERE n >= $min_gaps AND sd <= $max_cv * mean)::BIGINT AS regular
-  FROM per`;
+  SELECT customer_id AS id, cycle, greatest(round(span / cycle), $min_gaps)::INTEGER AS renewed, since
+  FROM per WHERE n >= $min_gaps AND cycle > 0 AND spread <= $max_spread * cycle
+  ORDER BY customer_id`;
 
-/** A note when at least NOTE_SHARE of the active buyers buy at regular intervals, else null. */
-export async function regularBuyersNote(
-  conn: DuckDBConnection,
-  asOf: string,
-  windowDays: number,
-): Promise<string | null> {
-  const row = await queryOne<{ active: number; regular: number }>(conn, REGULAR_SQL(buyerDaysUpTo(conn, "as_of")), {
+/** The buyers paying at a regular cycle as of `asOf`, with the data up to it. */
+export async function regularBuyers(conn: DuckDBConnection, asOf: string): Promise<RegularBuyer[]> {
+  return query<RegularBuyer>(conn, REGULAR_SQL(buyerDaysUpTo(conn, "as_of")), {
     as_of: asOf,
-    window_days: windowDays,
     min_gaps: MIN_GAPS,
-    max_cv: MAX_CV,
+    max_spread: MAX_SPREAD,
   });
-  if (!row || row.active === 0 || row.regular < NOTE_SHARE * row.active) return null;
-  const share = Math.round((100 * row.regular) / row.active);
+}
+
+/** Is this regular buyer still renewing (a purchase within LAPSE_CYCLES cycles)? */
+export const stillRenewing = (b: RegularBuyer) => b.since <= LAPSE_CYCLES * b.cycle;
+
+/** The regular buyers' renewal histories for the renewal model: by renewals made, lost or still renewing. */
+export function renewalHistories(buyers: RegularBuyer[]): RenewalHistory[] {
+  const byRenewals = new Map<number, RenewalHistory>();
+  for (const b of buyers) {
+    let h = byRenewals.get(b.renewed);
+    if (!h) byRenewals.set(b.renewed, (h = { renewed: b.renewed, lost: 0, running: 0 }));
+    if (stillRenewing(b)) h.running++;
+    else h.lost++;
+  }
+  return [...byRenewals.values()].sort((x, y) => x.renewed - y.renewed);
+}
+
+/**
+ * A note when at least NOTE_SHARE of the active buyers (a purchase in the W days up to the as-of date) buy at
+ * regular intervals, else null; `how` says how the forecast counts them.
+ */
+export function regularBuyersNote(buyers: RegularBuyer[], activeBuyers: number, windowDays: number, how: string) {
+  const regular = buyers.filter((b) => b.since < windowDays).length;
+  if (activeBuyers === 0 || regular < NOTE_SHARE * activeBuyers) return null;
+  const share = Math.round((100 * regular) / activeBuyers);
   const count = (n: number) => n.toLocaleString("en-US");
   return (
-    `${count(row.regular)} of the ${count(row.active)} active one-off buyers (${share}%) buy at regular intervals, ` +
-    "like invoices of a subscription: the buyers' forecast assumes irregular (Poisson) purchase times and will " +
-    "undercount how many stay active (see its backtest); if they are subscribers, add the subscriptions export"
+    `${count(regular)} of the ${count(activeBuyers)} active one-off buyers (${share}%) buy at regular intervals, ` +
+    `like invoices of a subscription: ${how}; if they are subscribers, add the subscriptions export`
   );
 }

@@ -18,6 +18,7 @@ import { distinctIndex } from "../math/distinct.ts";
 import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
 import { DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
 import { drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
+import { drawRenewalParams, type RenewalParams, renewalsNeeded } from "./renewals.ts";
 
 export interface SimulatedPaths {
   /** [scenario][month] → values over the runs. */
@@ -100,6 +101,23 @@ function changesOf(
     start[n + 1] = scenario.length;
   });
   return { start, scenario: Int32Array.from(scenario), factor: Float64Array.from(factor) };
+}
+
+/**
+ * How many more renewals a regular buyer makes: θ ~ Beta(α, β + renewed), then renewals until the first failure,
+ * P(at least j) = (1 − θ)^j, by inversion (renewals.ts).
+ */
+function renewalsToCome(p: RenewalParams, renewed: number, rng: Random): number {
+  const theta = rng.beta(p.alpha, p.beta + renewed);
+  if (!(theta > 0)) return Number.POSITIVE_INFINITY;
+  if (theta >= 1) return 0;
+  return Math.floor(Math.log(1 - rng.next()) / Math.log1p(-theta));
+}
+
+/** Is a regular buyer who makes `renewing` more renewals active `h` days from now? */
+function renews(cycle: number, since: number, h: number, w: number, renewing: number): boolean {
+  const needed = renewalsNeeded(cycle, since, h, w);
+  return needed >= 0 && renewing >= needed;
 }
 
 /** Is one of the purchase times in (from, to]? (The buyer is active at `to` by the window rule.) */
@@ -217,6 +235,8 @@ export function simulateForecast(
     tx: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.tx),
     T: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.T),
     gap: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.gap),
+    cycle: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.cycle ?? 0),
+    renewed: Float64Array.from(buySample.indices, (i) => inputs.buyers[i]!.renewed ?? 0),
   };
   // Survival over the months is computed once per run for each distinct tenure, P(alive) for each distinct history.
   const tenures = distinctIndex(subSample.indices, (i) => inputs.subscribers[i]!.tenure);
@@ -236,6 +256,7 @@ export function simulateForecast(
     delta.reset();
     const hazard = estimateHazard(inputs.hazardBands, rng);
     const p = inputs.buyerModel ? drawBuyerParams(inputs.buyerModel, rng) : null;
+    const renewals = inputs.renewalModel ? drawRenewalParams(inputs.renewalModel, rng) : null;
     tenures.keys.forEach((tenure, d) => {
       const h0 = cumulativeHazard(hazard, tenure);
       for (let k = 0; k < K; k++) survival[d * K + k] = Math.exp(-(cumulativeHazard(hazard, tenure + H[k]!) - h0));
@@ -275,8 +296,11 @@ export function simulateForecast(
     if (w !== null)
       for (let n = 0; n < buyers.x.length; n++) {
         const gap = buyers.gap[n]!;
+        const cycle = buyers.cycle[n]!;
         times.length = 0;
-        if (gap + hN >= w && p) {
+        // A regular buyer's renewals to come: θ from its posterior Beta(α, β + renewals made), then a geometric count.
+        const renewing = renewals && cycle > 0 ? renewalsToCome(renewals, buyers.renewed[n]!, rng) : -1;
+        if (renewing < 0 && gap + hN >= w && p) {
           const d = histories.of[n]!;
           if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
           if (rng.next() < alive[d]!) simulateFuturePurchases(p, buyers.x[n]!, buyers.T[n]!, 0, hN, rng, times);
@@ -285,7 +309,9 @@ export function simulateForecast(
         let was = activeToday;
         for (let k = 0; k < K; k++) {
           const h = H[k]!;
-          const now = gap + h < w || boughtWithin(times, h - w, h) ? 1 : 0;
+          const now = (renewing < 0 ? gap + h < w || boughtWithin(times, h - w, h) : renews(cycle, gap, h, w, renewing))
+            ? 1
+            : 0;
           if (now) base.buyers[k]! += wb;
           else if (was) base.lost[k]! += wb;
           active[k] = now;
