@@ -149,6 +149,39 @@ describe("expected forecast of a tiny business (by hand)", () => {
   });
 });
 
+describe("regular buyers and buyers too new to show a pattern (by hand)", () => {
+  // B1 has no repeat yet and bought 10 days ago; B2 pays every 30 days, 5 renewals made, last paid 20 days ago.
+  const curve = Float64Array.from({ length: 200 }, (_, age) => (age < 60 ? 1 : 0.5));
+  const renewals = { alpha: 1, beta: 9 };
+  const inputs: ForecastInputs = {
+    ...tinyBusiness(),
+    buyers: [
+      { x: 0, tx: 0, T: 10 / 7, gap: 10 },
+      { x: 5, tx: 100 / 7, T: 120 / 7, gap: 20, cycle: 30, renewed: 5 },
+    ],
+    newBuyerCurve: curve,
+    renewalModel: { params: renewals, logCholesky: null, customers: 40, churned: 10 },
+    arrivals: { ...tinyBusiness().arrivals, newBuyers: estimateArrivalRate([0, 0, 0]) },
+  };
+  const e = expectedForecast(inputs, baseline);
+
+  it("count B1 by the new buyers' curve at its age and B2 by the renewals due (shifted-beta-geometric)", () => {
+    // Month 1 (h = 29): B1 is 39 days old → 1; B2's last payment (20 + 29 < W = 60 days) still counts → 1.
+    expect(e.buyers[0]).toBeCloseTo(2, 12);
+    // Month 2 (h = 60): B1 is 70 days old → 0.5. B2 needs the renewals due on days 10 and 40 (the last within W of
+    //   day 60): P(survive 2 more | 5 made) = B(1, 9 + 5 + 2) / B(1, 9 + 5) = 14/16, as B(1, b) = 1/b.
+    expect(e.buyers[1]).toBeCloseTo(0.5 + 14 / 16, 12);
+  });
+
+  it("the simulated futures average to the same values", () => {
+    const sims = simulateForecast(inputs, [baseline], 20_000, createRandom(12));
+    for (let k = 0; k < 2; k++) {
+      const mean = sims.buyers[0]![k]!.reduce((a, b) => a + b, 0) / 20_000;
+      expect(Math.abs(mean - e.buyers[k]!)).toBeLessThan(0.02);
+    }
+  });
+});
+
 describe("BG/NBD chance of buying in a future window", () => {
   it("E_p[(1 + p u)^(−m)] under Beta(a, β) matches a direct integral (midpoint rule, 200,000 steps)", () => {
     const [m, a, beta, u] = [2.3, 1.5, 3, 0.8];

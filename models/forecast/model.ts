@@ -46,6 +46,11 @@ export interface ForecastInputs {
   hazardBands: HazardBand[];
   buyers: ForecastBuyer[];
   buyerModel: BuyerModel | null;
+  /**
+   * The share of new buyers active at each age in days (new-buyer-activity.ts; null or absent: too little history,
+   * new buyers follow BG/NBD for a new customer).
+   */
+  newBuyerCurve?: Float64Array | null;
   /** The regular buyers' renewal model (null or absent: none, every buyer is forecast with BG/NBD). */
   renewalModel?: RenewalModel | null;
   arrivals: ForecastArrivals;
@@ -74,9 +79,20 @@ export function intervals(horizons: number[]): { length: number; mid: number }[]
   });
 }
 
-/** P(a new buyer who arrived `age` days before the month's end is active then). */
-function newBuyerActive(p: BgNbdParams | null, age: number, w: number): number {
+/** The curve at a fractional age (linear between whole days; the last day's value beyond it). */
+export function curveAt(curve: Float64Array, age: number): number {
+  const i = Math.min(Math.floor(age), curve.length - 1);
+  const next = Math.min(i + 1, curve.length - 1);
+  return curve[i]! + (curve[next]! - curve[i]!) * Math.min(1, age - i);
+}
+
+/**
+ * P(a new buyer who arrived `age` days before the month's end is active then): 1 within W of the first purchase;
+ * after it, the share of recent new buyers active at that age when known, else BG/NBD's chance for a new customer.
+ */
+function newBuyerActive(inputs: ForecastInputs, p: BgNbdParams | null, age: number, w: number): number {
   if (age < w) return 1;
+  if (inputs.newBuyerCurve) return curveAt(inputs.newBuyerCurve, age);
   return p ? purchaseInWindowIfAlive(p, 0, 0, (age - w) / 7, w / 7) : 0;
 }
 
@@ -125,6 +141,7 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
   });
   const buyers = new Float64Array(w === null ? 0 : inputs.buyers.length * K);
   const renewals = inputs.renewalModel?.params ?? null;
+  const curve = inputs.newBuyerCurve ?? null;
   // The window chances per distinct (x, T) (nested maps on the numbers: a string key per buyer cost seconds at 1M).
   const windows = new Map<number, Map<number, Float64Array>>();
   const none = new Float64Array(K);
@@ -136,6 +153,11 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
         if (!byT) windows.set(b.x, (byT = new Map()));
         ifAlive = byT.get(b.T) ?? purchaseWindows(p, b.x, b.T, H, w);
         byT.set(b.T, ifAlive);
+      }
+      if (curve && b.x === 0 && b.gap < w) {
+        // Too new to show a pattern: counted like a new buyer of the same age (new-buyer-activity.ts).
+        for (let k = 0; k < K; k++) buyers[i * K + k] = curveAt(curve, b.gap + H[k]!);
+        return;
       }
       if (renewals && b.cycle) {
         for (let k = 0; k < K; k++) buyers[i * K + k] = regularActive(renewals, b.cycle, b.renewed!, b.gap, H[k]!, w);
@@ -184,7 +206,8 @@ export function expectedForecast(inputs: ForecastInputs, scenario: ScenarioInput
       const reactivated = a.reactivations.mean * months;
       subs += (newSubs + reactivated) * survive;
       mrr += (newSubs * a.newMrr + reactivated * a.reactivationMrr) * survive;
-      if (w !== null) buyers += a.newBuyers.mean * months * scenario.arrivalsFactor * newBuyerActive(p, h - mid, w);
+      if (w !== null)
+        buyers += a.newBuyers.mean * months * scenario.arrivalsFactor * newBuyerActive(inputs, p, h - mid, w);
     }
     out.subscribers.push(subs);
     out.buyers.push(buyers);

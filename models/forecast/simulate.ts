@@ -3,20 +3,22 @@
  * uncertainty (hazards from their Gamma posteriors, BG/NBD parameters from the fit's asymptotic law, arrival rates from
  * their Gammas), then who stays, who buys and who arrives, under every scenario.
  * - Today's customers: one uniform per subscriber decides the month its spell ends; buyers' purchases come from the
- *   BG/NBD posterior given their history (buyer-activity.ts `simulateFuturePurchases`). The draws are shared by the
+ *   BG/NBD posterior given their history (buyer-activity.ts `simulateFuturePurchases`); a regular buyer's renewals
+ *   to come are a geometric count with θ from its posterior Beta (renewals.ts), and a buyer with no repeat purchase
+ *   yet is active while one uniform stays below the new buyers' curve at its age. The draws are shared by the
  *   scenarios (common random numbers); a scenario only re-decides the customers it picks.
  * - Arrivals: drawn once per run for every distinct arrivals factor and shared by the scenarios with that factor. The
  *   survivors of a month's new subscribers are thinned month by month with binomial draws, S(h_k − m)/S(h_{k−1} − m),
  *   which is the same law as one uniform per subscriber; new buyers are certainly active while their first purchase is
  *   within W of a month's end, and simulated one by one (at most SIMULATED_NEW_BUYERS a month) only when the window
- *   can close before the last month.
+ *   can close before the last month: by the new buyers' curve when there is one, else by BG/NBD.
  */
 import type { Random } from "../../loaders/random.ts";
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { simulateFuturePurchases } from "./buyer-activity.ts";
 import { distinctIndex } from "../math/distinct.ts";
 import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
-import { DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
+import { curveAt, DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
 import { drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
 import { drawRenewalParams, type RenewalParams, renewalsNeeded } from "./renewals.ts";
 
@@ -180,14 +182,17 @@ function simulateArrivals(
     }
     const simulated = Math.min(n, SIMULATED_NEW_BUYERS);
     const weight = simulated > 0 ? n / simulated : 0;
+    const curve = inputs.newBuyerCurve ?? null;
     for (let i = 0; i < simulated; i++) {
       times.length = 0;
       times.push(mid);
-      if (p) simulateFuturePurchases(p, 0, 0, mid, hN, rng, times);
+      // With the recent buyers' curve, one uniform per buyer: active at each age while it is below the curve.
+      const u = curve ? rng.next() : 0;
+      if (p && !curve) simulateFuturePurchases(p, 0, 0, mid, hN, rng, times);
       let was = true;
       for (let k = j; k < K; k++) {
         const h = H[k]!;
-        const now = h - mid < w || boughtWithin(times, h - w, h);
+        const now = h - mid < w || (curve ? u < curveAt(curve, h - mid) : boughtWithin(times, h - w, h));
         if (now) into.buyers[k]! += weight;
         else if (was && k > j) into.lost[k]! += weight;
         was = now;
@@ -257,6 +262,7 @@ export function simulateForecast(
     const hazard = estimateHazard(inputs.hazardBands, rng);
     const p = inputs.buyerModel ? drawBuyerParams(inputs.buyerModel, rng) : null;
     const renewals = inputs.renewalModel ? drawRenewalParams(inputs.renewalModel, rng) : null;
+    const curve = inputs.newBuyerCurve ?? null;
     tenures.keys.forEach((tenure, d) => {
       const h0 = cumulativeHazard(hazard, tenure);
       for (let k = 0; k < K; k++) survival[d * K + k] = Math.exp(-(cumulativeHazard(hazard, tenure + H[k]!) - h0));
@@ -300,7 +306,9 @@ export function simulateForecast(
         times.length = 0;
         // A regular buyer's renewals to come: θ from its posterior Beta(α, β + renewals made), then a geometric count.
         const renewing = renewals && cycle > 0 ? renewalsToCome(renewals, buyers.renewed[n]!, rng) : -1;
-        if (renewing < 0 && gap + hN >= w && p) {
+        // Too new to show a pattern (no repeat yet, still within W): like a new buyer of the same age, one uniform.
+        const young = curve !== null && buyers.x[n] === 0 && gap < w ? rng.next() : -1;
+        if (renewing < 0 && young < 0 && gap + hN >= w && p) {
           const d = histories.of[n]!;
           if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
           if (rng.next() < alive[d]!) simulateFuturePurchases(p, buyers.x[n]!, buyers.T[n]!, 0, hN, rng, times);
@@ -309,7 +317,13 @@ export function simulateForecast(
         let was = activeToday;
         for (let k = 0; k < K; k++) {
           const h = H[k]!;
-          const now = (renewing < 0 ? gap + h < w || boughtWithin(times, h - w, h) : renews(cycle, gap, h, w, renewing))
+          const now = (
+            young >= 0
+              ? young < curveAt(curve!, gap + h)
+              : renewing >= 0
+                ? renews(cycle, gap, h, w, renewing)
+                : gap + h < w || boughtWithin(times, h - w, h)
+          )
             ? 1
             : 0;
           if (now) base.buyers[k]! += wb;
