@@ -14,6 +14,7 @@ import { fitBgNbdOnWorker } from "../workers/pool.ts";
 import type { SharedWork } from "../value/landmark-valuation.ts";
 import { firstDay, loadArrivals, loadSubscriptionHistory, monthOf, nextMonth } from "./history.ts";
 import type { ForecastBuyer, ForecastInputs } from "./model.ts";
+import { chooseSeasonal, type SeasonalChoice } from "./arrival-seasons.ts";
 import { newBuyerActivity } from "./new-buyer-activity.ts";
 import { buyerModelOf, estimateArrivalRate } from "./rates.ts";
 import {
@@ -125,6 +126,17 @@ async function irregularBuyerModel(rfm: RfmSummary, regular: Set<string>): Promi
   }
 }
 
+/** Months of arrivals read to decide whether they follow last year's (arrival-seasons.ts). */
+const ARRIVAL_HISTORY_MONTHS = 36;
+
+function seasonalNote(name: string, choice: SeasonalChoice): string {
+  const better = Math.round(100 * (1 - choice.seasonalError! / choice.flatError!));
+  return (
+    `${name} follow last year's months (the same month a year before times the growth since): over the last ` +
+    `${choice.cutoffs} cut-offs this forecast the next months with ${better}% less error than the recent months' mean`
+  );
+}
+
 export interface GatheredInputs {
   inputs: ForecastInputs;
   subscriberIds: string[];
@@ -142,7 +154,9 @@ export async function gatherInputs(
   const notes: string[] = [];
   const { months: labels, horizons } = forecastMonths(asOf, months);
   const subs = await loadSubscriptionHistory(conn, asOf, rules.hazardMonths);
-  const arrivals = await loadArrivals(conn, asOf, rules.arrivalMonths);
+  // Three years of monthly arrivals: the recent months give the rates, the rest whether they follow last year's.
+  const arrivalHistory = await loadArrivals(conn, asOf, Math.max(rules.arrivalMonths, ARRIVAL_HISTORY_MONTHS));
+  const arrivals = arrivalHistory.slice(-rules.arrivalMonths);
   const windowDays = await buyerWindow(conn, asOf);
   if (arrivals.length === 0) notes.push("no complete month of history after the data's first month: no arrivals");
   let buyers: ForecastBuyer[] = [];
@@ -171,6 +185,13 @@ export async function gatherInputs(
     newBuyerCurve = await newBuyerActivity(conn, asOf, windowDays, horizons.at(-1)!);
   }
   const sum = (f: (a: (typeof arrivals)[number]) => number) => arrivals.reduce((s, a) => s + f(a), 0);
+  const rate = (f: (a: (typeof arrivals)[number]) => number, name: string) => {
+    const estimate = estimateArrivalRate(arrivals.map(f));
+    const choice = chooseSeasonal(arrivalHistory.map(f), months, rules.arrivalMonths);
+    if (!choice.factors) return estimate;
+    notes.push(seasonalNote(name, choice));
+    return { ...estimate, seasons: choice.factors };
+  };
   const newSubs = sum((a) => a.newSubscribers);
   const reactivations = sum((a) => a.reactivations);
   return {
@@ -186,9 +207,9 @@ export async function gatherInputs(
       renewalModel,
       newBuyerCurve,
       arrivals: {
-        newSubscribers: estimateArrivalRate(arrivals.map((a) => a.newSubscribers)),
-        reactivations: estimateArrivalRate(arrivals.map((a) => a.reactivations)),
-        newBuyers: estimateArrivalRate(windowDays === null ? [] : arrivals.map((a) => a.newBuyers)),
+        newSubscribers: rate((a) => a.newSubscribers, "new subscribers"),
+        reactivations: rate((a) => a.reactivations, "reactivations"),
+        newBuyers: windowDays === null ? estimateArrivalRate([]) : rate((a) => a.newBuyers, "new buyers"),
         newMrr: newSubs ? sum((a) => a.newMrr) / newSubs : 0,
         reactivationMrr: reactivations ? sum((a) => a.reactivationMrr) / reactivations : 0,
       },

@@ -1,7 +1,7 @@
 import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { purchaseInWindowIfAlive } from "./buyer-activity.ts";
 import { conditionalSurvival, cumulativeHazard, estimateHazard, type HazardBand } from "./hazards.ts";
-import type { ArrivalRate, BuyerModel } from "./rates.ts";
+import { type ArrivalRate, type BuyerModel, meanInMonth } from "./rates.ts";
 import { type RenewalModel, type RenewalParams, renewalSurvival, renewalsNeeded } from "./renewals.ts";
 
 export const DAYS_PER_MONTH = 30.4375;
@@ -202,12 +202,13 @@ export function expectedForecast(inputs: ForecastInputs, scenario: ScenarioInput
       const { length, mid } = slots[j]!;
       const months = length / DAYS_PER_MONTH;
       const survive = Math.exp(-cumulativeHazard(hazard, h - mid));
-      const newSubs = a.newSubscribers.mean * months * scenario.arrivalsFactor;
-      const reactivated = a.reactivations.mean * months;
+      const newSubs = meanInMonth(a.newSubscribers, j) * months * scenario.arrivalsFactor;
+      const reactivated = meanInMonth(a.reactivations, j) * months;
       subs += (newSubs + reactivated) * survive;
       mrr += (newSubs * a.newMrr + reactivated * a.reactivationMrr) * survive;
       if (w !== null)
-        buyers += a.newBuyers.mean * months * scenario.arrivalsFactor * newBuyerActive(inputs, p, h - mid, w);
+        buyers +=
+          meanInMonth(a.newBuyers, j) * months * scenario.arrivalsFactor * newBuyerActive(inputs, p, h - mid, w);
     }
     out.subscribers.push(subs);
     out.buyers.push(buyers);

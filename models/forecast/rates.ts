@@ -20,7 +20,12 @@ export interface ArrivalRate {
   /** Month-to-month variance beyond Poisson. */
   extraVariance: number;
   months: number;
+  /** Per forecast month, a multiplier of the mean when arrivals follow last year's months (arrival-seasons.ts). */
+  seasons?: number[] | null;
 }
+
+/** The mean count in forecast month k (its seasonal multiplier applied). */
+export const meanInMonth = (rate: ArrivalRate, k: number) => rate.mean * (rate.seasons?.[k] ?? 1);
 
 export function estimateArrivalRate(counts: number[]): ArrivalRate {
   const k = counts.length;

@@ -19,7 +19,7 @@ import { simulateFuturePurchases } from "./buyer-activity.ts";
 import { distinctIndex } from "../math/distinct.ts";
 import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
 import { curveAt, DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
-import { drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
+import { type ArrivalRate, drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
 import { drawRenewalParams, type RenewalParams, renewalsNeeded } from "./renewals.ts";
 
 export interface SimulatedPaths {
@@ -134,6 +134,9 @@ interface RunDraws {
   rates: { newSubscribers: number; reactivations: number; newBuyers: number };
 }
 
+/** An arrival rate's multiplier in forecast month k (1 without seasons). */
+const season = (rate: ArrivalRate, k: number) => rate.seasons?.[k] ?? 1;
+
 /**
  * One run's arrivals with first-time arrivals scaled by `factor`, added into `into` (months 0..K−1; lost = those
  * active at a month's start and not at its end).
@@ -157,8 +160,8 @@ function simulateArrivals(
     const { length, mid } = slots[j]!;
     const months = length / DAYS_PER_MONTH;
     const kinds = [
-      [a.newSubscribers, rates.newSubscribers * months * factor, a.newMrr],
-      [a.reactivations, rates.reactivations * months, a.reactivationMrr],
+      [a.newSubscribers, rates.newSubscribers * season(a.newSubscribers, j) * months * factor, a.newMrr],
+      [a.reactivations, rates.reactivations * season(a.reactivations, j) * months, a.reactivationMrr],
     ] as const;
     for (const [rate, mean, mrr] of kinds) {
       let active = drawArrivalCount(rate, mean, rng);
@@ -174,7 +177,7 @@ function simulateArrivals(
       }
     }
     if (w === null) continue;
-    const n = drawArrivalCount(a.newBuyers, rates.newBuyers * months * factor, rng);
+    const n = drawArrivalCount(a.newBuyers, rates.newBuyers * season(a.newBuyers, j) * months * factor, rng);
     if (hN - mid < w) {
       // Their first purchase is within W of every month's end still to come.
       for (let k = j; k < K; k++) into.buyers[k]! += n;
