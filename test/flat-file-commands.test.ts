@@ -53,6 +53,28 @@ describe("what the flat-file commands set aside", () => {
     expect(leftovers(tmp)).toEqual([]);
   }, 300_000);
 
+  it("churn clv --holdout-end prints the holdout check in text as in --json", () => {
+    const { dir, tmp } = scratch("clv-holdout");
+    const file = join(dir, "orders.csv");
+    writeFileSync(file, `${ORDERS}\n`);
+    const args = ["clv", "--transactions", file, "--customer", "client", "--date", "day", "--amount", "amount"];
+    const period = ["--calibration-end", "2024-10-31", "--holdout-end", "2024-12-31"];
+    const json = JSON.parse(runChurn([...args, ...period, "--json"], { env: { TMPDIR: tmp } }).stdout) as {
+      holdout: { frequency: string; customers: number; predicted: number; actual: number }[];
+    };
+    expect(json.holdout.length).toBeGreaterThan(0);
+    const text = runChurn([...args, ...period], { env: { TMPDIR: tmp } }).stdout;
+    expect(text).toMatch(/Holdout to 2024-12-31: purchases per customer/);
+    for (const row of json.holdout) {
+      const line = new RegExp(
+        `^\\s*${row.frequency.replace("+", "\\+")}\\s+${row.customers}\\s+` +
+          `${row.predicted.toFixed(2)}\\s+${row.actual.toFixed(2)}$`,
+        "m",
+      );
+      expect(text).toMatch(line);
+    }
+  }, 300_000);
+
   it("churn clv --transactions reads US dates and says so", () => {
     const { dir, tmp } = scratch("clv-us");
     const file = join(dir, "orders.csv");

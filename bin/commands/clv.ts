@@ -215,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
             `${result.gammaGamma.frequencySpendCorrelation?.toFixed(3) ?? "n/a"}`
           : "Gamma-Gamma: no one-off buyers",
         `Total CLV: ${result.totalClv.toFixed(0)}${flags.out ? ` · per customer in ${flags.out}` : ""}`,
+        ...holdoutLines(result.holdout, flags.holdoutEnd),
         ...result.warnings.map((w) => `Warning: ${w}`),
         ...(note ? [note] : []),
       ].join("\n"),
@@ -223,4 +224,31 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The holdout check as text: repeat purchases per customer in the holdout, predicted against actual. */
+interface HoldoutRow {
+  frequency: string;
+  customers: number;
+  actual: number;
+  predicted: number;
+}
+
+function holdoutLines(rows: HoldoutRow[] | null | undefined, end: string | undefined): string[] {
+  if (!rows?.length || !end) return [];
+  const total = (f: (r: HoldoutRow) => number) => rows.reduce((s, r) => s + r.customers * f(r), 0);
+  const actual = total((r) => r.actual);
+  const predicted = total((r) => r.predicted);
+  const pad = (v: string, n: number) => v.padStart(n);
+  return [
+    `Holdout to ${end}: purchases per customer by repeat purchases in calibration, predicted vs actual`,
+    `${pad("repeat", 7)} ${pad("customers", 10)} ${pad("predicted", 10)} ${pad("actual", 8)}`,
+    ...rows.map(
+      (r) =>
+        `${pad(r.frequency, 7)} ${pad(String(r.customers), 10)} ${pad(r.predicted.toFixed(2), 10)} ` +
+        `${pad(r.actual.toFixed(2), 8)}`,
+    ),
+    `All: ${predicted.toFixed(0)} predicted, ${actual.toFixed(0)} made ` +
+      `(${actual > 0 ? `${((100 * (predicted - actual)) / actual).toFixed(1)}%` : "n/a"})`,
+  ];
 }
