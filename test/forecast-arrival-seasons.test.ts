@@ -1,11 +1,12 @@
 /**
- * Whether arrivals follow last year's months (models/forecast/arrival-seasons.ts): the seasonal naive forecast with
- * growth by hand, and the choice made by forecasting the series' own past both ways: a seeded series with a
- * January peak and growth is forecast seasonally, a seeded flat one keeps the recent mean, a short one cannot tell.
+ * Whether arrivals follow the business's seasons (models/forecast/arrival-seasons.ts): the ratio-to-moving-average
+ * indices and the seasonal forecast by hand on an exact series, and the choice made by forecasting the series' own
+ * past both ways: a seeded series with a January peak and growth is forecast seasonally, a small seeded business
+ * without seasons gets its noise shrunk away, a short one cannot tell.
  */
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../loaders/random.ts";
-import { chooseSeasonal } from "../models/forecast/arrival-seasons.ts";
+import { chooseSeasonal, seasonalIndices } from "../models/forecast/arrival-seasons.ts";
 
 /** Monthly Poisson counts from January of year 0, with `pattern` by calendar month and `growth` per year. */
 function series(months: number, pattern: number[], growth: number, seed: number): number[] {
@@ -14,38 +15,40 @@ function series(months: number, pattern: number[], growth: number, seed: number)
 }
 
 describe("seasonal arrivals", () => {
-  it("forecasts month k as the same month a year before times the growth (by hand)", () => {
-    // 24 exact months: 10 a month in year 1 but 40 in January; year 2 the same ×1.5 (so the last 6 months, Jul–Dec,
-    // sum 90 against 60 a year before: growth 1.5) but its own January 40 × 1.5.
-    const year1 = [40, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10];
-    const history = [...year1, ...year1.map((x) => x * 1.5)];
+  it("reads an exact seasonal series' indices and forecasts each month at level × index (by hand)", () => {
+    // 36 months from January at level 1,000,000 × a pattern averaging 1: the centred 2×12 moving average is the level
+    // exactly, every ratio is its month's index, and the Poisson noise (index / level) is negligible.
+    const pattern = [1.6, 1.1, 1, 1, 0.9, 0.8, 0.7, 0.8, 1.2, 1.1, 1, 0.8];
+    const history = Array.from({ length: 36 }, (_, t) => 1e6 * pattern[t % 12]!);
+    seasonalIndices(history)!.forEach((s, p) => expect(s).toBeCloseTo(pattern[p]!, 4));
     const choice = chooseSeasonal(history, 3, 6);
-    // Seasonal: Jan, Feb, Mar of the coming year = (60, 15, 15) × 1.5 = (90, 22.5, 22.5); the flat mean is 15.
-    // At the cut-offs back from month 21 (every 3 months while 18 months precede), the seasonal way is exact
-    // (the series is exactly last year's × 1.5) and the flat mean misses January.
-    expect(choice.seasonalError).toBe(0);
-    expect(choice.flatError).toBeGreaterThan(0);
-    expect(choice.factors).toEqual([6, 1.5, 1.5]);
+    expect(choice.flatError!).toBeGreaterThan(1e5);
+    expect(choice.seasonalError!).toBeLessThan(1e-4 * choice.flatError!);
+    // Next: January, February, March of year 3; the flat mean of Jul–Dec is 1e6 × 5.6 / 6.
+    const flat = (1e6 * 5.6) / 6;
+    choice.factors!.forEach((f, k) => expect(f).toBeCloseTo((1e6 * pattern[k]!) / flat, 4));
   });
 
-  it("chooses last year's months for a seeded business with a January peak and 20% growth a year", () => {
+  it("chooses the seasons for a seeded business with a January peak and 20% growth a year", () => {
     const pattern = [300, 220, 200, 200, 190, 170, 150, 160, 230, 230, 190, 130];
     const choice = chooseSeasonal(series(48, pattern, 1.2, 5), 6, 6);
     expect(choice.factors).not.toBeNull();
-    expect(choice.cutoffs).toBeGreaterThanOrEqual(8);
+    expect(choice.cutoffs).toBeGreaterThanOrEqual(6);
     expect(choice.seasonalError!).toBeLessThan(choice.flatError!);
     // The series ends in December: January's multiplier is the largest, about 300 / mean(Jul–Dec) = 300 / 181.7.
     expect(choice.factors!.indexOf(Math.max(...choice.factors!))).toBe(0);
     expect(choice.factors![0]!).toBeGreaterThan(1.3);
   });
 
-  it("keeps the recent mean for a seeded business without seasons (seasonal only adds last year's noise)", () => {
-    const choice = chooseSeasonal(series(48, new Array(12).fill(40), 1, 6), 6, 6);
-    expect(choice.factors).toBeNull();
-    expect(choice.flatError!).toBeLessThan(choice.seasonalError!);
+  it("shrinks a small business's month-to-month noise away (30 arrivals a month, no seasons)", () => {
+    const history = series(48, new Array(12).fill(30), 1, 6);
+    // A single month's ratio has a Poisson standard deviation of about 1/√30 = 0.18; the shrunk indices stay near 1.
+    for (const s of seasonalIndices(history)!) expect(Math.abs(s - 1)).toBeLessThan(0.06);
+    const choice = chooseSeasonal(history, 6, 6);
+    for (const f of choice.factors ?? []) expect(Math.abs(f - 1)).toBeLessThan(0.1);
   });
 
-  it("cannot tell with fewer than 18 months before the first cut-off", () => {
-    expect(chooseSeasonal(series(23, new Array(12).fill(40), 1, 7), 6, 6)).toMatchObject({ factors: null, cutoffs: 0 });
+  it("cannot tell with fewer than 24 months before the first cut-off", () => {
+    expect(chooseSeasonal(series(29, new Array(12).fill(40), 1, 7), 6, 6)).toMatchObject({ factors: null, cutoffs: 0 });
   });
 });

@@ -1,10 +1,14 @@
 /**
- * Seasonal arrivals: whether next months' arrivals follow last year's pattern, decided by how each way would have
+ * Seasonal arrivals: whether next months' arrivals follow the business's seasons, decided by how each way would have
  * forecast the business's own past. Two ways to forecast a monthly count K months ahead from its history:
  * - flat: the mean of the last `recent` months, the same for every month ahead;
- * - seasonal naive with growth (Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", §5.2, with the
- *   drift taken as a ratio): month k ahead = the same calendar month a year before × g, where g = the last 6 months'
- *   sum ÷ the same 6 months' sum a year earlier (needs 18 months, and K ≤ 12).
+ * - seasonal: classical ratio-to-moving-average decomposition (Hyndman & Athanasopoulos, "Forecasting: Principles and
+ *   Practice", §3.4 and §3.5): each month's count over the centred 2×12 moving average around it; a calendar month's
+ *   index is the mean of its ratios, normalised to average 1. The indices are shrunk toward 1 by how much of their
+ *   spread is noise (empirical Bayes: the variance between the same month's ratios in different years, at least the
+ *   counts' Poisson variance, over the number of years, against the indices' variance), so a small business's
+ *   month-to-month noise is not forecast again next year. Month k ahead = the deseasonalised level of the last
+ *   `recent` months × its month's index. Needs 24 months (every calendar month with a ratio).
  * At cut-offs every 3 months back from K months before the end (as far as both can be made), each way forecasts the
  * next K months and its error is the mean absolute difference from what came. Seasonal is kept only when its mean
  * error over those cut-offs is lower; its per-month multipliers of the flat rate are returned (else null). A generated
@@ -12,27 +16,67 @@
  */
 
 const SEASON = 12;
-const GROWTH_MONTHS = 6;
 /** Cut-offs are this many months apart. */
 const CUTOFF_STEP = 3;
 
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+const mean = (xs: number[]) => sum(xs) / xs.length;
 
 /** The flat forecast: the mean of the last `recent` months. */
 function flat(history: number[], months: number, recent: number): number[] | null {
   const last = history.slice(-recent);
   if (last.length === 0) return null;
-  return new Array<number>(months).fill(sum(last) / last.length);
+  return new Array<number>(months).fill(mean(last));
 }
 
-/** The seasonal naive forecast with growth, or null when the history is too short. */
-function seasonal(history: number[], months: number): number[] | null {
+/**
+ * Seasonal indices by position t mod 12 (t = the month's index in `history`), shrunk toward 1; null when a position
+ * has no ratio (fewer than 24 months) or a moving average is 0.
+ */
+export function seasonalIndices(history: number[]): number[] | null {
   const n = history.length;
-  if (n < SEASON + GROWTH_MONTHS || months > SEASON) return null;
-  const before = sum(history.slice(n - SEASON - GROWTH_MONTHS, n - SEASON));
-  if (!(before > 0)) return null;
-  const growth = sum(history.slice(n - GROWTH_MONTHS)) / before;
-  return Array.from({ length: months }, (_, k) => history[n - SEASON + k]! * growth);
+  const ratios: number[][] = Array.from({ length: SEASON }, () => []);
+  // A count's Poisson variance in ratio terms, c / ma², summed per month: the least noise a ratio can have.
+  const poisson = new Array<number>(SEASON).fill(0);
+  for (let t = SEASON / 2; t + SEASON / 2 < n; t++) {
+    let ma = (history[t - 6]! + history[t + 6]!) / 2;
+    for (let j = t - 5; j <= t + 5; j++) ma += history[j]!;
+    ma /= SEASON;
+    if (!(ma > 0)) return null;
+    ratios[t % SEASON]!.push(history[t]! / ma);
+    poisson[t % SEASON]! += history[t]! / ma ** 2;
+  }
+  if (ratios.some((r) => r.length === 0)) return null;
+  const raw = ratios.map(mean);
+  const norm = mean(raw);
+  const index = raw.map((s) => s / norm);
+  // Noise of an index: the pooled variance of a month's ratios between years (it holds any overdispersion), at least
+  // the counts' Poisson variance, over the month's number of years.
+  let within = 0;
+  let df = 0;
+  for (const r of ratios) {
+    if (r.length < 2) continue;
+    const m = mean(r);
+    within += sum(r.map((x) => (x - m) ** 2));
+    df += r.length - 1;
+  }
+  const pooled = df > 0 ? within / df : 0;
+  const noise = mean(ratios.map((r, p) => Math.max(pooled, poisson[p]! / r.length) / r.length)) / norm ** 2;
+  const spread = mean(index.map((s) => (s - 1) ** 2));
+  const keep = spread > 0 ? Math.max(0, 1 - noise / spread) : 0;
+  return index.map((s) => 1 + keep * (s - 1));
+}
+
+/** The seasonal forecast: deseasonalised recent level × each month's index, or null when it cannot be made. */
+function seasonal(history: number[], months: number, recent: number): number[] | null {
+  const index = seasonalIndices(history);
+  if (!index) return null;
+  const n = history.length;
+  const start = Math.max(0, n - recent);
+  let level = 0;
+  for (let t = start; t < n; t++) level += history[t]! / index[t % SEASON]!;
+  level /= n - start;
+  return Array.from({ length: months }, (_, k) => level * index[(n + k) % SEASON]!);
 }
 
 /** Mean absolute error of a forecast of `actual`. */
@@ -50,7 +94,7 @@ export interface SeasonalChoice {
 
 /**
  * Decide for one monthly count series (oldest first, its last month the one before the forecast) whether the K months
- * ahead follow last year's pattern, by forecasting the series' own past both ways.
+ * ahead follow its seasons, by forecasting the series' own past both ways.
  */
 export function chooseSeasonal(history: number[], months: number, recent: number): SeasonalChoice {
   let flatTotal = 0;
@@ -58,7 +102,7 @@ export function chooseSeasonal(history: number[], months: number, recent: number
   let cutoffs = 0;
   for (let end = history.length - months; end > 0; end -= CUTOFF_STEP) {
     const past = history.slice(0, end);
-    const s = seasonal(past, months);
+    const s = seasonal(past, months, recent);
     const f = flat(past, months, recent);
     if (!s || !f) break;
     const actual = history.slice(end, end + months);
@@ -66,10 +110,9 @@ export function chooseSeasonal(history: number[], months: number, recent: number
     seasonalTotal += error(s, actual);
     cutoffs++;
   }
-  const none = { factors: null, flatError: null, seasonalError: null, cutoffs };
-  if (cutoffs === 0) return none;
+  if (cutoffs === 0) return { factors: null, flatError: null, seasonalError: null, cutoffs };
   const result = { flatError: flatTotal / cutoffs, seasonalError: seasonalTotal / cutoffs, cutoffs };
-  const s = seasonal(history, months);
+  const s = seasonal(history, months, recent);
   const f = flat(history, months, recent);
   if (!s || !f || !(result.seasonalError < result.flatError) || !(f[0]! > 0)) return { ...result, factors: null };
   return { ...result, factors: s.map((x) => x / f[0]!) };

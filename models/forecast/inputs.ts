@@ -127,13 +127,14 @@ async function irregularBuyerModel(rfm: RfmSummary, regular: Set<string>): Promi
 }
 
 /** Months of arrivals read to decide whether they follow last year's (arrival-seasons.ts). */
-const ARRIVAL_HISTORY_MONTHS = 36;
+const ARRIVAL_HISTORY_MONTHS = 48;
 
 function seasonalNote(name: string, choice: SeasonalChoice): string {
   const better = Math.round(100 * (1 - choice.seasonalError! / choice.flatError!));
   return (
-    `${name} follow last year's months (the same month a year before times the growth since): over the last ` +
-    `${choice.cutoffs} cut-offs this forecast the next months with ${better}% less error than the recent months' mean`
+    `${name} follow the business's seasons (each calendar month's share of its year, from the history): over the ` +
+    `last ${choice.cutoffs} cut-offs this forecast the next months with ${better}% less error than the recent ` +
+    "months' mean"
   );
 }
 
@@ -154,7 +155,7 @@ export async function gatherInputs(
   const notes: string[] = [];
   const { months: labels, horizons } = forecastMonths(asOf, months);
   const subs = await loadSubscriptionHistory(conn, asOf, rules.hazardMonths);
-  // Three years of monthly arrivals: the recent months give the rates, the rest whether they follow last year's.
+  // Four years of monthly arrivals: the recent months give the rates, the rest whether they follow the seasons.
   const arrivalHistory = await loadArrivals(conn, asOf, Math.max(rules.arrivalMonths, ARRIVAL_HISTORY_MONTHS));
   const arrivals = arrivalHistory.slice(-rules.arrivalMonths);
   const windowDays = await buyerWindow(conn, asOf);
