@@ -1,25 +1,13 @@
-/**
- * The share of new buyers active at each age (models/forecast/new-buyer-activity.ts), by hand on a constructed
- * warehouse: 60 buyers who first bought on 2025-01-01, half of them paying every 30 days; 60 more who bought once on
- * 2025-12-01 (31 days before the as-of date, so they are seen only up to age 30); and 60 who bought in 2023, before
- * the cohorts looked at. W = 35 days: everyone is active for 35 days after the first purchase; after that only the
- * monthly payers (every gap 30 < 35): A(a) = 1 for a < 35, then 30 / 60 = 0.5. Were the late cohort counted at ages it
- * has not reached, A would fall to 30 / 120; were the 2023 buyers counted, to 30 / 120 too.
- */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { addDays } from "../loaders/dates.ts";
-import { openDatabase, run } from "../loaders/db.ts";
-import { createTableSql } from "../loaders/schema.ts";
+import { run } from "../loaders/db.ts";
 import { newBuyerActivity } from "../models/forecast/new-buyer-activity.ts";
+import { emptyWarehouse } from "./helpers/warehouse.ts";
 
 describe("new buyers' activity by age", () => {
   it("is the share of recent new buyers active a days after their first purchase (by hand)", async () => {
-    const db = await openDatabase(join(mkdtempSync(join(tmpdir(), "churn-new-buyers-")), "w.duckdb"));
+    const db = await emptyWarehouse("new-buyers");
     const c = db.connection;
-    for (const t of ["customers", "transactions", "subscriptions"] as const) await run(c, createTableSql(t));
     const rows: string[] = [];
     for (let i = 0; i < 60; i++) {
       const payments = i < 30 ? 12 : 1;

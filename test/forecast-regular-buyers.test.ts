@@ -9,10 +9,13 @@ import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../loaders/db.ts";
+import { addDays } from "../loaders/dates.ts";
+import { openDatabase, run } from "../loaders/db.ts";
 import { ingest } from "../loaders/ingest.ts";
 import { type ForecastReport, forecastReport } from "../models/forecast/analyze.ts";
+import { regularBuyers, stillRenewing } from "../models/forecast/regular-buyers.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
+import { emptyWarehouse } from "./helpers/warehouse.ts";
 
 const SAMPLE = join(PROJECT_ROOT, "data", "sample");
 
@@ -52,4 +55,36 @@ describe("buyers who pay at a regular cycle", () => {
     expect(regularNote(report)).toBeUndefined();
     expect(report.basis.renewals).toBeNull();
   }, 60_000);
+});
+
+describe("which buyers pay at a regular cycle (constructed warehouse, by hand)", () => {
+  it("weekly payers a day off are regular, frequent irregular buyers are not; stopped after the lateness", async () => {
+    const db = await emptyWarehouse("regular-hand");
+    const c = db.connection;
+    const rows: string[] = [];
+    const buy = (id: string, days: number[]) => {
+      let d = "2025-01-01";
+      for (const g of [0, ...days]) rows.push(`('${id}', DATE '${(d = addDays(d, g))}', 10, '${id}-${rows.length}')`);
+    };
+    buy("weekly", [7, 6, 8, 7, 7, 8, 6]); // median 7, deviations 0,1,1,0,0,1,1: MAD 1 (a day, from a weekly cycle up)
+    buy("monthly", [30, 30, 30, 30, 61, 30]); // a skipped month: median 30, MAD 0
+    buy("frequent", [2, 3, 3, 4, 2, 5]); // median 3, MAD 1: a third of its cycle, not regular
+    buy("poisson", [12, 45, 3, 30, 8]); // median 12, MAD 9
+    buy("young", [30, 31]); // two gaps, as regular as the others: young
+    await run(c, `INSERT INTO transactions VALUES ${rows.join(",")}`);
+    const found = await regularBuyers(c, "2025-08-31");
+    expect(found.map((b) => b.id)).toEqual(["monthly", "weekly", "young"]);
+    const byId = new Map(found.map((b) => [b.id, b]));
+    // Monthly: renewals made = 211 days / 30 = 7 (the skipped month counted); weekly: 49 days / 7 = 7.
+    expect(byId.get("monthly")).toMatchObject({ cycle: 30, renewed: 7, gaps: 6 });
+    expect(byId.get("weekly")).toMatchObject({ cycle: 7, renewed: 7, gaps: 7 });
+    // Lateness: the established buyers' gaps within 1.5 cycles deviate by 0 (monthly) or 0 to 1/7 (weekly); its
+    // 95th percentile is 1/7, so a buyer stops after cycle × (1 + 1/7) + 1 days.
+    expect(byId.get("monthly")!.lapseAfter).toBeCloseTo(30 * (8 / 7) + 1, 10);
+    // On 2025-08-31 the monthly payer's last purchase (2025-07-31) is 31 days old: still renewing; the weekly one's
+    // (2025-02-19) is months old: stopped.
+    expect(stillRenewing(byId.get("monthly")!)).toBe(true);
+    expect(stillRenewing(byId.get("weekly")!)).toBe(false);
+    db.close();
+  });
 });

@@ -18,7 +18,15 @@ import { type BgNbdParams, probabilityAlive } from "../value/bgnbd.ts";
 import { simulateFuturePurchases } from "./buyer-activity.ts";
 import { distinctIndex } from "../math/distinct.ts";
 import { cumulativeHazard, estimateHazard, type PiecewiseHazard } from "./hazards.ts";
-import { curveAt, DAYS_PER_MONTH, type ForecastInputs, intervals, type ScenarioInput } from "./model.ts";
+import {
+  curveAt,
+  curveFrom,
+  DAYS_PER_MONTH,
+  followsCurve,
+  type ForecastInputs,
+  intervals,
+  type ScenarioInput,
+} from "./model.ts";
 import { type ArrivalRate, drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
 import { drawRenewalParams, type RenewalParams, renewalsNeeded } from "./renewals.ts";
 
@@ -309,8 +317,8 @@ export function simulateForecast(
         times.length = 0;
         // A regular buyer's renewals to come: θ from its posterior Beta(α, β + renewals made), then a geometric count.
         const renewing = renewals && cycle > 0 ? renewalsToCome(renewals, buyers.renewed[n]!, rng) : -1;
-        // Too new to show a pattern (no repeat yet, still within W): like a new buyer of the same age, one uniform.
-        const young = curve !== null && buyers.x[n] === 0 && gap < w ? rng.next() : -1;
+        // Too new to show a pattern (model.ts followsCurve): like a new buyer of the same age, one uniform.
+        const young = curve !== null && followsCurve(inputs, buyers.x[n]!, gap, w) ? rng.next() : -1;
         if (renewing < 0 && young < 0 && gap + hN >= w && p) {
           const d = histories.of[n]!;
           if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
@@ -322,7 +330,7 @@ export function simulateForecast(
           const h = H[k]!;
           const now = (
             young >= 0
-              ? young < curveAt(curve!, gap + h)
+              ? young < curveFrom(curve!, buyers.T[n]! * 7, h)
               : renewing >= 0
                 ? renews(cycle, gap, h, w, renewing)
                 : gap + h < w || boughtWithin(times, h - w, h)
