@@ -163,13 +163,6 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
   const none = new Float64Array(K);
   if (w !== null)
     inputs.buyers.forEach((b, i) => {
-      let ifAlive: Float64Array = none;
-      if (p) {
-        let byT = windows.get(b.x);
-        if (!byT) windows.set(b.x, (byT = new Map()));
-        ifAlive = byT.get(b.T) ?? purchaseWindows(p, b.x, b.T, H, w);
-        byT.set(b.T, ifAlive);
-      }
       if (curve && followsCurve(inputs, b.x, b.gap, w)) {
         for (let k = 0; k < K; k++) buyers[i * K + k] = curveFrom(curve, b.T * 7, H[k]!);
         return;
@@ -177,6 +170,13 @@ function baseProbabilities(inputs: ForecastInputs): BaseProbabilities {
       if (renewals && b.cycle) {
         for (let k = 0; k < K; k++) buyers[i * K + k] = regularActive(renewals, b.cycle, b.renewed!, b.gap, H[k]!, w);
         return;
+      }
+      let ifAlive: Float64Array = none;
+      if (p) {
+        let byT = windows.get(b.x);
+        if (!byT) windows.set(b.x, (byT = new Map()));
+        ifAlive = byT.get(b.T) ?? purchaseWindows(p, b.x, b.T, H, w);
+        byT.set(b.T, ifAlive);
       }
       const alive = p ? probabilityAlive(p, b.x, b.tx, b.T) : 0;
       for (let k = 0; k < K; k++) buyers[i * K + k] = buyerActive(b, k, H[k]!, w, alive, ifAlive);
