@@ -48,6 +48,31 @@ describe("seasonal arrivals", () => {
     for (const f of choice.factors ?? []) expect(Math.abs(f - 1)).toBeLessThan(0.1);
   });
 
+  it("forecasts a business closed three months a year: closed months closed, open ones at their level", () => {
+    // A ski school: about 100 arrivals a month, none in June, July and August, for four years; the forecast from
+    // the end of March covers April to September.
+    const pattern = [140, 130, 120, 100, 80, 0, 0, 0, 60, 90, 110, 150];
+    const history = series(51, pattern, 1, 8);
+    const choice = chooseSeasonal(history, 6, 6);
+    expect(choice.factors).not.toBeNull();
+    expect(choice.factors!.every(Number.isFinite)).toBe(true);
+    // April and May open, June to August closed (a trace left by the shrinkage toward 1), September open again.
+    for (const closed of choice.factors!.slice(2, 5)) expect(closed).toBeLessThan(0.05);
+    expect(choice.factors![0]!).toBeGreaterThan(0.5);
+    expect(choice.factors![5]!).toBeGreaterThan(0.3);
+    // From the end of September the next months are October to December (pattern 90, 110, 150). The level comes
+    // from April to September, three of them closed: as a mean of deseasonalised months, the closed ones' 0 ÷ 0.01
+    // would halve it, and two stray arrivals in August (2 ÷ 0.01) would count as a couple of hundred; as counts over
+    // indices it stays near 90 a month either way.
+    for (const strays of [0, 2]) {
+      const history = series(57, pattern, 1, 8);
+      history[55] = strays;
+      const next = chooseSeasonal(history, 3, 6);
+      const recent = history.slice(-6).reduce((a, b) => a + b, 0) / 6;
+      next.factors!.forEach((f, k) => expect(Math.abs((f * recent) / [90, 110, 150][k]! - 1)).toBeLessThan(0.25));
+    }
+  });
+
   it("cannot tell with fewer than 24 months before the first cut-off", () => {
     expect(chooseSeasonal(series(29, new Array(12).fill(40), 1, 7), 6, 6)).toMatchObject({ factors: null, cutoffs: 0 });
   });

@@ -67,16 +67,23 @@ export function seasonalIndices(history: number[]): number[] | null {
   return index.map((s) => 1 + keep * (s - 1));
 }
 
-/** The seasonal forecast: deseasonalised recent level × each month's index, or null when it cannot be made. */
+/**
+ * The seasonal forecast: the recent months' level (their counts over their indices' sum) × each month's index, or
+ * null when it cannot be made.
+ */
 function seasonal(history: number[], months: number, recent: number): number[] | null {
   const index = seasonalIndices(history);
   if (!index) return null;
   const n = history.length;
-  const start = Math.max(0, n - recent);
-  let level = 0;
-  for (let t = start; t < n; t++) level += history[t]! / index[t % SEASON]!;
-  level /= n - start;
-  return Array.from({ length: months }, (_, k) => level * index[(n + k) % SEASON]!);
+  // The level as a ratio of sums (a month its index says is closed, index 0, carries no information on it).
+  let counts = 0;
+  let expected = 0;
+  for (let t = Math.max(0, n - recent); t < n; t++) {
+    counts += history[t]!;
+    expected += index[t % SEASON]!;
+  }
+  if (!(expected > 0)) return null;
+  return Array.from({ length: months }, (_, k) => (counts / expected) * index[(n + k) % SEASON]!);
 }
 
 /** Mean absolute error of a forecast of `actual`. */
