@@ -5,7 +5,7 @@
  * renewals at their own cycle, the backtest's error is below the flat forecast's and the band holds what happened, and
  * the forecast says how it counted them. The whole sample, whose one-off buyers buy irregularly, is left to BG/NBD.
  */
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,4 +87,26 @@ describe("which buyers pay at a regular cycle (constructed warehouse, by hand)",
     expect(stillRenewing(byId.get("weekly")!)).toBe(false);
     db.close();
   });
+});
+
+describe("regular buyers of whom none has stopped yet", () => {
+  it("are forecast to keep renewing (Jeffreys' estimate), not dropped to BG/NBD's Poisson timing", async () => {
+    // 200 monthly payers since early 2025, every one still paying: the forecast stays at 200 (BG/NBD alone: 125).
+    const dir = mkdtempSync(join(tmpdir(), "churn-all-renew-"));
+    const rows = ["customer_id,date,amount"];
+    for (let i = 0; i < 200; i++)
+      for (let d = addDays("2025-01-01", i % 60); d <= "2026-09-30"; d = addDays(d, 30)) rows.push(`R${i},${d},50`);
+    writeFileSync(join(dir, "transactions.csv"), `${rows.join("\n")}\n`);
+    const path = join(dir, "w.duckdb");
+    const { asOf } = await ingest({ source: dir }, path);
+    const db = await openDatabase(path);
+    try {
+      const report = await forecastReport(db.connection, asOf, { seed: 42 });
+      expect(regularNote(report)).toMatch(/none of the 200 regular buyers has stopped yet/);
+      for (const m of report.scenarios[0]!.months) expect(m.customers).toBeGreaterThan(195);
+      expect(report.backtest.mape!).toBeLessThan(report.backtest.naiveMape!);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
   type RenewalHistory,
   renewalSurvival,
   renewalsNeeded,
+  renewalsWithoutLosses,
   logRenewalSurvival,
 } from "../models/forecast/renewals.ts";
 
@@ -69,6 +70,20 @@ describe("shifted-beta-geometric renewals", () => {
     // Ignoring the truncation (as if the customers were seen from their start) overstates retention.
     const naive = fitRenewals([...byRenewals.values()], 0);
     expect(naive.params.alpha / (naive.params.alpha + naive.params.beta)).toBeLessThan(mean / 1.5);
+  });
+
+  it("with no customer lost yet, takes Jeffreys' Beta(½, R + ½) for the R renewals seen after the truncation", () => {
+    // 10 customers with 6 renewals and 5 with 4, seen from their 4th: 10 × 2 + 5 × 0 = 20 renewals, none lost.
+    const model = renewalsWithoutLosses(
+      [
+        { renewed: 4, lost: 0, running: 5 },
+        { renewed: 6, lost: 0, running: 10 },
+      ],
+      4,
+    );
+    expect(model).toEqual({ params: { alpha: 0.5, beta: 20.5 }, logCholesky: null, customers: 15, churned: 0 });
+    // The first renewal to come is lost with probability α / (α + β + t): 0.5 / 27 for a customer with 6.
+    expect(1 - renewalSurvival(model.params, 6, 1)).toBeCloseTo(0.5 / 27, 12);
   });
 
   it("names the renewals needed to be active at a month's end (a purchase in the W days up to it)", () => {

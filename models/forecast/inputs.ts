@@ -25,7 +25,7 @@ import {
   renewalHistories,
   stillRenewing,
 } from "./regular-buyers.ts";
-import { fitRenewals, type RenewalModel } from "./renewals.ts";
+import { fitRenewals, type RenewalModel, renewalsWithoutLosses } from "./renewals.ts";
 import type { ForecastRules } from "./rules.ts";
 
 export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
@@ -82,12 +82,18 @@ async function markRegularBuyers(
   try {
     const count = regular.filter(established).length;
     if (count < MIN_REGULAR_BUYERS) throw new UserError(`only ${count} regular buyers`);
-    model = fitRenewals(renewalHistories(regular), MIN_GAPS);
+    const histories = renewalHistories(regular);
+    const stopped = histories.some((h) => h.lost > 0);
+    model = stopped ? fitRenewals(histories, MIN_GAPS) : renewalsWithoutLosses(histories, MIN_GAPS);
     const { alpha, beta } = model.params;
-    how =
-      `the forecast counts them as renewals at their own cycle (shifted-beta-geometric, α = ${alpha.toFixed(3)}, ` +
-      `β = ${beta.toFixed(3)}, from ${model.customers.toLocaleString("en-US")} regular buyers of whom ` +
-      `${model.churned.toLocaleString("en-US")} stopped), not as BG/NBD's irregular purchases`;
+    const fitted = stopped
+      ? `shifted-beta-geometric, α = ${alpha.toFixed(3)}, β = ${beta.toFixed(3)}, from ` +
+        `${model.customers.toLocaleString("en-US")} regular buyers of whom ${model.churned.toLocaleString("en-US")} ` +
+        "stopped"
+      : `none of the ${model.customers.toLocaleString("en-US")} regular buyers has stopped yet: a renewal is taken ` +
+        `as lost 1 time in ${Math.round(2 * (beta + 0.5)).toLocaleString("en-US")}, Jeffreys' estimate for none ` +
+        `lost in ${Math.round(beta - 0.5).toLocaleString("en-US")} renewals`;
+    how = `the forecast counts them as renewals at their own cycle (${fitted}), not as BG/NBD's irregular purchases`;
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     how =

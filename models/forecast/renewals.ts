@@ -107,6 +107,18 @@ export function fitRenewals(history: RenewalHistory[], truncation = 0): RenewalM
   return { params, logCholesky: ok ? chol : null, customers, churned };
 }
 
+/**
+ * The renewal model when no regular customer has stopped yet, where the likelihood's maximum is a churn of 0: each
+ * renewal is lost with θ ~ Beta(½, R + ½), Jeffreys' posterior for 0 losses in the R renewals observed after the
+ * truncation (mean ½ ÷ (R + 1)), in place of the population's Beta. A forecast of no churn at all would be certain
+ * of what 0 losses in R renewals cannot show.
+ */
+export function renewalsWithoutLosses(history: RenewalHistory[], truncation = 0): RenewalModel {
+  const customers = history.reduce((s, h) => s + h.lost + h.running, 0);
+  const observed = history.reduce((s, h) => s + (h.lost + h.running) * Math.max(0, h.renewed - truncation), 0);
+  return { params: { alpha: 0.5, beta: observed + 0.5 }, logCholesky: null, customers, churned: 0 };
+}
+
 /** One draw of (α, β) from the fit's asymptotic law, normal on the log scale (the fit itself without a covariance). */
 export function drawRenewalParams(model: RenewalModel, rng: Random): RenewalParams {
   const L = model.logCholesky;
