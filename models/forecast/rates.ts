@@ -24,8 +24,11 @@ export interface ArrivalRate {
   seasons?: number[] | null;
 }
 
+/** An arrival rate's seasonal multiplier in forecast month k (1 without seasons). */
+export const seasonOf = (rate: ArrivalRate, k: number) => rate.seasons?.[k] ?? 1;
+
 /** The mean count in forecast month k (its seasonal multiplier applied). */
-export const meanInMonth = (rate: ArrivalRate, k: number) => rate.mean * (rate.seasons?.[k] ?? 1);
+export const meanInMonth = (rate: ArrivalRate, k: number) => rate.mean * seasonOf(rate, k);
 
 export function estimateArrivalRate(counts: number[]): ArrivalRate {
   const k = counts.length;

@@ -27,7 +27,7 @@ import {
   intervals,
   type ScenarioInput,
 } from "./model.ts";
-import { type ArrivalRate, drawArrivalCount, drawArrivalRate, drawBuyerParams } from "./rates.ts";
+import { drawArrivalCount, drawArrivalRate, drawBuyerParams, seasonOf } from "./rates.ts";
 import { drawRenewalParams, type RenewalParams, renewalsNeeded } from "./renewals.ts";
 
 export interface SimulatedPaths {
@@ -142,9 +142,6 @@ interface RunDraws {
   rates: { newSubscribers: number; reactivations: number; newBuyers: number };
 }
 
-/** An arrival rate's multiplier in forecast month k (1 without seasons). */
-const season = (rate: ArrivalRate, k: number) => rate.seasons?.[k] ?? 1;
-
 /**
  * One run's arrivals with first-time arrivals scaled by `factor`, added into `into` (months 0..K−1; lost = those
  * active at a month's start and not at its end).
@@ -168,8 +165,8 @@ function simulateArrivals(
     const { length, mid } = slots[j]!;
     const months = length / DAYS_PER_MONTH;
     const kinds = [
-      [a.newSubscribers, rates.newSubscribers * season(a.newSubscribers, j) * months * factor, a.newMrr],
-      [a.reactivations, rates.reactivations * season(a.reactivations, j) * months, a.reactivationMrr],
+      [a.newSubscribers, rates.newSubscribers * seasonOf(a.newSubscribers, j) * months * factor, a.newMrr],
+      [a.reactivations, rates.reactivations * seasonOf(a.reactivations, j) * months, a.reactivationMrr],
     ] as const;
     for (const [rate, mean, mrr] of kinds) {
       let active = drawArrivalCount(rate, mean, rng);
@@ -185,7 +182,7 @@ function simulateArrivals(
       }
     }
     if (w === null) continue;
-    const n = drawArrivalCount(a.newBuyers, rates.newBuyers * season(a.newBuyers, j) * months * factor, rng);
+    const n = drawArrivalCount(a.newBuyers, rates.newBuyers * seasonOf(a.newBuyers, j) * months * factor, rng);
     if (hN - mid < w) {
       // Their first purchase is within W of every month's end still to come.
       for (let k = j; k < K; k++) into.buyers[k]! += n;
