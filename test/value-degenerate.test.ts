@@ -19,7 +19,12 @@ import {
 import { buyerClv } from "../models/value/clv.ts";
 import { conditionalExpectedSpend, fitGammaGamma } from "../models/value/gamma-gamma.ts";
 import { runChurn } from "./helpers/cli.ts";
-import { betaPowerMean, betaPowerMeanByQuadrature, purchaseInWindow } from "../models/forecast/buyer-activity.ts";
+import {
+  betaPowerMean,
+  betaPowerMeanByQuadrature,
+  betaPowerMeanNearPoint,
+  purchaseInWindow,
+} from "../models/forecast/buyer-activity.ts";
 import { buyerModelOf, drawBuyerParams } from "../models/forecast/rates.ts";
 import { PROJECT_ROOT } from "./helpers/reference.ts";
 
@@ -105,6 +110,19 @@ describe("a BG/NBD fit on a handful of buyers (the forecast of a five-customer b
       [0.5, 0.2, 0.3, 5],
     ] as const)
       expect(Math.abs(betaPowerMeanByQuadrature(m, a, beta, u) - betaPowerMean(m, a, beta, u))).toBeLessThan(1e-12);
+  });
+
+  it("near a point mass, the delta method equals the quadrature (to 1e-9 of the value)", () => {
+    // The fit above and the six-month shop fit (a = 86,214, b = 5.6e6), at the window lengths a forecast asks for.
+    for (const [m, a, beta] of [
+      [fit.r + 9, fit.a, fit.b + 9],
+      [6.36 + 3, 86_214, 5_576_313 + 3],
+      [2, 2e4, 3e4],
+    ] as const)
+      for (const u of [0.01, 0.3, 2]) {
+        const exact = betaPowerMeanByQuadrature(m, a, beta, u);
+        expect(Math.abs(betaPowerMeanNearPoint(m, a, beta, u) / exact - 1)).toBeLessThan(1e-9);
+      }
   });
 
   it("gives finite window chances: near the point mass (1 + p̄u)^(−m) where the series would overflow", () => {

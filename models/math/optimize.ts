@@ -200,6 +200,15 @@ function identity(n: number, scale: number): number[][] {
 export type Objective = (x: number[], gradient?: number[]) => number;
 
 /**
+ * Nelder-Mead's iterations per restart after BFGS stopped short. Where BFGS stops short, it is on a ridge running to
+ * infinity (BG/NBD whose dropout probability is the same for everyone: a and b grow together), where the simplex never
+ * shrinks and every restart ran its 5,000 iterations: 10,000 to 25,000 likelihood evaluations, 3–10 s for a shop's
+ * 1,000 buyers. A thousand a restart moved the log-parameters by under 0.01 and the log-likelihood by under 1e-6 of
+ * itself on those fits.
+ */
+const NELDER_MEAD_AFTER_BFGS = 1000;
+
+/**
  * BFGS on the objective's own gradient, then Nelder-Mead from where BFGS stopped if it stopped short of converging:
  * how the likelihood fits here are minimised.
  */
@@ -216,5 +225,5 @@ export function minimizeWithGradient(
     x0,
     options,
   );
-  return quick.converged ? quick : nelderMead((x) => objective(x), quick.x);
+  return quick.converged ? quick : nelderMead((x) => objective(x), quick.x, { maxIterations: NELDER_MEAD_AFTER_BFGS });
 }
