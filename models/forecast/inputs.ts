@@ -139,7 +139,8 @@ function seasonalNote(name: string, choice: SeasonalChoice): string {
   const better = Math.round(100 * (1 - choice.seasonalError! / choice.flatError!));
   return (
     `${name} follow the business's seasons (each calendar month's share of its year, from the history): over the ` +
-    `last ${choice.cutoffs} cut-offs this forecast the next months with ${better}% less error than the recent ` +
+    `last ${choice.cutoffs === 1 ? "cut-off" : `${choice.cutoffs} cut-offs`} this forecast the next months with ` +
+    `${better}% less error than the recent ` +
     "months' mean"
   );
 }
