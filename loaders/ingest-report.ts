@@ -6,12 +6,16 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryOne } from "./db.ts";
 import type { IngestResult, SourceLoadReport } from "./ingest.ts";
+import { NOT_KEPT } from "./validate-rows.ts";
 
 /** Add a warning note to each report most of whose rows were rejected, naming the first such row of its top reason. */
 export async function noteMostlyRejected(conn: DuckDBConnection, reports: SourceLoadReport[]): Promise<void> {
   for (const report of reports) {
-    if (report.read === 0 || report.rejected * 2 <= report.read) continue;
-    const [reason, n] = Object.entries(report.reasons).sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+    // Rows the config's keep_if leaves out are set aside on purpose, not a problem of the export.
+    const problems = Object.entries(report.reasons).filter(([reason]) => !reason.startsWith(NOT_KEPT));
+    const rejected = problems.reduce((s, [, n]) => s + n, 0);
+    if (report.read === 0 || rejected * 2 <= report.read) continue;
+    const [reason, n] = problems.sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
     const first = await queryOne<{ line: number | null; column: string | null; raw: string | null }>(
       conn,
       `SELECT line, "column", left(raw, 120) AS raw FROM rejected_rows
@@ -24,7 +28,7 @@ export async function noteMostlyRejected(conn: DuckDBConnection, reports: Source
       : "";
     report.notes = [
       ...(report.notes ?? []),
-      `warning: ${report.rejected} of ${report.read} rows of ${report.file} were rejected, ${n} of them for ` +
+      `warning: ${rejected} of ${report.read} rows of ${report.file} were rejected, ${n} of them for ` +
         `"${reason}".${where} Fix the export, or describe its layout in a config file (--config; README, ` +
         `"Your own exports"); every rejected row is in the warehouse table rejected_rows.`,
     ];

@@ -26,6 +26,9 @@ export interface LoadCounts {
 
 const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
 
+/** The start of the reason of a row the config's keep_if leaves out (set aside on purpose, not a fault). */
+export const NOT_KEPT = "not kept: ";
+
 /** An export column by exact name, else case-insensitively. */
 function findColumn(wanted: string, found: string[]): string | undefined {
   if (found.includes(wanted)) return wanted;
@@ -77,6 +80,28 @@ export async function loadStagedFile(
     { dateFormat: config.date_format !== undefined, decimalComma: config.decimal_comma !== undefined },
   );
   if (detected.decimalComma) config = { ...config, decimal_comma: true };
+
+  for (const name of Object.keys(config.scale ?? {}))
+    if (!specs.some((c) => c.name === name && c.type === "number"))
+      throw new UserError(`${staged.file}: "scale" names ${name}, which is not a number column of ${source}.`, {
+        hint: `Number columns of ${source}: ${specs
+          .filter((c) => c.type === "number")
+          .map((c) => c.name)
+          .join(", ")}.`,
+      });
+  if (config.keep_if) {
+    // First of all checks: a row the config leaves out is set aside for that, whatever else is wrong with it.
+    const { column: wanted, in: values } = config.keep_if;
+    const kept = findColumn(wanted, staged.columns);
+    if (!kept)
+      throw new UserError(`${staged.file}: column "${wanted}" (keep_if.column) is missing.`, {
+        hint: `Columns found: ${staged.columns.join(", ")}.`,
+      });
+    checks.push(
+      `WHEN coalesce(trim(${quoteIdent(kept)}), '') NOT IN (${values.map(param).join(", ")}) ` +
+        `THEN ${problem(`${NOT_KEPT}${wanted} not ${values.join(" or ")}`, wanted)}`,
+    );
+  }
 
   for (const spec of specs) {
     const derive: DeriveRule | undefined = config.derive?.[spec.name];
@@ -169,7 +194,9 @@ export async function loadStagedFile(
       case "number":
       case "integer": {
         const num = fromQuantity ? `TRY_CAST(${v} AS DOUBLE)` : numberExpr(v, config);
-        const value = spec.type === "integer" ? `CAST(round(${num}) AS INTEGER)` : num;
+        const factor = config.scale?.[spec.name];
+        const scaled = factor === undefined ? num : `(${num} * CAST(${param(String(factor))} AS DOUBLE))`;
+        const value = spec.type === "integer" ? `CAST(round(${num}) AS INTEGER)` : scaled;
         typed.push(`${value} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing number", label)}`);
         checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN ${problem("unparseable number", label)}`);
