@@ -64,8 +64,8 @@ const MIN_REGULAR_BUYERS = 20;
 /**
  * Find the buyers who pay at a regular cycle (regular-buyers.ts) and fit their renewal model; those still renewing get
  * their cycle and renewals in `buyers` (same order as `buyerIds`), so the forecast counts them by the renewal model.
- * Returns the model (null: too few regular buyers, or none lost yet: every buyer stays with BG/NBD) and the regular
- * buyers' ids, with a note either way when many active buyers are regular.
+ * Returns the model (null: too few regular buyers, every buyer stays with BG/NBD; with none stopped yet, Jeffreys'
+ * stand-in, renewals.ts) and the regular buyers' ids, with a note either way when many active buyers are regular.
  */
 async function markRegularBuyers(
   conn: DuckDBConnection,
