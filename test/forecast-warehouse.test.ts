@@ -183,7 +183,8 @@ describe("forecast on the sample warehouse (ingest only: no churn model)", () =>
     const r = runChurn(["forecast", "--db", copy(), "--months", "3", "--rules", rulesFile, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(["asOf", "buyerWindowDays", "scenarios", "backtest"]);
+    expect(Object.keys(out)).toEqual(["asOf", "buyerWindowDays", "scenarios", "backtest", "notes"]);
+    expect(out.notes.every((n: unknown) => typeof n === "string")).toBe(true);
     expect(out.asOf).toBe(asOf);
     expect(out.buyerWindowDays).toBeGreaterThanOrEqual(30);
     expect(out.scenarios[0].name).toBe("baseline");

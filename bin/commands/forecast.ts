@@ -13,12 +13,14 @@ day, as in the monthly metrics), subscribers and one-off buyers each by their ow
 subscription covers the day; buyers: a purchase in the W days up to it, W the build's inactivity window), and MRR,
 with a 90% band, for each scenario: baseline, the save team halving churn among red customers (needs the churn
 model's health bands), no new customers, and those of the rules file (default data/rules/forecast.json).
-Only data up to the warehouse's as-of date are used; no churn model is needed.
+Only data up to the warehouse's as-of date are used; no churn model is needed. Buyers who pay at a regular cycle
+(invoices of a subscription) are counted as renewals (shifted-beta-geometric), new buyers by the last year's new
+buyers' activity, and arrivals follow the business's seasons when that forecast its own past better; the notes say so.
 Backtest: the baseline made at the as-of date minus 6 months with only the data known then, month by month against
 what happened, with its MAPE (mean absolute percentage error, in percent) and a naive flat forecast's MAPE.
 JSON: {"asOf", "buyerWindowDays", "scenarios": [{"name", "months": [{"month", "customers", "lower", "upper",
 "subscribers", "buyers", "mrr"}]}], "backtest": {"from", "months": [{"month", "predicted", "lower", "upper",
-"actual"}], "mape", "naiveMape"}}`;
+"actual"}], "mape", "naiveMape"}, "notes": [what the forecast says of its inputs, as in the text]}`;
 
 const Flags = z.object({
   db: flag.string().default("data/warehouse.duckdb"),
@@ -63,6 +65,7 @@ export function forecastJson(report: ForecastReport) {
       mape: roundOrNull(report.backtest.mape),
       naiveMape: roundOrNull(report.backtest.naiveMape),
     },
+    notes: report.notes,
   };
 }
 
