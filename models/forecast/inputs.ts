@@ -4,7 +4,7 @@
  * of the last complete months, the buyers' inactivity window, and the forecast months with their horizons.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { addDays } from "../../loaders/dates.ts";
+import { addDays, daysBetween } from "../../loaders/dates.ts";
 import { queryOne } from "../../loaders/db.ts";
 import { isUserError, UserError } from "../../loaders/errors.ts";
 import { inactivityWindow } from "../cohorts/inactivity.ts";
@@ -27,8 +27,6 @@ import {
 } from "./regular-buyers.ts";
 import { fitRenewals, type RenewalModel, renewalsWithoutLosses } from "./renewals.ts";
 import type { ForecastRules } from "./rules.ts";
-
-export const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
 /** The months after `asOf`: the first is the month of the next day; each ends on the next month's first day. */
 export function forecastMonths(asOf: string, count: number): { months: string[]; horizons: number[] } {

@@ -9,7 +9,7 @@
  * `truncation` renewals, so each term is divided by S(truncation) (left truncation; the paper's cohorts start at 0).
  */
 import { UserError } from "../../loaders/errors.ts";
-import { digamma, logGamma } from "../math/distributions.ts";
+import { digamma, logBeta } from "../math/distributions.ts";
 import { cholesky, inverseSpd } from "../math/linear-algebra.ts";
 import { hessianFromGradient, minimizeWithGradient, type Objective } from "../math/optimize.ts";
 import type { Random } from "../../loaders/random.ts";
@@ -33,8 +33,6 @@ export interface RenewalHistory {
   lost: number;
   running: number;
 }
-
-const logBeta = (a: number, b: number) => logGamma(a) + logGamma(b) - logGamma(a + b);
 
 /** ln S(t) = ln B(α, β + t) − ln B(α, β). */
 export function logRenewalSurvival(p: RenewalParams, t: number): number {

@@ -21,6 +21,9 @@ export function logGamma(x: number): number {
   return t + Math.log((2.5066282746310005 * ser) / x);
 }
 
+/** ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b). */
+export const logBeta = (a: number, b: number) => logGamma(a) + logGamma(b) - logGamma(a + b);
+
 /**
  * ψ(x) = d ln Γ(x)/dx for x > 0: the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, then the asymptotic series
  * (Abramowitz & Stegun 6.3.18; its first omitted term is under 3e-14 from x = 10).

@@ -11,7 +11,7 @@
  */
 import { UserError } from "../../loaders/errors.ts";
 import { distinctIndex } from "../math/distinct.ts";
-import { digamma, logGamma } from "../math/distributions.ts";
+import { digamma, logBeta, logGamma } from "../math/distributions.ts";
 import { hyp2f1 } from "../math/hypergeometric.ts";
 import { inverseSpd } from "../math/linear-algebra.ts";
 import { hessianFromGradient, minimizeWithGradient } from "../math/optimize.ts";
@@ -41,7 +41,6 @@ export interface RfmArrays {
   T: ArrayLike<number>;
 }
 
-const logBeta = (x: number, y: number) => logGamma(x) + logGamma(y) - logGamma(x + y);
 /** ln(e^u + e^v) without overflow. */
 export const logAddExp = (u: number, v: number) =>
   u > v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v));
