@@ -14,13 +14,12 @@
  * error over those cut-offs is lower; its per-month multipliers of the flat rate are returned (else null). A generated
  * business with a January peak forecast its six months after a December cut-off 23% short with the flat mean.
  */
+import { mean, sum } from "simple-statistics";
 
 const SEASON = 12;
 /** Cut-offs are this many months apart. */
 const CUTOFF_STEP = 3;
 
-const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const mean = (xs: number[]) => sum(xs) / xs.length;
 
 /** The flat forecast: the mean of the last `recent` months. */
 function flat(history: number[], months: number, recent: number): number[] | null {
