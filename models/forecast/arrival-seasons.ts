@@ -20,7 +20,6 @@ const SEASON = 12;
 /** Cut-offs are this many months apart. */
 const CUTOFF_STEP = 3;
 
-
 /** The flat forecast: the mean of the last `recent` months. */
 function flat(history: number[], months: number, recent: number): number[] | null {
   const last = history.slice(-recent);
