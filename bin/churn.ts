@@ -4,7 +4,7 @@
  * `run(argv: string[]): Promise<number>` (the exit code) and `help` (its usage text).
  * Expected failures are UserErrors: printed as one message plus a hint, no stack trace.
  */
-import { isUserError } from "../loaders/errors.ts";
+import { environmentError, isUserError } from "../loaders/errors.ts";
 
 const COMMANDS: Record<string, string> = {
   generate: "Write a seeded synthetic business (all six raw exports + ground truth).",
@@ -55,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
 
 try {
   process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
+} catch (thrown) {
+  // A full disk, a denied permission or no memory is the machine's refusal, not a bug: said as a UserError.
+  const error = environmentError(thrown) ?? thrown;
   if (isUserError(error)) {
     process.stderr.write(`error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  ${error.hint}\n`);

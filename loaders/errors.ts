@@ -33,3 +33,42 @@ export function formatPosition(pos: FilePosition): string {
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }
+
+/** What the machine refused, read from a system or DuckDB error's code or message, with what to do about it. */
+const ENVIRONMENT_FAULTS: { test: RegExp; says: string; hint: string }[] = [
+  {
+    test: /ENOSPC|No space left on device/i,
+    says: "the disk is full",
+    hint: "Free some space, or point --db and --out at a disk with room. Nothing was replaced.",
+  },
+  {
+    test: /EACCES|EPERM|Permission denied/i,
+    says: "permission denied",
+    hint: "Check that you may read the exports and write the --db and --out folders. Nothing was replaced.",
+  },
+  {
+    test: /EROFS|Read-only file system/i,
+    says: "the file system is read-only",
+    hint: "Point --db and --out at a folder you can write. Nothing was replaced.",
+  },
+  {
+    test: /Out of Memory Error|ENOMEM|could not allocate/i,
+    says: "the machine ran out of memory",
+    hint: "Close other programs or run on a machine with more memory. Nothing was replaced.",
+  },
+];
+
+/**
+ * An error the machine caused (full disk, no permission, read-only disk, no memory) as a UserError naming the path
+ * or message it came with, so it is not reported as a bug; undefined for anything else.
+ */
+export function environmentError(error: unknown): UserError | undefined {
+  if (!(error instanceof Error) || error instanceof UserError) return undefined;
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  const text = `${code} ${error.message}`;
+  const fault = ENVIRONMENT_FAULTS.find((f) => f.test.test(text));
+  if (!fault) return undefined;
+  const path = (error as NodeJS.ErrnoException).path;
+  const detail = path ? `${path}: ${code || error.message}` : error.message.replace(/^[\w ]*Error: /, "");
+  return new UserError(`${fault.says} (${detail}).`, { hint: fault.hint, exitCode: 1, cause: error });
+}

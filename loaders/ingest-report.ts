@@ -8,6 +8,16 @@ import { queryOne } from "./db.ts";
 import type { IngestResult, SourceLoadReport } from "./ingest.ts";
 import { NOT_KEPT } from "./validate-rows.ts";
 
+/** The config key that most often mends a reason, named in the warning beside the general advice. */
+const KEY_FOR_REASON: Record<string, string> = {
+  "unparseable date": `"date_format" (e.g. "%d/%m/%Y")`,
+  "impossible date": `"date_format" (day and month may be swapped)`,
+  "unparseable number": `"decimal_comma": true for values like 1.234,50`,
+  "too few fields": `"delimiter" and "quote"`,
+  "too many fields": `"delimiter" and "quote"`,
+  "bad quoting": `"quote"`,
+};
+
 /** Add a warning note to each report most of whose rows were rejected, naming the first such row of its top reason. */
 export async function noteMostlyRejected(conn: DuckDBConnection, reports: SourceLoadReport[]): Promise<void> {
   for (const report of reports) {
@@ -30,7 +40,8 @@ export async function noteMostlyRejected(conn: DuckDBConnection, reports: Source
       ...(report.notes ?? []),
       `warning: ${rejected} of ${report.read} rows of ${report.file} were rejected, ${n} of them for ` +
         `"${reason}".${where} Fix the export, or describe its layout in a config file (--config; README, ` +
-        `"Your own exports"); every rejected row is in the warehouse table rejected_rows.`,
+        `"Your own exports"${KEY_FOR_REASON[reason] ? `; for this reason see ${KEY_FOR_REASON[reason]}` : ""}); ` +
+        "every rejected row is in the warehouse table rejected_rows.",
     ];
   }
 }

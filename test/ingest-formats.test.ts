@@ -147,6 +147,7 @@ describe("formats read from the exports' own values", () => {
     const warning = r.sources["customers"]?.notes?.join(" ") ?? "";
     expect(warning).toMatch(/warning: 2 of 3 rows of customers\.csv were rejected, 2 of them for "unparseable date"\./);
     expect(warning).toMatch(/First: line 2, column signup_date: "A,soon"/);
+    expect(warning).toMatch(/for this reason see "date_format"/);
   });
 
   it("`churn build` prints the same report: counts per export and the formats it read", () => {

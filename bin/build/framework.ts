@@ -16,7 +16,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UserError } from "../../loaders/errors.ts";
+import { environmentError, UserError } from "../../loaders/errors.ts";
 import { type Progress, type ProgressTask, silentProgress } from "../../loaders/progress.ts";
 import type { Database } from "../../loaders/db.ts";
 import { dataLoaders, type HeldBack, writeSiteData } from "../../src/data/lib/site-data.ts";
@@ -150,7 +150,11 @@ async function runFramework(root: string, dbPath: string, outDir: string, option
     OBSERVABLE_TELEMETRY_DISABLE: "1",
   };
   const fail = (what: string, code: number, text: string) => {
-    const tail = text.trim().split("\n").slice(-25).join("\n");
+    const lines = text.trim().split("\n");
+    const tail = lines.slice(-25).join("\n");
+    // A full disk or a denied permission in Framework's own output is said as such (loaders/errors.ts).
+    const refused = lines.map((line) => environmentError(new Error(line.trim()))).find((e) => e !== undefined);
+    if (refused) return refused;
     return new UserError(`${what} failed with exit code ${code}.`, { hint: `Last lines of its output:\n${tail}` });
   };
   // The data loaders and Framework start together: Framework spends its first seconds loading its own modules and
