@@ -10,7 +10,7 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from "@duckdb/node-api";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { UserError } from "./errors.ts";
 
 /** A parameter value; lists (listValue from @duckdb/node-api) for `IN (SELECT unnest($ids))`. */
@@ -66,12 +66,56 @@ export async function withDatabase<T>(
   options: { readOnly?: boolean },
   fn: (db: Database) => Promise<T>,
 ): Promise<T> {
-  const db = await openDatabase(path, options);
+  return using(await openDatabase(path, options), fn);
+}
+
+/** Run `fn` with an opened database and always close it. */
+async function using<T>(db: Database, fn: (db: Database) => Promise<T>): Promise<T> {
   try {
     return await fn(db);
   } finally {
     db.close();
   }
+}
+
+/**
+ * Open the warehouse a command was pointed at (--db). Refused with a UserError saying what to do, and nothing
+ * created, when the path is missing or a folder, is not a DuckDB file, is held by another process, or is a DuckDB
+ * database churn did not write (no warehouse_meta table).
+ */
+export async function openWarehouse(path: string, options: { readOnly?: boolean } = {}): Promise<Database> {
+  const hint = "Run `churn build` (or `churn ingest --source DIR`) first, or pass the --db FILE it wrote.";
+  if (!existsSync(path)) throw new UserError(`No warehouse at ${path}.`, { hint });
+  if (!statSync(path).isFile()) throw new UserError(`--db ${path} is a folder, not a warehouse file.`, { hint });
+  let db: Database;
+  try {
+    db = await openDatabase(path, options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock/i.test(message))
+      throw new UserError(`--db ${path} is open in another process.`, {
+        hint: "Wait for the other churn command (or DuckDB session) to finish, then run this again.",
+      });
+    if (/not a valid DuckDB database|IO Error/i.test(message))
+      throw new UserError(`--db ${path} is not a DuckDB warehouse (${message.split("\n")[0]}).`, { hint });
+    throw error;
+  }
+  if (!(await tableExists(db.connection, "warehouse_meta"))) {
+    db.close();
+    throw new UserError(`--db ${path} is a DuckDB database that churn did not write (no warehouse_meta table).`, {
+      hint,
+    });
+  }
+  return db;
+}
+
+/** Run `fn` with the warehouse open (openWarehouse) and always close it. */
+export async function withWarehouse<T>(
+  path: string,
+  options: { readOnly?: boolean },
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  return using(await openWarehouse(path, options), fn);
 }
 
 /** Convert one DuckDB value to plain JSON-friendly JavaScript. */

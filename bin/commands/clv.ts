@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { queryOne, withDatabase } from "../../loaders/db.ts";
+import { queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { rejectedNote, rejectedOfSources } from "../../loaders/flat-file.ts";
 import { buildWarehouse } from "../../loaders/ingest.ts";
@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`note: ${note}\n`);
     }
     if (!dbPath) throw new UserError("churn clv needs --transactions FILE or --db FILE.");
-    const result = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
+    const result = await withWarehouse(dbPath, { readOnly: !tmp }, async (db) => {
       const conn = db.connection;
       const calibrationEnd =
         flags.calibrationEnd ??

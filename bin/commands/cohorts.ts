@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { query, queryOne, withDatabase } from "../../loaders/db.ts";
+import { query, queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { rejectedNote, rejectedOfSources } from "../../loaders/flat-file.ts";
 import { buildWarehouse } from "../../loaders/ingest.ts";
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
       const note = rejectedNote(flags.subscriptions, rejected);
       if (note) {
         process.stderr.write(`${note}\n`);
-        const examples = await withDatabase(dbPath, { readOnly: true }, (db) =>
+        const examples = await withWarehouse(dbPath, { readOnly: true }, (db) =>
           query<{ line: number; column: string | null; reason: string; raw: string }>(
             db.connection,
             `SELECT line, "column", reason, raw FROM rejected_rows ORDER BY line LIMIT 5`,
@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`  line ${e.line}${e.column ? `, column ${e.column}` : ""}: ${e.reason}: ${e.raw}\n`);
       }
     }
-    const output = await withDatabase(dbPath, { readOnly: !tmp }, async (db) => {
+    const output = await withWarehouse(dbPath, { readOnly: !tmp }, async (db) => {
       const asOf =
         flags.asOf ??
         (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))

@@ -1,6 +1,6 @@
 /** `churn forecast`: active customers, MRR and churn for the coming months per scenario, with the backtest. */
 import { z } from "zod";
-import { queryOne, withDatabase } from "../../loaders/db.ts";
+import { queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { forecastReport, type ForecastReport } from "../../models/forecast/analyze.ts";
 import { loadForecastRules } from "../../models/forecast/rules.ts";
@@ -104,7 +104,7 @@ function text(report: ForecastReport): string {
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("forecast", argv, Flags);
   const rules = flags.rules ? loadForecastRules(flags.rules) : loadForecastRules();
-  const report = await withDatabase(flags.db, { readOnly: true }, async (db) => {
+  const report = await withWarehouse(flags.db, { readOnly: true }, async (db) => {
     const asOf = (
       await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
     )?.value;

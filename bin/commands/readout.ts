@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { appendRows } from "../../loaders/append.ts";
-import { queryOne, run as runSql, tableExists, withDatabase } from "../../loaders/db.ts";
+import { queryOne, run as runSql, tableExists, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
 import {
@@ -68,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first, or pass --db FILE." });
   // The readout writes its campaign tables into the warehouse: one writer at a time.
   const lock = lockOutputs([flags.db], "readout");
-  const output = await withDatabase(flags.db, { readOnly: false }, async (db) => {
+  const output = await withWarehouse(flags.db, { readOnly: false }, async (db) => {
     const conn = db.connection;
     const asOf = (await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
       ?.value;

@@ -1,6 +1,6 @@
 /** `churn reasons`: why customers left, from the cancellations export (or cancellation requests with a note). */
 import { z } from "zod";
-import { queryOne, withDatabase } from "../../loaders/db.ts";
+import { queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { loadReasonRules } from "../../models/reasons/rules.ts";
 import { reasonsSummary, type ReasonsSummary } from "../../models/reasons/summary.ts";
@@ -60,7 +60,7 @@ function textReport(s: ReasonsSummary): string {
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("reasons", argv, Flags);
   const rules = loadReasonRules(...(flags.rules ? [flags.rules] : []));
-  const summary = await withDatabase(flags.db, { readOnly: true }, async (db) => {
+  const summary = await withWarehouse(flags.db, { readOnly: true }, async (db) => {
     const conn = db.connection;
     const asOf =
       flags.asOf ??

@@ -1,7 +1,7 @@
 /** `churn score`: the ranked at-risk list (model or rules) as a spreadsheet-safe CSV. */
 import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { z } from "zod";
-import { queryOne, tableExists, withDatabase } from "../../loaders/db.ts";
+import { queryOne, tableExists, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { actionsAnalysis, scoredListCsv } from "../../models/actions/analyze.ts";
 import type { AnalysisContext } from "../../models/context.ts";
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   const guard = await guardOutputs({ db: flags.db }, "score");
   // Scoring at another date than the warehouse's works on a scratch copy, so the warehouse never holds tables of
   // two dates; the copy is deleted at the end.
-  const warehouseAsOf = await withDatabase(
+  const warehouseAsOf = await withWarehouse(
     guard.db,
     { readOnly: true },
     async (db) =>
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, warehouseAsOf: string | undefined) {
-  const result = await withDatabase(dbPath, { readOnly: false }, async (db) => {
+  const result = await withWarehouse(dbPath, { readOnly: false }, async (db) => {
     const conn = db.connection;
     const asOf = flags.asOf ?? warehouseAsOf;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Ingest again, or pass --as-of DATE." });

@@ -3,7 +3,7 @@
  * warehouse.
  */
 import { z } from "zod";
-import { queryOne, withDatabase } from "../../loaders/db.ts";
+import { queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 import { readFlatFile, rejectedNote, requireColumn, type RejectedSummary } from "../../loaders/flat-file.ts";
 import { MIN_GROUP, poolSmallGroups } from "../../models/survival/groups.ts";
@@ -126,7 +126,7 @@ async function fromWarehouse(flags: Flags & { db: string }): Promise<Subjects> {
           `drop --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}.`,
       );
   }
-  return withDatabase(flags.db, { readOnly: true }, async (db) => {
+  return withWarehouse(flags.db, { readOnly: true }, async (db) => {
     const conn = db.connection;
     const asOf =
       flags.asOf ??

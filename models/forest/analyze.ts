@@ -8,7 +8,7 @@
  */
 import { addDays } from "../../loaders/dates.ts";
 import { appendRows } from "../../loaders/append.ts";
-import { openDatabase, queryOne, run, tableExists } from "../../loaders/db.ts";
+import { openWarehouse, queryOne, run, tableExists } from "../../loaders/db.ts";
 import type { Analysis, AnalysisContext } from "../context.ts";
 import { buyerWindow } from "../cohorts/active.ts";
 import { averagePrecision, brierScore, confusionAt, rocAuc } from "../math/metrics.ts";
@@ -312,7 +312,7 @@ export async function trainWarehouseModel(
   dbPath: string,
   options: { seed: number; progress?: Progress },
 ): Promise<Record<string, unknown>> {
-  const db = await openDatabase(dbPath);
+  const db = await openWarehouse(dbPath);
   try {
     const asOf = (
       await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
