@@ -36,6 +36,8 @@ export interface ScanOptions {
   quote: string;
   escape: string;
   header: boolean;
+  /** The first non-blank line is no record nor the header (Excel's "sep=;" line naming the delimiter). */
+  skipFirstLine?: boolean;
   /**
    * Scan records without quotes or CRs (but a CRLF ending) by locating their line end natively and counting
    * delimiters (default true).
@@ -103,6 +105,7 @@ export function scanRecords(path: string, options: ScanOptions): RecordScan {
   const records = new Records();
   let headerLine: number | null = null;
   let headerPending = options.header;
+  let skipPending = options.skipFirstLine ?? false;
 
   let line = 1;
   let recordLine = 1;
@@ -131,7 +134,8 @@ export function scanRecords(path: string, options: ScanOptions): RecordScan {
   const endRecord = (end: number) => {
     closeField();
     if (recordBytes > 0) {
-      if (headerPending) {
+      if (skipPending) skipPending = false;
+      else if (headerPending) {
         headerPending = false;
         headerLine = recordLine;
         if (options.width === undefined) width = fieldCount;
@@ -176,7 +180,7 @@ export function scanRecords(path: string, options: ScanOptions): RecordScan {
       let nextQuote = -1;
       let nextCR = -1;
       for (; i < n; i++, position++) {
-        if (fastPath && recordBytes === 0 && !inQuotes && !afterCR && !headerPending) {
+        if (fastPath && recordBytes === 0 && !inQuotes && !afterCR && !headerPending && !skipPending) {
           // A record with no quote and no CR (but its CRLF): its end is the next LF, found natively, and its fields
           // are the delimiters in it plus one. Anything else (or a record past the chunk, or wider than the header with
           // empty trailing fields) goes through the state machine below.

@@ -30,6 +30,18 @@ export function formatPosition(pos: FilePosition): string {
   return parts.join(", ");
 }
 
+/**
+ * "Columns found: a, b, c." for a message, at most 25 names of at most 40 characters each: a file read with the wrong
+ * delimiter or encoding has one "column" as long as the file.
+ */
+export function columnsFound(columns: string[]): string {
+  const MAX_NAMES = 25;
+  const MAX_WIDTH = 40;
+  const shown = columns.slice(0, MAX_NAMES).map((c) => (c.length > MAX_WIDTH ? `${c.slice(0, MAX_WIDTH)}…` : c));
+  const more = columns.length > MAX_NAMES ? `, … (${columns.length - MAX_NAMES} more)` : "";
+  return `Columns found: ${shown.join(", ")}${more}.`;
+}
+
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }

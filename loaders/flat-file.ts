@@ -9,7 +9,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { openDatabase, queryColumns } from "./db.ts";
-import { UserError } from "./errors.ts";
+import { columnsFound, UserError } from "./errors.ts";
 import { quoteIdent, stageFile } from "./read-source.ts";
 
 /** What a command set aside from its input, as printed in text and in JSON (`"rejected"`). */
@@ -121,7 +121,7 @@ export function requireColumn(table: FlatTable, name: string, flagName?: string)
   const values = table.values[name];
   if (!values) {
     throw new UserError(`${table.file} has no column "${name}"${flagName ? ` (given by --${flagName})` : ""}.`, {
-      hint: `Columns found: ${table.columns.join(", ")}.`,
+      hint: columnsFound(table.columns),
     });
   }
   return values;

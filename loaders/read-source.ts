@@ -65,7 +65,11 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       hint: "Export the table again with a header row, or remove the file if the business has no such data.",
     });
   }
-  if (!/\.parquet$/i.test(path)) refuseSpreadsheet(path, file);
+  if (!/\.parquet$/i.test(path)) {
+    const head = fileHead(path);
+    refuseSpreadsheet(head, file);
+    config = withByteOrderMark(head, file, config);
+  }
   const id = ++counter;
   const table = `stage_${id}`;
   // DuckDB expands *, ?, [..] and {..} in a path; a file whose name holds them is read through a plain-named link.
@@ -78,19 +82,37 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   }
 }
 
+/** The first 4 bytes of a file (fewer when it is shorter). */
+function fileHead(path: string): Buffer {
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, "r");
+  try {
+    return head.subarray(0, readSync(fd, head, 0, 4, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A text file that starts with UTF-16's byte-order mark is read as UTF-16 when no encoding was set: spreadsheets save
+ * "Unicode text" that way (little-endian, FF FE), and read as UTF-8 it only gave "not valid utf-8". Big-endian UTF-16
+ * (FE FF), which DuckDB does not read, is refused with what to do.
+ */
+function withByteOrderMark(head: Buffer, file: string, config: SourceConfig): SourceConfig {
+  if (head[0] === 0xfe && head[1] === 0xff)
+    throw new UserError(`${file} is UTF-16 big-endian text, which churn does not read.`, {
+      hint: 'Save it again as CSV UTF-8 (or UTF-16 little-endian, as spreadsheets write "Unicode text").',
+    });
+  if (head[0] === 0xff && head[1] === 0xfe && config.encoding === undefined) return { ...config, encoding: "utf-16" };
+  return config;
+}
+
 /**
  * A spreadsheet saved under a text name (an .xlsx or .xls renamed .csv, or picked by a config's glob) is named as
  * such: read as text it only gave "not valid utf-8 text". Workbooks start with a zip (PK\x03\x04) or OLE
  * (D0 CF 11 E0) signature, which no CSV does.
  */
-function refuseSpreadsheet(path: string, file: string): void {
-  const head = Buffer.alloc(4);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
+function refuseSpreadsheet(head: Buffer, file: string): void {
   const kind = head.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))
     ? "an Excel workbook (.xlsx) or another zip archive"
     : head.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))
@@ -137,13 +159,19 @@ async function stageDelimited(
   // read = loaded + rejected is checked against, exact physical lines, and rejected rows' raw text. Not for UTF-16.
   const scannable = !config.whitespace && (config.encoding ?? "utf-8") !== "utf-16";
   const quote = config.quote ?? '"';
-  const delimiter = config.delimiter ?? (scannable ? guessDelimiter(firstLine(path), quote) : undefined);
-  const scan = scannable ? scanRecords(path, { delimiter: delimiter!, quote, escape: quote, header }) : undefined;
+  const first = scannable ? firstLine(path) : "";
+  // Excel's "sep=;" first line names the delimiter and is no header: the scan passes over it, DuckDB reads a copy
+  // where it is blank (a leading blank line it skips, so lines keep their numbers).
+  const separator = /^sep=(.)$/i.exec(first)?.[1];
+  const delimiter = config.delimiter ?? separator ?? (scannable ? guessDelimiter(first, quote) : undefined);
+  const scan = scannable
+    ? scanRecords(path, { delimiter: delimiter!, quote, escape: quote, header, skipFirstLine: separator !== undefined })
+    : undefined;
   let readPath = path;
-  if (scan && scan.lineBreaks > 1) {
+  if (scan && (scan.lineBreaks > 1 || separator !== undefined)) {
     // DuckDB's reader refuses a file that mixes LF, CRLF and CR line breaks: read a copy with LF throughout.
     readPath = join(mkdtempSync(join(tmpdir(), "churn-lf-")), "normalized.csv");
-    normalizeLineBreaks(path, readPath);
+    normalizeLineBreaks(path, readPath, separator !== undefined);
     params["path"] = readPath;
   }
   let reader: string;
@@ -396,9 +424,18 @@ function firstLine(path: string): string {
   }
 }
 
+/** The text with its first non-blank line's content removed (its line break kept). */
+function withoutFirstLine(text: Buffer): Buffer {
+  let start = text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf ? 3 : 0;
+  while (text[start] === 10 || text[start] === 13) start++;
+  let end = start;
+  while (end < text.length && text[end] !== 10 && text[end] !== 13) end++;
+  return Buffer.concat([text.subarray(0, start), text.subarray(end)]);
+}
+
 /** Copy `from` to `to` with every CRLF and lone CR turned into LF. */
-function normalizeLineBreaks(from: string, to: string): void {
-  const text = readFileSync(from);
+function normalizeLineBreaks(from: string, to: string, blankFirstLine = false): void {
+  const text = blankFirstLine ? withoutFirstLine(readFileSync(from)) : readFileSync(from);
   const out = Buffer.alloc(text.length);
   let j = 0;
   for (let i = 0; i < text.length; i++) {

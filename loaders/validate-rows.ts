@@ -10,7 +10,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
 import { query, queryOne, run, type SqlParams } from "./db.ts";
 import { appendRows } from "./append.ts";
-import { UserError } from "./errors.ts";
+import { columnsFound, UserError } from "./errors.ts";
 import { quoteIdent, type StagedFile } from "./read-source.ts";
 import { SOURCES, type ColumnSpec, type SourceName } from "./schema.ts";
 import { NUMERIC_DATES, datePart, detectFormats, isoDate, numberText } from "./detect-formats.ts";
@@ -28,6 +28,15 @@ const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
 
 /** The start of the reason of a row the config's keep_if leaves out (set aside on purpose, not a fault). */
 export const NOT_KEPT = "not kept: ";
+
+/** Said when a required column is missing and the header's names look like values (the file has no header row). */
+const NO_HEADER =
+  'The first line looks like data, not a header: add a header row to the export, or set "header": false ' +
+  'and map the columns by position ("columns": {"customer_id": "column0", …}) in a config file. ';
+
+/** Does a header hold a date or a number where names belong (an export written without its header row)? */
+const headerLooksLikeData = (columns: string[]) =>
+  columns.some((c) => /^\d{4}-\d\d-\d\d|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$|^-?[\d.,]+$/.test(c.trim()));
 
 /** An export column by exact name, else case-insensitively. */
 function findColumn(wanted: string, found: string[]): string | undefined {
@@ -95,7 +104,7 @@ export async function loadStagedFile(
     const kept = findColumn(wanted, staged.columns);
     if (!kept)
       throw new UserError(`${staged.file}: column "${wanted}" (keep_if.column) is missing.`, {
-        hint: `Columns found: ${staged.columns.join(", ")}.`,
+        hint: columnsFound(staged.columns),
       });
     checks.push(
       `WHEN coalesce(trim(${quoteIdent(kept)}), '') NOT IN (${values.map(param).join(", ")}) ` +
@@ -116,8 +125,9 @@ export async function loadStagedFile(
             ".",
           {
             hint:
-              `Columns found: ${staged.columns.join(", ")}. Rename the column in the export, ` +
-              `or map it with "columns": {"${spec.name}": "<your column>"} in a config file (--config).`,
+              `${columnsFound(staged.columns)} ${headerLooksLikeData(staged.columns) ? NO_HEADER : ""}` +
+              `Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in ` +
+              "a config file (--config).",
           },
         );
       }
@@ -131,7 +141,7 @@ export async function loadStagedFile(
       if (!months)
         throw new UserError(
           `${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`,
-          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+          { hint: columnsFound(staged.columns) },
         );
       text =
         `CAST((${param(derive.months_before)}::DATE - ` +
@@ -141,7 +151,7 @@ export async function loadStagedFile(
       if (!flagColumn)
         throw new UserError(
           `${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`,
-          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+          { hint: columnsFound(staged.columns) },
         );
       text =
         `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} ` +
@@ -152,7 +162,7 @@ export async function loadStagedFile(
       if (!q || !pr)
         throw new UserError(
           `${staged.file}: amount_from needs columns "${fromQuantity.quantity}" and "${fromQuantity.price}".`,
-          { hint: `Columns found: ${staged.columns.join(", ")}.` },
+          { hint: columnsFound(staged.columns) },
         );
       const num = (c: string) => numberExpr(`trim(${quoteIdent(c)})`, config);
       text = `CAST(${num(q)} * ${num(pr)} AS VARCHAR)`;

@@ -1,8 +1,8 @@
 /**
  * Hostile exports, generated (fast-check, fixed seed): headers with quotes, pipes, %, unicode, SQL keywords,
  * duplicate and empty names; BOMs; LF, CRLF, lone CR and mixed line breaks; quoted delimiters and line breaks;
- * very long fields; numbers with thousands separators and currency signs; dates in several formats; rows with too
- * few or too many fields. Whatever the file, ingest either loads it or refuses it with a UserError naming the file,
+ * Excel's "sep=," first line; very long fields; numbers with thousands separators and currency signs; dates in
+ * several formats; rows with too few or too many fields. Whatever the file, ingest either loads it or refuses it with a UserError naming the file,
  * never anything else; and when it loads, the counts are checked against what the generator wrote (not against the
  * staging table): read = records written = loaded + rejected, every rejected row has the physical line its record
  * starts on and its text exactly as written.
@@ -69,6 +69,7 @@ const exportFile = fc
     names: fc.uniqueArray(fc.constantFrom(...HOSTILE_NAMES), { minLength: 3, maxLength: 3 }),
     extra: fc.constantFrom(["note"], ["note", "note"], [""], ["SELECT", "select"]),
     bom: fc.boolean(),
+    sepLine: fc.boolean(),
     breaks: fc.array(lineBreak, { minLength: 1, maxLength: 3 }),
     rows: fc.array(
       fc.record({
@@ -81,7 +82,7 @@ const exportFile = fc
       { minLength: 1, maxLength: 25 },
     ),
   })
-  .map(({ names, extra, bom, breaks, rows }): Generated => {
+  .map(({ names, extra, bom, sepLine, breaks, rows }): Generated => {
     const [customer, dateName, amountName] = names as [string, string, string];
     const header = [customer, dateName, amountName, ...extra];
     let line = 1;
@@ -92,6 +93,7 @@ const exportFile = fc
       text += recordText + lineBreakHere;
       line += 1 + (recordText.match(/\r\n|\r|\n/g)?.length ?? 0);
     };
+    if (sepLine) emit("sep=,", 0);
     emit(header.map(quoteField).join(","), 0);
     rows.forEach((row, i) => {
       if (row.blankBefore) emit("", i);
@@ -187,5 +189,64 @@ describe("ingest on generated hostile exports", () => {
     const db = join(dir, "w.duckdb");
     await expect(buildWarehouse({ source: dir }, db)).rejects.toThrow(/customers\.csv/);
     expect(existsSync(db)).toBe(false);
+  });
+});
+
+describe("exports spreadsheets write", () => {
+  const write = (name: string, files: Record<string, string | Buffer>) => {
+    const dir = join(root, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+    return dir;
+  };
+  const orders = "customer_id;date;amount\nA;2024-01-05;10\nB;2024-02-30;5\nC;2024-03-01;7\n";
+
+  it("Excel's sep= line names the delimiter; the rows keep their physical lines", async () => {
+    const dir = write("sep-line", { "transactions.csv": `sep=;\n${orders}` });
+    const result = await buildWarehouse({ source: dir }, join(dir, "w.duckdb"));
+    expect(result.sources[0]).toMatchObject({ read: 3, loaded: 2, rejected: 1 });
+    const rejected = await withDatabase(join(dir, "w.duckdb"), { readOnly: true }, (d) =>
+      query<{ line: number; raw: string }>(d.connection, "SELECT line, raw FROM rejected_rows"),
+    );
+    expect(rejected).toEqual([{ line: 4, raw: "B;2024-02-30;5" }]);
+  });
+
+  it('UTF-16 with its byte-order mark ("Unicode text") is read as UTF-16; big-endian is refused by name', async () => {
+    const text = orders.replace(/;/g, "\t").replace("A\t", "Zoë\t");
+    const le = write("utf16-le", {
+      "transactions.csv": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]),
+    });
+    const result = await buildWarehouse({ source: le }, join(le, "w.duckdb"));
+    expect(result.sources[0]).toMatchObject({ read: 3, loaded: 2, rejected: 1 });
+    const ids = await withDatabase(join(le, "w.duckdb"), { readOnly: true }, (d) =>
+      query<{ customer_id: string }>(d.connection, "SELECT customer_id FROM transactions ORDER BY date"),
+    );
+    expect(ids.map((r) => r.customer_id)).toEqual(["Zoë", "C"]);
+    const be = Buffer.from(text, "utf16le").swap16();
+    const bigEndian = write("utf16-be", { "transactions.csv": Buffer.concat([Buffer.from([0xfe, 0xff]), be]) });
+    await expect(buildWarehouse({ source: bigEndian }, join(bigEndian, "w.duckdb"))).rejects.toThrow(
+      /transactions\.csv is UTF-16 big-endian text/,
+    );
+  });
+
+  it("a file without its header row is said to be one, with the config that reads it", async () => {
+    const dir = write("no-header", { "transactions.csv": "A,2024-01-05,10\nB,2024-02-03,5\n" });
+    const error = await buildWarehouse({ source: dir }, join(dir, "w.duckdb")).catch((e: unknown) => e);
+    expect(isUserError(error)).toBe(true);
+    expect((error as { hint: string }).hint).toMatch(
+      /Columns found: A, 2024-01-05, 10\. The first line looks like data/,
+    );
+    expect((error as { hint: string }).hint).toMatch(/"header": false/);
+  });
+
+  it("a missing column's message shows at most 25 names of at most 40 characters", async () => {
+    const wide = Array.from({ length: 30 }, (_, i) => `column number ${i} ${"x".repeat(60)}`).join(",");
+    const dir = write("wide-header", { "transactions.csv": `${wide}\n${"1,".repeat(29)}1\n` });
+    const error = await buildWarehouse({ source: dir }, join(dir, "w.duckdb")).catch((e: unknown) => e);
+    const hint = (error as { hint: string }).hint;
+    expect(hint).toMatch(/^Columns found: column number 0 x{24}…, /);
+    expect(hint).toMatch(/, … \(5 more\)\./);
+    expect(hint.length).toBeLessThan(1600);
   });
 });
