@@ -1,10 +1,10 @@
 /**
- * Hostile exports, generated (fast-check, fixed seed): headers with quotes, pipes, %, unicode, SQL keywords,
- * duplicate and empty names; BOMs; LF, CRLF, lone CR and mixed line breaks; quoted delimiters and line breaks;
- * Excel's "sep=," first line; very long fields; numbers with thousands separators and currency signs; dates in
- * several formats; rows with too few or too many fields. Whatever the file, ingest either loads it or refuses it with a UserError naming the file,
- * never anything else; and when it loads, the counts are checked against what the generator wrote (not against the
- * staging table): read = records written = loaded + rejected, every rejected row has the physical line its record
+ * Hostile exports, generated (fast-check, fixed seed): headers with quotes, pipes, %, unicode, SQL keywords, duplicate
+ * and empty names; BOMs; LF, CRLF, lone CR and mixed line breaks; quoted delimiters and line breaks; Excel's "sep=,"
+ * first line; very long fields; numbers with thousands separators and currency signs; dates in several formats; rows
+ * with too few or too many fields. Whatever the file, ingest either loads it or refuses it with a UserError naming the
+ * file, never anything else; and when it loads, the counts are checked against what the generator wrote (not against
+ * the staging table): read = records written = loaded + rejected, every rejected row has the physical line its record
  * starts on and its text exactly as written.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
