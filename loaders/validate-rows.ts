@@ -2,9 +2,9 @@
  * Type and check the staged rows of one source, in SQL generated from the column spec of loaders/schema.ts
  * (the zod-style description of every raw row's shape): each row gets the first problem found, in column order,
  * or none. Good rows go to the warehouse table, the others to rejected_rows with reason, line and column.
- * Rules: empty customer_id; missing / unparseable / impossible date; unparseable number; out of range (nps 0–10,
- * csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies); a customers row whose
- * customer_id already has a row (the first one is kept).
+ * Rules: empty customer_id; missing / unparseable / impossible / implausible date; unparseable number; out of range
+ * (nps 0–10, csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies); a customers
+ * row whose customer_id already has a row (the first one is kept).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
@@ -28,6 +28,15 @@ const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
 
 /** The start of the reason of a row the config's keep_if leaves out (set aside on purpose, not a fault). */
 export const NOT_KEPT = "not kept: ";
+
+/**
+ * Dates no business record holds: before 1900, or a system's default for "no date" (Excel's 1900 and 1904 epochs,
+ * Unix time 0, SQL Server's and Windows' minimum dates). A CRM export writes them for a blank field; kept, one such
+ * signup put the cohorts, the monthly report's charts and a BG/NBD customer's age 56 years back.
+ */
+const PLACEHOLDER_DATES = ["1900-01-01", "1904-01-01", "1970-01-01", "1753-01-01", "1601-01-01"];
+const implausibleDate = (d: string) =>
+  `(${d} < DATE '1900-01-01' OR ${d} IN (${PLACEHOLDER_DATES.map((x) => `DATE '${x}'`).join(", ")}))`;
 
 /** Said when a required column is missing and the header's names look like values (the file has no header row). */
 const NO_HEADER =
@@ -199,6 +208,7 @@ export async function loadStagedFile(
             `THEN ${problem("impossible date", label)}`,
         );
         checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${problem("unparseable date", label)}`);
+        checks.push(`WHEN ${implausibleDate(parsed)} THEN ${problem("implausible date", label)}`);
         break;
       }
       case "number":

@@ -283,3 +283,28 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
     expect(JSON.parse(r.stdout)).toEqual({ read: 3, loaded: 2, rejected: 1, reasons: { "unparseable date": 1 } });
   });
 });
+
+describe("churn ingest: dates no business record holds", () => {
+  it("quarantines dates before 1900 and systems' 'no date' defaults, keeping old real dates", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "customers.csv"),
+      "customer_id,signup_date\n" +
+        "a,2024-01-05\nb,1900-01-01\nc,1970-01-01\nd,1024-05-01\ne,1985-06-01\nf,1899-12-30\ng,1970-01-02\n",
+    );
+    writeFileSync(join(dir, "transactions.csv"), "customer_id,date,amount\na,2024-02-01,10\ne,1970-01-01,5\n");
+    const db = join(dir, "w.duckdb");
+    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; reasons: object }> };
+    expect(json.sources["customers"]).toMatchObject({ loaded: 3, reasons: { "implausible date": 4 } });
+    expect(json.sources["transactions"]).toMatchObject({ loaded: 1, reasons: { "implausible date": 1 } });
+    const kept = await rows<{ customer_id: string }>(db, "SELECT customer_id FROM customers ORDER BY 1");
+    expect(kept.map((k) => k.customer_id)).toEqual(["a", "e", "g"]);
+    const rejected = await rows<{ line: number; column: string }>(
+      db,
+      `SELECT line, "column" FROM rejected_rows WHERE file = 'customers.csv' ORDER BY line`,
+    );
+    expect(rejected).toEqual([2, 3, 4, 6].map((n) => ({ line: n + 1, column: "signup_date" })));
+  });
+});
