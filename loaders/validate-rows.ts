@@ -72,6 +72,8 @@ export async function loadStagedFile(
     return `$${name}`;
   };
   const typed: string[] = [];
+  /** Optional date columns whose "no date" defaults are read as blank (see implausibleDate). */
+  const blankedDates: { name: string; label: string }[] = [];
   const checks: string[] = [];
   // Every way a row can fail, as a small integer in SQL: reason and column label stay in JS and reach the warehouse as
   // parameters, so a header with quotes, pipes or SQL in it is data, never SQL text.
@@ -201,14 +203,21 @@ export async function loadStagedFile(
             ? (NUMERIC_DATES[detected.dateFormat]?.(v) ??
               dateExpr(datePart(v, detected.dateFormat), detected.dateFormat, param))
             : dateExpr(v, config.date_format, param);
-        typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
+        if (spec.required) typed.push(`${parsed} AS ${quoteIdent(spec.name)}`);
+        else {
+          // An optional date (a subscription's end) holding a "no date" default is blank, as the export meant:
+          // quarantined, a live subscription would leave the MRR. Counted for the report's note.
+          typed.push(`CASE WHEN ${implausibleDate(parsed)} THEN NULL ELSE ${parsed} END AS ${quoteIdent(spec.name)}`);
+          typed.push(`coalesce(${implausibleDate(parsed)}, false) AS ${quoteIdent(`__no_date_${spec.name}`)}`);
+          blankedDates.push({ name: spec.name, label });
+        }
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing date", label)}`);
         checks.push(
           `WHEN ${v} IS NOT NULL AND ${parsed} IS NULL AND regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') ` +
             `THEN ${problem("impossible date", label)}`,
         );
         checks.push(`WHEN ${v} IS NOT NULL AND ${parsed} IS NULL THEN ${problem("unparseable date", label)}`);
-        checks.push(`WHEN ${implausibleDate(parsed)} THEN ${problem("implausible date", label)}`);
+        if (spec.required) checks.push(`WHEN ${implausibleDate(parsed)} THEN ${problem("implausible date", label)}`);
         break;
       }
       case "number":
@@ -356,6 +365,18 @@ export async function loadStagedFile(
   const reasons: Record<string, number> = {};
   for (const { reason, n } of reasonRows) reasons[reason] = (reasons[reason] ?? 0) + n;
   for (const r of staged.structuralRejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+  const notes = [...detected.notes];
+  for (const { name, label } of blankedDates) {
+    const blanked = await queryOne<{ n: number }>(
+      conn,
+      `SELECT count(*)::BIGINT AS n FROM ${classified} WHERE __reason IS NULL AND ${quoteIdent(`__no_date_${name}`)}`,
+    );
+    if (blanked?.n)
+      notes.push(
+        `${staged.file} (${label}): ${blanked.n} value${blanked.n === 1 ? "" : "s"} before 1900 or a system's ` +
+          `"no date" default (such as 1900-01-01) read as blank`,
+      );
+  }
   await run(conn, `DROP TABLE ${classified}`);
   await run(conn, `DROP TABLE ${reasonsTable}`);
   await run(conn, `DROP TABLE ${table}`);
@@ -366,7 +387,7 @@ export async function loadStagedFile(
     loaded: counts?.loaded ?? 0,
     rejected: (counts?.rejected ?? 0) + structural,
     reasons,
-    ...(detected.notes.length ? { notes: detected.notes } : {}),
+    ...(notes.length ? { notes } : {}),
   };
 }
 

@@ -307,4 +307,27 @@ describe("churn ingest: dates no business record holds", () => {
     );
     expect(rejected).toEqual([2, 3, 4, 6].map((n) => ({ line: n + 1, column: "signup_date" })));
   });
+
+  it("reads a subscription's 'no date' end as blank (still active), and says so", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "subscriptions.csv"),
+      "customer_id,start_date,end_date,plan,mrr\n" +
+        "a,2024-01-05,1900-01-01,Pro,50\nb,2024-02-01,0001-01-01,Pro,40\nc,2024-03-01,2024-06-01,Pro,30\n",
+    );
+    const db = join(dir, "w.duckdb");
+    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; notes: string[] }> };
+    expect(json.sources["subscriptions"]?.loaded).toBe(3);
+    expect(json.sources["subscriptions"]?.notes).toContain(
+      "subscriptions.csv (end_date): 2 values before 1900 or a system's " +
+        '"no date" default (such as 1900-01-01) read as blank',
+    );
+    const ends = await rows<{ customer_id: string; end_date: string | null }>(
+      db,
+      "SELECT customer_id, end_date::VARCHAR AS end_date FROM subscriptions ORDER BY 1",
+    );
+    expect(ends.map((e) => e.end_date)).toEqual([null, null, "2024-06-01"]);
+  });
 });
