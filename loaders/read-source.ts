@@ -44,6 +44,8 @@ export interface StagedFile {
   exact: boolean;
   /** The file's own text of a staged row (by __rn), when known exactly. */
   rawText?: (rowNumber: number) => string;
+  /** How the file was read when it differs from what was asked (an encoding fallen back to), for the report. */
+  notes?: string[];
 }
 
 const STRUCTURAL_REASONS: Record<string, string> = {
@@ -76,7 +78,27 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
   const link = /[*?[\]{}]/.test(path) ? literalLink(path) : undefined;
   try {
     if (/\.parquet$/i.test(path)) return await stageParquet(conn, link ?? path, file, table);
-    return await stageDelimited(conn, path, link ?? path, file, table, id, config);
+    try {
+      return await stageDelimited(conn, path, link ?? path, file, table, id, config);
+    } catch (error) {
+      // Not UTF-8, and no encoding given: such an export is almost always Latin-1 / Windows-1252 (an older
+      // spreadsheet, a European CRM), which reads every byte; read so, and said in the report.
+      if (!(error instanceof EncodingError) || config.encoding !== undefined) throw error;
+      for (const t of [table, `rejects_${id}`, `rejects_scan_${id}`]) await run(conn, `DROP TABLE IF EXISTS ${t}`);
+      const retry = ++counter;
+      const staged = await stageDelimited(conn, path, link ?? path, file, `stage_${retry}`, retry, {
+        ...config,
+        encoding: "latin-1",
+      });
+      const where = error.line ? ` (line ${error.line})` : "";
+      return {
+        ...staged,
+        notes: [
+          `${file}: not valid UTF-8 text${where}, read as latin-1 (set "encoding" for this source in a config ` +
+            "file, or --encoding, to read it otherwise)",
+        ],
+      };
+    }
   } finally {
     if (link) rmSync(dirname(link), { recursive: true, force: true });
   }
@@ -523,12 +545,24 @@ async function stageParquet(conn: DuckDBConnection, path: string, file: string, 
   };
 }
 
+/** A file that is not valid text in the encoding it was read with, at `line` when known. */
+class EncodingError extends UserError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly line: number | undefined,
+  ) {
+    super(message, { hint });
+  }
+}
+
 function encodingError(file: string, config: SourceConfig, line?: number): UserError {
   const current = config.encoding ?? "utf-8";
   const suggestion = current === "utf-8" ? "latin-1" : "utf-8";
-  return new UserError(`${file}${line ? `, line ${line}` : ""}: the file is not valid ${current} text.`, {
-    hint:
-      `Try --encoding ${suggestion} (or "encoding": "${suggestion}" for this source in the config file). ` +
+  return new EncodingError(
+    `${file}${line ? `, line ${line}` : ""}: the file is not valid ${current} text.`,
+    `Try --encoding ${suggestion} (or "encoding": "${suggestion}" for this source in the config file). ` +
       "Accepted: utf-8, latin-1, utf-16.",
-  });
+    line,
+  );
 }

@@ -365,7 +365,7 @@ export async function loadStagedFile(
   const reasons: Record<string, number> = {};
   for (const { reason, n } of reasonRows) reasons[reason] = (reasons[reason] ?? 0) + n;
   for (const r of staged.structuralRejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
-  const notes = [...detected.notes];
+  const notes = [...(staged.notes ?? []), ...detected.notes];
   for (const { name, label } of blankedDates) {
     const blanked = await queryOne<{ n: number }>(
       conn,

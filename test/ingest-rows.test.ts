@@ -3,7 +3,16 @@
  * column and reason, read = loaded + rejected, refunds load, and refusals leave the previous warehouse untouched.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -216,7 +225,7 @@ describe("churn ingest: refusals leave the warehouse untouched", () => {
 });
 
 describe("churn ingest: encodings, formats and the single-file form", () => {
-  it("loads latin-1 with --encoding and says which encoding to try without it", async () => {
+  it("reads latin-1 untold (and says so), refuses it when told utf-8, loads it when told latin-1", async () => {
     const dir = tempDir();
     const file = join(dir, "orders.csv");
     writeFileSync(
@@ -233,23 +242,32 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
       columns: { customer_id: "Client", date: "Jour" },
       amount_from: { quantity: "Qte", price: "Prix" },
     };
+    const expected = [
+      { customer_id: "Müller GmbH", date: "2024-01-31", amount: 7 },
+      { customer_id: "Café Zürich", date: "2024-02-01", amount: 10 },
+    ];
+    const transactions = () =>
+      rows<{ customer_id: string; date: string; amount: number }>(
+        db,
+        "SELECT customer_id, date, amount FROM transactions ORDER BY date",
+      );
     writeFileSync(config, JSON.stringify({ sources: { transactions: source } }));
+    const guessed = runChurn(["ingest", "--source", dir, "--config", config, "--db", db]);
+    expect(guessed.code, guessed.stderr).toBe(0);
+    expect(guessed.stdout).toContain("orders.csv: not valid UTF-8 text (line 2), read as latin-1");
+    expect(await transactions()).toEqual(expected);
+    rmSync(db);
+    writeFileSync(config, JSON.stringify({ sources: { transactions: { ...source, encoding: "utf-8" } } }));
     const refused = runChurn(["ingest", "--source", dir, "--config", config, "--db", db]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("not valid utf-8");
-    expect(refused.stderr).toContain("latin-1");
+    expect(refused.stderr).toContain("Try --encoding latin-1");
     expect(existsSync(db)).toBe(false);
     writeFileSync(config, JSON.stringify({ sources: { transactions: { ...source, encoding: "latin-1" } } }));
     const loaded = runChurn(["ingest", "--source", dir, "--config", config, "--db", db]);
     expect(loaded.code, loaded.stderr).toBe(0);
-    const tx = await rows<{ customer_id: string; date: string; amount: number }>(
-      db,
-      "SELECT customer_id, date, amount FROM transactions ORDER BY date",
-    );
-    expect(tx).toEqual([
-      { customer_id: "Müller GmbH", date: "2024-01-31", amount: 7 },
-      { customer_id: "Café Zürich", date: "2024-02-01", amount: 10 },
-    ]);
+    expect(loaded.stdout).not.toContain("read as latin-1");
+    expect(await transactions()).toEqual(expected);
   });
 
   it("single-file form with quantity × price and a date format prints top-level counts", () => {

@@ -14,7 +14,8 @@ Nothing is replaced until every stage has succeeded: a failed build leaves the p
   --source DIR    folder with the exports: customers, transactions, subscriptions, interactions, surveys,
                   cancellations (default data/sample)
   --config FILE   JSON mapping for other export layouts (see README, "Your own exports")
-  --encoding ENC  utf-8 (default), latin-1 or utf-16: of every export whose config names none
+  --encoding ENC  utf-8, latin-1 or utf-16: of every export whose config names none (default: utf-8, or
+                  utf-16 after its byte-order mark, latin-1 for a file that is not valid utf-8)
   --db FILE       warehouse file (default data/warehouse.duckdb)
   --out DIR       site output folder (default dist)
   --as-of DATE    analysis date YYYY-MM-DD (default: the last date in the data, leaving out any more than a

@@ -18,7 +18,8 @@ data/warehouse.duckdb).
 Rows that cannot be used are kept in the table rejected_rows with file, line, column and reason.
 
   --date-format FMT   strftime codes as DuckDB's strptime, e.g. %d/%m/%Y or %Y%m%d (default ISO dates)
-  --encoding ENC      utf-8 (default), latin-1 or utf-16 (with --source: of every export whose config names none)
+  --encoding ENC      utf-8, latin-1 or utf-16 (with --source: of every export whose config names none;
+                      default: utf-8, or utf-16 after its byte-order mark, latin-1 when not valid utf-8)
   --as-of DATE        analysis date (default: the last date in the data, leaving out any more than a year
                       after 99% of its dates, as likely mistyped; the report names them)
   --json              print {"read","loaded","rejected","reasons"} (per source with --source)`;
