@@ -33,6 +33,8 @@ export interface FlatTable {
   /** Data records in the file: rowCount + rejected.count. */
   read: number;
   rejected: RejectedSummary;
+  /** How the file was read when it differs from the default (an encoding fallen back to). */
+  notes?: string[];
 }
 
 export async function readFlatFile(file: string): Promise<FlatTable> {
@@ -51,6 +53,7 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
     let values: Record<string, unknown[]>;
     let rejected: RejectedSummary = { count: 0, read: 0, reasons: {}, examples: [] };
     let read: number;
+    let readNotes: string[] = [];
     if (isParquet) {
       values = await queryColumns(db.connection, "SELECT * FROM read_parquet($file)", { file });
       const n = Object.values(values)[0]?.length ?? 0;
@@ -64,6 +67,7 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
         `SELECT ${columns}, ${staged.lineExpr} AS __line FROM ${staged.table} ORDER BY __line`,
       );
       read = staged.read;
+      readNotes = staged.notes ?? [];
       rejected = summarize(staged.structuralRejects, read);
     }
     const lines = (values["__line"] ?? []).map(Number);
@@ -78,7 +82,16 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
           : `${file} has a header but no data rows.`,
         { hint: "Check the delimiter and quoting, or export the table again with its rows." },
       );
-    return { file: basename(file), columns, values, lines, rowCount, read, rejected };
+    return {
+      file: basename(file),
+      columns,
+      values,
+      lines,
+      rowCount,
+      read,
+      rejected,
+      ...(readNotes.length ? { notes: readNotes } : {}),
+    };
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`Could not read ${file}: ${(error as Error).message.split("\n")[0]}`, {

@@ -94,8 +94,8 @@ export async function stageFile(conn: DuckDBConnection, path: string, config: So
       return {
         ...staged,
         notes: [
-          `${file}: not valid UTF-8 text${where}, read as latin-1 (set "encoding" for this source in a config ` +
-            "file, or --encoding, to read it otherwise)",
+          `${file}: not valid UTF-8 text${where}, read as latin-1 (if that is wrong, save it as UTF-8, or name ` +
+            'its encoding: --encoding, or "encoding" in a config file)',
         ],
       };
     }

@@ -108,6 +108,16 @@ describe("what the flat-file commands set aside", () => {
     expect(leftovers(tmp)).toEqual([]);
   });
 
+  it("churn survival reads a Latin-1 file and says it did", () => {
+    const { dir } = scratch("latin1");
+    const file = join(dir, "tenure.csv");
+    writeFileSync(file, Buffer.from("tenure,churned,plan\n5,1,Café\n7,0,Pro\n2,1,Café\n9,0,Pro\n", "latin1"));
+    const r = runChurn(["survival", "--input", file, "--duration", "tenure", "--event", "churned", "--group", "plan"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: tenure.csv: not valid UTF-8 text (line 2), read as latin-1");
+    expect(r.stdout).toContain("Café");
+  });
+
   it("churn survival names the exact line after a quoted line break, and reports a row with too many fields", () => {
     const { dir, tmp } = scratch("survival");
     const file = join(dir, "tenure*.csv");

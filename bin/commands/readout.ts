@@ -41,6 +41,7 @@ const Flags = z.object({
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("readout", argv, Flags);
   const file = await readFlatFile(flags.assignments);
+  for (const note of file.notes ?? []) process.stderr.write(`note: ${note}\n`); // e.g. read as latin-1
   const ids = requireColumn(file, "customer_id"),
     campaigns = requireColumn(file, "campaign"),
     groups = requireColumn(file, "group"),

@@ -68,6 +68,7 @@ async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
   if (!flags.duration || !flags.event)
     throw new UserError("churn survival --input needs --duration COL and --event COL.");
   const table = await readFlatFile(flags.input);
+  for (const note of table.notes ?? []) process.stderr.write(`note: ${note}\n`); // e.g. read as latin-1
   const durationValues = requireColumn(table, flags.duration, "duration");
   const eventValues = requireColumn(table, flags.event, "event");
   const groupValues = flags.group ? requireColumn(table, flags.group, "group") : undefined;

@@ -70,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.id ? { id: flags.id } : {}),
     ...(flags.drop ? { drop: flags.drop } : {}),
   });
+  notes.unshift(...(flat.notes ?? [])); // how the file was read (an encoding fallen back to)
   if (dropped.length)
     process.stderr.write(`note: left out ${dropped.length} column(s) with no values: ${dropped.join(", ")}\n`);
   const positives = labels.reduce((a, b) => a + b, 0);
