@@ -3,9 +3,11 @@
  * on a seeded synthetic business (1,500 customers, two years, as of 2026-03-31): it predicts again from the
  * deserialized model (the build's churn_predictions are dropped first), `--retrain` trains anew with the same seed to
  * the same probabilities, and a stored model whose features no longer match the warehouse is retrained with a message.
- * Expected probabilities are the ones the build itself wrote, read back before each command runs.
+ * Expected probabilities are the ones the build itself wrote, read back before each command runs. A run that fails
+ * after it has retrained leaves the warehouse as it was: scoring works on a copy swapped in only at the end.
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,5 +146,21 @@ describe("churn score with the model stored in the warehouse", () => {
       return (JSON.parse(row!.m) as { encoder: { names: string[] } }).encoder.names;
     });
     expect(names).toEqual([...NUMERIC_FEATURES, ...CATEGORICAL_FEATURES]);
+  }, 60_000);
+
+  it("a run that fails after retraining leaves the warehouse byte for byte as it was, and no scratch copy", () => {
+    const db = copyOfBuilt("failed");
+    const sha = () => createHash("sha256").update(readFileSync(db)).digest("hex");
+    const before = sha();
+    // A file the user made where the list would go: refused, after the values and the forest were computed.
+    const out = join(dir, "theirs.csv");
+    writeFileSync(out, "my own notes\n");
+    const r = runChurn(["score", "--db", db, "--out", out, "--retrain"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`training the churn forest as of ${AS_OF} (--retrain)`);
+    expect(r.stderr).not.toMatch(/unexpected failure|\n\s+at /);
+    expect(readFileSync(out, "utf8")).toBe("my own notes\n");
+    expect(sha()).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.startsWith("failed.duckdb."))).toEqual([]);
   }, 60_000);
 });

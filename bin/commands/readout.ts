@@ -112,6 +112,8 @@ export async function run(argv: string[]): Promise<number> {
         roi: flags.cost > 0 ? (valueSaved - flags.cost * treatment.n) / (flags.cost * treatment.n) : null,
       };
     });
+    // The table is replaced and filled in one transaction: an interrupted run leaves the previous readout whole.
+    await runSql(conn, "BEGIN TRANSACTION");
     await runSql(conn, CREATE_CAMPAIGN_READOUT);
     await appendRows(
       conn,
@@ -145,6 +147,7 @@ export async function run(argv: string[]): Promise<number> {
             ],
       ),
     );
+    await runSql(conn, "COMMIT");
     return { asOf, horizonDays: flags.horizon, buyerWindowDays: window.days, campaigns: campaignsOut };
   }).finally(() => lock.release());
   printResult(flags.json, output, () =>

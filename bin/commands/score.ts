@@ -9,7 +9,7 @@ import { discardStoredModel, scoreWithStoredModel } from "../../models/forest/sc
 import { analyzeForestRecorded } from "../../models/pipeline.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
-import { guardOutputs, writeOwnFile } from "../build/outputs.ts";
+import { guardOutputs, swapIn, writeOwnFile } from "../build/outputs.ts";
 
 export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--retrain] [--no-model]
                    [--json]
@@ -50,25 +50,37 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError("--retrain and --no-model contradict each other.", { hint: "Give one of them." });
   if (!existsSync(flags.db)) throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first." });
   const guard = await guardOutputs({ db: flags.db }, "score");
-  // Scoring at another date than the warehouse's works on a scratch copy, so the warehouse never holds tables of
-  // two dates; the copy is deleted at the end.
   const warehouseAsOf = await withWarehouse(
     guard.db,
     { readOnly: true },
     async (db) =>
       (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value,
   );
-  const scratch = flags.asOf && flags.asOf !== warehouseAsOf ? `${guard.db}.build-${process.pid}.tmp` : undefined;
+  // Scoring works on a scratch copy of the warehouse, always. At the warehouse's date the copy is swapped in at the
+  // end, so a failed or interrupted run leaves the warehouse as it was (it rewrites the values, the model and the
+  // lists: in place, a kill between them left a warehouse of two runs); at another date the copy is deleted, so the
+  // warehouse never holds tables of two dates.
+  const scratch = `${guard.db}.build-${process.pid}.tmp`;
+  const keep = !flags.asOf || flags.asOf === warehouseAsOf;
   const removeScratch = () => {
-    if (scratch) for (const f of [scratch, `${scratch}.wal`]) rmSync(f, { force: true });
+    for (const f of [scratch, `${scratch}.wal`]) rmSync(f, { force: true });
   };
   const interrupt = guard.onInterrupt(removeScratch);
-  if (scratch) {
-    copyFileSync(guard.db, scratch);
-    if (existsSync(`${guard.db}.wal`)) copyFileSync(`${guard.db}.wal`, `${scratch}.wal`);
-  }
+  copyFileSync(guard.db, scratch);
+  if (existsSync(`${guard.db}.wal`)) copyFileSync(`${guard.db}.wal`, `${scratch}.wal`);
   try {
-    return await scoreWarehouse(flags, scratch ?? guard.db, warehouseAsOf);
+    const result = await scoreWarehouse(flags, scratch, warehouseAsOf);
+    if (keep) swapIn([{ tmp: scratch, target: guard.db, wal: true }]);
+    const order =
+      result.riskSource === "model"
+        ? `by value at risk (churn model, ${result.model})`
+        : "by symptoms and value (rules)";
+    printResult(
+      flags.json,
+      result,
+      () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
+    );
+    return 0;
   } finally {
     removeScratch();
     interrupt.done();
@@ -77,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, warehouseAsOf: string | undefined) {
-  const result = await withWarehouse(dbPath, { readOnly: false }, async (db) => {
+  return withWarehouse(dbPath, { readOnly: false }, async (db) => {
     const conn = db.connection;
     const asOf = flags.asOf ?? warehouseAsOf;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Ingest again, or pass --as-of DATE." });
@@ -97,14 +109,6 @@ async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, ware
     const riskSource = report.summary["riskSource"] as string;
     return { asOf, written: list.rows, out: flags.out, riskSource, model, summary: report.summary };
   });
-  const order =
-    result.riskSource === "model" ? `by value at risk (churn model, ${result.model})` : "by symptoms and value (rules)";
-  printResult(
-    flags.json,
-    result,
-    () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
-  );
-  return 0;
 }
 
 /**
