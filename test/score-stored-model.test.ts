@@ -163,4 +163,15 @@ describe("churn score with the model stored in the warehouse", () => {
     expect(sha()).toBe(before);
     expect(readdirSync(dir).filter((f) => f.startsWith("failed.duckdb."))).toEqual([]);
   }, 60_000);
+
+  it("churn train --db retrains the warehouse's model in place of the old one, through a copy", async () => {
+    const db = copyOfBuilt("train");
+    await withDb(db, (d) => run(d.connection, "UPDATE churn_predictions SET churn_probability = 0.5"));
+    const r = runChurn(["train", "--db", db, "--json", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const card = JSON.parse(r.stdout) as { auc: number; backtestAuc: number };
+    expect(card.auc).toBeGreaterThan(0.6);
+    expectBuildScores(await predictions(db));
+    expect(readdirSync(dir).filter((f) => f.startsWith("train.duckdb."))).toEqual([]);
+  }, 60_000);
 });

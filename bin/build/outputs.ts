@@ -14,6 +14,7 @@
  */
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -27,7 +28,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { openDatabase, tableExists } from "../../loaders/db.ts";
+import { openDatabase, openWarehouse, tableExists } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
 
 /** Written into every site folder `churn build` makes; only a folder holding it may be replaced. */
@@ -386,6 +387,36 @@ export async function guardOutputs(targets: { db: string; out?: string }, comman
   } catch (error) {
     lock.release();
     throw error;
+  }
+}
+
+/**
+ * Run a command that rewrites tables of an existing warehouse (`churn score`, `churn train --db`) on a scratch copy of
+ * it, guarded and locked like a build: the copy is swapped in (swapIn, journaled) only when `work` succeeded and says
+ * to keep it, else deleted, so a failed or killed run leaves the warehouse byte for byte as it was.
+ */
+export async function onWarehouseCopy<T>(
+  db: string,
+  command: string,
+  work: (copy: string) => Promise<{ value: T; keep: boolean }>,
+): Promise<T> {
+  (await openWarehouse(db, { readOnly: true })).close(); // missing, not DuckDB, not ours: said as a reader says it
+  const guard = await guardOutputs({ db }, command);
+  const copy = `${guard.db}.build-${process.pid}.tmp`;
+  const removeCopy = () => {
+    for (const f of [copy, `${copy}.wal`]) rmSync(f, { force: true });
+  };
+  const interrupt = guard.onInterrupt(removeCopy);
+  try {
+    copyFileSync(guard.db, copy);
+    if (existsSync(`${guard.db}.wal`)) copyFileSync(`${guard.db}.wal`, `${copy}.wal`);
+    const { value, keep } = await work(copy);
+    if (keep) swapIn([{ tmp: copy, target: guard.db, wal: true }]);
+    return value;
+  } finally {
+    removeCopy();
+    interrupt.done();
+    guard.release();
   }
 }
 

@@ -1,5 +1,4 @@
 /** `churn score`: the ranked at-risk list (model or rules) as a spreadsheet-safe CSV. */
-import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { z } from "zod";
 import { queryOne, tableExists, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
@@ -9,7 +8,7 @@ import { discardStoredModel, scoreWithStoredModel } from "../../models/forest/sc
 import { analyzeForestRecorded } from "../../models/pipeline.ts";
 import { analyzeValue } from "../../models/value/analyze.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
-import { guardOutputs, swapIn, writeOwnFile } from "../build/outputs.ts";
+import { onWarehouseCopy, writeOwnFile } from "../build/outputs.ts";
 
 export const help = `Usage: churn score --db FILE --out FILE.csv [--top N] [--as-of DATE] [--retrain] [--no-model]
                    [--json]
@@ -48,44 +47,27 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("score", argv, Flags);
   if (flags.retrain && flags.noModel)
     throw new UserError("--retrain and --no-model contradict each other.", { hint: "Give one of them." });
-  if (!existsSync(flags.db)) throw new UserError(`No warehouse at ${flags.db}.`, { hint: "Run churn build first." });
-  const guard = await guardOutputs({ db: flags.db }, "score");
-  const warehouseAsOf = await withWarehouse(
-    guard.db,
-    { readOnly: true },
-    async (db) =>
-      (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))?.value,
-  );
-  // Scoring works on a scratch copy of the warehouse, always. At the warehouse's date the copy is swapped in at the
-  // end, so a failed or interrupted run leaves the warehouse as it was (it rewrites the values, the model and the
-  // lists: in place, a kill between them left a warehouse of two runs); at another date the copy is deleted, so the
-  // warehouse never holds tables of two dates.
-  const scratch = `${guard.db}.build-${process.pid}.tmp`;
-  const keep = !flags.asOf || flags.asOf === warehouseAsOf;
-  const removeScratch = () => {
-    for (const f of [scratch, `${scratch}.wal`]) rmSync(f, { force: true });
-  };
-  const interrupt = guard.onInterrupt(removeScratch);
-  copyFileSync(guard.db, scratch);
-  if (existsSync(`${guard.db}.wal`)) copyFileSync(`${guard.db}.wal`, `${scratch}.wal`);
-  try {
-    const result = await scoreWarehouse(flags, scratch, warehouseAsOf);
-    if (keep) swapIn([{ tmp: scratch, target: guard.db, wal: true }]);
-    const order =
-      result.riskSource === "model"
-        ? `by value at risk (churn model, ${result.model})`
-        : "by symptoms and value (rules)";
-    printResult(
-      flags.json,
-      result,
-      () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
+  // At the warehouse's date the scored copy is kept (swapped in); at another date it is deleted, so the warehouse
+  // never holds tables of two dates.
+  const result = await onWarehouseCopy(flags.db, "score", async (copy) => {
+    const warehouseAsOf = await withWarehouse(
+      copy,
+      { readOnly: true },
+      async (db) =>
+        (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
+          ?.value,
     );
-    return 0;
-  } finally {
-    removeScratch();
-    interrupt.done();
-    guard.release();
-  }
+    const value = await scoreWarehouse(flags, copy, warehouseAsOf);
+    return { value, keep: !flags.asOf || flags.asOf === warehouseAsOf };
+  });
+  const order =
+    result.riskSource === "model" ? `by value at risk (churn model, ${result.model})` : "by symptoms and value (rules)";
+  printResult(
+    flags.json,
+    result,
+    () => `Wrote ${result.written} customers (as of ${result.asOf}) to ${result.out}, ranked ${order}.`,
+  );
+  return 0;
 }
 
 async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, warehouseAsOf: string | undefined) {

@@ -8,6 +8,7 @@ import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
 import { DEFAULT_FOREST } from "../../models/forest/forest.ts";
 import { createProgress } from "../../loaders/progress.ts";
 import { flag, parseFlags, printResult } from "../args.ts";
+import { onWarehouseCopy } from "../build/outputs.ts";
 
 export const help = `Usage: churn train --input FILE --target COL [--positive V] [--id COL] [--drop COLS]
                    [--folds K] [--seed S] [--trees N] [--max-depth D] [--min-leaf M]
@@ -48,10 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("train", argv, Flags);
   if (flags.db) {
     const { trainWarehouseModel } = await import("../../models/forest/analyze.ts");
-    const card = await trainWarehouseModel(flags.db, {
-      seed: flags.seed,
-      progress: createProgress({ quiet: flags.quiet }),
-    });
+    // On a copy swapped in when training is over: a failed or killed run leaves the warehouse as it was.
+    const card = await onWarehouseCopy(flags.db, "train", async (copy) => ({
+      value: await trainWarehouseModel(copy, { seed: flags.seed, progress: createProgress({ quiet: flags.quiet }) }),
+      keep: true,
+    }));
     printResult(
       flags.json,
       card,
