@@ -114,6 +114,36 @@ function summarize(rows: { line: number; reason: string }[], read: number): Reje
   };
 }
 
+/**
+ * The table without the rows `unusable` names (by row index), each counted in `rejected` under `reason` with its
+ * line, so read = rows kept + rejected still holds; the table itself when every row is usable.
+ */
+export function setAsideRows(table: FlatTable, unusable: (i: number) => boolean, reason: string): FlatTable {
+  const keep: number[] = [];
+  const setAside: { line: number; reason: string }[] = [];
+  for (let i = 0; i < table.rowCount; i++) {
+    if (unusable(i)) setAside.push({ line: table.lines[i]!, reason });
+    else keep.push(i);
+  }
+  if (setAside.length === 0) return table;
+  const values: Record<string, unknown[]> = {};
+  for (const [name, column] of Object.entries(table.values)) values[name] = keep.map((i) => column[i]);
+  const before = table.rejected;
+  const examples = [...before.examples, ...setAside].sort((a, b) => a.line - b.line).slice(0, 3);
+  return {
+    ...table,
+    values,
+    lines: keep.map((i) => table.lines[i]!),
+    rowCount: keep.length,
+    rejected: {
+      count: before.count + setAside.length,
+      read: before.read,
+      reasons: { ...before.reasons, [reason]: (before.reasons[reason] ?? 0) + setAside.length },
+      examples,
+    },
+  };
+}
+
 /** A one-line note of what was set aside (empty when nothing was), for a command's text output. */
 export function rejectedNote(file: string, rejected: RejectedSummary, duplicatesHint = false): string {
   if (rejected.count === 0) return "";

@@ -1,7 +1,7 @@
 /**
  * `churn train --input` on flat files that need a word: a target with more than two values says which count as
- * churn, and rows that repeat an --id (one customer's several rows) are kept in one fold, so no customer sits in both
- * training and test folds.
+ * churn, rows that repeat an --id (one customer's several rows) are kept in one fold, so no customer sits in both
+ * training and test folds, and rows with a blank target are set aside and counted rather than stopping the run.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,5 +70,15 @@ describe("churn train on flat files that need a word", () => {
     expect((JSON.parse(r.stdout) as { notes: string[] }).notes).toContain(
       "450 rows repeat an id already seen: each id's rows are kept in one fold",
     );
+  });
+
+  it("rows with a blank target are set aside with their lines, in the text and in --json", () => {
+    let row = 0;
+    const file = flatFile(300, 1, (u) => (++row % 50 === 0 ? "" : u() < 0.3 ? "Yes" : "No"));
+    const r = runChurn(["train", "--input", file, "--target", "Churn", "--id", "id", "--trees", "20", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("flat.csv: 6 of 300 rows left out (blank target 6; first at line 51, 101, 151).");
+    const out = JSON.parse(r.stdout) as { rejected: unknown; rows: number };
+    expect(out.rejected).toEqual({ count: 6, reasons: { "blank target": 6 } });
   });
 });

@@ -1,7 +1,7 @@
 /** `churn train`: cross-validated churn forest on any flat table (or the warehouse with --db). */
 import { z } from "zod";
 import { UserError } from "../../loaders/errors.ts";
-import { readFlatFile, rejectedNote } from "../../loaders/flat-file.ts";
+import { readFlatFile, rejectedNote, requireColumn, setAsideRows } from "../../loaders/flat-file.ts";
 import { crossValidate, groupedFolds } from "../../models/forest/evaluate.ts";
 import { startForestWorkers } from "../../models/workers/pool.ts";
 import { featureTableFromFlat } from "../../models/forest/flat-table.ts";
@@ -66,7 +66,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!flags.input || !flags.target)
     throw new UserError("churn train needs --input FILE and --target COL (or --db FILE).");
   startForestWorkers(flags.trees); // their start-up overlaps reading the file
-  const flat = await readFlatFile(flags.input);
+  const file = await readFlatFile(flags.input);
+  // Rows without a target value cannot be learnt from: set aside and counted, not a reason to stop.
+  const targetValues = requireColumn(file, flags.target, "target");
+  const flat = setAsideRows(file, (i) => String(targetValues[i] ?? "").trim() === "", "blank target");
   const { table, labels, dropped, ids, notes } = featureTableFromFlat(flat, flags.target, {
     ...(flags.positive ? { positive: flags.positive } : {}),
     ...(flags.id ? { id: flags.id } : {}),
