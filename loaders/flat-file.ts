@@ -115,21 +115,23 @@ function summarize(rows: { line: number; reason: string }[], read: number): Reje
 }
 
 /**
- * The table without the rows `unusable` names (by row index), each counted in `rejected` under `reason` with its
- * line, so read = rows kept + rejected still holds; the table itself when every row is usable.
+ * The table without the rows `reasonOf` gives a reason for (by row index), each counted in `rejected` under that
+ * reason with its line, so read = rows kept + rejected still holds; the table itself when every row is usable.
  */
-export function setAsideRows(table: FlatTable, unusable: (i: number) => boolean, reason: string): FlatTable {
+export function setAsideRows(table: FlatTable, reasonOf: (i: number) => string | null): FlatTable {
   const keep: number[] = [];
   const setAside: { line: number; reason: string }[] = [];
   for (let i = 0; i < table.rowCount; i++) {
-    if (unusable(i)) setAside.push({ line: table.lines[i]!, reason });
-    else keep.push(i);
+    const reason = reasonOf(i);
+    if (reason === null) keep.push(i);
+    else setAside.push({ line: table.lines[i]!, reason });
   }
   if (setAside.length === 0) return table;
   const values: Record<string, unknown[]> = {};
   for (const [name, column] of Object.entries(table.values)) values[name] = keep.map((i) => column[i]);
   const before = table.rejected;
-  const examples = [...before.examples, ...setAside].sort((a, b) => a.line - b.line).slice(0, 3);
+  const reasons = { ...before.reasons };
+  for (const { reason } of setAside) reasons[reason] = (reasons[reason] ?? 0) + 1;
   return {
     ...table,
     values,
@@ -138,8 +140,8 @@ export function setAsideRows(table: FlatTable, unusable: (i: number) => boolean,
     rejected: {
       count: before.count + setAside.length,
       read: before.read,
-      reasons: { ...before.reasons, [reason]: (before.reasons[reason] ?? 0) + setAside.length },
-      examples,
+      reasons,
+      examples: [...before.examples, ...setAside].sort((a, b) => a.line - b.line).slice(0, 3),
     },
   };
 }

@@ -93,25 +93,35 @@ describe("churn survival: bad input", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     return r.stderr;
   };
-  it("a non-numeric duration names the line, column and value", () => {
-    expect(fail(file("a.csv", "d,e\n3,1\nabc,0\n"))).toContain(
-      'a.csv, line 3, column d: duration "abc" is not a number',
+  /** A run that goes on without its unusable rows: its note names them, with their reasons and lines. */
+  const setAside = (f: string, extra: string[] = []) => {
+    const r = runChurn(["survival", "--input", f, "--duration", "d", "--event", "e", ...extra]);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  it("a non-numeric or negative duration is set aside with its line and reason", () => {
+    expect(setAside(file("a.csv", "d,e\n3,1\nabc,0\n4,0\n-2,1\n5,1\n"))).toContain(
+      "a.csv: 2 of 5 rows left out (duration not a number 1, negative duration 1; first at line 3, 5).",
     );
   });
-  it("a negative duration", () => {
-    expect(fail(file("b.csv", "d,e\n3,1\n-2,0\n"))).toContain("b.csv, line 3, column d: duration -2 is negative");
+  it("a file none of whose rows can be used is refused, naming the first", () => {
+    expect(fail(file("b.csv", "d,e\n2024-01-03,1\n-2,0\n"))).toContain(
+      "b.csv: none of its 2 rows can be used (line 2: duration not a number).",
+    );
   });
   it("an unknown column lists the columns found", () => {
     const err = fail(file("c.csv", "days,e\n3,1\n"));
     expect(err).toContain('c.csv has no column "d"');
     expect(err).toContain("Columns found: days, e");
   });
-  it("an event value that is none of the accepted ones", () => {
-    expect(fail(file("d.csv", "d,e\n3,maybe\n"))).toContain('line 2, column e: event value "maybe"');
+  it("an event value that is none of the accepted ones is set aside", () => {
+    expect(setAside(file("d.csv", "d,e\n3,maybe\n4,1\n5,0\n"))).toContain(
+      "d.csv: 1 of 3 rows left out (event not 1/0, true/false or yes/no 1; first at line 2).",
+    );
   });
-  it("an empty group, and a single group", () => {
-    expect(fail(file("e.csv", "d,e,g\n3,1,a\n4,0,\n"), ["--group", "g"])).toContain(
-      "line 3, column g: the group is empty",
+  it("an empty group is set aside; a single group is refused", () => {
+    expect(setAside(file("e.csv", "d,e,g\n3,1,a\n4,0,\n5,1,b\n6,0,a\n7,1,b\n"), ["--group", "g"])).toContain(
+      "e.csv: 1 of 5 rows left out (empty group 1; first at line 3).",
     );
     expect(fail(file("f.csv", "d,e,g\n3,1,a\n4,0,a\n"), ["--group", "g"])).toContain('only one group ("a")');
   });

@@ -5,7 +5,13 @@
 import { z } from "zod";
 import { queryOne, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
-import { readFlatFile, rejectedNote, requireColumn, type RejectedSummary } from "../../loaders/flat-file.ts";
+import {
+  readFlatFile,
+  rejectedNote,
+  requireColumn,
+  setAsideRows,
+  type RejectedSummary,
+} from "../../loaders/flat-file.ts";
 import { MIN_GROUP, poolSmallGroups } from "../../models/survival/groups.ts";
 import {
   quartileTimes,
@@ -63,56 +69,55 @@ interface Subjects {
   source: string;
 }
 
-/** Durations, events and groups from a flat file, each bad value named by line and column. */
+/**
+ * Durations, events and groups from a flat file. A row that cannot be used (a duration that is no number or is
+ * negative, an event value that is none of the accepted ones, an empty group) is set aside with its reason and line,
+ * counted in `rejected`; a file none of whose rows can be used is refused, naming the first.
+ */
 async function fromFile(flags: Flags & { input: string }): Promise<Subjects> {
   if (!flags.duration || !flags.event)
     throw new UserError("churn survival --input needs --duration COL and --event COL.");
-  const table = await readFlatFile(flags.input);
-  for (const note of table.notes ?? []) process.stderr.write(`note: ${note}\n`); // e.g. read as latin-1
-  const durationValues = requireColumn(table, flags.duration, "duration");
-  const eventValues = requireColumn(table, flags.event, "event");
-  const groupValues = flags.group ? requireColumn(table, flags.group, "group") : undefined;
-  const durations: number[] = [];
-  const events: number[] = [];
-  const groups: string[] = [];
-  for (let i = 0; i < table.rowCount; i++) {
-    const where = `${table.file}, line ${table.lines[i]}`;
-    const raw = String(durationValues[i] ?? "").trim();
-    const d = Number(raw);
-    if (raw === "" || !Number.isFinite(d))
-      throw new UserError(`${where}, column ${flags.duration}: duration "${raw}" is not a number.`, {
-        hint: "Durations must be numbers (days, weeks, months …); fix or remove the row.",
-      });
-    if (d < 0)
-      throw new UserError(`${where}, column ${flags.duration}: duration ${raw} is negative.`, {
-        hint: "A duration is the time from start to event or censoring; check the dates it came from.",
-      });
-    const rawEvent = String(eventValues[i] ?? "").trim();
-    let e: number;
-    if (flags.eventValue !== undefined) e = rawEvent === flags.eventValue ? 1 : 0;
-    else if (TRUE.has(rawEvent.toLowerCase())) e = 1;
-    else if (FALSE.has(rawEvent.toLowerCase())) e = 0;
-    else
-      throw new UserError(
-        `${where}, column ${flags.event}: event value "${rawEvent}" is not 1/0, true/false or yes/no.`,
-        { hint: `Name the value that means "event" with --event-value.` },
-      );
-    if (groupValues) {
-      const g = String(groupValues[i] ?? "").trim();
-      if (g === "")
-        throw new UserError(`${where}, column ${flags.group}: the group is empty.`, {
-          hint: "Give every row a group, or remove the rows without one.",
-        });
-      groups.push(g);
-    }
-    durations.push(d);
-    events.push(e);
+  const file = await readFlatFile(flags.input);
+  for (const note of file.notes ?? []) process.stderr.write(`note: ${note}\n`); // e.g. read as latin-1
+  const durationValues = requireColumn(file, flags.duration, "duration");
+  const eventValues = requireColumn(file, flags.event, "event");
+  const groupValues = flags.group ? requireColumn(file, flags.group, "group") : undefined;
+  const text = (v: unknown) => String(v ?? "").trim();
+  const durationOf = (v: unknown) => (text(v) === "" ? Number.NaN : Number(text(v)));
+  const eventOf = (v: unknown): number | null => {
+    const raw = text(v);
+    if (flags.eventValue !== undefined) return raw === flags.eventValue ? 1 : 0;
+    return TRUE.has(raw.toLowerCase()) ? 1 : FALSE.has(raw.toLowerCase()) ? 0 : null;
+  };
+  const table = setAsideRows(file, (i) => {
+    const d = durationOf(durationValues[i]);
+    if (!Number.isFinite(d)) return "duration not a number";
+    if (d < 0) return "negative duration";
+    if (eventOf(eventValues[i]) === null) return "event not 1/0, true/false or yes/no";
+    return groupValues && text(groupValues[i]) === "" ? "empty group" : null;
+  });
+  if (table.rowCount === 0) {
+    const first = table.rejected.examples[0];
+    throw new UserError(
+      `${file.file}: none of its ${file.rowCount} rows can be used` +
+        (first ? ` (line ${first.line}: ${first.reason}).` : "."),
+      {
+        hint:
+          `Durations (--duration ${flags.duration}) must be numbers ≥ 0 (days, weeks, months …); events ` +
+          `(--event ${flags.event}) 1/0, true/false or yes/no, or name the value that means "event" with ` +
+          "--event-value.",
+      },
+    );
   }
+  const kept = (column: string) => requireColumn(table, column);
+  const durations = kept(flags.duration).map(durationOf);
+  const events = kept(flags.event).map((v) => eventOf(v)!);
+  const groups = flags.group ? kept(flags.group).map(text) : undefined;
   return {
     rejected: table.rejected,
     durations,
     events,
-    groups: groupValues ? groups : undefined,
+    groups,
     time: `column ${flags.duration}, in its own units`,
     source: table.file,
   };

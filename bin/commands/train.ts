@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = await readFlatFile(flags.input);
   // Rows without a target value cannot be learnt from: set aside and counted, not a reason to stop.
   const targetValues = requireColumn(file, flags.target, "target");
-  const flat = setAsideRows(file, (i) => String(targetValues[i] ?? "").trim() === "", "blank target");
+  const flat = setAsideRows(file, (i) => (String(targetValues[i] ?? "").trim() === "" ? "blank target" : null));
   const { table, labels, dropped, ids, notes } = featureTableFromFlat(flat, flags.target, {
     ...(flags.positive ? { positive: flags.positive } : {}),
     ...(flags.id ? { id: flags.id } : {}),
