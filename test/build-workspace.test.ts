@@ -157,10 +157,12 @@ describe("churn build (warehouse and analyses, no site)", () => {
       file,
       `customer_id,campaign,group,date\n${ids
         .map((r, i) => `${r.customer_id},call,${i % 2 ? "treatment" : "control"},2026-03-01`)
-        .join("\n")}\n`,
+        .join("\n")}\nC9,call,control,2026-03-01,extra\n`,
     );
     const r = runChurn(["readout", "--db", db, "--assignments", file, "--cost", "10", "--json"]);
     expect(r.code, r.stderr).toBe(0);
+    // The row the reader could not split is said, not dropped in silence.
+    expect(r.stderr).toContain("assignments.csv: 1 of 401 rows left out (too many fields 1; first at line 402).");
     const [c] = JSON.parse(r.stdout).campaigns;
     expect(c.control.n + c.treatment.n).toBeLessThanOrEqual(400);
     expect(c.effect).toBeCloseTo(c.control.rate - c.treatment.rate, 12);

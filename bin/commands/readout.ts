@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appendRows } from "../../loaders/append.ts";
 import { queryOne, run as runSql, tableExists, withWarehouse } from "../../loaders/db.ts";
 import { UserError } from "../../loaders/errors.ts";
-import { readFlatFile, requireColumn } from "../../loaders/flat-file.ts";
+import { readFlatFile, rejectedNote, requireColumn } from "../../loaders/flat-file.ts";
 import {
   type Assignment,
   assignmentOutcomes,
@@ -42,6 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags("readout", argv, Flags);
   const file = await readFlatFile(flags.assignments);
   for (const note of file.notes ?? []) process.stderr.write(`note: ${note}\n`); // e.g. read as latin-1
+  const setAside = rejectedNote(flags.assignments, file.rejected); // rows the reader could not split
+  if (setAside) process.stderr.write(`${setAside}\n`);
   const ids = requireColumn(file, "customer_id"),
     campaigns = requireColumn(file, "campaign"),
     groups = requireColumn(file, "group"),
