@@ -74,3 +74,39 @@ describe("buyer churn by inactivity window", () => {
     db.close();
   });
 });
+
+describe("filter values beyond the most common", () => {
+  it("share one value, '(other)', so a field with a value per customer does not give a row per customer", async () => {
+    const { MAX_FILTER_VALUES, buildSubscriptionStates } = await import("../models/cohorts/subscription-states.ts");
+    const { monthlyMetrics } = await import("../models/cohorts/monthly-metrics.ts");
+    const db = await openDatabase(join(mkdtempSync(join(tmpdir(), "churn-filters-")), "w.duckdb"));
+    for (const s of ["customers", "transactions", "subscriptions"] as const)
+      await run(db.connection, createTableSql(s));
+    // 40 subscribers and 40 buyers, each with a segment of its own but for S00, which three more share; one has none.
+    const ids = Array.from({ length: 40 }, (_, i) => i);
+    const segment = (i: number) => (i < 4 ? "'S00'" : i === 39 ? "NULL" : `'S${String(i).padStart(2, "0")}'`);
+    const customers = (p: string) => ids.map((i) => `('${p}${i}', DATE '2024-01-01', ${segment(i)})`).join(", ");
+    await run(db.connection, `INSERT INTO customers (customer_id, signup_date, segment) VALUES ${customers("s")}`);
+    await run(db.connection, `INSERT INTO customers (customer_id, signup_date, segment) VALUES ${customers("b")}`);
+    const subs = ids.map((i) => `('s${i}', DATE '2024-01-01', NULL, 'Pro', 10)`).join(", ");
+    await run(db.connection, `INSERT INTO subscriptions VALUES ${subs}`);
+    const buys = ids.flatMap((i) => [`('b${i}', DATE '2024-01-02', 5, NULL)`, `('b${i}', DATE '2024-02-01', 5, NULL)`]);
+    await run(db.connection, `INSERT INTO transactions VALUES ${buys.join(", ")}`);
+    await buildSubscriptionStates(db.connection, "2024-03-31");
+    const monthly = await monthlyMetrics(db.connection, "2024-03-31", ["segment"]);
+    const buyers = await buyerMonthly(db.connection, "2024-03-31", 45);
+    for (const rows of [monthly, buyers.filter((m) => m.dimension === "segment")]) {
+      const values = [...new Set(rows.map((m) => m.value))];
+      // S00 (4 customers) and the 24 that sort first of the single ones (S04–S27) keep their rows; S28–S38 share
+      // "(other)"; the customer with no segment is "(none)".
+      expect(values).toHaveLength(MAX_FILTER_VALUES + 2);
+      expect(values).toContain("S00");
+      expect(values).toContain("S27");
+      expect(values).not.toContain("S28");
+      expect(values).toContain("(none)");
+      const first = (v: string) => rows.find((m) => m.value === v && m.month === "2024-02")!;
+      expect([first("S00").start, first("(other)").start, first("(none)").start]).toEqual([4, 11, 1]);
+    }
+    db.close();
+  });
+});

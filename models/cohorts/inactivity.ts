@@ -11,6 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { query, queryOne } from "../../loaders/db.ts";
 import { buyerDaysUpTo } from "../value/buyer-days.ts";
 import { byGroupedDimension } from "./grouping-sets.ts";
+import { filterValue } from "./subscription-states.ts";
 
 const gapP90Sql = (conn: DuckDBConnection) => `
   WITH days AS (${buyerDaysUpTo(conn, "as_of")}), gaps AS (
@@ -39,10 +40,10 @@ export async function inactivityWindow(conn: DuckDBConnection, asOf: string): Pr
 
 /** Filter dimensions of buyers, from the customers table (buyers have no subscription plan: plan is the customer's). */
 export const BUYER_DIMENSIONS = {
-  plan: "coalesce(c.plan, '(none)')",
-  segment: "coalesce(c.segment, '(none)')",
-  region: "coalesce(c.region, '(none)')",
-  acquisition_channel: "coalesce(c.acquisition_channel, '(none)')",
+  plan: filterValue("c.plan", "customers", "plan"),
+  segment: filterValue("c.segment", "customers", "segment"),
+  region: filterValue("c.region", "customers", "region"),
+  acquisition_channel: filterValue("c.acquisition_channel", "customers", "acquisition_channel"),
 } as const;
 const DIMENSION_KEYS = Object.keys(BUYER_DIMENSIONS) as (keyof typeof BUYER_DIMENSIONS)[];
 
