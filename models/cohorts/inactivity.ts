@@ -62,9 +62,13 @@ const buyerMonthlySql = (conn: DuckDBConnection) => `
     SELECT m.d0, x.customer_id, bool_or(x.date <= m.d0) AS a0, bool_or(x.date > m.d1 - $window) AS a1
     FROM months m JOIN days x ON x.date > m.d0 - $window AND x.date <= m.d1
     GROUP BY ALL
+  ), dims AS (
+    SELECT customer_id, ${DIMENSION_KEYS.map((d) => `${BUYER_DIMENSIONS[d]} AS dim_${d}`).join(", ")}
+    FROM customers c
   ), labelled AS (
-    SELECT f.d0, f.a0, f.a1, ${DIMENSION_KEYS.map((d) => `${BUYER_DIMENSIONS[d]} AS dim_${d}`).join(", ")}
-    FROM flags f LEFT JOIN customers c USING (customer_id)
+    -- Filter values once per customer, not per customer and month; a buyer with no customers row is "(none)".
+    SELECT f.d0, f.a0, f.a1, ${DIMENSION_KEYS.map((d) => `coalesce(x.dim_${d}, '(none)') AS dim_${d}`).join(", ")}
+    FROM flags f LEFT JOIN dims x USING (customer_id)
   ), agg AS (
     SELECT d0,
            ${byGroupedDimension(
