@@ -191,7 +191,8 @@ async function stageDelimited(
     : undefined;
   let readPath = path;
   if (scan && (scan.lineBreaks > 1 || separator !== undefined)) {
-    // DuckDB's reader refuses a file that mixes LF, CRLF and CR line breaks: read a copy with LF throughout.
+    // DuckDB's reader refuses a file that mixes LF, CRLF and CR line breaks: read a copy with LF throughout (and the
+    // sep= line blank).
     readPath = join(mkdtempSync(join(tmpdir(), "churn-lf-")), "normalized.csv");
     normalizeLineBreaks(path, readPath, separator !== undefined);
     params["path"] = readPath;
