@@ -13,6 +13,7 @@
  *       "whitespace": false,                     // true: columns separated by runs of spaces (no quoting)
  *       "keep_duplicates": false,                // true: exact duplicate rows are genuine (no order id in the export)
  *       "amount_from": { "quantity": "Qty", "price": "UnitPrice" },
+ *       "mrr_from": { "amount": "Plan Amount", "interval": "Plan Interval", "interval_count": "Interval Count" },
  *       "keep_if": { "column": "status", "in": ["paid"] }, // other rows set aside with the reason (void invoices)
  *       "scale": { "amount": 0.01 },             // multiply a number column (amounts exported in cents)
  *       "derive": { "signup_date": { "months_before": "2024-01-31", "months_column": "tenure" },
@@ -49,6 +50,17 @@ export const SourceConfigSchema = z.strictObject({
   /** Keep exact duplicate rows (an export with no order id can repeat a genuine purchase, as CDNOW does). */
   keep_duplicates: z.boolean().optional(),
   amount_from: z.strictObject({ quantity: z.string().min(1), price: z.string().min(1) }).optional(),
+  /**
+   * Subscriptions: mrr from a plan's price and billing interval (a billing tool's export: 1,200 a year is 100 a month),
+   * with an optional count of intervals per billing (every 3 months).
+   */
+  mrr_from: z
+    .strictObject({
+      amount: z.string().min(1),
+      interval: z.string().min(1),
+      interval_count: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Keep only rows whose column (trimmed) is one of these values; the others go to rejected_rows, reason named. */
   keep_if: z.strictObject({ column: z.string().min(1), in: z.array(z.string()).min(1) }).optional(),
   /** Multiply native number columns by these factors (0.01: an export in cents). */

@@ -87,7 +87,9 @@ export async function loadStagedFile(
 
   // The date format and decimal mark, when the config does not set them, from the export's own values.
   const plain = (spec: ColumnSpec) =>
-    config.derive?.[spec.name] || (spec.name === "amount" && config.amount_from)
+    config.derive?.[spec.name] ||
+    (spec.name === "amount" && config.amount_from) ||
+    (spec.name === "mrr" && config.mrr_from)
       ? []
       : [resolveColumn(spec, config, staged.columns)].filter((c): c is string => c !== undefined);
   const specs = SOURCES[source].columns;
@@ -126,8 +128,10 @@ export async function loadStagedFile(
   for (const spec of specs) {
     const derive: DeriveRule | undefined = config.derive?.[spec.name];
     const fromQuantity = spec.name === "amount" && config.amount_from;
-    const column = derive || fromQuantity ? undefined : resolveColumn(spec, config, staged.columns);
-    if (!column && !derive && !fromQuantity) {
+    const fromInterval = source === "subscriptions" && spec.name === "mrr" ? config.mrr_from : undefined;
+    const computed = fromQuantity || fromInterval;
+    const column = derive || computed ? undefined : resolveColumn(spec, config, staged.columns);
+    if (!column && !derive && !computed) {
       if (spec.required) {
         const wanted = config.columns?.[spec.name] ?? spec.name;
         throw new UserError(
@@ -185,6 +189,11 @@ export async function loadStagedFile(
         `WHEN ${num(pr)} IS NULL AND nullif(trim(${quoteIdent(pr)}), '') IS NOT NULL ` +
           `THEN ${problem("unparseable number", fromQuantity.price)}`,
       );
+    } else if (fromInterval) {
+      const monthly = monthlyFromInterval(fromInterval, staged, config, param);
+      text = monthly.text;
+      for (const [reason, condition, where] of monthly.problems)
+        checks.push(`WHEN ${condition} THEN ${problem(reason, where)}`);
     } else {
       text = `nullif(trim(${quoteIdent(column!)}), '')`;
     }
@@ -222,7 +231,7 @@ export async function loadStagedFile(
       }
       case "number":
       case "integer": {
-        const num = fromQuantity ? `TRY_CAST(${v} AS DOUBLE)` : numberExpr(v, config);
+        const num = computed ? `TRY_CAST(${v} AS DOUBLE)` : numberExpr(v, config);
         const factor = config.scale?.[spec.name];
         const scaled = factor === undefined ? num : `(${num} * CAST(${param(String(factor))} AS DOUBLE))`;
         const value = spec.type === "integer" ? `CAST(round(${num}) AS INTEGER)` : scaled;
@@ -394,6 +403,60 @@ export async function loadStagedFile(
 /** A number written with thousands separators (`1,234.50`, `-12,000`) without them; any other text as it is. */
 const withoutThousands = (c: string) =>
   `(CASE WHEN regexp_full_match(${c}, '[-+]?\\d{1,3}(,\\d{3})+(\\.\\d*)?') THEN replace(${c}, ',', '') ELSE ${c} END)`;
+
+/** Months per billing interval, by the words billing tools write (lower case). */
+const MONTHS_PER_INTERVAL: [words: string[], months: number][] = [
+  [["month", "monthly", "months", "mo", "m"], 1],
+  [["year", "yearly", "years", "annual", "annually", "yr", "y"], 12],
+  [["quarter", "quarterly", "quarters", "q"], 3],
+  [["half-year", "semiannual", "semi-annual", "semiannually", "half_year"], 6],
+  [["week", "weekly", "weeks", "wk", "w"], 7 / 30.4375],
+  [["day", "daily", "days", "d"], 1 / 30.4375],
+];
+
+/**
+ * SQL: a subscription's MRR from its price per billing and its interval (mrr_from): amount ÷ (months per interval ×
+ * intervals per billing), with the problems that set a row aside: an amount that is no number, an interval none of
+ * MONTHS_PER_INTERVAL's words, an interval count that is not a positive number.
+ */
+function monthlyFromInterval(
+  from: NonNullable<SourceConfig["mrr_from"]>,
+  staged: StagedFile,
+  config: SourceConfig,
+  param: (value: string) => string,
+): { text: string; problems: [reason: string, condition: string, column: string][] } {
+  const column = (wanted: string, key: string) => {
+    const found = findColumn(wanted, staged.columns);
+    if (!found)
+      throw new UserError(`${staged.file}: column "${wanted}" (mrr_from.${key}) is missing.`, {
+        hint: columnsFound(staged.columns),
+      });
+    return found;
+  };
+  const amountColumn = column(from.amount, "amount");
+  const intervalColumn = column(from.interval, "interval");
+  const countColumn = from.interval_count ? column(from.interval_count, "interval_count") : undefined;
+  const amount = numberExpr(`trim(${quoteIdent(amountColumn)})`, config);
+  const word = `lower(trim(${quoteIdent(intervalColumn)}))`;
+  const months = `CASE ${MONTHS_PER_INTERVAL.map(
+    ([words, m]) => `WHEN ${word} IN (${words.map(param).join(", ")}) THEN CAST(${param(String(m))} AS DOUBLE)`,
+  ).join(" ")} END`;
+  const count = countColumn ? `coalesce(TRY_CAST(nullif(trim(${quoteIdent(countColumn)}), '') AS DOUBLE), 1)` : "1";
+  return {
+    text: `CAST(${amount} / (${months} * ${count}) AS VARCHAR)`,
+    problems: [
+      [
+        "unparseable number",
+        `${amount} IS NULL AND nullif(trim(${quoteIdent(amountColumn)}), '') IS NOT NULL`,
+        from.amount,
+      ],
+      ["unknown billing interval", `${months} IS NULL AND ${amount} IS NOT NULL`, from.interval],
+      ...(countColumn
+        ? [["bad interval count", `NOT (${count} > 0)`, from.interval_count!] as [string, string, string]]
+        : []),
+    ],
+  };
+}
 
 function numberExpr(v: string, config: SourceConfig): string {
   // Without decimal commas a value that casts as it is (most of them) needs no cleaning: cleaning only removes

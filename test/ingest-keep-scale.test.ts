@@ -2,7 +2,8 @@
  * A billing tool's invoices export (Stripe's layout): every invoice with its status, amounts in cents. The config's
  * keep_if keeps the paid ones and sets the others aside in rejected_rows with the reason (read = loaded + rejected),
  * without the "most rows rejected" warning meant for faults; its scale reads cents as currency units. A keep_if column
- * or a scale key that does not exist is an error naming the file and what to do.
+ * or a scale key that does not exist is an error naming the file and what to do. Its subscriptions export gives a
+ * plan's price per billing interval: mrr_from turns it into monthly revenue, by hand below.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,5 +67,51 @@ describe("keep_if and scale in a config", () => {
     await expect(ingest({ source: wrong.dir, config: wrong.config }, join(wrong.dir, "w.duckdb"))).rejects.toThrow(
       /"scale" names order_id, which is not a number column of transactions/,
     );
+  });
+});
+
+describe("mrr_from: a subscription's price per billing interval as monthly revenue", () => {
+  it("divides by the months each billing covers; an unknown interval or a bad count is set aside", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "churn-mrr-from-"));
+    writeFileSync(
+      join(dir, "subscriptions.csv"),
+      `id,Customer ID,Created (UTC),Canceled At (UTC),Plan Interval,Plan Interval Count,Plan Amount
+sub_1,cus_A,2025-01-05 10:00:00,,month,1,4900
+sub_2,cus_B,2025-02-01 09:00:00,2025-08-01 00:00:00,Year,1,120000
+sub_3,cus_C,2025-03-10 12:00:00,,month,3,29700
+sub_4,cus_D,2025-04-01 12:00:00,,fortnight,1,1000
+sub_5,cus_E,2025-04-02 12:00:00,,week,,1000
+sub_6,cus_F,2025-04-03 12:00:00,,year,0,1000
+`,
+    );
+    const config = join(dir, "config.json");
+    const columns = { customer_id: "Customer ID", start_date: "Created (UTC)", end_date: "Canceled At (UTC)" };
+    const mrrFrom = { amount: "Plan Amount", interval: "Plan Interval", interval_count: "Plan Interval Count" };
+    const source = { file: "subscriptions.csv", columns, mrr_from: mrrFrom, scale: { mrr: 0.01 } };
+    writeFileSync(config, JSON.stringify({ sources: { subscriptions: source } }));
+    const path = join(dir, "w.duckdb");
+    const result = await ingest({ source: dir, config }, path);
+    expect(result.sources[0]).toMatchObject({ read: 6, loaded: 4, rejected: 2 });
+    expect(result.sources[0]!.reasons).toEqual({ "unknown billing interval": 1, "bad interval count": 1 });
+    const db = await openDatabase(path);
+    const rows = await query<{ customer_id: string; mrr: number }>(
+      db.connection,
+      "SELECT customer_id, mrr FROM subscriptions ORDER BY customer_id",
+    );
+    const rejected = await query(db.connection, 'SELECT line, "column", reason FROM rejected_rows ORDER BY line');
+    db.close();
+    // 49 a month; 1,200 a year = 100; 297 every 3 months = 99; 10 a week (blank count: 1) = 10 × 30.4375 / 7.
+    const expected: [string, number][] = [
+      ["cus_A", 49],
+      ["cus_B", 100],
+      ["cus_C", 99],
+      ["cus_E", (10 * 30.4375) / 7],
+    ];
+    expect(rows.map((r) => r.customer_id)).toEqual(expected.map(([id]) => id));
+    rows.forEach((r, i) => expect(r.mrr).toBeCloseTo(expected[i]![1], 9));
+    expect(rejected).toEqual([
+      { line: 5, column: "Plan Interval", reason: "unknown billing interval" },
+      { line: 7, column: "Plan Interval Count", reason: "bad interval count" },
+    ]);
   });
 });
