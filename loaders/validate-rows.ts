@@ -111,6 +111,10 @@ export async function loadStagedFile(
           .map((c) => c.name)
           .join(", ")}.`,
       });
+  if (config.mrr_from && source !== "subscriptions")
+    throw new UserError(`${staged.file}: "mrr_from" is for the subscriptions export, not ${source}.`, {
+      hint: "Move it to sources.subscriptions in the config file, or remove it.",
+    });
   if (config.keep_if) {
     // First of all checks: a row the config leaves out is set aside for that, whatever else is wrong with it.
     const { column: wanted, in: values } = config.keep_if;

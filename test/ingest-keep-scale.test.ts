@@ -114,4 +114,11 @@ sub_6,cus_F,2025-04-03 12:00:00,,year,0,1000
       { line: 7, column: "Plan Interval Count", reason: "bad interval count" },
     ]);
   });
+
+  it("is refused on another source, by name", async () => {
+    const { dir, config } = exportsWith({ mrr_from: { amount: "amount_paid", interval: "currency" } });
+    await expect(ingest({ source: dir, config }, join(dir, "w.duckdb"))).rejects.toThrow(
+      /invoices\.csv: "mrr_from" is for the subscriptions export, not transactions/,
+    );
+  });
 });
