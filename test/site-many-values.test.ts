@@ -69,7 +69,7 @@ describe("category fields with a value per customer", () => {
   it("why customers leave: 15 reasons and '(other reasons)', every cancellation still counted", async () => {
     const reasons = loaderJson("reasons.json.ts") as {
       events: number;
-      reasons: { reason: string; events: number }[];
+      reasons: { reason: string; events: number; group: string | null }[];
       monthly: { reason: string; cancellations: number }[];
       breakdowns: Record<string, { value: string; events: number }[]>;
       quotes: { reason: string }[];
@@ -77,6 +77,8 @@ describe("category fields with a value per customer", () => {
     const names = new Set(reasons.reasons.map((r) => r.reason));
     expect(names.size).toBe(16);
     expect(names).toContain("(other reasons)");
+    // Lumped reasons have no single rule group to show.
+    for (const r of reasons.reasons.filter((x) => x.reason === "(other reasons)")) expect(r.group).toBeNull();
     const sum = (rows: { events?: number; cancellations?: number }[]) =>
       rows.reduce((n, r) => n + (r.events ?? r.cancellations ?? 0), 0);
     expect(sum(reasons.reasons)).toBe(reasons.events);

@@ -20,7 +20,8 @@ const EVENTS = `(SELECT * REPLACE (CASE WHEN reason IN (
   ) THEN reason ELSE '${OTHER_REASONS}' END AS reason) FROM churn_reason_events)`;
 
 const BY_REASON_SQL = `
-  SELECT reason, category, any_value(reason_group) AS "group", sum(n)::INTEGER AS events,
+  SELECT reason, category,
+         CASE WHEN reason <> '${OTHER_REASONS}' THEN any_value(reason_group) END AS "group", sum(n)::INTEGER AS events,
          count(*)::INTEGER AS customers, sum(lost_mrr)::DOUBLE AS "lostMrr", sum(clv)::DOUBLE AS "lostClv"
   FROM (SELECT reason, category, customer_id, count(*) AS n, any_value(reason_group) AS reason_group,
                sum(lost_mrr) AS lost_mrr, any_value(lost_clv) AS clv
