@@ -50,14 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   // At the warehouse's date the scored copy is kept (swapped in); at another date it is deleted, so the warehouse
   // never holds tables of two dates.
   const result = await onWarehouseCopy(flags.db, "score", async (copy) => {
-    const warehouseAsOf = await withWarehouse(
-      copy,
-      { readOnly: true },
-      async (db) =>
-        (await queryOne<{ value: string }>(db.connection, "SELECT value FROM warehouse_meta WHERE key = 'as_of'"))
-          ?.value,
-    );
-    const value = await scoreWarehouse(flags, copy, warehouseAsOf);
+    const { value, warehouseAsOf } = await scoreWarehouse(flags, copy);
     return { value, keep: !flags.asOf || flags.asOf === warehouseAsOf };
   });
   const order =
@@ -70,9 +63,13 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, warehouseAsOf: string | undefined) {
+/** Score the warehouse at `dbPath` (a copy); also says the date the warehouse itself is at. */
+async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string) {
   return withWarehouse(dbPath, { readOnly: false }, async (db) => {
     const conn = db.connection;
+    const warehouseAsOf = (
+      await queryOne<{ value: string }>(conn, "SELECT value FROM warehouse_meta WHERE key = 'as_of'")
+    )?.value;
     const asOf = flags.asOf ?? warehouseAsOf;
     if (!asOf) throw new UserError(`${flags.db} has no as-of date.`, { hint: "Ingest again, or pass --as-of DATE." });
     const ctx = { conn, dbPath, asOf, seed: flags.seed, log: (m: string) => process.stderr.write(`${m}\n`) };
@@ -89,7 +86,8 @@ async function scoreWarehouse(flags: z.infer<typeof Flags>, dbPath: string, ware
     const list = await scoredListCsv(conn, flags.top);
     writeOwnFile(flags.out, list.csv, (old) => old.startsWith("\ufeffcustomer_id"));
     const riskSource = report.summary["riskSource"] as string;
-    return { asOf, written: list.rows, out: flags.out, riskSource, model, summary: report.summary };
+    const value = { asOf, written: list.rows, out: flags.out, riskSource, model, summary: report.summary };
+    return { value, warehouseAsOf };
   });
 }
 
