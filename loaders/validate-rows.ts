@@ -53,6 +53,16 @@ function findColumn(wanted: string, found: string[]): string | undefined {
   return found.find((c) => c.toLowerCase() === wanted.toLowerCase());
 }
 
+/** The export's column a config key names (`key`, e.g. keep_if.column), or a UserError saying it is missing. */
+function configColumn(staged: StagedFile, wanted: string, key: string): string {
+  const found = findColumn(wanted, staged.columns);
+  if (!found)
+    throw new UserError(`${staged.file}: column "${wanted}" (${key}) is missing.`, {
+      hint: columnsFound(staged.columns),
+    });
+  return found;
+}
+
 /** Which export column feeds a native column: the config's mapping, else the native name. */
 function resolveColumn(spec: ColumnSpec, config: SourceConfig, found: string[]): string | undefined {
   return findColumn(config.columns?.[spec.name] ?? spec.name, found);
@@ -118,11 +128,7 @@ export async function loadStagedFile(
   if (config.keep_if) {
     // First of all checks: a row the config leaves out is set aside for that, whatever else is wrong with it.
     const { column: wanted, in: values } = config.keep_if;
-    const kept = findColumn(wanted, staged.columns);
-    if (!kept)
-      throw new UserError(`${staged.file}: column "${wanted}" (keep_if.column) is missing.`, {
-        hint: columnsFound(staged.columns),
-      });
+    const kept = configColumn(staged, wanted, "keep_if.column");
     checks.push(
       `WHEN coalesce(trim(${quoteIdent(kept)}), '') NOT IN (${values.map(param).join(", ")}) ` +
         `THEN ${problem(`${NOT_KEPT}${wanted} not ${values.join(" or ")}`, wanted)}`,
@@ -156,22 +162,12 @@ export async function loadStagedFile(
     let text: string;
     if (derive && "constant" in derive) text = param(derive.constant);
     else if (derive && "months_before" in derive) {
-      const months = findColumn(derive.months_column, staged.columns);
-      if (!months)
-        throw new UserError(
-          `${staged.file}: column "${derive.months_column}" (derive.${spec.name}.months_column) is missing.`,
-          { hint: columnsFound(staged.columns) },
-        );
+      const months = configColumn(staged, derive.months_column, `derive.${spec.name}.months_column`);
       text =
         `CAST((${param(derive.months_before)}::DATE - ` +
         `to_months(TRY_CAST(trim(${quoteIdent(months)}) AS INTEGER)))::DATE AS VARCHAR)`;
     } else if (derive && "date_if" in derive) {
-      const flagColumn = findColumn(derive.date_if.column, staged.columns);
-      if (!flagColumn)
-        throw new UserError(
-          `${staged.file}: column "${derive.date_if.column}" (derive.${spec.name}.date_if.column) is missing.`,
-          { hint: columnsFound(staged.columns) },
-        );
+      const flagColumn = configColumn(staged, derive.date_if.column, `derive.${spec.name}.date_if.column`);
       text =
         `CASE WHEN trim(${quoteIdent(flagColumn)}) = ${param(derive.date_if.equals)} ` +
         `THEN ${param(derive.date_if.date)} END`;
@@ -429,14 +425,7 @@ function monthlyFromInterval(
   config: SourceConfig,
   param: (value: string) => string,
 ): { text: string; problems: [reason: string, condition: string, column: string][] } {
-  const column = (wanted: string, key: string) => {
-    const found = findColumn(wanted, staged.columns);
-    if (!found)
-      throw new UserError(`${staged.file}: column "${wanted}" (mrr_from.${key}) is missing.`, {
-        hint: columnsFound(staged.columns),
-      });
-    return found;
-  };
+  const column = (wanted: string, key: string) => configColumn(staged, wanted, `mrr_from.${key}`);
   const amountColumn = column(from.amount, "amount");
   const intervalColumn = column(from.interval, "interval");
   const countColumn = from.interval_count ? column(from.interval_count, "interval_count") : undefined;
