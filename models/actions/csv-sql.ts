@@ -24,7 +24,8 @@ function textCell(text: string): string {
   const formula = `left(${text}, 1) IN ('=', '+', '-', '@', chr(9), chr(13))`;
   const safe = `CASE WHEN ${formula} THEN '''' || ${text} ELSE ${text} END`;
   return `CASE WHEN ${text} IS NULL THEN ''
-    WHEN regexp_matches(${text}, '["\\r\\n,]') THEN '"' || replace(${safe}, '"', '""') || '"'
+    WHEN contains(${text}, '"') OR contains(${text}, ',') OR contains(${text}, chr(10)) OR contains(${text}, chr(13))
+      THEN '"' || replace(${safe}, '"', '""') || '"'
     ELSE ${safe} END`;
 }
 

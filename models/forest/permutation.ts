@@ -2,8 +2,9 @@
  * Permutation importance (Breiman 2001): the drop in ROC-AUC on held-out rows when one feature's values are
  * shuffled among them. Computed without copying or re-encoding the table: the rows are binned once; for feature j
  * its column of bins is permuted in place (the permutation drawn from createRandom(seed + j)) and then restored;
- * and only the (tree, row) pairs whose path tests j are walked again, since a path that never tests j reaches the
- * same leaf whatever j holds. Sums run over the trees in order, so the numbers equal a full re-prediction.
+ * and only the (tree, row) pairs whose path tests j are walked again, from the first node on the path that tests j,
+ * since the path above it, and a path that never tests j, reach the same nodes whatever j holds. Sums run over the
+ * trees in order, so the numbers equal a full re-prediction.
  */
 import { createRandom, shuffle } from "../../loaders/random.ts";
 import { rocAuc } from "../math/metrics.ts";
@@ -24,11 +25,12 @@ export function permutationDrops(
   const T = p.trees;
   const R = rows.length;
   const bins = binRows(model, table, rows);
-  // leaf[t·R + k]: value of the leaf row k reaches in tree t; uses[j]: bit t·R + k set when that path tests j.
+  // leaf[t·R + k]: value of the leaf row k reaches in tree t. found[j] lists the pairs t·R + k whose path tests
+  // feature j (pair) and the first node on that path that does (from), in walk order, grown as the walks find them.
   const pairs = T * R;
-  const words = (pairs + 31) >>> 5;
   const leaf = new Float64Array(pairs);
-  const uses = Array.from({ length: F }, () => new Uint32Array(words));
+  const found = Array.from({ length: F }, () => ({ pair: new Int32Array(1024), from: new Int32Array(1024), n: 0 }));
+  const seen = new Int32Array(F).fill(-1); // the pair whose walk last met feature f
   const base = new Float64Array(R);
   for (let t = 0; t < T; t++) {
     for (let k = 0; k < R; k++) {
@@ -36,7 +38,19 @@ export function permutationDrops(
       let node = p.roots[t]!;
       let f = p.feature[node]!;
       while (f >= 0) {
-        uses[f]![q >>> 5]! |= 1 << (q & 31);
+        if (seen[f] !== q) {
+          seen[f] = q;
+          const list = found[f]!;
+          if (list.n === list.pair.length) {
+            const grown = { pair: new Int32Array(list.n * 2), from: new Int32Array(list.n * 2) };
+            grown.pair.set(list.pair);
+            grown.from.set(list.from);
+            list.pair = grown.pair;
+            list.from = grown.from;
+          }
+          list.pair[list.n] = q;
+          list.from[list.n++] = node;
+        }
         const b = bins[k * F + f]!;
         node = (b === 0 ? p.missingLeft[node] === 1 : b <= p.bin[node]!) ? p.left[node]! : p.right[node]!;
         f = p.feature[node]!;
@@ -50,23 +64,25 @@ export function permutationDrops(
   const drops = new Float64Array(F);
   const column = new Uint8Array(R);
   const sums = new Float64Array(R);
+  const permutedLeaf = new Float64Array(pairs);
   for (let j = 0; j < F; j++) {
-    const used = uses[j]!;
-    if (!used.some((w) => w !== 0)) continue; // no tree tests j: permuting it changes nothing
+    const list = found[j]!;
+    if (list.n === 0) continue; // no tree tests j: permuting it changes nothing
     const order = shuffle(
       Array.from({ length: R }, (_, k) => k),
       createRandom(seed + j),
     );
     for (let k = 0; k < R; k++) column[k] = bins[k * F + j]!;
     for (let k = 0; k < R; k++) bins[k * F + j] = column[order[k]!]!;
-    sums.fill(0);
-    for (let t = 0; t < T; t++) {
-      const root = p.roots[t]!;
-      for (let k = 0; k < R; k++) {
-        const q = t * R + k;
-        sums[k]! += (used[q >>> 5]! >>> (q & 31)) & 1 ? p.value[leafOf(p, bins, k, root)]! : leaf[q]!;
-      }
+    permutedLeaf.set(leaf);
+    for (let e = 0; e < list.n; e++) {
+      const q = list.pair[e]!;
+      const k = q % R;
+      // A row given a value in the same bin as its own walks its own path.
+      if (bins[k * F + j] !== column[k]) permutedLeaf[q] = p.value[leafOf(p, bins, k, list.from[e]!)]!;
     }
+    sums.fill(0);
+    for (let t = 0; t < T; t++) for (let k = 0; k < R; k++) sums[k]! += permutedLeaf[t * R + k]!;
     for (let k = 0; k < R; k++) sums[k]! /= T;
     drops[j] = baseAuc - rocAuc(sums, labels);
     for (let k = 0; k < R; k++) bins[k * F + j] = column[k]!;

@@ -125,9 +125,13 @@ function utf8Data(values: readonly string[]) {
   });
 }
 
-/** Dictionary data from each row's key into `values` (NaN: a null row), in the smallest index type. */
-function dictionaryFromKeys(keys: Float64Array, values: string[]) {
-  const type = new Dictionary(new Utf8(), indexType(values.length));
+/**
+ * Dictionary data from each row's key into `values` (NaN: a null row), in the smallest index type. `id` is the
+ * dictionary's id in the file (the column's position): apache-arrow would otherwise number dictionaries from a
+ * counter shared by the whole process, and the same table's bytes would depend on what was built before it.
+ */
+function dictionaryFromKeys(keys: Float64Array, values: string[], id: number) {
+  const type = new Dictionary(new Utf8(), indexType(values.length), id);
   const ArrayType = type.indices.ArrayType as Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor;
   const data = new ArrayType(keys.length);
   keys.forEach((k, i) => (data[i] = Number.isNaN(k) ? 0 : k));
@@ -318,7 +322,7 @@ function offsetsOf(lengths: Float64Array) {
  * key, read as integers, so only the dictionary's strings cross into JavaScript. The same data as keying each value
  * in JavaScript in order of first appearance.
  */
-async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promise<Data> {
+async function dictionaryFromSql(conn: DuckDBConnection, column: string, dictionaryId: number): Promise<Data> {
   const id = quoted(column);
   const dictionary = `SELECT v, (row_number() OVER (ORDER BY first) - 1)::INTEGER AS k FROM (
       SELECT ${id} AS v, min(rowid) AS first FROM ${ROWS} WHERE ${id} IS NOT NULL GROUP BY ${id})`;
@@ -327,7 +331,7 @@ async function dictionaryFromSql(conn: DuckDBConnection, column: string): Promis
     conn,
     `SELECT d.k FROM ${ROWS} r LEFT JOIN (${dictionary}) d ON r.${id} = d.v ORDER BY r.rowid`,
   );
-  return dictionaryFromKeys(keys, values.map(String));
+  return dictionaryFromKeys(keys, values.map(String), dictionaryId);
 }
 
 /**
@@ -354,14 +358,19 @@ async function utf8FromSql(conn: DuckDBConnection, column: string): Promise<Data
  * row's phrase count, the phrases in order of first appearance, and each phrase's key in (row, position) order. The
  * same data as splitting each value in JavaScript and numbering its phrases in order of first appearance.
  */
-async function phraseListFromSql(conn: DuckDBConnection, column: string, separator: string): Promise<Data> {
+async function phraseListFromSql(
+  conn: DuckDBConnection,
+  column: string,
+  separator: string,
+  dictionaryId: number,
+): Promise<Data> {
   const counts = await integers(conn, `SELECT len(string_split(${quoted(column)}, $sep)) FROM ${ROWS} ORDER BY rowid`, {
     sep: separator,
   });
   const dictionary = `SELECT p, (row_number() OVER (ORDER BY min(n)) - 1)::INTEGER AS k FROM ${PARTS} GROUP BY p`;
   const phrases = (await conn.runAndReadAll(`SELECT p FROM (${dictionary}) ORDER BY k`)).getColumns()[0] ?? [];
   const keys = await integers(conn, `SELECT d.k FROM ${PARTS} a JOIN (${dictionary}) d USING (p) ORDER BY a.n`);
-  const child = dictionaryFromKeys(keys, phrases.map(String));
+  const child = dictionaryFromKeys(keys, phrases.map(String), dictionaryId);
   const type = new List(new Field("item", child.type, false));
   return makeData({ type, length: counts.length, ...offsetsOf(counts), child });
 }
@@ -422,9 +431,10 @@ export async function queryToArrow(
       const phrases = separator === undefined ? null : await splitPhrases(conn, name, separator);
       const encoding = textEncoding(stats[texts.indexOf(name)]!, rows, phrases);
       if (encoding === "list") {
-        const data = await phraseListFromSql(conn, name, separator!);
+        const data = await phraseListFromSql(conn, name, separator!, i);
         encoded.push({ vector: makeVector(data), metadata: { joined_by: separator! } });
-      } else if (encoding === "dictionary") encoded.push({ vector: makeVector(await dictionaryFromSql(conn, name)) });
+      } else if (encoding === "dictionary")
+        encoded.push({ vector: makeVector(await dictionaryFromSql(conn, name, i)) });
       else encoded.push({ vector: makeVector(await utf8FromSql(conn, name)) });
     }
     return withMetadata(
