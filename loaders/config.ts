@@ -4,6 +4,7 @@
  *
  * {
  *   "as_of": "2026-09-30",                       // optional analysis date
+ *   "id_match": "auto",                          // or "exact", "loose": ids spelt differently (loaders/id-matching.ts)
  *   "sources": {
  *     "transactions": {
  *       "file": "orders_*.csv",                  // name or glob, relative to --source
@@ -71,6 +72,7 @@ export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
 export const IngestConfigSchema = z.strictObject({
   as_of: IsoDate.optional(),
+  id_match: z.enum(["auto", "exact", "loose"]).optional(),
   sources: z.partialRecord(z.enum(SOURCE_NAMES), SourceConfigSchema),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;

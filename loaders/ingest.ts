@@ -14,6 +14,7 @@ import { UserError } from "./errors.ts";
 import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
 import { loadStagedFile } from "./validate-rows.ts";
+import { idMatchNote, matchOrphanIds } from "./id-matching.ts";
 import { noteMostlyRejected } from "./ingest-report.ts";
 import { asOfOutsideData, defaultAsOf } from "./default-as-of.ts";
 
@@ -280,6 +281,15 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
               .join(""),
         },
       );
+    // Ids another export spells differently (case, leading zeros) are joined to their customers first.
+    const idMatches = derivedCustomers
+      ? []
+      : await matchOrphanIds(
+          conn,
+          SOURCE_NAMES.filter((s) => s !== "customers"),
+          config?.id_match ?? "auto",
+        );
+    const customersFile = reports.find((r) => r.source === "customers")?.file ?? "customers";
     const orphans: Record<string, number> = {};
     if (!derivedCustomers) {
       for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {
@@ -295,6 +305,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     const loadNotes = [
       ...(fallback?.note ? [fallback.note] : []),
       ...(chosen && range?.first && range.last ? asOfOutsideData(chosen, range.first, range.last) : []),
+      ...idMatches.flatMap((r) => idMatchNote(r, customersFile) ?? []),
     ];
     await setMeta(conn, "load_notes", loadNotes);
     await setMeta(conn, "data_from", range?.first ?? "");
@@ -303,6 +314,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     await setMeta(conn, "missing_sources", missing);
     await setMeta(conn, "derived_customers", derivedCustomers);
     await setMeta(conn, "orphan_ids", orphans);
+    await setMeta(conn, "id_matching", idMatches);
     await setMeta(conn, "config", config ?? { layout: options.transactions ? "single transactions file" : "native" });
     await run(conn, "CHECKPOINT");
     return {
