@@ -35,7 +35,8 @@ export interface IdMatchReport {
 
 /** The form ids are compared in: lower case, and for ids of digits only, without leading zeros. */
 const form = (id: string) =>
-  `CASE WHEN regexp_full_match(${id}, '[0-9]+') THEN coalesce(nullif(ltrim(${id}, '0'), ''), '0') ELSE lower(${id}) END`;
+  `CASE WHEN regexp_full_match(${id}, '[0-9]+') THEN coalesce(nullif(ltrim(${id}, '0'), ''), '0')
+   ELSE lower(${id}) END`;
 
 /** Share of an export's ids that must be orphans, and of those that must match, for "auto" to join them. */
 const AUTO_ORPHAN_SHARE = 0.5;
@@ -72,7 +73,8 @@ export async function matchOrphanIds(
       if (orphans === 0) continue;
       const [example] = await query<{ id: string; customer: string }>(
         conn,
-        "SELECT orphan AS id, customer_id AS customer FROM id_matches WHERE customer_id IS NOT NULL ORDER BY orphan LIMIT 1",
+        `SELECT orphan AS id, customer_id AS customer FROM id_matches
+         WHERE customer_id IS NOT NULL ORDER BY orphan LIMIT 1`,
       );
       const [unmatched] = await query<{ id: string }>(
         conn,

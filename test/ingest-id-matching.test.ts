@@ -22,10 +22,8 @@ function exportsWith(transactionIds: string[], idMatch?: string): { dir: string;
     join(dir, "customers.csv"),
     `customer_id,signup_date\n${CUSTOMERS.map((id) => `${id},2025-01-01`).join("\n")}\n`,
   );
-  writeFileSync(
-    join(dir, "transactions.csv"),
-    `customer_id,date,amount,order_id\n${transactionIds.map((id, i) => `${id},2025-02-0${1 + (i % 9)},10,O${i}`).join("\n")}\n`,
-  );
+  const rows = transactionIds.map((id, i) => `${id},2025-02-0${1 + (i % 9)},10,O${i}`);
+  writeFileSync(join(dir, "transactions.csv"), `customer_id,date,amount,order_id\n${rows.join("\n")}\n`);
   if (idMatch === undefined) return { dir };
   const config = join(dir, "config.json");
   writeFileSync(config, JSON.stringify({ id_match: idMatch, sources: {} }));
