@@ -77,9 +77,12 @@ export const IngestConfigSchema = z.strictObject({
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
-/** The native layout: `<source>.csv` or `<source>.parquet`, columns named as in loaders/schema.ts. */
+/**
+ * The native layout: `<source>.csv` (or .tsv, .txt, any of them gzipped, or .parquet), columns named as in
+ * loaders/schema.ts.
+ */
 export function nativeConfig(source: SourceName): SourceConfig {
-  return { file: `${source}.{csv,parquet,tsv}` };
+  return { file: `${source}.{csv,parquet,tsv,txt,csv.gz,tsv.gz,txt.gz}` };
 }
 
 export function loadConfig(path: string): IngestConfig {

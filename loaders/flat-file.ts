@@ -62,10 +62,14 @@ export async function readFlatFile(file: string): Promise<FlatTable> {
     } else {
       const staged = await stageFile(db.connection, file, { file });
       const columns = staged.columns.map(quoteIdent).join(", ");
-      values = await queryColumns(
-        db.connection,
-        `SELECT ${columns}, ${staged.lineExpr} AS __line FROM ${staged.table} ORDER BY __line`,
-      );
+      try {
+        values = await queryColumns(
+          db.connection,
+          `SELECT ${columns}, ${staged.lineExpr} AS __line FROM ${staged.table} ORDER BY __line`,
+        );
+      } finally {
+        staged.release?.();
+      }
       read = staged.read;
       readNotes = staged.notes ?? [];
       rejected = summarize(staged.structuralRejects, read);

@@ -92,6 +92,35 @@ function globFiles(folder: string, pattern: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** Kinds of file a business may save an export as that churn does not read, by extension. */
+const UNREADABLE: Record<string, string> = {
+  xlsx: "an Excel workbook",
+  xlsm: "an Excel workbook",
+  xls: "an old Excel workbook",
+  ods: "an OpenDocument spreadsheet",
+  numbers: "a Numbers spreadsheet",
+  json: "a JSON file",
+  xml: "an XML file",
+  zip: "a zip archive",
+};
+
+/**
+ * A source with no readable export but a file of its name in a format churn does not read (transactions.xlsx) is
+ * refused by name: read without it, the report would only say "not found" at its end.
+ */
+function refuseUnreadableExport(folder: string, source: SourceName): void {
+  for (const name of readdirSync(folder)) {
+    const match = new RegExp(`^${source}\\.(.+)$`, "i").exec(name);
+    const kind = match && UNREADABLE[match[1]!.toLowerCase()];
+    if (kind)
+      throw new UserError(`${join(folder, name)} is ${kind}: churn reads CSV, TSV or Parquet exports.`, {
+        hint:
+          `Save it as CSV (UTF-8) named ${source}.csv in the same folder (in a spreadsheet: Save As, CSV UTF-8), ` +
+          "or export CSV from the tool.",
+      });
+  }
+}
+
 interface SourcePlan {
   source: SourceName;
   files: string[];
@@ -139,12 +168,13 @@ function planSources(options: IngestOptions): { plans: SourcePlan[]; config: Ing
       );
     }
     if (files.length) plans.push({ source, files, config: sourceConfig });
+    else if (!config?.sources[source]) refuseUnreadableExport(folder, source);
   }
   if (plans.length === 0) {
     throw new UserError(`${folder} holds none of the six exports.`, {
       hint:
         "Expected customers.csv, transactions.csv, subscriptions.csv, interactions.csv, surveys.csv or " +
-        "cancellations.csv (or .parquet), or a config file (--config) naming your files.",
+        "cancellations.csv (or .tsv, .txt, gzipped, or .parquet), or a config file (--config) naming your files.",
     });
   }
   return { plans, config };
@@ -206,7 +236,12 @@ async function loadSources(
       try {
         for (const file of plan.files) {
           const staged = await stageFile(conn, file, plan.config);
-          const counts = await loadStagedFile(conn, plan.source, staged, plan.config);
+          let counts: Awaited<ReturnType<typeof loadStagedFile>>;
+          try {
+            counts = await loadStagedFile(conn, plan.source, staged, plan.config);
+          } finally {
+            staged.release?.();
+          }
           if (counts.read !== counts.loaded + counts.rejected)
             throw new Error(
               `ingest: ${staged.file}: read ${counts.read} ≠ loaded ${counts.loaded} + rejected ${counts.rejected}`,

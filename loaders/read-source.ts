@@ -9,6 +9,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
   closeSync,
+  createReadStream,
+  createWriteStream,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -19,6 +21,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { appendRows } from "./append.ts";
 import type { SourceConfig } from "./config.ts";
@@ -46,6 +50,8 @@ export interface StagedFile {
   rawText?: (rowNumber: number) => string;
   /** How the file was read when it differs from what was asked (an encoding fallen back to), for the report. */
   notes?: string[];
+  /** Removes the decompressed copy a gzipped export was read from; call once the staged rows are loaded. */
+  release?: () => void;
 }
 
 const STRUCTURAL_REASONS: Record<string, string> = {
@@ -61,7 +67,45 @@ export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 let counter = 0;
 
 export async function stageFile(conn: DuckDBConnection, path: string, config: SourceConfig): Promise<StagedFile> {
-  const file = basename(path);
+  // A gzipped export (transactions.csv.gz) is read from a decompressed copy, under its own name.
+  if (/\.gz$/i.test(path)) {
+    const plain = await gunzipped(path);
+    const release = () => rmSync(dirname(plain), { recursive: true, force: true });
+    try {
+      // The copy stays until the caller has loaded the rows (their raw text is read from it).
+      return { ...(await stageNamed(conn, plain, basename(path), config)), release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+  return stageNamed(conn, path, basename(path), config);
+}
+
+/** The file decompressed into a new temporary folder (the caller removes the folder); refused by name if not gzip. */
+async function gunzipped(path: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "churn-gz-"));
+  const plain = join(dir, basename(path).replace(/\.gz$/i, ""));
+  try {
+    await pipeline(createReadStream(path), createGunzip(), createWriteStream(plain));
+    return plain;
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (!code.startsWith("Z_")) throw error; // the disk, not the file (reported as such by the caller)
+    throw new UserError(`${basename(path)} is not a readable gzip file (${(error as Error).message}).`, {
+      hint: "Compress the export again (gzip), or give the plain CSV file.",
+    });
+  }
+}
+
+/** Stage `path`, reported as `file` (its own name, or the compressed file's it was read from). */
+async function stageNamed(
+  conn: DuckDBConnection,
+  path: string,
+  file: string,
+  config: SourceConfig,
+): Promise<StagedFile> {
   if (statSync(path).size === 0) {
     throw new UserError(`${file} is empty (0 bytes).`, {
       hint: "Export the table again with a header row, or remove the file if the business has no such data.",

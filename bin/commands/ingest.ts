@@ -13,7 +13,7 @@ export const help = `Usage:
                [--order COL] [--date-format FMT] [--encoding ENC] [--db FILE] [--as-of DATE] [--json]
 
 Loads whichever of customers, transactions, subscriptions, interactions, surveys and cancellations exist in DIR
-(CSV, TSV or Parquet; native column names, or mapped by --config) into a fresh warehouse (default
+(CSV, TSV, text, gzipped or Parquet; native column names, or mapped by --config) into a fresh warehouse (default
 data/warehouse.duckdb).
 Rows that cannot be used are kept in the table rejected_rows with file, line, column and reason.
 
