@@ -130,3 +130,27 @@ export function idMatchNote(r: IdMatchReport, customersFile: string): string | n
     );
   return r.orphans > 0 ? `${r.source}: ${others(r.orphans, "")}` : null;
 }
+
+/**
+ * Ids a spreadsheet rewrote in scientific notation (an account number 1000000000123 saved as "1.00E+12"): their digits
+ * are gone and different customers share one id, which nothing can undo. Said per export, with what to do.
+ */
+export async function scientificIdNotes(conn: DuckDBConnection, sources: readonly SourceName[]): Promise<string[]> {
+  const notes: string[] = [];
+  for (const source of sources) {
+    const [row] = await query<{ n: number; example: string | null }>(
+      conn,
+      `SELECT count(DISTINCT customer_id)::BIGINT AS n, min(customer_id) AS example FROM ${quoteIdent(source)}
+       WHERE regexp_full_match(customer_id, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+')`,
+    );
+    const n = Number(row?.n ?? 0);
+    if (n > 0)
+      notes.push(
+        `warning: ${source}: ${n} customer id${n === 1 ? " is a number" : "s are numbers"} in scientific notation ` +
+          `(e.g. "${row?.example}"), as a spreadsheet writes a long account number: its digits are lost, and ` +
+          "different customers may share one id. Export the id column as text (in a spreadsheet, format the column " +
+          "as Text before saving as CSV).",
+      );
+  }
+  return notes;
+}

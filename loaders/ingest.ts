@@ -14,7 +14,7 @@ import { UserError } from "./errors.ts";
 import { stageFile } from "./read-source.ts";
 import { createTableSql, REJECTED_ROWS_SQL, SOURCE_NAMES, WAREHOUSE_META_SQL, type SourceName } from "./schema.ts";
 import { loadStagedFile } from "./validate-rows.ts";
-import { idMatchNote, matchOrphanIds } from "./id-matching.ts";
+import { idMatchNote, matchOrphanIds, scientificIdNotes } from "./id-matching.ts";
 import { noteMostlyRejected } from "./ingest-report.ts";
 import { asOfOutsideData, defaultAsOf } from "./default-as-of.ts";
 
@@ -341,6 +341,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
       ...(fallback?.note ? [fallback.note] : []),
       ...(chosen && range?.first && range.last ? asOfOutsideData(chosen, range.first, range.last) : []),
       ...idMatches.flatMap((r) => idMatchNote(r, customersFile) ?? []),
+      ...(await scientificIdNotes(conn, SOURCE_NAMES)),
     ];
     await setMeta(conn, "load_notes", loadNotes);
     await setMeta(conn, "data_from", range?.first ?? "");

@@ -3,7 +3,8 @@
  * (the zod-style description of every raw row's shape): each row gets the first problem found, in column order,
  * or none. Good rows go to the warehouse table, the others to rejected_rows with reason, line and column.
  * Rules: empty customer_id; missing / unparseable / impossible / implausible date; unparseable number; out of range
- * (nps 0–10, csat 1–5); end before start (subscriptions); exact duplicate row (second and later copies); a customers
+ * (nps 0–10, csat 1–5); negative value (mrr, acquisition_cost); end before start (subscriptions); exact duplicate row
+ * (second and later copies); a customers
  * row whose customer_id already has a row (the first one is kept).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -25,6 +26,12 @@ export interface LoadCounts {
 }
 
 const RANGES: Record<string, [number, number]> = { nps: [0, 10], csat: [1, 5] };
+/**
+ * Number columns no record can hold below zero: a subscription's monthly revenue and a customer's acquisition cost
+ * (a transaction's negative amount is a refund, and a cancellation's lost MRR is read without its sign). Kept, a
+ * negative MRR took a quarter off the sample's active MRR when every ninth subscription had its sign flipped.
+ */
+const NON_NEGATIVE = new Set(["mrr", "acquisition_cost"]);
 
 /** The start of the reason of a row the config's keep_if leaves out (set aside on purpose, not a fault). */
 export const NOT_KEPT = "not kept: ";
@@ -238,6 +245,8 @@ export async function loadStagedFile(
         typed.push(`${value} AS ${quoteIdent(spec.name)}`);
         if (spec.required) checks.push(`WHEN ${v} IS NULL THEN ${problem("missing number", label)}`);
         checks.push(`WHEN ${v} IS NOT NULL AND ${num} IS NULL THEN ${problem("unparseable number", label)}`);
+        if (NON_NEGATIVE.has(spec.name))
+          checks.push(`WHEN ${num} IS NOT NULL AND ${num} < 0 THEN ${problem("negative value", label)}`);
         const range = RANGES[spec.name];
         if (range)
           checks.push(

@@ -2,7 +2,8 @@
  * Customer ids another export spells differently (loaders/id-matching.ts): a billing export in lower case, an account
  * number whose leading zeros a spreadsheet dropped. Joined to their customers when that is plainly what happened
  * (config id_match "auto"), reported when it may be a coincidence, never when id_match is "exact"; ids two customers
- * share once case is ignored are never joined. Every row is kept either way (read = loaded + rejected).
+ * share once case is ignored are never joined. Every row is kept either way (read = loaded + rejected). Ids a
+ * spreadsheet wrote in scientific notation (1.23E+12) cannot be mended and are warned of.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,5 +78,13 @@ describe("customer ids spelt differently in another export", () => {
     // "Ab" could be "AB" or "ab"; "C99" is not "C0099" (only ids of digits lose leading zeros).
     const { ids } = await load(["Ab", "C99", "c001", "c002"], "loose");
     expect(ids).toEqual(["Ab", "C99", "C001", "C002"]);
+  });
+
+  it("warns of ids a spreadsheet wrote in scientific notation, whose digits are lost", async () => {
+    const { report } = await load(["1.23E+12", "1.23E+12", "C001"]);
+    expect(report).toMatch(
+      /warning: transactions: 1 customer id is a number in scientific notation \(e\.g\. "1\.23E\+12"\)/,
+    );
+    expect(report).toMatch(/format the column as Text/);
   });
 });

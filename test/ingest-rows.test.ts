@@ -349,3 +349,32 @@ describe("churn ingest: dates no business record holds", () => {
     expect(ends.map((e) => e.end_date)).toEqual([null, null, "2024-06-01"]);
   });
 });
+
+describe("churn ingest: numbers no record holds below zero", () => {
+  it("quarantines a negative MRR or acquisition cost, keeping refunds and a cancellation's lost MRR", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "subscriptions.csv"),
+      "customer_id,start_date,end_date,plan,mrr\na,2024-01-05,,Pro,50\nb,2024-02-01,,Pro,-40\nc,2024-03-01,,Pro,0\n",
+    );
+    writeFileSync(
+      join(dir, "customers.csv"),
+      "customer_id,signup_date,acquisition_cost\na,2024-01-05,120\nb,2024-02-01,-5\nc,2024-03-01,\n",
+    );
+    writeFileSync(join(dir, "transactions.csv"), "customer_id,date,amount,order_id\na,2024-02-05,-20,R1\n");
+    writeFileSync(join(dir, "cancellations.csv"), "customer_id,date,reason,mrr_lost\nc,2024-04-01,Price,-30\n");
+    const db = join(dir, "w.duckdb");
+    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; reasons: object }> };
+    expect(json.sources["subscriptions"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
+    expect(json.sources["customers"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
+    expect(json.sources["transactions"]).toMatchObject({ loaded: 1 });
+    expect(json.sources["cancellations"]).toMatchObject({ loaded: 1 });
+    const rejected = await rows(db, `SELECT file, line, "column", reason FROM rejected_rows ORDER BY file`);
+    expect(rejected).toEqual([
+      { file: "customers.csv", line: 3, column: "acquisition_cost", reason: "negative value" },
+      { file: "subscriptions.csv", line: 3, column: "mrr", reason: "negative value" },
+    ]);
+  });
+});
