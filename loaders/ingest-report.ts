@@ -16,6 +16,7 @@ const KEY_FOR_REASON: Record<string, string> = {
   "too few fields": `"delimiter" and "quote"`,
   "too many fields": `"delimiter" and "quote"`,
   "bad quoting": `"quote"`,
+  "duplicate row (earlier file)": `"file" (the export may be in the folder twice; keep one copy)`,
 };
 
 /** Add a warning note to each report most of whose rows were rejected, naming the first such row of its top reason. */

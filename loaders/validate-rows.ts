@@ -54,10 +54,19 @@ const NO_HEADER =
 const headerLooksLikeData = (columns: string[]) =>
   columns.some((c) => /^\d{4}-\d\d-\d\d|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$|^-?[\d.,]+$/.test(c.trim()));
 
-/** An export column by exact name, else case-insensitively. */
+/** A column name without case, spaces, underscores, hyphens or dots: "Customer ID", "CustomerId" → "customerid". */
+const looseName = (name: string) => name.toLowerCase().replace(/[\s_.-]+/g, "");
+
+/**
+ * An export column by exact name, else case-insensitively, else the one column whose name differs only in spaces,
+ * underscores, hyphens, dots and case (CRMs write "Customer ID" and "Signup Date" for customer_id and signup_date).
+ */
 function findColumn(wanted: string, found: string[]): string | undefined {
   if (found.includes(wanted)) return wanted;
-  return found.find((c) => c.toLowerCase() === wanted.toLowerCase());
+  const anyCase = found.find((c) => c.toLowerCase() === wanted.toLowerCase());
+  if (anyCase !== undefined) return anyCase;
+  const loose = found.filter((c) => looseName(c) === looseName(wanted));
+  return loose.length === 1 ? loose[0] : undefined;
 }
 
 /** The export's column a config key names (`key`, e.g. keep_if.column), or a UserError saying it is missing. */
@@ -313,6 +322,21 @@ export async function loadStagedFile(
            FROM ${classified} WHERE __reason IS NULL
          ) WHERE k > 1))`,
     );
+  }
+  if (source !== "customers" && !config.keep_duplicates) {
+    // A row the same in every column as one an earlier file of this source loaded (exports of overlapping periods, or
+    // the same export saved twice, as .csv and .csv.gz) is a copy too; the table holds only this run's earlier files.
+    const loadedBefore = await queryOne<{ n: number }>(conn, `SELECT count(*)::BIGINT AS n FROM ${source}`);
+    if (Number(loadedBefore?.n ?? 0) > 0) {
+      const same = SOURCES[source].columns
+        .map((c) => `t.${quoteIdent(c.name)} IS NOT DISTINCT FROM ${classified}.${quoteIdent(c.name)}`)
+        .join(" AND ");
+      await run(
+        conn,
+        `UPDATE ${classified} SET __reason = ${problem("duplicate row (earlier file)", null)}
+         WHERE __reason IS NULL AND EXISTS (SELECT 1 FROM ${source} t WHERE ${same})`,
+      );
+    }
   }
   await run(conn, `CREATE TEMP TABLE ${reasonsTable} (code INTEGER, reason VARCHAR, "column" VARCHAR)`);
   for (const [i, { reason, column }] of problems.entries()) {

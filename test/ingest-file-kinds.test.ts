@@ -2,7 +2,8 @@
  * The kinds of file a business saves its exports as: gzipped CSV is read (under its own name, lines and raw text of
  * rejected rows as in the plain file, no decompressed copy left behind), .txt is read as delimited text, and a
  * workbook or a corrupt archive under a source's name is refused by name with what to do, instead of the source being
- * reported "not found" at the end of the load.
+ * reported "not found" at the end of the load. Columns are found by name as CRMs write them ("Customer ID"). A row
+ * that an earlier file of the same source loaded (overlapping exports, a copy) is set aside, not counted twice.
  */
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,5 +62,55 @@ describe("export file kinds", () => {
     const dir = folderWith({ "transactions.csv.gz": TRANSACTIONS });
     const error = await ingest({ source: dir }, join(dir, "w.duckdb")).catch((e: Error) => e);
     expect(String(error)).toMatch(/transactions\.csv\.gz is not a readable gzip file/);
+  });
+
+  it("reads columns named as CRMs write them: Customer ID, Order-ID (case, spaces, hyphens)", async () => {
+    const dir = folderWith({
+      "transactions.csv": TRANSACTIONS.replace("customer_id,date,amount,order_id", "Customer ID,DATE,Amount,Order-ID"),
+    });
+    const result = await ingest({ source: dir }, join(dir, "w.duckdb"));
+    expect(result.sources).toMatchObject([{ read: 3, loaded: 2, rejected: 1 }]);
+    const db = await openDatabase(join(dir, "w.duckdb"));
+    try {
+      expect(await query(db.connection, "SELECT customer_id, order_id FROM transactions ORDER BY order_id")).toEqual([
+        { customer_id: "C1", order_id: "O1" },
+        { customer_id: "C2", order_id: "O3" },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("does not guess between two columns that differ only in spacing", async () => {
+    const header = "Customer ID,Customer-Id,date,amount,order_id";
+    const dir = folderWith({ "transactions.csv": `${header}\nC1,X1,2025-01-05,49,O1\n` });
+    const error = await ingest({ source: dir }, join(dir, "w.duckdb")).catch((e: Error) => e);
+    expect(String(error)).toMatch(/required column "customer_id" is missing/);
+  });
+
+  it("sets aside a row an earlier file of the source loaded: overlapping exports, an export saved twice", async () => {
+    const dir = folderWith({
+      "orders_1.csv": "customer_id,date,amount,order_id\nC1,2025-01-05,49,O1\nC2,2025-01-31,20,O2\n",
+      "orders_2.csv": "customer_id,date,amount,order_id\nC2,2025-01-31,20,O2\nC1,2025-02-05,49,O3\n",
+      "config.json": JSON.stringify({ sources: { transactions: { file: "orders_*.csv" } } }),
+    });
+    const result = await ingest({ source: dir, config: join(dir, "config.json") }, join(dir, "w.duckdb"));
+    expect(result.sources).toMatchObject([
+      { file: "orders_1.csv", read: 2, loaded: 2, rejected: 0 },
+      { file: "orders_2.csv", read: 2, loaded: 1, rejected: 1, reasons: { "duplicate row (earlier file)": 1 } },
+    ]);
+    const db = await openDatabase(join(dir, "w.duckdb"));
+    try {
+      expect(await query(db.connection, "SELECT sum(amount)::DOUBLE AS revenue FROM transactions")).toEqual([
+        { revenue: 118 },
+      ]);
+    } finally {
+      db.close();
+    }
+
+    const twice = folderWith({ "transactions.csv": TRANSACTIONS, "transactions.csv.gz": gzipSync(TRANSACTIONS) });
+    const copies = await ingest({ source: twice }, join(twice, "w.duckdb"));
+    expect(copies.sources[1]).toMatchObject({ loaded: 0, reasons: { "duplicate row (earlier file)": 2 } });
+    expect(copies.sources[1]!.notes?.join(" ")).toMatch(/the export may be in the folder twice/);
   });
 });
