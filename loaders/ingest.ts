@@ -289,7 +289,7 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
     if (derivedCustomers) await run(conn, DERIVE_CUSTOMERS_SQL);
     const range = await queryOne<{ first: string | null; last: string | null }>(conn, DATA_RANGE_SQL);
     const chosen = options.asOf ?? config?.as_of;
-    const fallback = !chosen && range?.last ? await defaultAsOf(conn, range.last) : null;
+    const fallback = !chosen && range?.last ? await defaultAsOf(conn) : null;
     const asOf = chosen ?? fallback?.asOf;
     if (!asOf)
       throw new UserError(

@@ -1,7 +1,8 @@
 /**
  * The default as-of date (loaders/default-as-of.ts): the data's last date, unless it lies more than a year after 99%
  * of the data's dates (a mistyped year). Then the as-of date is the last date before that, the rows beyond stay
- * loaded, and the report says so; `--as-of` is used as given.
+ * loaded, and the report says so; `--as-of` is used as given. Signups in a customer export taken later than the
+ * activity exports do not move it.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +45,24 @@ describe("the default as-of date", () => {
     expect(json.notes?.join(" ")).toMatch(
       /as of 2024-12-30, not 2199-01-01: .* 2 in transactions \(latest 2199-01-01\)\. .*give --as-of/,
     );
+  });
+
+  it("is the activity's last date when the customer export runs later (its later signups are counted)", () => {
+    const dir = exports([]);
+    const signups = Array.from({ length: 30 }, (_, i) => `C${i},2024-01-01`);
+    writeFileSync(
+      join(dir, "customers.csv"),
+      ["customer_id,signup_date", ...signups, "C98,2025-02-08", "C99,2025-02-09"].join("\n") + "\n",
+    );
+    const json = ingest(dir);
+    expect(json.asOf).toBe("2024-12-30");
+    expect(json.notes?.join(" ")).toMatch(
+      /2 customers signed up after 2024-12-30 \(latest 2025-02-09\), the last date of the purchases.*--as-of/,
+    );
+    // A customer export alone: its signups are all the dates there are.
+    const alone = mkdtempSync(join(tmpdir(), "churn-as-of-"));
+    writeFileSync(join(alone, "customers.csv"), "customer_id,signup_date\nC1,2024-01-01\nC2,2024-03-05\n");
+    expect(ingest(alone).asOf).toBe("2024-03-05");
   });
 
   it("--as-of is used as given", () => {
