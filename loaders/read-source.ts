@@ -52,6 +52,8 @@ export interface StagedFile {
   notes?: string[];
   /** Removes the decompressed copy a gzipped export was read from; call once the staged rows are loaded. */
   release?: () => void;
+  /** The file's first lines as text (up to 20; for messages about its header). */
+  headLines?: string[];
 }
 
 const STRUCTURAL_REASONS: Record<string, string> = {
@@ -123,7 +125,10 @@ async function stageNamed(
   try {
     if (/\.parquet$/i.test(path)) return await stageParquet(conn, link ?? path, file, table);
     try {
-      return await stageDelimited(conn, path, link ?? path, file, table, id, config);
+      return {
+        ...(await stageDelimited(conn, path, link ?? path, file, table, id, config)),
+        headLines: headLines(path),
+      };
     } catch (error) {
       // Not UTF-8, and no encoding given: such an export is almost always Latin-1 / Windows-1252 (an older
       // spreadsheet, a European CRM), which reads every byte; read so, and said in the report.
@@ -477,6 +482,11 @@ async function approximateLines(
 
 /** The first line of a file (BOM stripped), for guessing its delimiter. */
 function firstLine(path: string): string {
+  return headLines(path).find((l) => l.trim() !== "") ?? "";
+}
+
+/** The first lines of a text file (at most `count`, from its first 64 KB), read as Latin-1, without a UTF-8 BOM. */
+function headLines(path: string, count = 20): string[] {
   const fd = openSync(path, "r");
   try {
     const buffer = Buffer.alloc(65536);
@@ -485,7 +495,7 @@ function firstLine(path: string): string {
       .subarray(0, n)
       .toString("latin1")
       .replace(/^\xef\xbb\xbf/, "");
-    return text.split(/\r\n|\r|\n/).find((l) => l.trim() !== "") ?? "";
+    return text.split(/\r\n|\r|\n/).slice(0, count);
   } finally {
     closeSync(fd);
   }

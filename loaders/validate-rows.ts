@@ -50,6 +50,23 @@ const NO_HEADER =
   'The first line looks like data, not a header: add a header row to the export, or set "header": false ' +
   'and map the columns by position ("columns": {"customer_id": "column0", …}) in a config file. ';
 
+/**
+ * Said when a required column is missing from the first line but a later one of the first lines names it: a report's
+ * title lines above the header (accounting and shop tools write them).
+ */
+function headerLaterHint(staged: StagedFile, wanted: string): string {
+  const lines = staged.headLines ?? [];
+  const at = lines.findIndex(
+    (line, k) =>
+      k > 0 && line.split(/[,;\t|]/).some((f) => looseName(f.replace(/^\s*"|"\s*$/g, "")) === looseName(wanted)),
+  );
+  if (at < 0) return "";
+  return (
+    `The header seems to be on line ${at + 1} (${JSON.stringify(lines[at]!.slice(0, 80))}): remove the ${at} ` +
+    `line${at === 1 ? "" : "s"} above it (a report's title) and save the file again. `
+  );
+}
+
 /** Does a header hold a date or a number where names belong (an export written without its header row)? */
 const headerLooksLikeData = (columns: string[]) =>
   columns.some((c) => /^\d{4}-\d\d-\d\d|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$|^-?[\d.,]+$/.test(c.trim()));
@@ -167,6 +184,7 @@ export async function loadStagedFile(
           {
             hint:
               `${columnsFound(staged.columns)} ${headerLooksLikeData(staged.columns) ? NO_HEADER : ""}` +
+              headerLaterHint(staged, wanted) +
               `Rename the column in the export, or map it with "columns": {"${spec.name}": "<your column>"} in ` +
               "a config file (--config).",
           },

@@ -113,4 +113,11 @@ describe("export file kinds", () => {
     expect(copies.sources[1]).toMatchObject({ loaded: 0, reasons: { "duplicate row (earlier file)": 2 } });
     expect(copies.sources[1]!.notes?.join(" ")).toMatch(/the export may be in the folder twice/);
   });
+
+  it("names the line a header sits on below a report's title lines", async () => {
+    const dir = folderWith({ "transactions.csv": `Orders export\nGenerated 2026-10-01\n${TRANSACTIONS}` });
+    const error = await ingest({ source: dir }, join(dir, "w.duckdb")).catch((e: Error & { hint?: string }) => e);
+    expect(String(error)).toMatch(/required column "customer_id" is missing/);
+    expect((error as { hint?: string }).hint).toMatch(/header seems to be on line 3 .*remove the 2 lines above it/);
+  });
 });
