@@ -269,6 +269,31 @@ describe("rates", () => {
     expect(Math.abs(mean - n * Math.exp(-0.6))).toBeLessThan(80);
   });
 
+  it("above SIMULATED_CUSTOMERS, each run draws its own sample, so the band holds the sample's error", () => {
+    // Nobody leaves (no churn events), so the MRR to come is known: half the customers pay 1,000, half nothing. A
+    // sample drawn once for every run gave every run the same total, off the truth by the sample's error, and a band
+    // of width 0 around it.
+    const n = 4 * SIMULATED_CUSTOMERS;
+    const inputs: ForecastInputs = {
+      ...tinyBusiness(),
+      windowDays: null,
+      subscribers: Array.from({ length: n }, (_, i) => ({ tenure: 400 + (i % 7), mrr: i % 2 === 0 ? 1000 : 0 })),
+      arrivals: { ...tinyBusiness().arrivals, newSubscribers: estimateArrivalRate([0, 0]) },
+      hazardBands: flatBands(0, 10_000_000),
+    };
+    const truth = (n / 2) * 1000;
+    const mrr = Array.from(simulateForecast(inputs, [baseline], 200, createRandom(8)).mrr[0]![1]!).sort(
+      (a, b) => a - b,
+    );
+    const [low, high] = [mrr[10]!, mrr[189]!];
+    expect(high).toBeGreaterThan(low);
+    expect(low).toBeLessThan(truth);
+    expect(high).toBeGreaterThan(truth);
+    // Each run's total is unbiased: 200 runs put their mean within a fraction of one run's sampling error (about
+    // 1,000 · √(n/2 · (1 − p) / p) ≈ 173,000 with p = ¼).
+    expect(Math.abs(mrr.reduce((a, b) => a + b, 0) / 200 - truth)).toBeLessThan(30_000);
+  });
+
   it("above SIMULATED_NEW_BUYERS a month, weighted new buyers keep the simulated mean on the expected value", () => {
     const perMonth = 3 * SIMULATED_NEW_BUYERS;
     const inputs: ForecastInputs = {
