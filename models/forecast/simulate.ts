@@ -260,8 +260,8 @@ export function simulateForecast(
   const buySample = new RunSample(w === null ? 0 : inputs.buyers.length);
   const everySubscriber = Int32Array.from({ length: subSample.n }, (_, i) => i);
   const everyBuyer = Int32Array.from({ length: buySample.n }, (_, i) => i);
-  // The sampled customers' data packed in arrays, read in order on every run (at a million customers, chasing each
-  // one's object across the heap cost more than simulating it).
+  // Every customer's data packed in arrays, a run's sample read from them in order (at a million customers, chasing
+  // each one's object across the heap cost more than simulating it).
   const subscriberChanges = changesOf(scenarios, (s) => s.subscriberFactor, everySubscriber);
   const buyerChanges = changesOf(scenarios, (s) => s.buyerFactor, everyBuyer);
   const mrr = Float64Array.from(inputs.subscribers, (c) => c.mrr);
@@ -273,14 +273,19 @@ export function simulateForecast(
     cycle: Float64Array.from(everyBuyer, (i) => inputs.buyers[i]!.cycle ?? 0),
     renewed: Float64Array.from(everyBuyer, (i) => inputs.buyers[i]!.renewed ?? 0),
   };
-  // Survival over the months is computed once per run for each distinct tenure, P(alive) for each distinct history.
+  // Survival over the months is computed once per run for each distinct tenure; P(alive) once per run for each
+  // distinct history when every buyer is simulated (many share one), else for each buyer drawn (a million buyers'
+  // histories indexed once cost more than the few repeats among the 5,000 drawn save).
   const tenures = distinctIndex(everySubscriber, (i) => inputs.subscribers[i]!.tenure);
   const survival = new Float64Array(tenures.keys.length * K);
-  const histories = distinctIndex(everyBuyer, (i) => {
-    const b = inputs.buyers[i]!;
-    return `${b.x}|${b.tx}|${b.T}`;
-  });
-  const alive = new Float64Array(histories.keys.length);
+  const histories =
+    buySample.weight === 1
+      ? distinctIndex(everyBuyer, (i) => {
+          const b = inputs.buyers[i]!;
+          return `${b.x}|${b.tx}|${b.T}`;
+        })
+      : null;
+  const alive = new Float64Array(histories?.keys.length ?? 0);
   // Arrivals: one tally per distinct factor.
   const factors = [...new Set(scenarios.map((s) => s.arrivalsFactor))];
   const arrivals = new Map(factors.map((f) => [f, new Tally(K)]));
@@ -343,9 +348,11 @@ export function simulateForecast(
         // Too new to show a pattern (model.ts followsCurve): like a new buyer of the same age, one uniform.
         const young = curve !== null && followsCurve(inputs, buyers.x[n]!, gap, w) ? rng.next() : -1;
         if (renewing < 0 && young < 0 && gap + hN >= w && p) {
-          const d = histories.of[n]!;
-          if (Number.isNaN(alive[d]!)) alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
-          if (rng.next() < alive[d]!) simulateFuturePurchases(p, buyers.x[n]!, buyers.T[n]!, 0, hN, rng, times);
+          const d = histories ? histories.of[n]! : -1;
+          if (d >= 0 && Number.isNaN(alive[d]!))
+            alive[d] = probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
+          const pAlive = d >= 0 ? alive[d]! : probabilityAlive(p, buyers.x[n]!, buyers.tx[n]!, buyers.T[n]!);
+          if (rng.next() < pAlive) simulateFuturePurchases(p, buyers.x[n]!, buyers.T[n]!, 0, hN, rng, times);
         }
         const activeToday = gap < w ? 1 : 0;
         let was = activeToday;
