@@ -325,17 +325,13 @@ export async function buildWarehouse(options: IngestOptions, targetPath: string)
           config?.id_match ?? "auto",
         );
     const customersFile = reports.find((r) => r.source === "customers")?.file ?? "customers";
+    // Ids still in no customer record, per export (matching counted them; the joined ones are no longer orphans).
     const orphans: Record<string, number> = {};
-    if (!derivedCustomers) {
+    if (!derivedCustomers)
       for (const source of SOURCE_NAMES.filter((s) => s !== "customers")) {
-        const row = await queryOne<{ n: number }>(
-          conn,
-          `SELECT count(DISTINCT customer_id)::BIGINT AS n FROM ${source}
-           WHERE customer_id NOT IN (SELECT customer_id FROM customers)`,
-        );
-        orphans[source] = row?.n ?? 0;
+        const r = idMatches.find((m) => m.source === source);
+        orphans[source] = r ? r.orphans - (r.joined ? r.matched : 0) : 0;
       }
-    }
     await setMeta(conn, "as_of", asOf);
     const loadNotes = [
       ...(fallback?.note ? [fallback.note] : []),

@@ -44,7 +44,16 @@ async function load(transactionIds: string[], idMatch?: string) {
       )
     ).map((r) => r.customer_id);
     const tx = result.sources.find((s) => s.source === "transactions")!;
-    return { ids, report: ingestReportLines(result).join("\n"), counts: { read: tx.read, loaded: tx.loaded } };
+    const [meta] = await query<{ value: string }>(
+      db.connection,
+      "SELECT value FROM warehouse_meta WHERE key = 'orphan_ids'",
+    );
+    return {
+      ids,
+      report: ingestReportLines(result).join("\n"),
+      counts: { read: tx.read, loaded: tx.loaded },
+      orphans: JSON.parse(meta!.value) as Record<string, number>,
+    };
   } finally {
     db.close();
   }
@@ -53,10 +62,11 @@ async function load(transactionIds: string[], idMatch?: string) {
 describe("customer ids spelt differently in another export", () => {
   it("joins ids that differ only in case or leading zeros when nearly all of an export's ids do", async () => {
     const lower = SPELT.map((id) => id.toLowerCase());
-    const { ids, report, counts } = await load([...lower, "42", "C001", "Z9"]);
+    const { ids, report, counts, orphans } = await load([...lower, "42", "C001", "Z9"]);
     // "42" is the account "0042" without its zeros; "Z9" is in no customer record and stays as it is.
     expect(ids).toEqual([...SPELT, "0042", "C001", "Z9"]);
     expect(counts).toEqual({ read: 15, loaded: 15 });
+    expect(orphans["transactions"]).toBe(1); // only "Z9" is left in no customer record
     expect(report).toMatch(/transactions: 13 customer ids differ from customers\.csv's only in case or leading zeros/);
     expect(report).toMatch(/"id_match": "exact"/);
     expect(report).toMatch(/1 other customer id is in no customer record of customers\.csv \(e\.g\. "Z9"\)/);
