@@ -164,4 +164,25 @@ describeWithReference("Cox proportional hazards vs R coxph (Efron ties) on the R
     // lifelines reports a concordance of 0.64 for this model.
     expect(Math.abs(fit.concordance - 0.64)).toBeLessThan(0.005);
   });
+
+  it("a hazard ratio the data cannot bound (monotone likelihood) is refused, not kept as Infinity", async () => {
+    const { fitCox } = await import("../models/survival/cox.ts");
+    // Every Pro subscriber churned and every other one but the last five stayed: the Pro coefficient's likelihood
+    // rises without end (R's coxph: "coefficient may be infinite"); its interval's upper end overflowed to Infinity
+    // and a build of two months' exports failed writing it.
+    const x: number[][] = [];
+    const time: number[] = [];
+    const event: number[] = [];
+    const add = (pro: number, t: number, e: number, i: number) => {
+      x.push([pro, i % 2]);
+      time.push(t);
+      event.push(e);
+    };
+    for (let i = 0; i < 10; i++) add(1, 5 + i, 1, i);
+    for (let i = 0; i < 30; i++) add(0, 3 + i, 0, i);
+    for (let i = 0; i < 5; i++) add(0, 40 + i, 1, i);
+    expect(() => fitCox(x, time, event, ["plan=Pro", "segment=SMB"])).toThrow(
+      /hazard ratio of plan=Pro may be infinite/,
+    );
+  });
 });

@@ -188,6 +188,14 @@ export function fitCox(
       p: 2 * (1 - normalCdf(Math.abs(z))),
     };
   });
+  // A coefficient whose likelihood keeps rising (monotone likelihood: R's coxph warns that it "may be infinite")
+  // converges to a large value with a huge standard error: its interval overflows. No hazard ratio can be reported.
+  const unbounded = terms.find((t) => ![t.se, t.hazardRatio, t.lower, t.upper, t.z].every(Number.isFinite));
+  if (unbounded)
+    throw new RangeError(
+      `Cox: the hazard ratio of ${unbounded.term} may be infinite (its churners and stayers barely overlap; too ` +
+        "little history to compare)",
+    );
   let events = 0;
   for (let i = 0; i < n; i++) events += event[i]!;
   return {
