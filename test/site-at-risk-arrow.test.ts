@@ -4,6 +4,7 @@
  * DuckDB, with the columns `churn score` writes plus columns of other types (as later stages add), nulls, formula-like
  * and quoted text. Expectations come from DuckDB itself (SQL over the same table), not from the code under test.
  */
+import { listValue } from "@duckdb/node-api";
 import { tableFromIPC, Type } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase, query, run } from "../loaders/db.ts";
@@ -14,7 +15,8 @@ import * as listCode from "../src/components/at-risk-list.js";
 import { toCsv } from "../src/components/csv.js";
 import { atRiskArrow } from "../src/data/lib/at-risk-arrow.ts";
 
-const { filterList, filterOptions, listFromArrow, plainRows, prepareSearch, ALL, NONE } = listCode;
+const { filterList, filterOptions, listFromArrow, plainRows, prepareSearch, ALL, NONE, OTHER, MAX_FILTER_VALUES } =
+  listCode;
 type Row = Record<string, unknown>;
 type List = { columns: string[]; rows: Row[]; metadata: Record<string, string>; matchers?: unknown };
 
@@ -209,6 +211,37 @@ describe("the at-risk list as Arrow", () => {
       expect(columns).not.toContain("risk_source");
       expect(columns).not.toContain("tier");
       expect(filterList(small, { risk_source: "rules" }, "").length).toBe(N);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("lists a filter's 50 most frequent values and (other) for the rest; each row is in one option", async () => {
+    const other = await openDatabase(":memory:");
+    try {
+      await run(other.connection, TABLE_SQL);
+      // 80 plans: P0-P9 on every other row, the rest spread thinly (a plan name per account, in small).
+      await run(
+        other.connection,
+        "UPDATE scored_customers SET plan = 'P' || " +
+          "CASE WHEN risk_rank % 2 = 0 THEN risk_rank // 2 % 10 ELSE risk_rank // 2 % 80 END",
+      );
+      const many: List = listFromArrow(tableFromIPC(await atRiskArrow(other.connection)));
+      const options = (filterOptions(many) as { column: string; options: string[] }[]).find(
+        (f) => f.column === "plan",
+      )!.options;
+      expect(options.length).toBe(1 + MAX_FILTER_VALUES + 1);
+      expect(options.at(-1)).toBe(OTHER);
+      for (let k = 0; k < 10; k++) expect(options).toContain(`P${k}`);
+      const listed = new Set(options.slice(1, -1));
+      const [expected] = await query<{ n: number }>(
+        other.connection,
+        `SELECT count(*)::INTEGER AS n FROM scored_customers WHERE NOT list_contains($listed, plan)`,
+        { listed: listValue([...listed]) },
+      );
+      expect(filterList(many, { plan: OTHER }, "").length).toBe(expected!.n);
+      const perOption = options.slice(1).map((o) => filterList(many, { plan: o }, "").length);
+      expect(perOption.reduce((a, b) => a + b, 0)).toBe(N);
     } finally {
       other.close();
     }

@@ -26,6 +26,13 @@ const VALUE_ORDER = {
 
 export const ALL = "all";
 export const NONE = "(none)";
+/** The option for every value a filter does not list (a column with more than MAX_FILTER_VALUES distinct values). */
+export const OTHER = "(other)";
+/**
+ * A filter lists at most this many values, the most frequent: a customer field with a value per customer (a plan
+ * name per account, 50,000 of them) made a select of 50,000 options. The rest are one option, OTHER.
+ */
+export const MAX_FILTER_VALUES = 50;
 
 /**
  * One column of the Arrow table as a plain array, undoing the loader's compact encodings (src/data/lib/arrow-table.ts):
@@ -289,20 +296,20 @@ function dictionaryColumn(list, column) {
 function rowsWithValue(list, column, value) {
   const n = list.rows.length;
   const out = new Uint8Array(n);
+  const listed = value === OTHER ? new Set(filterValues(list, column).values) : null;
+  const matches = (v) =>
+    value === NONE ? v == null || v === "" : listed ? v != null && v !== "" && !listed.has(v) : v === value;
   const dict = dictionaryColumn(list, column);
   if (dict) {
     const { keys, isNull } = dict;
-    const wanted = Uint8Array.from(dict.values, (v) => (value === NONE ? v === "" : v === value));
+    const wanted = Uint8Array.from(dict.values, (v) => (matches(v) ? 1 : 0));
     const nullWanted = value === NONE;
     for (let i = 0; i < n; i++) out[i] = wanted[keys[i]];
     if (dict.hasNull) for (let i = 0; i < n; i++) if (isNull(i)) out[i] = nullWanted ? 1 : 0;
     return out;
   }
   const rows = list.rows;
-  for (let i = 0; i < n; i++) {
-    const v = rows[i][column];
-    out[i] = value === NONE ? (v == null || v === "" ? 1 : 0) : v === value ? 1 : 0;
-  }
+  for (let i = 0; i < n; i++) out[i] = matches(rows[i][column]) ? 1 : 0;
   return out;
 }
 
@@ -311,35 +318,55 @@ export function plainRows(list, rows = list.rows) {
   return rows.map((r) => Object.fromEntries(list.columns.map((c) => [c, r[c]])));
 }
 
-/** The filters available for these columns, each with its options ("all" first, "(none)" when a value is missing). */
+/**
+ * The filters available for these columns, each with its options: "all" first, the values (filterValues), "(other)"
+ * when some were not listed, "(none)" when a value is missing.
+ */
 export function filterOptions(list) {
   return FILTERS.filter(([column]) => list.columns.includes(column)).map(([column, label]) => {
-    const seen = new Set();
-    let missing = false;
-    const dict = dictionaryColumn(list, column);
-    if (dict) {
-      // Every dictionary value occurs in the list (the loader built the dictionary from it).
-      for (const v of dict.values) {
-        if (v === "") missing = true;
-        else seen.add(v);
-      }
-      missing ||= dict.hasNull;
-    } else {
-      for (const row of list.rows) {
-        const v = row[column];
-        if (v == null || v === "") missing = true;
-        else seen.add(v);
-      }
-    }
-    const order = VALUE_ORDER[column] ?? [];
-    const values = [...seen].sort((a, b) => {
-      const ia = order.indexOf(a);
-      const ib = order.indexOf(b);
-      if (ia !== ib) return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
-      return String(a).localeCompare(String(b));
-    });
-    return { column, label, options: [ALL, ...values, ...(missing ? [NONE] : [])] };
+    const { values, missing, lumped } = filterValues(list, column);
+    return { column, label, options: [ALL, ...values, ...(lumped ? [OTHER] : []), ...(missing ? [NONE] : [])] };
   });
+}
+
+/**
+ * A filter's values: every distinct non-empty value of the column, or its MAX_FILTER_VALUES most frequent (ties by
+ * value) when it has more (`lumped`), in the column's own order (tiers, bands) then alphabetical; `missing` when a
+ * row has none.
+ */
+function filterValues(list, column) {
+  const counts = new Map();
+  let missing = false;
+  const dict = dictionaryColumn(list, column);
+  if (dict) {
+    const perKey = new Float64Array(dict.values.length);
+    for (let i = 0; i < dict.keys.length; i++) if (!(dict.hasNull && dict.isNull(i))) perKey[dict.keys[i]] += 1;
+    dict.values.forEach((v, k) => {
+      if (v === "") missing = true;
+      else counts.set(v, (counts.get(v) ?? 0) + perKey[k]);
+    });
+    missing ||= dict.hasNull;
+  } else {
+    for (const row of list.rows) {
+      const v = row[column];
+      if (v == null || v === "") missing = true;
+      else counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+  }
+  let kept = [...counts.keys()];
+  const lumped = kept.length > MAX_FILTER_VALUES;
+  if (lumped)
+    kept = kept
+      .sort((a, b) => counts.get(b) - counts.get(a) || String(a).localeCompare(String(b)))
+      .slice(0, MAX_FILTER_VALUES);
+  const order = VALUE_ORDER[column] ?? [];
+  const values = kept.sort((a, b) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    if (ia !== ib) return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
+    return String(a).localeCompare(String(b));
+  });
+  return { values, missing, lumped };
 }
 
 /** The searched columns present, in order. */
