@@ -4,8 +4,8 @@
  * or none. Good rows go to the warehouse table, the others to rejected_rows with reason, line and column.
  * Rules: empty customer_id; missing / unparseable / impossible / implausible date; unparseable number; out of range
  * (nps 0–10, csat 1–5); negative value (mrr, acquisition_cost); end before start (subscriptions); exact duplicate row
- * (second and later copies); a customers
- * row whose customer_id already has a row (the first one is kept).
+ * (second and later copies), also of a row an earlier file of the source loaded; a customers row whose customer_id
+ * already has a row (the first one is kept).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DeriveRule, SourceConfig } from "./config.ts";
