@@ -114,6 +114,14 @@ async function stageNamed(
     });
   }
   if (!/\.parquet$/i.test(path)) {
+    // A file of only a byte-order mark or blank lines (a spreadsheet's export of an empty sheet) is empty too; read,
+    // it was "required column customer_id is missing; columns found: column0".
+    const size = statSync(path).size;
+    if (size <= 4096 && blankText(readFileSync(path))) {
+      throw new UserError(`${file} is empty (no header row: only a byte-order mark or blank lines).`, {
+        hint: "Export the table again with a header row, or remove the file if the business has no such data.",
+      });
+    }
     const head = fileHead(path);
     refuseSpreadsheet(head, file);
     config = withByteOrderMark(head, file, config);
@@ -151,6 +159,11 @@ async function stageNamed(
   } finally {
     if (link) rmSync(dirname(link), { recursive: true, force: true });
   }
+}
+
+/** Bytes that hold no text: byte-order marks (UTF-8, UTF-16), NULs and whitespace only. */
+function blankText(bytes: Buffer): boolean {
+  return bytes.toString("latin1").replace(/^\xef\xbb\xbf|^\xff\xfe|^\xfe\xff|[\s\x00]/g, "") === "";
 }
 
 /** The first 4 bytes of a file (fewer when it is shorter). */

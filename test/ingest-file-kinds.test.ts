@@ -120,4 +120,12 @@ describe("export file kinds", () => {
     expect(String(error)).toMatch(/required column "customer_id" is missing/);
     expect((error as { hint?: string }).hint).toMatch(/header seems to be on line 3 .*remove the 2 lines above it/);
   });
+
+  it("says a file of only a byte-order mark or blank lines is empty", async () => {
+    for (const content of ["\ufeff", "\ufeff\r\n\r\n", Buffer.from([0xff, 0xfe]), " \n\n"]) {
+      const dir = folderWith({ "transactions.csv": TRANSACTIONS, "surveys.csv": content });
+      const error = await ingest({ source: dir }, join(dir, "w.duckdb")).catch((e: Error) => e);
+      expect(String(error)).toMatch(/surveys\.csv is empty \(no header row: only a byte-order mark or blank lines\)/);
+    }
+  });
 });
