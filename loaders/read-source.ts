@@ -108,20 +108,19 @@ async function stageNamed(
   file: string,
   config: SourceConfig,
 ): Promise<StagedFile> {
-  if (statSync(path).size === 0) {
-    throw new UserError(`${file} is empty (0 bytes).`, {
-      hint: "Export the table again with a header row, or remove the file if the business has no such data.",
-    });
+  const parquet = /\.parquet$/i.test(path);
+  const size = statSync(path).size;
+  // A file of only a byte-order mark or blank lines (a spreadsheet's export of an empty sheet) is empty too; read,
+  // it was "required column customer_id is missing; columns found: column0".
+  if (size === 0 || (!parquet && size <= 4096 && blankText(readFileSync(path)))) {
+    throw new UserError(
+      `${file} is empty (${size === 0 ? "0 bytes" : "no header row: only a byte-order mark or blank lines"}).`,
+      { hint: "Export the table again with a header row, or remove the file if the business has no such data." },
+    );
   }
-  if (!/\.parquet$/i.test(path)) {
-    // A file of only a byte-order mark or blank lines (a spreadsheet's export of an empty sheet) is empty too; read,
-    // it was "required column customer_id is missing; columns found: column0".
-    const size = statSync(path).size;
-    if (size <= 4096 && blankText(readFileSync(path))) {
-      throw new UserError(`${file} is empty (no header row: only a byte-order mark or blank lines).`, {
-        hint: "Export the table again with a header row, or remove the file if the business has no such data.",
-      });
-    }
+  // The first lines, read once: the delimiter is guessed from them, and messages about the header quote them.
+  const lines = parquet ? [] : headLines(path);
+  if (!parquet) {
     const head = fileHead(path);
     refuseSpreadsheet(head, file);
     config = withByteOrderMark(head, file, config);
@@ -131,25 +130,29 @@ async function stageNamed(
   // DuckDB expands *, ?, [..] and {..} in a path; a file whose name holds them is read through a plain-named link.
   const link = /[*?[\]{}]/.test(path) ? literalLink(path) : undefined;
   try {
-    if (/\.parquet$/i.test(path)) return await stageParquet(conn, link ?? path, file, table);
+    if (parquet) return await stageParquet(conn, link ?? path, file, table);
     try {
-      return {
-        ...(await stageDelimited(conn, path, link ?? path, file, table, id, config)),
-        headLines: headLines(path),
-      };
+      return { ...(await stageDelimited(conn, path, link ?? path, file, table, id, config, lines)), headLines: lines };
     } catch (error) {
       // Not UTF-8, and no encoding given: such an export is almost always Latin-1 / Windows-1252 (an older
       // spreadsheet, a European CRM), which reads every byte; read so, and said in the report.
       if (!(error instanceof EncodingError) || config.encoding !== undefined) throw error;
       for (const t of [table, `rejects_${id}`, `rejects_scan_${id}`]) await run(conn, `DROP TABLE IF EXISTS ${t}`);
       const retry = ++counter;
-      const staged = await stageDelimited(conn, path, link ?? path, file, `stage_${retry}`, retry, {
-        ...config,
-        encoding: "latin-1",
-      });
+      const staged = await stageDelimited(
+        conn,
+        path,
+        link ?? path,
+        file,
+        `stage_${retry}`,
+        retry,
+        { ...config, encoding: "latin-1" },
+        lines,
+      );
       const where = error.line ? ` (line ${error.line})` : "";
       return {
         ...staged,
+        headLines: lines,
         notes: [
           `${file}: not valid UTF-8 text${where}, read as latin-1 (if that is wrong, save it as UTF-8, or name ` +
             'its encoding: --encoding, or "encoding" in a config file)',
@@ -234,6 +237,8 @@ async function stageDelimited(
   table: string,
   id: number,
   config: SourceConfig,
+  /** The file's first lines (headLines). */
+  lines: string[],
 ): Promise<StagedFile> {
   const header = config.header ?? true;
   const rejectsTable = `rejects_${id}`;
@@ -243,7 +248,7 @@ async function stageDelimited(
   // read = loaded + rejected is checked against, exact physical lines, and rejected rows' raw text. Not for UTF-16.
   const scannable = !config.whitespace && (config.encoding ?? "utf-8") !== "utf-16";
   const quote = config.quote ?? '"';
-  const first = scannable ? firstLine(path) : "";
+  const first = scannable ? (lines.find((l) => l.trim() !== "") ?? "") : "";
   // Excel's "sep=;" first line names the delimiter and is no header: the scan passes over it, DuckDB reads a copy
   // where it is blank (a leading blank line it skips, so lines keep their numbers).
   const separator = /^sep=(.)$/i.exec(first)?.[1];
@@ -491,11 +496,6 @@ async function approximateLines(
   await run(conn, `DROP TABLE ${table}`);
   await run(conn, `ALTER TABLE ${table}_lines RENAME TO ${table}`);
   return "__line";
-}
-
-/** The first line of a file (BOM stripped), for guessing its delimiter. */
-function firstLine(path: string): string {
-  return headLines(path).find((l) => l.trim() !== "") ?? "";
 }
 
 /** The first lines of a text file (at most `count`, from its first 64 KB), read as Latin-1, without a UTF-8 BOM. */
