@@ -33,6 +33,18 @@ async function rows<T extends Record<string, unknown>>(db: string, sql: string):
   }
 }
 
+type SourceReport = { loaded: number; reasons: Record<string, number>; notes?: string[] };
+
+/** Write the exports into a fresh folder and run `churn ingest --json` there: the warehouse, each source's report. */
+function ingestFiles(files: Record<string, string>): { db: string; sources: Record<string, SourceReport> } {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const db = join(dir, "w.duckdb");
+  const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return { db, sources: (JSON.parse(r.stdout) as { sources: Record<string, SourceReport> }).sources };
+}
+
 describe("churn ingest: row problems", () => {
   const dir = tempDir();
   copyFileSync(fixture("transactions.csv"), join(dir, "transactions.csv"));
@@ -304,19 +316,14 @@ describe("churn ingest: encodings, formats and the single-file form", () => {
 
 describe("churn ingest: dates no business record holds", () => {
   it("quarantines dates before 1900 and systems' 'no date' defaults, keeping old real dates", async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "customers.csv"),
-      "customer_id,signup_date\n" +
+    const { db, sources } = ingestFiles({
+      "customers.csv":
+        "customer_id,signup_date\n" +
         "a,2024-01-05\nb,1900-01-01\nc,1970-01-01\nd,1024-05-01\ne,1985-06-01\nf,1899-12-30\ng,1970-01-02\n",
-    );
-    writeFileSync(join(dir, "transactions.csv"), "customer_id,date,amount\na,2024-02-01,10\ne,1970-01-01,5\n");
-    const db = join(dir, "w.duckdb");
-    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
-    expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; reasons: object }> };
-    expect(json.sources["customers"]).toMatchObject({ loaded: 3, reasons: { "implausible date": 4 } });
-    expect(json.sources["transactions"]).toMatchObject({ loaded: 1, reasons: { "implausible date": 1 } });
+      "transactions.csv": "customer_id,date,amount\na,2024-02-01,10\ne,1970-01-01,5\n",
+    });
+    expect(sources["customers"]).toMatchObject({ loaded: 3, reasons: { "implausible date": 4 } });
+    expect(sources["transactions"]).toMatchObject({ loaded: 1, reasons: { "implausible date": 1 } });
     const kept = await rows<{ customer_id: string }>(db, "SELECT customer_id FROM customers ORDER BY 1");
     expect(kept.map((k) => k.customer_id)).toEqual(["a", "e", "g"]);
     const rejected = await rows<{ line: number; column: string }>(
@@ -327,18 +334,13 @@ describe("churn ingest: dates no business record holds", () => {
   });
 
   it("reads a subscription's 'no date' end as blank (still active), and says so", async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "subscriptions.csv"),
-      "customer_id,start_date,end_date,plan,mrr\n" +
+    const { db, sources } = ingestFiles({
+      "subscriptions.csv":
+        "customer_id,start_date,end_date,plan,mrr\n" +
         "a,2024-01-05,1900-01-01,Pro,50\nb,2024-02-01,0001-01-01,Pro,40\nc,2024-03-01,2024-06-01,Pro,30\n",
-    );
-    const db = join(dir, "w.duckdb");
-    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
-    expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; notes: string[] }> };
-    expect(json.sources["subscriptions"]?.loaded).toBe(3);
-    expect(json.sources["subscriptions"]?.notes).toContain(
+    });
+    expect(sources["subscriptions"]?.loaded).toBe(3);
+    expect(sources["subscriptions"]?.notes).toContain(
       "subscriptions.csv (end_date): 2 values before 1900 or a system's " +
         '"no date" default (such as 1900-01-01) read as blank',
     );
@@ -352,25 +354,17 @@ describe("churn ingest: dates no business record holds", () => {
 
 describe("churn ingest: numbers no record holds below zero", () => {
   it("quarantines a negative MRR or acquisition cost, keeping refunds and a cancellation's lost MRR", async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "subscriptions.csv"),
-      "customer_id,start_date,end_date,plan,mrr\na,2024-01-05,,Pro,50\nb,2024-02-01,,Pro,-40\nc,2024-03-01,,Pro,0\n",
-    );
-    writeFileSync(
-      join(dir, "customers.csv"),
-      "customer_id,signup_date,acquisition_cost\na,2024-01-05,120\nb,2024-02-01,-5\nc,2024-03-01,\n",
-    );
-    writeFileSync(join(dir, "transactions.csv"), "customer_id,date,amount,order_id\na,2024-02-05,-20,R1\n");
-    writeFileSync(join(dir, "cancellations.csv"), "customer_id,date,reason,mrr_lost\nc,2024-04-01,Price,-30\n");
-    const db = join(dir, "w.duckdb");
-    const r = runChurn(["ingest", "--source", dir, "--db", db, "--json"]);
-    expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { sources: Record<string, { loaded: number; reasons: object }> };
-    expect(json.sources["subscriptions"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
-    expect(json.sources["customers"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
-    expect(json.sources["transactions"]).toMatchObject({ loaded: 1 });
-    expect(json.sources["cancellations"]).toMatchObject({ loaded: 1 });
+    const { db, sources } = ingestFiles({
+      "subscriptions.csv":
+        "customer_id,start_date,end_date,plan,mrr\na,2024-01-05,,Pro,50\nb,2024-02-01,,Pro,-40\nc,2024-03-01,,Pro,0\n",
+      "customers.csv": "customer_id,signup_date,acquisition_cost\na,2024-01-05,120\nb,2024-02-01,-5\nc,2024-03-01,\n",
+      "transactions.csv": "customer_id,date,amount,order_id\na,2024-02-05,-20,R1\n",
+      "cancellations.csv": "customer_id,date,reason,mrr_lost\nc,2024-04-01,Price,-30\n",
+    });
+    expect(sources["subscriptions"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
+    expect(sources["customers"]).toMatchObject({ loaded: 2, reasons: { "negative value": 1 } });
+    expect(sources["transactions"]).toMatchObject({ loaded: 1 });
+    expect(sources["cancellations"]).toMatchObject({ loaded: 1 });
     const rejected = await rows(db, `SELECT file, line, "column", reason FROM rejected_rows ORDER BY file`);
     expect(rejected).toEqual([
       { file: "customers.csv", line: 3, column: "acquisition_cost", reason: "negative value" },
