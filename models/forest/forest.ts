@@ -10,7 +10,7 @@ import { binTable, encodedValue, fitTrainingEncoding, type Encoder, type Feature
 import { bootstrapWeights } from "./bootstrap.ts";
 import { growTreesInWorkers, workerCount } from "../workers/pool.ts";
 import { binRows, packForest, predictBinned, predictWithContributions } from "./packed.ts";
-import { growTree, type Tree } from "./tree.ts";
+import { growingData, growTree, type Tree } from "./tree.ts";
 
 export interface ForestOptions {
   trees: number;
@@ -112,11 +112,12 @@ export async function growForest(
     );
   } else {
     trees = [];
+    const growing = growingData(data);
     const weights = new Float64Array(table.rows);
     for (let t = 0; t < options.trees; t++) {
       const rng = createRandom(options.seed + 7919 * t);
       bootstrapWeights(rng, trainRows, labels, classWeight, weights);
-      trees.push(growTree(data, weights, treeOptions, rng));
+      trees.push(growTree(growing, weights, treeOptions, rng));
       onTrees(1);
     }
   }

@@ -13,7 +13,7 @@ import type { FitFailure, FitJob, GrowJob, ScoreJob, SimulateJob } from "./pool.
 import { fitBgNbd } from "../value/bgnbd.ts";
 import { isUserError } from "../../loaders/errors.ts";
 import { scoreTable } from "../forest/scored.ts";
-import { growTree } from "../forest/tree.ts";
+import { growingData, growTree } from "../forest/tree.ts";
 
 let weights = new Float64Array(0);
 parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
@@ -48,7 +48,9 @@ parentPort!.on("message", (req: GrowJob | ScoreJob | SimulateJob | FitJob) => {
     ]);
     return;
   }
-  const data = { bins: req.bins, rows: req.rows, features: req.features, edges: req.edges, labels: req.labels };
+  // The job's bins row by row, once for all the trees it grows.
+  const { bins, rows, features, edges, labels } = req;
+  const data = growingData({ bins, rows, features, edges, labels });
   if (weights.length !== req.rows) weights = new Float64Array(req.rows);
   for (let t = Atomics.add(req.next, 0, 1); t < req.trees; t = Atomics.add(req.next, 0, 1)) {
     const rng = createRandom(req.seed + 7919 * t);
