@@ -31,11 +31,6 @@ export interface BinnedData {
   labels: Uint8Array;
 }
 
-/**
- * The node's rows (`order`, in partition order) with their weight and label riding along, so the histograms read them
- * in sequence, and the partition's scratch copies. Held per thread and reused from tree to tree: fresh typed arrays of
- * this size per tree are fresh mmaps, whose page faults cost more than growing a small tree.
- */
 /** The binned data a tree grows on: BinnedData with its bins also row by row (rowMajorBins), made once per training. */
 export interface GrowingData extends BinnedData {
   rowBins: Uint8Array; // row-major: rowBins[i * features + f]
@@ -57,6 +52,11 @@ export function growingData(data: BinnedData): GrowingData {
   return { ...data, rowBins: rowMajorBins(data) };
 }
 
+/**
+ * The node's rows (`order`, in partition order) with their weight and label riding along, so the histograms read them
+ * in sequence, and the partition's scratch copies. Held per thread and reused from tree to tree: fresh typed arrays of
+ * this size per tree are fresh mmaps, whose page faults cost more than growing a small tree.
+ */
 interface RowBuffers {
   order: Uint32Array;
   scratch: Uint32Array;
@@ -186,15 +186,15 @@ function touchedBins(touched: Uint32Array, offset: number, last: number, out: Ui
   return n;
 }
 
-/** Zero the histogram entries of the bins in the set touched[offset … offset + 8), then the set itself. */
-function clearTouched(touched: Uint32Array, offset: number, hist: Float64Array): void {
+/** Zero hists[h + 2b] and hists[h + 2b + 1] for the bins b in the set touched[offset … offset + 8), then the set. */
+function clearTouched(touched: Uint32Array, offset: number, hists: Float64Array, h: number): void {
   for (let word = 0; word < 8; word++) {
     let bits = touched[offset + word]!;
     while (bits !== 0) {
       const low = bits & -bits;
       const b = (word << 5) | (31 - Math.clz32(low));
-      hist[b << 1] = 0;
-      hist[(b << 1) | 1] = 0;
+      hists[h | (b << 1)] = 0;
+      hists[h | (b << 1) | 1] = 0;
       bits ^= low;
     }
     touched[offset + word] = 0;
@@ -270,15 +270,14 @@ export function growTree(data: GrowingData, weights: Float64Array, options: Tree
       featureOrder[k] = featureOrder[j]!;
       featureOrder[j] = t;
     }
-    // One pass over the node's rows fills the histograms of all m features: each row's bins sit together in
-    // `rowBins`, so a row costs one cache line rather than one per feature.
+    // The node's rows fill the histograms of the m drawn features, four features per pass (fillHistograms).
     fillHistograms(rowBins, features, featureOrder, m, order, orderY, orderW, start, end, hists, touched);
     for (let k = 0; k < m; k++) {
       const f = featureOrder[k]!;
-      const hist = hists.subarray(k << 9, (k + 1) << 9);
+      const h = k << 9; // this feature's histogram: hists[h …]
       const nb = data.edges[f]!.length + 2;
-      const mP = hist[1]!,
-        mW = hist[0]! + mP;
+      const mP = hists[h | 1]!,
+        mW = hists[h]! + mP;
       // Candidate thresholds: bin 1 (the only one that can split off the missing values alone), then the touched
       // bins 2 … nb − 2 in order. A bin that holds no rows gives the same partition, and so the same gain, as the bin
       // before it, which the strict "gain > best" has already kept or refused. So the best split, and the bin that
@@ -288,8 +287,8 @@ export function growTree(data: GrowingData, weights: Float64Array, options: Tree
         lP = 0;
       for (let c = 0; c < candidates; c++) {
         const b = candidateBins[c]!;
-        const bP = hist[(b << 1) | 1]!;
-        lW += hist[b << 1]! + bP;
+        const bP = hists[h | (b << 1) | 1]!;
+        lW += hists[h | (b << 1)]! + bP;
         lP += bP;
         const rW = w - mW - lW,
           rP = p - mP - lP;
@@ -318,7 +317,7 @@ export function growTree(data: GrowingData, weights: Float64Array, options: Tree
           }
         }
       }
-      clearTouched(touched, k << 3, hist);
+      clearTouched(touched, k << 3, hists, h);
     }
     if (bestF < 0) continue;
     // Partition rows [start, end) into left then right.
