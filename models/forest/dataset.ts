@@ -58,7 +58,8 @@ function foldCounts(column: (string | null)[], labels: Uint8Array, trainRows: Ui
     return c;
   };
   const total = entry(null);
-  for (const i of trainRows) {
+  for (let q = 0; q < trainRows.length; q++) {
+    const i = trainRows[q]!;
     const k = innerFold(i);
     total.n[k]! += 1;
     total.pos[k]! += labels[i]!;
@@ -116,7 +117,8 @@ export function textColumnCoding(
     );
   }
   const crossFitted = new Float64Array(column.length).fill(Number.NaN);
-  for (const i of trainRows) {
+  for (let q = 0; q < trainRows.length; q++) {
+    const i = trainRows[q]!;
     const v = column[i];
     if (!isBlank(v)) crossFitted[i] = byFold.get(v)![innerFold(i)]!;
   }
@@ -144,13 +146,17 @@ export function fitTrainingEncoding(table: FeatureTable, labels: Uint8Array, tra
     const trained = coding?.crossFitted ?? (column as Float64Array);
     const buffer = new Float64Array(trainRows.length);
     let m = 0;
-    for (const i of trainRows) {
-      const v = trained[i]!;
+    for (let q = 0; q < trainRows.length; q++) {
+      const v = trained[trainRows[q]!]!;
       if (!Number.isNaN(v)) buffer[m++] = v;
     }
     const values = buffer.subarray(0, m).sort(); // a typed array sorts numerically
+    // The distinct values, up to one more than a bin per value allows (beyond that only their number matters).
     const distinct: number[] = [];
-    for (const v of values) if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+    for (let q = 0; q < values.length && distinct.length < MAX_BINS; q++) {
+      const v = values[q]!;
+      if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+    }
     let cut: number[];
     if (distinct.length <= MAX_BINS - 1) cut = distinct.slice(0, -1).map((v, k) => (v + distinct[k + 1]!) / 2);
     else {
@@ -185,13 +191,29 @@ export function binOf(edges: Float64Array, v: number): number {
  * training rows of a text column are binned by their cross-fitted values, every other row by the encoder's rate.
  */
 export function binTable(table: FeatureTable, encoder: Encoder, crossFitted?: (Float64Array | null)[]): Uint8Array {
-  const bins = new Uint8Array(table.names.length * table.rows);
+  const rows = table.rows;
+  const bins = new Uint8Array(table.names.length * rows);
   for (let f = 0; f < table.names.length; f++) {
     const e = encoder.edges[f]!;
     const own = crossFitted?.[f];
-    for (let i = 0; i < table.rows; i++) {
-      const v = own && !Number.isNaN(own[i]!) ? own[i]! : encodedValue(table, encoder, f, i);
-      bins[f * table.rows + i] = binOf(e, v);
+    const column = table.columns[f]!;
+    const categories = encoder.categories[f];
+    const out = bins.subarray(f * rows, (f + 1) * rows);
+    if (column instanceof Float64Array && !categories) {
+      for (let i = 0; i < rows; i++) out[i] = binOf(e, own && !Number.isNaN(own[i]!) ? own[i]! : column[i]!);
+      continue;
+    }
+    // A text column: each category's bin found once (encodedValue's rate, then binOf), then looked up per row.
+    const binOfCategory = new Map<string | null | undefined, number>();
+    for (let i = 0; i < rows; i++) {
+      if (own && !Number.isNaN(own[i]!)) {
+        out[i] = binOf(e, own[i]!);
+        continue;
+      }
+      const v = (column as (string | null)[])[i];
+      let b = binOfCategory.get(v);
+      if (b === undefined) binOfCategory.set(v, (b = binOf(e, encodedValue(table, encoder, f, i))));
+      out[i] = b;
     }
   }
   return bins;
