@@ -8,7 +8,7 @@
 import { quantileSorted } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../loaders/random.ts";
-import { type FeatureTable, fitTrainingEncoding, MAX_BINS } from "../models/forest/dataset.ts";
+import { binOf, type FeatureTable, fitTrainingEncoding, MAX_BINS } from "../models/forest/dataset.ts";
 
 describe("forest bin edges", () => {
   it("are data values within one order statistic of simple-statistics' quantiles", () => {
@@ -27,5 +27,22 @@ describe("forest bin edges", () => {
       expect([sorted[k], sorted[k + 1]]).toContain(edge);
       expect(Math.abs(edge - quantileSorted(sorted, p))).toBeLessThanOrEqual(sorted[k + 1]! - sorted[k]!);
     }
+  });
+
+  it("binOf is 1 + the number of edges below the value (0 for missing), ties and every edge count", () => {
+    // The definition counted directly, against binOf's branch-free binary search: every length of edges from 0 to
+    // 256, each edge, its neighbours and the extremes.
+    const wrong: string[] = [];
+    for (let length = 0; length <= 256; length++) {
+      const edges = Float64Array.from({ length }, (_, k) => k * 2 - 100);
+      const probes = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -0, 0, -101, 600];
+      for (const e of edges) probes.push(e, e - 1, e + 1, e - 1e-9, e + 1e-9);
+      for (const v of probes) {
+        const counted = 1 + edges.filter((e) => e < v).length;
+        if (binOf(edges, v) !== counted) wrong.push(`${length} edges, ${v}: ${binOf(edges, v)} not ${counted}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(binOf(Float64Array.of(1, 2), Number.NaN)).toBe(0);
   });
 });
