@@ -1,20 +1,100 @@
 /**
  * Permutation importance (Breiman 2001): the drop in ROC-AUC on held-out rows when one feature's values are
- * shuffled among them. Computed without copying or re-encoding the table: the rows are binned once; for feature j
- * its column of bins is permuted in place (the permutation drawn from createRandom(seed + j)) and then restored;
- * and only the (tree, row) pairs whose path tests j are walked again, from the first node on the path that tests j,
- * since the path above it, and a path that never tests j, reach the same nodes whatever j holds; a path that tests j
- * once, at a node the new value leaves by the same side as the old, reaches the same leaf and is not walked. Sums run
- * over the trees in order, so the numbers equal a full re-prediction.
+ * shuffled among them (the permutation drawn from createRandom(seed + j) for feature j). Computed without copying or
+ * re-encoding the table, for every feature in one pass over the trees: the rows are binned once and each feature's
+ * permuted bins read beside them; a row's leaf in a tree changes under feature j only if its path tests j, so only
+ * those (tree, row) pairs are walked again, from the first node on the path that tests j (the path above it reaches
+ * the same nodes whatever j holds), and not at all when the new value falls in the row's own bin, or when the path
+ * tests j once, at a node the new value leaves by the same side. Each feature's sums run over the trees in order, so
+ * the numbers equal a full re-prediction.
  */
 import { createRandom, shuffle } from "../../loaders/random.ts";
 import { rocAuc } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
 import type { ForestModel } from "./forest.ts";
-import { binRows, leafOf, packForest, type PackedForest } from "./packed.ts";
+import { binRows, packForest, type PackedForest, treeLeaves } from "./packed.ts";
 
 /** Does a row with bin b go left at inner node n? */
 const goesLeft = (p: PackedForest, n: number, b: number) => (b === 0 ? p.missingLeft[n] === 1 : b <= p.bin[n]!);
+
+/** The leaf a row reaches from node n, reading its own bins (row-major from `row`) but `b` for feature f. */
+function leafWith(p: PackedForest, bins: Uint8Array, row: number, n: number, f: number, b: number): number {
+  let g = p.feature[n]!;
+  while (g >= 0) {
+    n = goesLeft(p, n, g === f ? b : bins[row + g]!) ? p.left[n]! : p.right[n]!;
+    g = p.feature[n]!;
+  }
+  return n;
+}
+
+/**
+ * For every leaf of tree t, the features its root path tests: each one's first node on the path and whether the path
+ * tests it again below that node. Leaf n's entries are start[n − root] … end[n − root] − 1 of `into`'s arrays.
+ */
+interface LeafPaths {
+  start: Int32Array;
+  end: Int32Array;
+  feature: Int32Array;
+  node: Int32Array;
+  again: Uint8Array;
+}
+function leafPaths(p: PackedForest, t: number, into: LeafPaths | null): LeafPaths {
+  const root = p.roots[t]!;
+  const size = (t + 1 < p.trees ? p.roots[t + 1]! : p.feature.length) - root;
+  const depth = p.depth[t]!;
+  const room = size * depth;
+  const out =
+    into && into.start.length >= size && into.feature.length >= room
+      ? into
+      : {
+          start: new Int32Array(size),
+          end: new Int32Array(size),
+          feature: new Int32Array(room),
+          node: new Int32Array(room),
+          again: new Uint8Array(room),
+        };
+  const tests = new Int32Array(p.features); // how many nodes on the current path test each feature
+  const first = new Int32Array(p.features).fill(-1); // the first of them
+  const path = new Int32Array(depth + 1);
+  let e = 0;
+  // Depth first, iteratively: stack[d] is the node at depth d, side[d] how many of its children have been visited.
+  const side = new Int8Array(depth + 1);
+  path[0] = root;
+  side[0] = 0;
+  let d = 0;
+  while (d >= 0) {
+    const n = path[d]!;
+    const f = p.feature[n]!;
+    if (f < 0) {
+      out.start[n - root] = e;
+      for (let i = 0; i < d; i++) {
+        const m = path[i]!;
+        const g = p.feature[m]!;
+        if (first[g] !== m) continue;
+        out.feature[e] = g;
+        out.node[e] = m;
+        out.again[e++] = tests[g]! > 1 ? 1 : 0;
+      }
+      out.end[n - root] = e;
+      d--;
+      continue;
+    }
+    if (side[d] === 0) {
+      if (tests[f]!++ === 0) first[f] = n;
+      side[d] = 1;
+      path[d + 1] = p.left[n]!;
+      side[++d] = 0;
+    } else if (side[d] === 1) {
+      side[d] = 2;
+      path[d + 1] = p.right[n]!;
+      side[++d] = 0;
+    } else {
+      if (--tests[f]! === 0) first[f] = -1;
+      d--;
+    }
+  }
+  return out;
+}
 
 /** Drop in ROC-AUC per feature (base AUC − AUC with the feature permuted) on the given rows. */
 export function permutationDrops(
@@ -29,85 +109,56 @@ export function permutationDrops(
   const T = p.trees;
   const R = rows.length;
   const bins = binRows(model, table, rows);
-  // leaf[t·R + k]: value of the leaf row k reaches in tree t. found[j] lists the pairs t·R + k whose path tests
-  // feature j (pair) and the first node on that path that does (from), in walk order, grown as the walks find them.
-  const pairs = T * R;
-  const leaf = new Float64Array(pairs);
-  // again[e] = 1 when the path tests the feature again below `from`.
-  const found = Array.from({ length: F }, () => ({
-    pair: new Int32Array(1024),
-    from: new Int32Array(1024),
-    again: new Uint8Array(1024),
-    n: 0,
-  }));
-  const seen = new Int32Array(F).fill(-1); // the pair whose walk last met feature f
+  // permuted[k·F + j]: row k's bin of feature j once j is permuted (the bin of row order_j[k]).
+  const permuted = new Uint8Array(R * F);
+  for (let j = 0; j < F; j++) {
+    const order = shuffle(
+      Array.from({ length: R }, (_, k) => k),
+      createRandom(seed + j),
+    );
+    for (let k = 0; k < R; k++) permuted[k * F + j] = bins[order[k]! * F + j]!;
+  }
+  // base[k]: the rows' sums over the trees; sums[k·F + j]: the same with feature j permuted, in tree order.
   const base = new Float64Array(R);
+  const sums = new Float64Array(R * F);
+  const tested = new Uint8Array(F); // does any path test j?
+  const changed = new Float64Array(F); // a pair's leaf value with j permuted, where it differs (NaN: it does not)
+  const leaves = new Int32Array(R);
+  let paths: LeafPaths | null = null;
   for (let t = 0; t < T; t++) {
+    treeLeaves(p, bins, R, t, leaves);
+    paths = leafPaths(p, t, paths);
+    const root = p.roots[t]!;
     for (let k = 0; k < R; k++) {
-      const q = t * R + k;
-      let node = p.roots[t]!;
-      let f = p.feature[node]!;
-      while (f >= 0) {
-        const list = found[f]!;
-        if (seen[f] !== q) {
-          seen[f] = q;
-          if (list.n === list.pair.length) {
-            const grown = {
-              pair: new Int32Array(list.n * 2),
-              from: new Int32Array(list.n * 2),
-              again: new Uint8Array(list.n * 2),
-            };
-            grown.pair.set(list.pair);
-            grown.from.set(list.from);
-            grown.again.set(list.again);
-            list.pair = grown.pair;
-            list.from = grown.from;
-            list.again = grown.again;
-          }
-          list.pair[list.n] = q;
-          list.from[list.n++] = node;
-        } else list.again[list.n - 1] = 1;
-        const b = bins[k * F + f]!;
-        node = (b === 0 ? p.missingLeft[node] === 1 : b <= p.bin[node]!) ? p.left[node]! : p.right[node]!;
-        f = p.feature[node]!;
+      const n = leaves[k]!;
+      const v = p.value[n]!;
+      base[k]! += v;
+      const row = k * F;
+      changed.fill(Number.NaN);
+      for (let e = paths.start[n - root]!; e < paths.end[n - root]!; e++) {
+        const j = paths.feature[e]!;
+        tested[j] = 1;
+        const now = permuted[row + j]!;
+        const own = bins[row + j]!;
+        if (now === own) continue;
+        const from = paths.node[e]!;
+        if (paths.again[e] === 0 && goesLeft(p, from, now) === goesLeft(p, from, own)) continue;
+        changed[j] = p.value[leafWith(p, bins, row, from, j, now)]!;
       }
-      leaf[q] = p.value[node]!;
-      base[k]! += leaf[q]!;
+      for (let j = 0; j < F; j++) {
+        const c = changed[j]!;
+        sums[row + j]! += Number.isNaN(c) ? v : c;
+      }
     }
   }
   for (let k = 0; k < R; k++) base[k]! /= T;
   const baseAuc = rocAuc(base, labels);
   const drops = new Float64Array(F);
-  const column = new Uint8Array(R);
-  const sums = new Float64Array(R);
-  const permutedLeaf = new Float64Array(pairs);
+  const column = new Float64Array(R);
   for (let j = 0; j < F; j++) {
-    const list = found[j]!;
-    if (list.n === 0) continue; // no tree tests j: permuting it changes nothing
-    const order = shuffle(
-      Array.from({ length: R }, (_, k) => k),
-      createRandom(seed + j),
-    );
-    for (let k = 0; k < R; k++) column[k] = bins[k * F + j]!;
-    for (let k = 0; k < R; k++) bins[k * F + j] = column[order[k]!]!;
-    permutedLeaf.set(leaf);
-    for (let e = 0; e < list.n; e++) {
-      const q = list.pair[e]!;
-      const k = q % R;
-      // A row given a value in the same bin as its own walks its own path; so does one whose new value goes the same
-      // way as its own at the only node on its path that tests j.
-      const now = bins[k * F + j]!;
-      const own = column[k]!;
-      if (now === own) continue;
-      const from = list.from[e]!;
-      if (list.again[e] === 0 && goesLeft(p, from, now) === goesLeft(p, from, own)) continue;
-      permutedLeaf[q] = p.value[leafOf(p, bins, k, from)]!;
-    }
-    sums.fill(0);
-    for (let t = 0; t < T; t++) for (let k = 0; k < R; k++) sums[k]! += permutedLeaf[t * R + k]!;
-    for (let k = 0; k < R; k++) sums[k]! /= T;
-    drops[j] = baseAuc - rocAuc(sums, labels);
-    for (let k = 0; k < R; k++) bins[k * F + j] = column[k]!;
+    if (!tested[j]) continue; // no tree tests j: permuting it changes nothing
+    for (let k = 0; k < R; k++) column[k] = sums[k * F + j]! / T;
+    drops[j] = baseAuc - rocAuc(column, labels);
   }
   return drops;
 }
