@@ -27,10 +27,7 @@ function leafWith(p: PackedForest, bins: Uint8Array, row: number, n: number, f: 
   return n;
 }
 
-/**
- * For every leaf of tree t, the features its root path tests: each one's first node on the path and whether the path
- * tests it again below that node. Leaf n's entries are start[n − root] … end[n − root] − 1 of `into`'s arrays.
- */
+/** A tree's leaf paths (leafPaths): leaf n's entries are start[n − root] … end[n − root] − 1 of the other arrays. */
 interface LeafPaths {
   start: Int32Array;
   end: Int32Array;
@@ -38,6 +35,10 @@ interface LeafPaths {
   node: Int32Array;
   again: Uint8Array;
 }
+/**
+ * For every leaf of tree t, the features its root path tests: each one's first node on the path and whether the path
+ * tests it again below that node. `into` (the previous tree's) is reused when it is large enough.
+ */
 function leafPaths(p: PackedForest, t: number, into: LeafPaths | null): LeafPaths {
   const root = p.roots[t]!;
   const size = (t + 1 < p.trees ? p.roots[t + 1]! : p.feature.length) - root;
@@ -57,7 +58,7 @@ function leafPaths(p: PackedForest, t: number, into: LeafPaths | null): LeafPath
   const first = new Int32Array(p.features).fill(-1); // the first of them
   const path = new Int32Array(depth + 1);
   let e = 0;
-  // Depth first, iteratively: stack[d] is the node at depth d, side[d] how many of its children have been visited.
+  // Depth first, iteratively: path[d] is the node at depth d, side[d] how many of its children have been visited.
   const side = new Int8Array(depth + 1);
   path[0] = root;
   side[0] = 0;
