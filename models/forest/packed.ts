@@ -145,15 +145,19 @@ function sameEdges(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-/** Leaf node that row k of the binned rows reaches in the tree whose root is `root`. */
-export function leafOf(p: PackedForest, bins: Uint8Array, k: number, root: number): number {
-  const base = k * p.features;
-  let n = root;
-  let f = p.feature[n]!;
-  while (f >= 0) {
-    const b = bins[base + f]!;
-    n = (b === 0 ? p.missingLeft[n] === 1 : b <= p.bin[n]!) ? p.left[n]! : p.right[n]!;
-    f = p.feature[n]!;
+/** Does a row with bin b go left at inner node n? (Bins ≥ 1 go left up to the split's bin; 0, missing, by its side.) */
+export const goesLeft = (p: PackedForest, n: number, b: number): boolean =>
+  b === 0 ? p.missingLeft[n] === 1 : b <= p.bin[n]!;
+
+/**
+ * The leaf node reached from node n by the binned row whose bins start at `row`; with `f` ≥ 0, bin `b` stands in for
+ * the row's own bin of feature f (permutation importance's re-walks).
+ */
+export function leafFrom(p: PackedForest, bins: Uint8Array, row: number, n: number, f = -1, b = 0): number {
+  let g = p.feature[n]!;
+  while (g >= 0) {
+    n = goesLeft(p, n, g === f ? b : bins[row + g]!) ? p.left[n]! : p.right[n]!;
+    g = p.feature[n]!;
   }
   return n;
 }
@@ -186,7 +190,7 @@ export function treeLeaves(p: PackedForest, bins: Uint8Array, n: number, t: numb
     out[k + 2] = n2;
     out[k + 3] = n3;
   }
-  for (; k < n; k++) out[k] = leafOf(p, bins, k, root);
+  for (; k < n; k++) out[k] = leafFrom(p, bins, k * F, root);
   return out;
 }
 
@@ -257,7 +261,7 @@ export function predictWithContributions(
       let f = p.feature[node]!;
       while (f >= 0) {
         const b = bins[base + f]!;
-        const next = (b === 0 ? p.missingLeft[node] === 1 : b <= p.bin[node]!) ? p.left[node]! : p.right[node]!;
+        const next = goesLeft(p, node, b) ? p.left[node]! : p.right[node]!;
         contributions[base + f]! += p.value[next]! - p.value[node]!;
         node = next;
         f = p.feature[node]!;

@@ -12,20 +12,7 @@ import { createRandom, shuffle } from "../../loaders/random.ts";
 import { rocAuc } from "../math/metrics.ts";
 import type { FeatureTable } from "./dataset.ts";
 import type { ForestModel } from "./forest.ts";
-import { binRows, packForest, type PackedForest, treeLeaves } from "./packed.ts";
-
-/** Does a row with bin b go left at inner node n? */
-const goesLeft = (p: PackedForest, n: number, b: number) => (b === 0 ? p.missingLeft[n] === 1 : b <= p.bin[n]!);
-
-/** The leaf a row reaches from node n, reading its own bins (row-major from `row`) but `b` for feature f. */
-function leafWith(p: PackedForest, bins: Uint8Array, row: number, n: number, f: number, b: number): number {
-  let g = p.feature[n]!;
-  while (g >= 0) {
-    n = goesLeft(p, n, g === f ? b : bins[row + g]!) ? p.left[n]! : p.right[n]!;
-    g = p.feature[n]!;
-  }
-  return n;
-}
+import { binRows, goesLeft, leafFrom, packForest, type PackedForest, treeLeaves } from "./packed.ts";
 
 /** A tree's leaf paths (leafPaths): leaf n's entries are start[n − root] … end[n − root] − 1 of the other arrays. */
 interface LeafPaths {
@@ -144,7 +131,7 @@ export function permutationDrops(
         if (now === own) continue;
         const from = paths.node[e]!;
         if (paths.again[e] === 0 && goesLeft(p, from, now) === goesLeft(p, from, own)) continue;
-        changed[j] = p.value[leafWith(p, bins, row, from, j, now)]!;
+        changed[j] = p.value[leafFrom(p, bins, row, from, j, now)]!;
       }
       for (let j = 0; j < F; j++) {
         const c = changed[j]!;
